@@ -1,0 +1,47 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+)
+
+const rootLong = `clusterpack turns a Python requirements file into an environment a Spark or
+Flink cluster can run: it resolves the requirements for the cluster's Python
+and platform, writes a PEP 751 pylock.toml, builds a content-hashed PEX file or
+zipped virtualenv, uploads it once, and prints the submit flags that use it.
+
+Start by asking what the cluster nodes accept:
+
+  clusterpack target --python 3.11 --platform manylinux_2_28_x86_64
+
+clusterpack reads pip's configuration (PIP_INDEX_URL, pip.conf, netrc), so it
+works wherever pip works.`
+
+func newRootCommand() *cobra.Command {
+	var verbose bool
+	root := &cobra.Command{
+		Use:           "clusterpack",
+		Short:         "Ship reproducible Python environments to Spark and Flink clusters",
+		Long:          rootLong,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			level := slog.LevelWarn
+			if verbose {
+				level = slog.LevelDebug
+			}
+			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})))
+		},
+	}
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what clusterpack does to standard error")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(newVersionCommand())
+	return root
+}
+
+func writeString(w io.Writer, s string) error {
+	_, err := io.WriteString(w, s)
+	return err
+}
