@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Prepares the reference implementations the differential tests compare
+# against and prints the environment that points the tests at them:
+#
+#   eval "$(scripts/devenv.sh)" && go test ./pep440/
+#
+# Everything goes to a cache outside the repo (CLUSTERPACK_DEV_CACHE,
+# default ~/.cache/clusterpack-dev); a second run reuses it. Progress goes to
+# standard error, the exports to standard output.
+set -euo pipefail
+exec 3>&1 1>&2
+cache="${CLUSTERPACK_DEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clusterpack-dev}"
+mkdir -p "$cache"
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+
+# Pinned reference versions: bump deliberately, the differential tests follow.
+PACKAGING_VERSION=26.3
+
+# find_python VERSION prints a CPython X.Y from pyenv or PATH, or nothing.
+find_python() {
+	local v="$1" p
+	for p in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python"$v"; do
+		[ -x "$p" ] && { echo "$p"; return; }
+	done
+	command -v "python$v" 2>/dev/null || true
+}
+
+base_python="$(find_python 3.11)"
+[ -n "$base_python" ] || base_python="$(command -v python3)"
+venv="$cache/venv-packaging-$PACKAGING_VERSION"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import packaging' 2>/dev/null; then
+	echo "test.sh: creating reference venv $venv" >&2
+	rm -rf "$venv.tmp"
+	"$base_python" -m venv "$venv.tmp"
+	"$venv.tmp/bin/python" -m pip install -q "packaging==$PACKAGING_VERSION"
+	rm -rf "$venv"
+	mv "$venv.tmp" "$venv"
+	# A venv records its own path; it was made under .tmp, so remake the scripts' shebangs.
+	"$base_python" -m venv --upgrade "$venv" >/dev/null
+fi
+export CLUSTERPACK_TEST_PYTHON="$venv/bin/python"
+
+# Every CPython 3.7+ on the machine, each with the newest packaging it can import.
+interpreters=""
+for v in 3.7 3.8 3.9 3.10 3.11 3.12 3.13; do
+	py="$(find_python "$v")"
+	[ -n "$py" ] || continue
+	dir="$cache/packaging-for-$v"
+	if [ ! -d "$dir/packaging" ]; then
+		rm -rf "$dir.tmp"
+		"$py" -m pip install -q --target "$dir.tmp" packaging
+		rm -rf "$dir"
+		mv "$dir.tmp" "$dir"
+	fi
+	interpreters="$interpreters${interpreters:+:}$py=$dir"
+done
+export CLUSTERPACK_TEST_INTERPRETERS="$interpreters"
+echo "export CLUSTERPACK_TEST_PYTHON='$CLUSTERPACK_TEST_PYTHON'" >&3
+echo "export CLUSTERPACK_TEST_INTERPRETERS='$CLUSTERPACK_TEST_INTERPRETERS'" >&3
+echo "export CLUSTERPACK_DEV_CACHE='$cache'" >&3
