@@ -4,15 +4,15 @@ package pep440
 type operator uint8
 
 const (
-	opNone       operator = iota // the zero Specifier: matches everything
-	opCompatible                 // ~=
-	opEqual                      // ==
-	opNotEqual                   // !=
-	opLessEqual                  // <=
-	opGreaterEqual               // >=
-	opLess                       // <
-	opGreater                    // >
-	opArbitrary                  // ===
+	opNone         operator = iota // the zero Specifier: matches everything
+	opCompatible                   // ~=
+	opEqual                        // ==
+	opNotEqual                     // !=
+	opLessEqual                    // <=
+	opGreaterEqual                 // >=
+	opLess                         // <
+	opGreater                      // >
+	opArbitrary                    // ===
 )
 
 var operatorStrings = [...]string{

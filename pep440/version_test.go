@@ -107,7 +107,7 @@ func TestAccessors(t *testing.T) {
 		t.Errorf("zero Version: %q", zero.String())
 	}
 	for _, tt := range []struct {
-		in              string
+		in             string
 		pre, post, dev bool
 	}{
 		{"1.0", false, false, false},
