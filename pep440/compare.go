@@ -5,8 +5,12 @@ package pep440
 // then dev-only < a < b < rc < final, then post-releases, then dev
 // releases before the release they belong to, then the local label
 // (a version without one sorts first).
-func (v Version) Compare(w Version) int {
-	if c := v.comparePublic(w); c != 0 {
+func (v Version) Compare(w Version) int { return compareVersions(&v, &w) }
+
+// compareVersions is Compare on pointers, which spares copying two large
+// structs in the matching loops.
+func compareVersions(v, w *Version) int {
+	if c := comparePublic(v, w); c != 0 {
 		return c
 	}
 	switch {
@@ -28,8 +32,8 @@ func (v Version) Equal(w Version) bool { return v.Compare(w) == 0 }
 func (v Version) Less(w Version) bool { return v.Compare(w) < 0 }
 
 // comparePublic compares v and w ignoring their local labels.
-func (v Version) comparePublic(w Version) int {
-	if c := v.compareBase(w); c != 0 {
+func comparePublic(v, w *Version) int {
+	if c := compareBase(v, w); c != 0 {
 		return c
 	}
 	vr, wr := v.preRank(), w.preRank()
@@ -58,7 +62,7 @@ func (v Version) comparePublic(w Version) int {
 }
 
 // compareBase compares epochs, then releases padded with zeros.
-func (v Version) compareBase(w Version) int {
+func compareBase(v, w *Version) int {
 	if c := v.epoch.cmp(w.epoch); c != 0 {
 		return c
 	}
@@ -87,7 +91,7 @@ func compareRelease(a, b []num) int {
 // preRank orders the pre-release kinds: a development release with neither
 // pre- nor post-release sorts before alphas, a final after release
 // candidates.
-func (v Version) preRank() int8 {
+func (v *Version) preRank() int8 {
 	switch {
 	case v.pre != preNone:
 		return int8(v.pre) - 1 // a=0, b=1, rc=2

@@ -96,10 +96,10 @@ func (s SpecifierSet) Contains(v Version, pre Prereleases) bool {
 	if pre == PrereleasesExclude && v.IsPrerelease() {
 		return false
 	}
-	return s.matches(v)
+	return s.matches(&v)
 }
 
-func (s SpecifierSet) matches(v Version) bool {
+func (s SpecifierSet) matches(v *Version) bool {
 	for i := range s.specs {
 		if !s.specs[i].matches(v) {
 			return false
@@ -118,7 +118,7 @@ func (s SpecifierSet) Filter(vs []Version, pre Prereleases) []Version {
 	}
 	var out, prereleases []Version
 	for _, v := range vs {
-		if !s.matches(v) {
+		if !s.matches(&v) {
 			continue
 		}
 		switch {
