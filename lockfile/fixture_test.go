@@ -138,3 +138,5 @@ func read(t testing.TB, data []byte) *Lock {
 	}
 	return l
 }
+
+var fixedZone = time.FixedZone("CEST", 2*60*60)

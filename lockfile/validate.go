@@ -64,8 +64,13 @@ func (l *Lock) Validate() error {
 	if err := checkFreeValue("tool", l.Tool); err != nil {
 		return err
 	}
-	type identity struct{ name, version, marker string }
-	seen := map[identity]int{}
+	// Packages that share name and marker must differ in version (PEP 440
+	// equality, so "1.0" and "1.0.0" are the same version).
+	type entry struct {
+		version *pep440.Version
+		index   int
+	}
+	seen := map[[2]string][]entry{}
 	for i := range l.Packages {
 		p := &l.Packages[i]
 		key := fmt.Sprintf("packages[%d]", i)
@@ -73,16 +78,20 @@ func (l *Lock) Validate() error {
 			err.Package = packageLabel(p.Name, p.Version)
 			return err
 		}
-		id := identity{p.Name, p.Version, strings.TrimSpace(p.Marker)}
+		var version *pep440.Version
 		if p.Version != "" {
-			id.version = pep440.MustParse(p.Version).String()
+			v := pep440.MustParse(p.Version)
+			version = &v
 		}
-		if j, dup := seen[id]; dup {
-			err := problem(key, ErrDuplicatePackage, "same name, version and marker as packages[%d]", j)
-			err.Package = packageLabel(p.Name, p.Version)
-			return err
+		id := [2]string{p.Name, strings.TrimSpace(p.Marker)}
+		for _, other := range seen[id] {
+			if (version == nil) == (other.version == nil) && (version == nil || version.Equal(*other.version)) {
+				err := problem(key, ErrDuplicatePackage, "same name, version and marker as packages[%d]", other.index)
+				err.Package = packageLabel(p.Name, p.Version)
+				return err
+			}
 		}
-		seen[id] = i
+		seen[id] = append(seen[id], entry{version, i})
 	}
 	return nil
 }
