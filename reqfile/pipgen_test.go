@@ -18,13 +18,13 @@ var (
 		"https://example.com/dist/thing-2.0-py3-none-any.whl", "https://example.com/a.tar.gz#egg=a",
 		"git+https://github.com/o/r.git#egg=r&subdirectory=sub", "git+https://github.com/o/r.git@v1",
 		"https://example.com/x.zip#sha256=00ff", "attrs>=1; python_version<'3.12'", "zope.interface ~= 5.0",
-		"SomeThing===1.0", "a-b_c.d", "requests==2.*", "${RQ_PKG}==1", "pkg${RQ_EMPTY}", "${RQ_UNSET}x",
+		"SomeThing===1.0", "a-b_c.d", "requests==2.*", "${RQ_PKG}==1", "pkg==${RQ_VER}",
 		"https://${RQ_HOST}/p-1.0-py3-none-any.whl",
 	}
 	pathLines = []string{
 		"./proj", "./proj[dev]", "proj/", "./legacy", "./dist/w-1.0-py3-none-any.whl", "dist/s-2.0.tar.gz",
 		"./proj ; python_version > '3'", "file:./dist/w-1.0-py3-none-any.whl", "./missing-1.0.tar.gz",
-		"-e ./proj", "-e ./proj[dev,test]", "--editable=./legacy", "-e proj", "-e ./empty",
+		"-e ./proj", "-e ./proj[dev,test]", "--editable=./legacy", "-e proj",
 	}
 	editableURLs = []string{
 		"-e git+https://github.com/o/r.git#egg=r", "-e git://github.com/o/r.git#egg=r",
@@ -48,13 +48,17 @@ var (
 	}
 	badLines = []string{
 		"--unknown", "foo = 1", "--hash=md5:00", "-e", "--pre=yes", "foo --hash", "-C novalue", "\"unbalanced",
-		"-x", "--no", "foo --no-binary --pre", "-e not-a-dir-or-url",
+		"-x", "--no", "foo --no-binary --pre", "-e not-a-dir-or-url", "-e ./empty", "./empty",
+		"pkg${RQ_EMPTY}", "${RQ_UNSET}x", "-r missing.txt", "--only-binary",
 	}
 	decorations = []string{"", "", "", "   ", "\t", "# comment line", "  # indented comment", "#", "\\"}
 )
 
 // genLine returns one random line; top says whether path lines may occur.
 func genLine(rng *rand.Rand, top bool) string {
+	if rng.Intn(150) == 0 {
+		return badLines[rng.Intn(len(badLines))]
+	}
 	var line string
 	switch n := rng.Intn(100); {
 	case n < 35:
@@ -65,8 +69,6 @@ func genLine(rng *rand.Rand, top bool) string {
 		line = editableURLs[rng.Intn(len(editableURLs))]
 	case n < 80:
 		line = optionLines[rng.Intn(len(optionLines))]
-	case n < 82:
-		line = badLines[rng.Intn(len(badLines))]
 	default:
 		return decorations[rng.Intn(len(decorations))]
 	}
@@ -133,7 +135,7 @@ func TestAgainstPipGenerated(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	env := map[string]string{
 		"RQ_PKG": "numpy", "RQ_EMPTY": "", "RQ_HOST": "user:secret@files.example",
-		"RQ_INDEX": "https://env.example/simple", "RQ_HASH": "0123abcd",
+		"RQ_INDEX": "https://env.example/simple", "RQ_HASH": "0123abcd", "RQ_VER": "2.0",
 	}
 	var cases []pipCase
 	for range 300 {
