@@ -122,7 +122,7 @@ func platformLists() [][]string {
 func TestInterpreterTagsDifferential(t *testing.T) {
 	py := pyref.Default(t)
 	var cases []interpreterCase
-	versions := [][2]int{{2, 7}, {3, 0}, {3, 1}, {3, 2}, {3, 3}, {4, 0}, {3, 100}}
+	versions := [][2]int{{2, 7}, {3, 0}, {3, 1}, {3, 2}, {3, 3}, {4, 0}, {3, 20}}
 	for minor := 6; minor <= 15; minor++ {
 		versions = append(versions, [2]int{3, minor})
 	}
