@@ -1,0 +1,358 @@
+package target
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/clusterpack/clusterpack/internal/pyref"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestSyntheticGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		spec Spec
+	}{
+		{"cp311-manylinux_2_28_x86_64", Spec{Python: "3.11", Platforms: []string{"manylinux_2_28_x86_64"}}},
+		{"cp3131-musllinux_1_2_aarch64", Spec{Python: "3.13.1", Platforms: []string{"musllinux_1_2_aarch64"}}},
+		{"cp312-macosx_11_0_arm64", Spec{Python: "3.12", Platforms: []string{"macosx_11_0_arm64"}}},
+		{"cp39-win_amd64", Spec{Python: "3.9", Platforms: []string{"win_amd64"}}},
+		{"cp310-manylinux2014-and-linux", Spec{Python: "3.10.4", Platforms: []string{"manylinux2014_x86_64", "linux_x86_64"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tg, err := Resolve(context.Background(), tt.spec, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tg.Synthetic() {
+				t.Errorf("target from %+v is not synthetic", tt.spec)
+			}
+			got, err := json.MarshalIndent(tg, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			golden := filepath.Join("testdata", tt.name+".json")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("target JSON differs from %s (go test -update rewrites it):\n%s", golden, got)
+			}
+			var back Target
+			if err := json.Unmarshal(got, &back); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(&back, tg) {
+				t.Errorf("JSON round trip changed the target:\n got %+v\nwant %+v", back, *tg)
+			}
+		})
+	}
+}
+
+func TestSyntheticTargetMatchesPackaging(t *testing.T) {
+	py := pyref.Default(t)
+	specs := []Spec{
+		{Python: "3.11", Platforms: []string{"manylinux_2_28_x86_64"}},
+		{Python: "3.8", Platforms: []string{"manylinux2014_aarch64"}},
+		{Python: "3.13", Platforms: []string{"macosx_14_0_arm64"}},
+		{Python: "3.12", Platforms: []string{"win_amd64"}},
+		{Python: "3.10", Platforms: []string{"musllinux_1_1_x86_64"}},
+	}
+	type query struct {
+		Version   [2]int   `json:"version"`
+		Platforms []string `json:"platforms"`
+	}
+	var queries []query
+	var targets []*Target
+	for _, s := range specs {
+		tg, err := Resolve(context.Background(), s, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _, _ := parseVersionRequest(s.Python)
+		queries = append(queries, query{[2]int{v.major, v.minor}, tg.Platforms})
+		targets = append(targets, tg)
+	}
+	// What pip does for --python-version X.Y --platform P --implementation cp.
+	const script = `
+import json, sys
+from packaging import tags
+out = []
+for q in json.load(sys.stdin):
+    v = tuple(q["version"])
+    abi = "cp%d%d" % v
+    ts = list(tags.cpython_tags(v, [abi], q["platforms"]))
+    ts += list(tags.compatible_tags(v, abi, q["platforms"]))
+    out.append([str(t) for t in ts])
+print(json.dumps(out))
+`
+	var want [][]string
+	py.Run(t, script, queries, &want)
+	for i, tg := range targets {
+		var got []string
+		for _, x := range tg.Tags {
+			got = append(got, x.String())
+		}
+		if !reflect.DeepEqual(got, want[i]) {
+			t.Errorf("%+v: tags differ from packaging:\n got %d tags %v\nwant %d tags %v", specs[i], len(got), head(got), len(want[i]), head(want[i]))
+		}
+	}
+}
+
+func head(s []string) []string {
+	if len(s) > 8 {
+		return s[:8]
+	}
+	return s
+}
+
+// TestInterpreterMatchesPackaging is the promise of `clusterpack target
+// --python PATH`: markers and tags equal packaging's default_environment()
+// and sys_tags() inside that interpreter, for every local CPython.
+func TestInterpreterMatchesPackaging(t *testing.T) {
+	const script = `
+import json, sys
+import packaging
+from packaging import markers, tags
+print(json.dumps({"markers": markers.default_environment(), "tags": [str(t) for t in tags.sys_tags()], "packaging": packaging.__version__}))
+`
+	for _, in := range pyref.All(t) {
+		t.Run(in.Name(), func(t *testing.T) {
+			var want struct {
+				Markers   map[string]string `json:"markers"`
+				Tags      []string          `json:"tags"`
+				Packaging string            `json:"packaging"`
+			}
+			in.Run(t, script, nil, &want)
+			tg, err := Resolve(context.Background(), Spec{Python: in.Python}, Options{CacheDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(map[string]string(tg.Markers), want.Markers) {
+				t.Errorf("markers differ:\n got %v\nwant %v", tg.Markers, want.Markers)
+			}
+			var got []string
+			for _, x := range tg.Tags {
+				got = append(got, x.String())
+			}
+			if want.Packaging != "26.3" {
+				// Packaging before 26.3 (the newest these old Pythons can
+				// install) yields linux_<arch> after the manylinux tags
+				// instead of before; we follow 26.3. Compare everything else
+				// in order, and the linux_<arch> tags as a set.
+				t.Logf("packaging %s in %s: comparing with linux_<arch> tags set apart", want.Packaging, in.Python)
+				var gotLinux, wantLinux []string
+				got, gotLinux = splitLinux(got)
+				want.Tags, wantLinux = splitLinux(want.Tags)
+				sort.Strings(gotLinux)
+				sort.Strings(wantLinux)
+				if !reflect.DeepEqual(gotLinux, wantLinux) {
+					t.Errorf("linux_<arch> tags differ:\n got %v\nwant %v", gotLinux, wantLinux)
+				}
+			}
+			for i := range max(len(got), len(want.Tags)) {
+				if i >= len(got) || i >= len(want.Tags) || got[i] != want.Tags[i] {
+					t.Fatalf("tags differ first at index %d (got %d tags, want %d):\n got %v\nwant %v", i, len(got), len(want.Tags), at(got, i), at(want.Tags, i))
+				}
+			}
+			if tg.Interpreter != in.Python || tg.Synthetic() {
+				t.Errorf("Interpreter = %q, want %q", tg.Interpreter, in.Python)
+			}
+		})
+	}
+}
+
+// splitLinux separates tags whose platform is linux_<arch>.
+func splitLinux(ts []string) (rest, linux []string) {
+	for _, t := range ts {
+		if strings.Contains(t, "-linux_") {
+			linux = append(linux, t)
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	return rest, linux
+}
+
+func at(s []string, i int) string {
+	if i < len(s) {
+		return s[i]
+	}
+	return "(end)"
+}
+
+// TestProbeIsCached shows the probe answer is cached per executable: a
+// tampered cache entry is what the next resolution returns, a link that now
+// points at another interpreter is probed afresh, and a wrapper script (a
+// pyenv shim, which can switch interpreters behind one path) is never cached.
+func TestProbeIsCached(t *testing.T) {
+	all := pyref.All(t)
+	if len(all) < 2 {
+		t.Skip("needs two interpreters")
+	}
+	first, err := filepath.EvalSymlinks(all[0].Python)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := filepath.EvalSymlinks(all[len(all)-1].Python)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	link := filepath.Join(dir, "python3")
+	if err := os.Symlink(first, link); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(dir, "cache")
+	opts := Options{CacheDir: cache}
+	tg, err := Resolve(context.Background(), Spec{Python: link}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(cache, "interpreters", "*.json"))
+	if len(entries) != 1 {
+		t.Fatalf("cache has %d entries after one probe, want 1", len(entries))
+	}
+	data, err := os.ReadFile(entries[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := strings.Replace(string(data), `"python_full_version": "`+tg.PythonFullVersion+`"`, `"python_full_version": "3.99.0"`, 1)
+	if tampered == string(data) {
+		t.Fatalf("cache entry does not hold python_full_version %q:\n%s", tg.PythonFullVersion, data)
+	}
+	if err := os.WriteFile(entries[0], []byte(tampered), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tg, err = Resolve(context.Background(), Spec{Python: link}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.PythonFullVersion != "3.99.0" {
+		t.Fatalf("second resolution gave %q: the cache was not used", tg.PythonFullVersion)
+	}
+	// The same path now runs another interpreter: probed again.
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(second, link); err != nil {
+		t.Fatal(err)
+	}
+	tg, err = Resolve(context.Background(), Spec{Python: link}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.PythonFullVersion == "3.99.0" || !strings.Contains(second, tg.PythonFullVersion) {
+		t.Fatalf("after relinking to %s the target says %q", second, tg.PythonFullVersion)
+	}
+
+	// A wrapper script runs every time.
+	counter := filepath.Join(dir, "runs")
+	wrapper := filepath.Join(dir, "bin", "python3")
+	if err := os.MkdirAll(filepath.Dir(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\necho run >> '" + counter + "'\nexec '" + first + "' \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Found as python3 on PATH.
+	opts.Getenv = func(k string) string {
+		if k == "PATH" {
+			return filepath.Dir(wrapper)
+		}
+		return ""
+	}
+	for range 2 {
+		tg, err := Resolve(context.Background(), Spec{}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.Interpreter != wrapper {
+			t.Errorf("python3 on PATH resolved to %q, want %q", tg.Interpreter, wrapper)
+		}
+	}
+	runs, _ := os.ReadFile(counter)
+	if n := strings.Count(string(runs), "run"); n != 2 {
+		t.Fatalf("wrapper ran %d times for 2 resolutions, want 2 (never cached)", n)
+	}
+}
+
+func TestResolveErrors(t *testing.T) {
+	dir := t.TempDir()
+	notPython := filepath.Join(dir, "notpython")
+	if err := os.WriteFile(notPython, []byte("#!/bin/sh\necho 'not a python' >&2\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	emptyPath := Options{Getenv: func(string) string { return "" }}
+	tests := []struct {
+		name string
+		spec Spec
+		opts Options
+		want []string
+	}{
+		{"missing file", Spec{Python: filepath.Join(dir, "nope", "python")}, Options{}, []string{"nope/python", "no such file"}},
+		{"directory", Spec{Python: dir}, Options{}, []string{"is a directory", "bin/python"}},
+		{"not python", Spec{Python: notPython}, Options{}, []string{notPython, "not a python", "exit status 3"}},
+		{"python 2", Spec{Python: "2.7", Platforms: []string{"manylinux_2_17_x86_64"}}, Options{}, []string{"2.7", "only CPython 3"}},
+		{"bad platform", Spec{Python: "3.11", Platforms: []string{"solaris_sparc"}}, Options{}, []string{"solaris_sparc"}},
+		{"no python3 on PATH", Spec{}, emptyPath, []string{"no python3 on PATH", "--platform"}},
+		{"no host python for a version", Spec{Python: "3.11"}, emptyPath, []string{"Python 3.11", "--platform manylinux_2_28_x86_64"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Resolve(context.Background(), tt.spec, tt.opts)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPlatformMarkers(t *testing.T) {
+	tests := []struct {
+		platform                     string
+		sysPlatform, system, machine string
+	}{
+		{"manylinux_2_28_x86_64", "linux", "Linux", "x86_64"},
+		{"manylinux2014_aarch64", "linux", "Linux", "aarch64"},
+		{"manylinux1_i686", "linux", "Linux", "i686"},
+		{"musllinux_1_2_armv7l", "linux", "Linux", "armv7l"},
+		{"linux_ppc64le", "linux", "Linux", "ppc64le"},
+		{"macosx_11_0_arm64", "darwin", "Darwin", "arm64"},
+		{"macosx_10_9_x86_64", "darwin", "Darwin", "x86_64"},
+		{"win_amd64", "win32", "Windows", "AMD64"},
+		{"win32", "win32", "Windows", "x86"},
+	}
+	for _, tt := range tests {
+		env, err := platformMarkers(tt.platform)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.platform, err)
+		}
+		if env["sys_platform"] != tt.sysPlatform || env["platform_system"] != tt.system || env["platform_machine"] != tt.machine {
+			t.Errorf("%s: got %s/%s/%s, want %s/%s/%s", tt.platform, env["sys_platform"], env["platform_system"], env["platform_machine"], tt.sysPlatform, tt.system, tt.machine)
+		}
+	}
+}
