@@ -1,8 +1,8 @@
 package reqfile
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -275,7 +275,7 @@ func compareReqs(t *testing.T, c pipCase, content, what string, got []Requiremen
 			what      string
 			got, want any
 		}{
-			{"text", g.Text, w.Text},
+			{"text", g.Text, strings.TrimFunc(w.Text, isPySpace)},
 			{"editable", g.Editable, w.Editable},
 			{"comes from", comesFrom, filepath.Clean(strings.TrimSuffix(w.ComesFrom, ")")) + ")"},
 			{"hashes", nonNil(hashes), nonNil(w.Hashes)},

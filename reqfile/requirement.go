@@ -10,7 +10,7 @@ import (
 // requirementLine interprets the requirement part of a line as pip's
 // parse_req_from_line does: a URL, a local path, or a PEP 508 requirement.
 func (p *parser) requirementLine(src Source, base, text string) (Requirement, error) {
-	r := Requirement{Line: src, Text: text}
+	r := Requirement{Line: src, Text: strings.TrimFunc(text, isPySpace)}
 	markerSep := ";"
 	if isURL(text) {
 		markerSep = "; "
