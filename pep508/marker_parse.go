@@ -15,9 +15,12 @@ import (
 // The variables "extras" and "dependency_groups" (PEP 751 lock files) parse
 // too.
 //
-// One deliberate difference: a value holding both a single and a double
-// quote is rejected here, because it has no string form (packaging accepts
-// it but fails when asked for str()).
+// Known differences: a value holding both a single and a double quote is
+// rejected here, because it has no string form (packaging accepts it but
+// fails when asked for str()); \N{name} escapes in values are rejected (Go
+// has no Unicode name table); an escaped surrogate (\ud800) becomes U+FFFD.
+// As in packaging, String writes values without escaping, so a value that
+// holds a backslash or a line break does not parse back to itself.
 func ParseMarker(s string) (*Marker, error) {
 	if err := checkUTF8(s); err != nil {
 		return nil, err
