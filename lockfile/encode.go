@@ -48,8 +48,12 @@ func appendString(b []byte, s string) ([]byte, error) {
 	return append(b, '"'), nil
 }
 
-// appendKey appends a key: bare when it is only A-Za-z0-9_-, quoted otherwise.
+// appendKey appends a key: bare when it is only A-Za-z0-9_-, quoted
+// otherwise. The empty key is refused: the TOML reader mishandles it (see Read).
 func appendKey(b []byte, k string) ([]byte, error) {
+	if k == "" {
+		return b, fmt.Errorf("%w: empty key", ErrInvalidValue)
+	}
 	if k != "" && strings.Trim(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == "" {
 		return append(b, k...), nil
 	}

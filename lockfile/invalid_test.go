@@ -13,51 +13,58 @@ created-by = "test"
 const wheelLine = `wheels = [{ url = "https://x/attrs-25.1.0-py3-none-any.whl", hashes = { sha256 = "c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a" } }]
 `
 
+// invalidCase is a lock Read must reject.
+type invalidCase struct {
+	name string
+	text string
+	kind error
+	msg  string // a part of the message
+	line int    // the line the error names, 0 to not check
+}
+
+// invalidLocks are the locks Read rejects; the differential test checks
+// that packaging rejects the ones it validates too.
+var invalidLocks = []invalidCase{
+	{"syntax", header + "packages = [\n", ErrSyntax, "pylock.toml:3:", 3},
+	{"no lock-version", `created-by = "x"` + "\npackages = []\n", ErrMissingKey, "lock-version", 0},
+	{"lock-version 2", `lock-version = "2.0"` + "\ncreated-by = \"x\"\npackages = []\n", ErrUnsupportedVersion, "2.0", 0},
+	{"lock-version not a version", `lock-version = "one"` + "\ncreated-by = \"x\"\npackages = []\n", ErrUnsupportedVersion, "one", 0},
+	{"lock-version integer", "lock-version = 1\ncreated-by = \"x\"\npackages = []\n", ErrWrongType, "lock-version: wrong type: got integer, want string", 0},
+	{"no created-by", `lock-version = "1.0"` + "\npackages = []\n", ErrMissingKey, "created-by", 0},
+	{"no packages", header, ErrMissingKey, "packages", 0},
+	{"unknown top-level key", header + "hash-algorithm = \"sha256\"\npackages = []\n", ErrUnknownKey, `hash-algorithm: unknown key: "hash-algorithm"`, 0},
+	{"unknown package key", header + "\n[[packages]]\nname = \"attrs\"\nversion = \"25.1.0\"\neditable = true\n" + wheelLine, ErrUnknownKey, `package "attrs 25.1.0": packages[0].editable`, 4},
+	{"unknown wheel key", header + "\n[[packages]]\nname = \"attrs\"\n" + `wheels = [{ url = "https://x/attrs-25.1.0-py3-none-any.whl", hash = "abc", hashes = { sha256 = "c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a" } }]`, ErrUnknownKey, "packages[0].wheels[0].hash", 4},
+	{"missing hashes", header + "\n[[packages]]\nname = \"attrs\"\nwheels = [{ url = \"https://x/attrs-25.1.0-py3-none-any.whl\" }]\n", ErrMissingKey, "packages[0].wheels[0].hashes", 4},
+	{"empty hashes", header + "\n[[packages]]\nname = \"attrs\"\nsdist = { url = \"https://x/attrs-25.1.0.tar.gz\", hashes = {} }\n", ErrHashes, "packages[0].sdist.hashes: invalid hashes: at least one hash", 4},
+	{"bad sha256", header + "\n[[packages]]\nname = \"attrs\"\nsdist = { url = \"https://x/attrs-25.1.0.tar.gz\", hashes = { sha256 = \"ABC\" } }\n", ErrHashes, "sha256", 0},
+	{"two source kinds", header + "\n[[packages]]\nname = \"attrs\"\ndirectory = { path = \".\" }\n" + wheelLine, ErrSource, "has both directory and wheels", 4},
+	{"two direct sources", header + "\n[[packages]]\nname = \"attrs\"\ndirectory = { path = \".\" }\nvcs = { type = \"git\", url = \"https://g/a\", commit-id = \"0123456789abcdef0123456789abcdef01234567\" }\n", ErrSource, "has vcs and directory", 0},
+	{"no source", header + "\n[[packages]]\nname = \"attrs\"\n", ErrSource, "has no source", 0},
+	{"duplicate package", header + "\n[[packages]]\nname = \"attrs\"\nversion = \"25.1.0\"\n" + wheelLine + "\n[[packages]]\nname = \"attrs\"\nversion = \"25.1\"\n" + strings.ReplaceAll(wheelLine, "25.1.0", "25.1"), ErrDuplicatePackage, "packages[1]: duplicate package: same name, version and marker as packages[0]", 9},
+	{"name not normalized", header + "\n[[packages]]\nname = \"Attrs\"\n" + wheelLine, ErrInvalidValue, `"Attrs" is not a normalized name`, 0},
+	{"wheel of another project", header + "\n[[packages]]\nname = \"cattrs\"\n" + wheelLine, ErrFilename, `is for project "attrs", not "cattrs"`, 0},
+	{"wheel of another version", header + "\n[[packages]]\nname = \"attrs\"\nversion = \"24.0\"\n" + wheelLine, ErrFilename, "is version 25.1.0, not 24.0", 0},
+	{"bad wheel file name", header + "\n[[packages]]\nname = \"attrs\"\nwheels = [{ path = \"attrs.whl\", hashes = { md5 = \"00112233445566778899aabbccddeeff\" } }]\n", ErrFilename, "invalid wheel file name", 0},
+	{"no url or path", header + "\n[[packages]]\nname = \"attrs\"\nwheels = [{ name = \"attrs-25.1.0-py3-none-any.whl\", hashes = { sha256 = \"c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a\" } }]\n", ErrMissingKey, `"url" or "path" is required`, 0},
+	{"local upload-time", header + "\n[[packages]]\nname = \"attrs\"\nsdist = { url = \"https://x/attrs-25.1.0.tar.gz\", upload-time = 2025-01-01T10:00:00, hashes = { sha256 = \"c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a\" } }\n", ErrWrongType, "got local date-time", 0},
+	{"string upload-time", header + "\n[[packages]]\nname = \"attrs\"\nsdist = { url = \"https://x/attrs-25.1.0.tar.gz\", upload-time = \"2025-01-01T10:00:00Z\", hashes = { sha256 = \"c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a\" } }\n", ErrWrongType, "want offset date-time", 0},
+	{"negative size", header + "\n[[packages]]\nname = \"attrs\"\nsdist = { url = \"https://x/attrs-25.1.0.tar.gz\", size = -1, hashes = { sha256 = \"c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a\" } }\n", ErrInvalidValue, "size -1", 0},
+	{"version on a directory", header + "\n[[packages]]\nname = \"app\"\nversion = \"1.0\"\ndirectory = { path = \"app\" }\n", ErrInvalidValue, "must not record a version", 0},
+	{"short git commit", header + "\n[[packages]]\nname = \"app\"\nvcs = { type = \"git\", url = \"https://g/a\", commit-id = \"main\" }\n", ErrInvalidValue, "full git commit hash", 0},
+	{"unknown vcs", header + "\n[[packages]]\nname = \"app\"\nvcs = { type = \"cvs\", url = \"https://g/a\", commit-id = \"1\" }\n", ErrInvalidValue, "not a registered VCS", 0},
+	{"attestation without kind", header + "\n[[packages]]\nname = \"attrs\"\n" + wheelLine + "[[packages.attestation-identities]]\nrepository = \"a/b\"\n", ErrMissingKey, "attestation-identities[0].kind", 0},
+	{"bad requires-python", header + "requires-python = \">=3.x\"\npackages = []\n", ErrInvalidValue, "requires-python", 0},
+	{"bad marker", header + "\n[[packages]]\nname = \"attrs\"\nmarker = \"(os_name == 'nt'\"\n" + wheelLine, ErrInvalidValue, "unclosed", 0},
+	{"extra not normalized", header + "extras = [\"Dev_Tools\"]\npackages = []\n", ErrInvalidValue, "extras[0]", 0},
+	{"empty string", header + "requires-python = \"\"\npackages = []\n", ErrInvalidValue, "must not be empty", 0},
+	{"environments not strings", header + "environments = [1]\npackages = []\n", ErrWrongType, "environments[0]", 0},
+	{"empty key", header + "packages = []\n[tool]\nv = [{ \"\" = 1 }, 2]\n", ErrInvalidValue, "empty keys", 0},
+	{"packages not tables", header + "packages = [1]\n", ErrWrongType, "packages[0]", 0},
+}
+
 func TestReadInvalid(t *testing.T) {
-	tests := []struct {
-		name string
-		text string
-		kind error
-		msg  string // a part of the message
-		line int    // the line the error names, 0 to not check
-	}{
-		{"syntax", header + "packages = [\n", ErrSyntax, "pylock.toml:3:", 3},
-		{"no lock-version", `created-by = "x"` + "\npackages = []\n", ErrMissingKey, "lock-version", 0},
-		{"lock-version 2", `lock-version = "2.0"` + "\ncreated-by = \"x\"\npackages = []\n", ErrUnsupportedVersion, "2.0", 0},
-		{"lock-version not a version", `lock-version = "one"` + "\ncreated-by = \"x\"\npackages = []\n", ErrUnsupportedVersion, "one", 0},
-		{"lock-version integer", "lock-version = 1\ncreated-by = \"x\"\npackages = []\n", ErrWrongType, "lock-version: wrong type: got integer, want string", 0},
-		{"no created-by", `lock-version = "1.0"` + "\npackages = []\n", ErrMissingKey, "created-by", 0},
-		{"no packages", header, ErrMissingKey, "packages", 0},
-		{"unknown top-level key", header + "hash-algorithm = \"sha256\"\npackages = []\n", ErrUnknownKey, `hash-algorithm: unknown key: "hash-algorithm"`, 0},
-		{"unknown package key", header + "\n[[packages]]\nname = \"attrs\"\nversion = \"25.1.0\"\neditable = true\n" + wheelLine, ErrUnknownKey, `package "attrs 25.1.0": packages[0].editable`, 4},
-		{"unknown wheel key", header + "\n[[packages]]\nname = \"attrs\"\n" + `wheels = [{ url = "https://x/attrs-25.1.0-py3-none-any.whl", hash = "abc", hashes = { sha256 = "c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a" } }]`, ErrUnknownKey, "packages[0].wheels[0].hash", 4},
-		{"missing hashes", header + "\n[[packages]]\nname = \"attrs\"\nwheels = [{ url = \"https://x/attrs-25.1.0-py3-none-any.whl\" }]\n", ErrMissingKey, "packages[0].wheels[0].hashes", 4},
-		{"empty hashes", header + "\n[[packages]]\nname = \"attrs\"\nsdist = { url = \"https://x/attrs-25.1.0.tar.gz\", hashes = {} }\n", ErrHashes, "packages[0].sdist.hashes: invalid hashes: at least one hash", 4},
-		{"bad sha256", header + "\n[[packages]]\nname = \"attrs\"\nsdist = { url = \"https://x/attrs-25.1.0.tar.gz\", hashes = { sha256 = \"ABC\" } }\n", ErrHashes, "sha256", 0},
-		{"two source kinds", header + "\n[[packages]]\nname = \"attrs\"\ndirectory = { path = \".\" }\n" + wheelLine, ErrSource, "has both directory and wheels", 4},
-		{"two direct sources", header + "\n[[packages]]\nname = \"attrs\"\ndirectory = { path = \".\" }\nvcs = { type = \"git\", url = \"https://g/a\", commit-id = \"0123456789abcdef0123456789abcdef01234567\" }\n", ErrSource, "has vcs and directory", 0},
-		{"no source", header + "\n[[packages]]\nname = \"attrs\"\n", ErrSource, "has no source", 0},
-		{"duplicate package", header + "\n[[packages]]\nname = \"attrs\"\nversion = \"25.1.0\"\n" + wheelLine + "\n[[packages]]\nname = \"attrs\"\nversion = \"25.1\"\n" + strings.ReplaceAll(wheelLine, "25.1.0", "25.1"), ErrDuplicatePackage, "packages[1]: duplicate package: same name, version and marker as packages[0]", 9},
-		{"name not normalized", header + "\n[[packages]]\nname = \"Attrs\"\n" + wheelLine, ErrInvalidValue, `"Attrs" is not a normalized name`, 0},
-		{"wheel of another project", header + "\n[[packages]]\nname = \"cattrs\"\n" + wheelLine, ErrFilename, `is for project "attrs", not "cattrs"`, 0},
-		{"wheel of another version", header + "\n[[packages]]\nname = \"attrs\"\nversion = \"24.0\"\n" + wheelLine, ErrFilename, "is version 25.1.0, not 24.0", 0},
-		{"bad wheel file name", header + "\n[[packages]]\nname = \"attrs\"\nwheels = [{ path = \"attrs.whl\", hashes = { md5 = \"00112233445566778899aabbccddeeff\" } }]\n", ErrFilename, "invalid wheel file name", 0},
-		{"no url or path", header + "\n[[packages]]\nname = \"attrs\"\nwheels = [{ name = \"attrs-25.1.0-py3-none-any.whl\", hashes = { sha256 = \"c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a\" } }]\n", ErrMissingKey, `"url" or "path" is required`, 0},
-		{"local upload-time", header + "\n[[packages]]\nname = \"attrs\"\nsdist = { url = \"https://x/attrs-25.1.0.tar.gz\", upload-time = 2025-01-01T10:00:00, hashes = { sha256 = \"c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a\" } }\n", ErrWrongType, "got local date-time", 0},
-		{"string upload-time", header + "\n[[packages]]\nname = \"attrs\"\nsdist = { url = \"https://x/attrs-25.1.0.tar.gz\", upload-time = \"2025-01-01T10:00:00Z\", hashes = { sha256 = \"c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a\" } }\n", ErrWrongType, "want offset date-time", 0},
-		{"negative size", header + "\n[[packages]]\nname = \"attrs\"\nsdist = { url = \"https://x/attrs-25.1.0.tar.gz\", size = -1, hashes = { sha256 = \"c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a\" } }\n", ErrInvalidValue, "size -1", 0},
-		{"version on a directory", header + "\n[[packages]]\nname = \"app\"\nversion = \"1.0\"\ndirectory = { path = \"app\" }\n", ErrInvalidValue, "must not record a version", 0},
-		{"short git commit", header + "\n[[packages]]\nname = \"app\"\nvcs = { type = \"git\", url = \"https://g/a\", commit-id = \"main\" }\n", ErrInvalidValue, "full git commit hash", 0},
-		{"unknown vcs", header + "\n[[packages]]\nname = \"app\"\nvcs = { type = \"cvs\", url = \"https://g/a\", commit-id = \"1\" }\n", ErrInvalidValue, "not a registered VCS", 0},
-		{"attestation without kind", header + "\n[[packages]]\nname = \"attrs\"\n" + wheelLine + "[[packages.attestation-identities]]\nrepository = \"a/b\"\n", ErrMissingKey, "attestation-identities[0].kind", 0},
-		{"bad requires-python", header + "requires-python = \">=3.x\"\npackages = []\n", ErrInvalidValue, "requires-python", 0},
-		{"bad marker", header + "\n[[packages]]\nname = \"attrs\"\nmarker = \"(os_name == 'nt'\"\n" + wheelLine, ErrInvalidValue, "unclosed", 0},
-		{"extra not normalized", header + "extras = [\"Dev_Tools\"]\npackages = []\n", ErrInvalidValue, "extras[0]", 0},
-		{"empty string", header + "requires-python = \"\"\npackages = []\n", ErrInvalidValue, "must not be empty", 0},
-		{"environments not strings", header + "environments = [1]\npackages = []\n", ErrWrongType, "environments[0]", 0},
-		{"packages not tables", header + "packages = [1]\n", ErrWrongType, "packages[0]", 0},
-	}
-	for _, tt := range tests {
+	for _, tt := range invalidLocks {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Read(strings.NewReader(tt.text), "pylock.toml")
 			if err == nil {

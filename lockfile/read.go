@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/BurntSushi/toml"
 
@@ -42,12 +43,21 @@ func Read(r io.Reader, filename string) (*Lock, error) {
 		return nil, fmt.Errorf("lockfile: reading %s: %w", filename, err)
 	}
 	var raw map[string]any
-	if _, err := toml.Decode(string(data), &raw); err != nil {
+	md, err := toml.Decode(string(data), &raw)
+	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return nil, &Error{File: filename, Line: pe.Position.Line, Err: fmt.Errorf("%w: %s", ErrSyntax, pe.Message)}
 		}
 		return nil, &Error{File: filename, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
+	}
+	// The TOML library (BurntSushi/toml 1.6.0) silently drops values of
+	// an array whose inline tables have an empty key, so such keys are
+	// refused rather than risk reading less than the file says.
+	for _, k := range md.Keys() {
+		if slices.Contains(k, "") {
+			return nil, &Error{File: filename, Key: k.String(), Err: fmt.Errorf("%w: empty keys are not supported", ErrInvalidValue)}
+		}
 	}
 	l, err := decodeLock(raw)
 	if err == nil {
