@@ -142,7 +142,17 @@ func TestAgainstPipGenerated(t *testing.T) {
 		dir := t.TempDir()
 		cases = append(cases, pipCase{Cwd: dir, File: writeFixture(t, rng, dir), Env: env})
 	}
+	// The hand-written tree in testdata goes through pip too.
+	project, err := filepath.Abs("testdata/project")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env["PRIVATE_TOKEN"], env["SPARK_VERSION"] = "s3cret", "3.5.1"
+	cases = append(cases, pipCase{Cwd: project, File: filepath.Join(project, "requirements.txt"), Env: env})
 	results := runPip(t, cases)
+	if last := results[len(results)-1]; last.Error != "" || len(last.Reqs) != 8 {
+		t.Errorf("pip on testdata/project: %q, %d requirements", last.Error, len(last.Reqs))
+	}
 	t.Logf("pip %s", results[0].Pip)
 	errs := 0
 	for i, c := range cases {
