@@ -12,7 +12,9 @@ eval "$(bash scripts/devenv.sh)"
 export CLUSTERPACK_REQUIRE_REFERENCE=1
 
 go vet ./...
-go test -count=1 ./...
+go build -o "$CLUSTERPACK_DEV_CACHE/testsummary" ./internal/testsummary
+# The summary prints each package's result, failed tests' output, and a count.
+go test -count=1 -json ./... | "$CLUSTERPACK_DEV_CACHE/testsummary"
 
 # Every fuzz target, briefly: a crash here is a parser bug.
 fuzztime="${FUZZTIME:-5s}"
@@ -27,6 +29,4 @@ if [ "$fuzztime" != "0" ]; then
 			fi
 		done
 	done
-	# The fuzz runs print no summary; say what ran.
-	echo "fuzz targets passed"
 fi
