@@ -13,21 +13,25 @@ const (
 )
 
 // negotiate picks the page content type for an Accept header: the
-// acceptable type with the highest q. On ties a type the client named
-// wins over one it matched with a wildcard; among named types JSON is
-// preferred, among wildcard matches text/html (what "*/*" clients such as
-// browsers and old pip expect). It returns "" when nothing offered is
-// acceptable, and text/html without an Accept header.
+// acceptable type with the highest q. On ties a type the client named (or
+// matched with "type/*") wins over one matched by "*/*"; among those JSON
+// is preferred, among "*/*" matches text/html, what browsers and old pip
+// expect. It returns "" when nothing offered is acceptable, and text/html
+// without an Accept header.
 func negotiate(accept string) string {
 	if strings.TrimSpace(accept) == "" {
 		return typeLegacyHTML
 	}
-	best, bestQ, bestSpec := "", 0.0, -1
-	for _, offer := range []string{typeJSON, typeHTML, typeLegacyHTML} {
+	offers := []string{typeJSON, typeHTML, typeLegacyHTML}
+	best, bestQ, bestSpec, bestPref := "", 0.0, -1, 0
+	for i, offer := range offers {
 		q, spec := quality(accept, offer)
-		better := q > bestQ || q == bestQ && q > 0 && (spec > bestSpec || spec == bestSpec && spec < 2)
-		if better {
-			best, bestQ, bestSpec = offer, q, spec
+		pref := -i // JSON first
+		if spec == 0 {
+			pref = i // text/html first
+		}
+		if q > bestQ || q == bestQ && q > 0 && (spec > bestSpec || spec == bestSpec && pref > bestPref) {
+			best, bestQ, bestSpec, bestPref = offer, q, spec, pref
 		}
 	}
 	return best
