@@ -41,6 +41,10 @@ func main() {
 		}
 		key := e.Package + " " + e.Test
 		switch e.Action {
+		case "build-output":
+			fmt.Print(e.Output)
+		case "build-fail":
+			pkgFailed = true
 		case "output":
 			b := output[key]
 			if b == nil {
