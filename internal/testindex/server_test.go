@@ -107,7 +107,7 @@ func TestProjectJSON(t *testing.T) {
 	if len(page.Files) != 3 {
 		t.Fatalf("%d files", len(page.Files))
 	}
-	whl, old, sdist := projects[0].Files[0], projects[0].Files[1], projects[0].Files[2]
+	whl, sdist := projects[0].Files[0], projects[0].Files[2]
 	metaSum := sha256.Sum256(whl.Metadata)
 	want := []map[string]any{
 		{
@@ -130,7 +130,6 @@ func TestProjectJSON(t *testing.T) {
 	if _, ok := page.Files[2]["requires-python"]; ok {
 		t.Error("requires-python present for a file without one")
 	}
-	_ = old
 }
 
 // anchors parses an HTML page's anchors into attribute maps, with the
@@ -164,7 +163,7 @@ func anchors(t *testing.T, body []byte) []map[string]string {
 
 func TestProjectHTML(t *testing.T) {
 	projects := fixture()
-	whl, old, sdist := projects[0].Files[0], projects[0].Files[1], projects[0].Files[2]
+	whl, sdist := projects[0].Files[0], projects[0].Files[2]
 	metaSum := sha256.Sum256(whl.Metadata)
 	meta := "sha256=" + hex.EncodeToString(metaSum[:])
 	tests := []struct {
@@ -200,7 +199,6 @@ func TestProjectHTML(t *testing.T) {
 					}
 				}
 			}
-			_ = old
 		})
 	}
 	s := Start(t, projects, Options{})
