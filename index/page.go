@@ -77,14 +77,14 @@ func (c *Client) getPage(ctx context.Context, u *url.URL, index string, limit in
 			return err
 		}
 		if resp.ContentLength > limit {
-			return fmt.Errorf("%w (%d bytes)", errTooLarge, resp.ContentLength)
+			return fmt.Errorf("%s: %w (%d bytes, limit %d)", Redact(key), errTooLarge, resp.ContentLength, limit)
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", Redact(key), err)
 		}
 		if int64(len(body)) > limit {
-			return fmt.Errorf("%w (more than %d bytes)", errTooLarge, limit)
+			return fmt.Errorf("%s: %w of %d bytes", Redact(key), errTooLarge, limit)
 		}
 		final := *resp.Request.URL
 		final.User = nil
