@@ -74,6 +74,10 @@ func (c *Client) do(ctx context.Context, r request, handle func(*http.Response) 
 // attempt sends r once, holding one of the client's slots meanwhile.
 func (c *Client) attempt(ctx context.Context, r request, handle func(*http.Response) error) error {
 	display := Redact(r.url.String())
+	index := r.index
+	if index == "" {
+		index = display
+	}
 	if err := c.checkOrigin(r.url); err != nil {
 		return err
 	}
@@ -116,9 +120,9 @@ func (c *Client) attempt(ctx context.Context, r request, handle func(*http.Respo
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return &transientError{err: httpError(display, resp), retryAfter: retryAfter(resp.Header, c.now())}
 	case status == http.StatusUnauthorized:
-		return &UnauthorizedError{Index: r.index, URL: display, SentCredentials: withCredentials}
+		return &UnauthorizedError{Index: index, URL: display, SentCredentials: withCredentials}
 	case status == http.StatusForbidden:
-		return &ForbiddenError{Index: r.index, URL: display}
+		return &ForbiddenError{Index: index, URL: display}
 	case status >= 300 && status != http.StatusNotModified, status < 200:
 		return httpError(display, resp)
 	}
