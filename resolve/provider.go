@@ -1,0 +1,569 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/clusterpack/clusterpack/metadata"
+	"github.com/clusterpack/clusterpack/pep440"
+	"github.com/clusterpack/clusterpack/pep503"
+	"github.com/clusterpack/clusterpack/pep508"
+	"github.com/clusterpack/clusterpack/resolve/pubgrub"
+	"github.com/clusterpack/clusterpack/tags"
+)
+
+// provider answers the solver's questions from the indexes. Project pages
+// and metadata are fetched once, in parallel ahead of need: when a
+// requirement is first seen, its newest matching version's metadata is
+// fetched, and so on down its dependencies, while the solver works.
+type provider struct {
+	opts        Options
+	log         *slog.Logger
+	ranking     tags.Ranking
+	root        []pep508.Requirement
+	constraints map[string][]pep508.Requirement
+
+	bg     context.Context // prefetches; cancelled by close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	sem    chan struct{}
+
+	mu       sync.Mutex
+	projects map[string]*projectEntry
+	metas    map[string]*metaEntry
+	deps     map[string][]pubgrub.Dependency // "id\x00v" → dependencies
+	reqBy    map[string]string               // package → who first required it
+}
+
+type projectEntry struct {
+	done chan struct{}
+	info *projectInfo
+	err  error
+}
+
+type metaEntry struct {
+	done     chan struct{}
+	md       *metadata.Metadata
+	unusable string
+	err      error
+}
+
+func newProvider(opts Options) *provider {
+	bg, cancel := context.WithCancel(context.Background())
+	par := opts.Parallelism
+	if par <= 0 {
+		par = 8
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &provider{
+		opts: opts, log: log, ranking: tags.NewRanking(opts.Target.Tags),
+		constraints: map[string][]pep508.Requirement{},
+		bg:          bg, cancel: cancel, sem: make(chan struct{}, par),
+		projects: map[string]*projectEntry{}, metas: map[string]*metaEntry{},
+		deps: map[string][]pubgrub.Dependency{}, reqBy: map[string]string{},
+	}
+}
+
+// close stops prefetching and waits for it.
+func (p *provider) close() {
+	p.cancel()
+	p.wg.Wait()
+}
+
+// project returns what the indexes list for a project, fetching it once.
+func (p *provider) project(ctx context.Context, name string) (*projectInfo, error) {
+	p.mu.Lock()
+	e, ok := p.projects[name]
+	if !ok {
+		e = &projectEntry{done: make(chan struct{})}
+		p.projects[name] = e
+		p.mu.Unlock()
+		proj, err := p.opts.Source.Project(ctx, name)
+		if err == nil {
+			e.info = classify(proj, &p.opts, p.ranking)
+		}
+		e.err = err
+		close(e.done)
+	} else {
+		p.mu.Unlock()
+	}
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if e.err != nil && errors.Is(e.err, context.Canceled) && ctx.Err() == nil {
+		// A cancelled prefetch must not poison the entry: fetch again.
+		p.mu.Lock()
+		if p.projects[name] == e {
+			delete(p.projects, name)
+		}
+		p.mu.Unlock()
+		return p.project(ctx, name)
+	}
+	return e.info, e.err
+}
+
+// metadata returns the core metadata of a version, fetching it once.
+func (p *provider) metadata(ctx context.Context, name string, v int) (*metaEntry, error) {
+	info, err := p.project(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	c := info.candidates[v]
+	key := name + " " + c.version.String()
+	p.mu.Lock()
+	e, ok := p.metas[key]
+	if !ok {
+		e = &metaEntry{done: make(chan struct{})}
+		p.metas[key] = e
+		p.mu.Unlock()
+		e.md, e.unusable, e.err = p.fetchMetadata(ctx, name, c)
+		close(e.done)
+	} else {
+		p.mu.Unlock()
+	}
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if e.err != nil && errors.Is(e.err, context.Canceled) && ctx.Err() == nil {
+		p.mu.Lock()
+		if p.metas[key] == e {
+			delete(p.metas, key)
+		}
+		p.mu.Unlock()
+		return p.metadata(ctx, name, v)
+	}
+	return e, e.err
+}
+
+func (p *provider) fetchMetadata(ctx context.Context, name string, c *candidate) (*metadata.Metadata, string, error) {
+	if len(c.files) == 0 {
+		return nil, c.unusable, nil
+	}
+	f := c.files[0]
+	var data []byte
+	var err error
+	if f.wheel {
+		data, err = p.opts.Source.Metadata(ctx, f.file)
+	} else {
+		if p.opts.SdistMetadata == nil {
+			return nil, "has only a source distribution (" + f.file.Filename + "; reading its metadata needs a PEP 517 build)", nil
+		}
+		data, err = p.opts.SdistMetadata(ctx, f.file)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("metadata of %s: %w", f.file.Filename, err)
+	}
+	md, err := metadata.Parse(data)
+	if err != nil {
+		return nil, "has unreadable metadata in " + f.file.Filename + ": " + err.Error(), nil
+	}
+	if pep503.Normalize(md.Name) != name || md.ParsedVersion.Compare(c.version) != 0 {
+		return nil, fmt.Sprintf("has metadata for %s %s in %s", md.Name, md.Version, f.file.Filename), nil
+	}
+	if !md.RequiresPython.IsEmpty() {
+		py, _ := pep440.Parse(p.opts.Target.PythonFullVersion)
+		if !md.RequiresPython.Contains(py, pep440.PrereleasesAllow) {
+			return nil, fmt.Sprintf("requires Python %s (the target has %s)", md.RequiresPython, p.opts.Target.PythonFullVersion), nil
+		}
+	}
+	return md, "", nil
+}
+
+// Versions implements pubgrub.Provider.
+func (p *provider) Versions(ctx context.Context, id string) (pubgrub.Versions, error) {
+	if id == rootName {
+		return pubgrub.Versions{Count: 1}, nil
+	}
+	name, _, isExtra := splitExtra(id)
+	info, err := p.project(ctx, name)
+	if err != nil {
+		return pubgrub.Versions{}, p.lookupError(name, err)
+	}
+	n := len(info.candidates)
+	vs := pubgrub.Versions{Count: n}
+	if isExtra {
+		return vs, nil
+	}
+	byReason := map[string]pubgrub.Set{}
+	var reasons []string
+	note := func(i int, reason string) {
+		s, ok := byReason[reason]
+		if !ok {
+			s = pubgrub.EmptySet(n)
+			reasons = append(reasons, reason)
+		}
+		byReason[reason] = s.Union(pubgrub.SetOf(n, i))
+	}
+	for i, c := range info.candidates {
+		if c.unusable != "" {
+			note(i, c.unusable)
+		}
+		for _, con := range p.constraints[name] {
+			if !con.Specifier.Contains(c.version, pep440.PrereleasesAllow) {
+				note(i, "is excluded by the constraint "+constraintText(con))
+			}
+		}
+	}
+	for _, r := range reasons {
+		vs.Unusable = append(vs.Unusable, pubgrub.Unusable{Set: byReason[r], Reason: r})
+	}
+	return vs, nil
+}
+
+func constraintText(r pep508.Requirement) string {
+	r.Marker = nil
+	return r.String()
+}
+
+// lookupError explains a failed project lookup with who needed it.
+func (p *provider) lookupError(name string, err error) error {
+	p.mu.Lock()
+	by := p.reqBy[name]
+	p.mu.Unlock()
+	if by != "" {
+		return fmt.Errorf("%s (needed by %s): %w", name, by, err)
+	}
+	return err
+}
+
+// Dependencies implements pubgrub.Provider.
+func (p *provider) Dependencies(ctx context.Context, id string, v int) ([]pubgrub.Dependency, string, error) {
+	key := id + "\x00" + fmt.Sprint(v)
+	p.mu.Lock()
+	if d, ok := p.deps[key]; ok {
+		p.mu.Unlock()
+		return d, "", nil
+	}
+	p.mu.Unlock()
+	var (
+		reqs   []pep508.Requirement
+		deps   []pubgrub.Dependency
+		parent = "your requirements"
+	)
+	switch name, extra, isExtra := splitExtra(id); {
+	case id == rootName:
+		reqs = p.root
+	default:
+		e, err := p.metadata(ctx, name, v)
+		if err != nil {
+			return nil, "", err
+		}
+		if e.unusable != "" {
+			return nil, e.unusable, nil
+		}
+		info, _ := p.project(ctx, name)
+		parent = name + "==" + info.candidates[v].version.String()
+		env := p.opts.Target.Markers
+		for _, r := range e.md.RequiresDist {
+			if r.Marker != nil {
+				base := r.Marker.Evaluate(env, nil)
+				if !isExtra && !base {
+					continue
+				}
+				if isExtra && (base || !r.Marker.Evaluate(env, []string{extra})) {
+					continue
+				}
+			} else if isExtra {
+				continue
+			}
+			reqs = append(reqs, r)
+		}
+		if isExtra {
+			n := len(info.candidates)
+			deps = append(deps, pubgrub.Dependency{Package: name, Set: pubgrub.SetOf(n, v), Requirement: parent})
+		}
+	}
+	for _, r := range reqs {
+		dname := pep503.Normalize(r.Name)
+		if r.URL != "" {
+			return nil, "", fmt.Errorf("%s depends on %s: direct URL dependencies are not supported yet", parent, r)
+		}
+		p.mu.Lock()
+		if _, ok := p.reqBy[dname]; !ok {
+			p.reqBy[dname] = parent
+		}
+		p.mu.Unlock()
+		p.prefetch(ctx, dname, r.Specifier)
+		set, err := p.setFor(ctx, dname, r.Specifier)
+		if err != nil {
+			return nil, "", err
+		}
+		text := constraintText(r)
+		// A package may need its own extras ("foo[all]" needs "foo[gpu]"),
+		// but needing itself adds nothing.
+		if dname != id {
+			deps = append(deps, pubgrub.Dependency{Package: dname, Set: set, Requirement: text})
+		}
+		for _, x := range r.NormalizedExtras() {
+			if dep := dname + "[" + x + "]"; dep != id {
+				deps = append(deps, pubgrub.Dependency{Package: dep, Set: set, Requirement: text})
+			}
+		}
+	}
+	deps = mergeDeps(deps)
+	p.mu.Lock()
+	p.deps[key] = deps
+	p.mu.Unlock()
+	return deps, "", nil
+}
+
+// mergeDeps combines dependencies on the same package (both must hold).
+func mergeDeps(deps []pubgrub.Dependency) []pubgrub.Dependency {
+	var out []pubgrub.Dependency
+	index := map[string]int{}
+	for _, d := range deps {
+		if i, ok := index[d.Package]; ok {
+			out[i].Set = out[i].Set.Intersect(d.Set)
+			if !strings.Contains(out[i].Requirement, d.Requirement) {
+				out[i].Requirement += ", " + d.Requirement
+			}
+			continue
+		}
+		index[d.Package] = len(out)
+		out = append(out, d)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Package < out[j].Package })
+	return out
+}
+
+// depsOf returns the dependencies computed for a chosen version.
+func (p *provider) depsOf(id string, v int) []pubgrub.Dependency {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.deps[id+"\x00"+fmt.Sprint(v)]
+}
+
+func (p *provider) requiresPython(name string, v int) string {
+	c := p.projects[name].info.candidates[v]
+	p.mu.Lock()
+	e := p.metas[name+" "+c.version.String()]
+	p.mu.Unlock()
+	if e == nil || e.md == nil || e.md.RequiresPython.IsEmpty() {
+		return ""
+	}
+	return e.md.RequiresPython.String()
+}
+
+// eligible lists the candidates a requirement may pick from: those with
+// files, yanked ones only under an exact pin.
+func eligible(info *projectInfo, spec pep440.SpecifierSet) []int {
+	exact := isExactPin(spec)
+	var out []int
+	for i, c := range info.candidates {
+		if len(c.files) == 0 || (c.yanked && !exact) {
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// isExactPin reports whether the specifier is "==V" (PEP 592: yanked files
+// are chosen only so).
+func isExactPin(spec pep440.SpecifierSet) bool {
+	ss := spec.Specifiers()
+	if len(ss) != 1 {
+		return false
+	}
+	op := ss[0].Operator()
+	return (op == "==" && !strings.HasSuffix(ss[0].Version(), ".*")) || op == "==="
+}
+
+// setFor is the set of a package's candidates a specifier allows, with
+// pip's pre-release rule: pre-releases only when allowed, named by the
+// specifier, or the only versions that match.
+func (p *provider) setFor(ctx context.Context, name string, spec pep440.SpecifierSet) (pubgrub.Set, error) {
+	info, err := p.project(ctx, name)
+	if err != nil {
+		return pubgrub.Set{}, p.lookupError(name, err)
+	}
+	n := len(info.candidates)
+	idx := eligible(info, spec)
+	versions := make([]pep440.Version, len(idx))
+	for i, j := range idx {
+		versions[i] = info.candidates[j].version
+	}
+	mode := pep440.PrereleasesDefault
+	if p.opts.Prereleases {
+		mode = pep440.PrereleasesAllow
+	}
+	kept := spec.Filter(versions, mode)
+	set := pubgrub.EmptySet(n)
+	k := 0
+	for i, j := range idx {
+		if k < len(kept) && kept[k].Compare(versions[i]) == 0 {
+			set = set.Union(pubgrub.SetOf(n, j))
+			k++
+		}
+	}
+	if set.IsEmpty() {
+		// Nothing installable matches: include the versions that match but
+		// cannot be used, so the explanation says why they cannot.
+		for i, c := range info.candidates {
+			if len(c.files) == 0 && spec.Contains(c.version, pep440.PrereleasesAllow) {
+				set = set.Union(pubgrub.SetOf(n, i))
+			}
+		}
+	}
+	return set, nil
+}
+
+// prefetch starts fetching, in the background, the project page of name
+// and the metadata of its newest version the specifier allows, then does
+// the same for that version's dependencies.
+func (p *provider) prefetch(ctx context.Context, name string, spec pep440.SpecifierSet) {
+	key := "prefetch " + name + " " + spec.String()
+	p.mu.Lock()
+	if _, ok := p.reqBy[key]; ok {
+		p.mu.Unlock()
+		return
+	}
+	p.reqBy[key] = ""
+	p.mu.Unlock()
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		select {
+		case p.sem <- struct{}{}:
+		case <-p.bg.Done():
+			return
+		}
+		release := func() { <-p.sem }
+		set, err := p.setFor(p.bg, name, spec)
+		if err != nil || set.IsEmpty() {
+			release()
+			return
+		}
+		v := set.Highest()
+		if pref, ok := p.opts.Preferences[name]; ok {
+			info, err := p.project(p.bg, name)
+			if err != nil {
+				release()
+				return
+			}
+			for _, i := range set.Versions() {
+				if info.candidates[i].version.String() == pref {
+					v = i
+				}
+			}
+		}
+		e, err := p.metadata(p.bg, name, v)
+		release()
+		if err != nil || e.md == nil {
+			return
+		}
+		for _, r := range e.md.RequiresDist {
+			if r.URL != "" || (r.Marker != nil && !r.Marker.Evaluate(p.opts.Target.Markers, nil)) {
+				continue
+			}
+			p.prefetch(p.bg, pep503.Normalize(r.Name), r.Specifier)
+		}
+	}()
+}
+
+// Prefer implements pubgrub.Preferrer: keep an earlier lock's pin.
+func (p *provider) Prefer(id string, allowed pubgrub.Set) int {
+	name, _, _ := splitExtra(id)
+	pref, ok := p.opts.Preferences[name]
+	if !ok {
+		return allowed.Highest()
+	}
+	p.mu.Lock()
+	e := p.projects[name]
+	p.mu.Unlock()
+	if e == nil || e.info == nil {
+		return allowed.Highest()
+	}
+	for _, i := range allowed.Versions() {
+		if e.info.candidates[i].version.String() == pref {
+			return i
+		}
+	}
+	return allowed.Highest()
+}
+
+// Describe implements pubgrub.Provider: "numpy", "numpy==1.26.4",
+// "numpy>=1.26.0,<=1.26.4", "numpy 1.24.0, 1.25.2 or 2.0.0".
+func (p *provider) Describe(id string, s pubgrub.Set) string {
+	if id == rootName {
+		return "your requirements"
+	}
+	if s.IsFull() {
+		return id
+	}
+	name, _, _ := splitExtra(id)
+	p.mu.Lock()
+	e := p.projects[name]
+	p.mu.Unlock()
+	if e == nil || e.info == nil {
+		return id + " " + s.String()
+	}
+	cs := e.info.candidates
+	vs := s.Versions()
+	if len(vs) == 0 {
+		return id + " (no version)"
+	}
+	if len(vs) == 1 {
+		return id + "==" + cs[vs[0]].version.String()
+	}
+	lo, hi := vs[0], vs[len(vs)-1]
+	if hi-lo+1 == len(vs) {
+		switch {
+		case hi == len(cs)-1:
+			return id + ">=" + cs[lo].version.String()
+		case lo == 0:
+			return id + "<=" + cs[hi].version.String()
+		default:
+			return id + ">=" + cs[lo].version.String() + ",<=" + cs[hi].version.String()
+		}
+	}
+	var names []string
+	for _, i := range vs {
+		names = append(names, cs[i].version.String())
+	}
+	if len(names) > 5 {
+		return fmt.Sprintf("%s %s, %s, ... or %s (%d versions)", id, names[0], names[1], names[len(names)-1], len(names))
+	}
+	return id + " " + strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// NoSolutionError says the requirements cannot be met on the target, with
+// the chain of facts that shows why.
+type NoSolutionError struct {
+	Target      string
+	Explanation string
+}
+
+func (e *NoSolutionError) Error() string {
+	return "cannot resolve the requirements for " + e.Target + ":\n" + e.Explanation
+}
+
+func (p *provider) explainError(err error) error {
+	var ns *pubgrub.NoSolutionError
+	if !errors.As(err, &ns) {
+		return err
+	}
+	t := p.opts.Target
+	where := "Python " + t.PythonFullVersion
+	for _, pl := range t.Platforms {
+		// The most specific platform: linux_<arch> comes first in the
+		// list but says less than manylinux_2_28_<arch>.
+		if !strings.HasPrefix(pl, "linux_") || pl == t.Platforms[len(t.Platforms)-1] {
+			where += " on " + pl
+			break
+		}
+	}
+	return &NoSolutionError{Target: where, Explanation: ns.Error()}
+}

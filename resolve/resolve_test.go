@@ -1,0 +1,310 @@
+package resolve
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/pep503"
+	"github.com/clusterpack/clusterpack/pep508"
+	"github.com/clusterpack/clusterpack/target"
+)
+
+// memSource is an in-memory index of real wheels built by testindex: fast
+// unit tests of the resolver's rules. The same rules run against a real
+// index server in the integration tests.
+type memSource struct {
+	projects map[string]*index.Project
+	metadata map[string][]byte // URL → METADATA
+	fetches  atomic.Int64
+}
+
+type dist struct {
+	name, version, tag string
+	requires           []string
+	requiresPython     string
+	extras             []string
+	yanked             bool
+	sdist              bool
+}
+
+func newSource(t *testing.T, dists ...dist) *memSource {
+	t.Helper()
+	s := &memSource{projects: map[string]*index.Project{}, metadata: map[string][]byte{}}
+	for _, d := range dists {
+		name := pep503.Normalize(d.name)
+		var filename string
+		var md []byte
+		if d.sdist {
+			spec := testindex.SdistSpec{Name: d.name, Version: d.version, RequiresDist: d.requires, RequiresPython: d.requiresPython, ProvidesExtra: d.extras}
+			filename = spec.Filename()
+			md = []byte(fmt.Sprintf("Metadata-Version: 2.2\nName: %s\nVersion: %s\n", d.name, d.version))
+			for _, r := range d.requires {
+				md = append(md, "Requires-Dist: "+r+"\n"...)
+			}
+		} else {
+			spec := testindex.WheelSpec{Name: d.name, Version: d.version, Tag: d.tag, RequiresDist: d.requires, RequiresPython: d.requiresPython, ProvidesExtra: d.extras}
+			data, err := testindex.BuildWheel(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			filename = spec.Filename()
+			md = wheelMetadata(t, data)
+		}
+		p := s.projects[name]
+		if p == nil {
+			p = &index.Project{Name: name}
+			s.projects[name] = p
+		}
+		url := "https://index.test/files/" + filename
+		p.Files = append(p.Files, index.File{Filename: filename, URL: url, RequiresPython: d.requiresPython, Yanked: d.yanked, Hashes: map[string]string{"sha256": "00"}})
+		s.metadata[url] = md
+	}
+	return s
+}
+
+func (s *memSource) Project(ctx context.Context, name string) (*index.Project, error) {
+	p, ok := s.projects[name]
+	if !ok {
+		return nil, &index.NotFoundError{Project: name, Indexes: []string{"https://index.test/simple/"}}
+	}
+	return p, nil
+}
+
+func (s *memSource) Metadata(ctx context.Context, f index.File) ([]byte, error) {
+	s.fetches.Add(1)
+	return s.metadata[f.URL], nil
+}
+
+func linux311(t *testing.T) *target.Target {
+	t.Helper()
+	tg, err := target.Resolve(context.Background(), target.Spec{Python: "3.11", Platforms: []string{"manylinux_2_28_x86_64"}}, target.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+func reqs(t *testing.T, lines ...string) []pep508.Requirement {
+	t.Helper()
+	var out []pep508.Requirement
+	for _, l := range lines {
+		r, err := pep508.ParseRequirement(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func pins(res *Resolution) map[string]string {
+	out := map[string]string{}
+	for _, p := range res.Packages {
+		out[p.Name] = p.Version.String()
+	}
+	return out
+}
+
+func TestResolveRules(t *testing.T) {
+	tests := []struct {
+		name        string
+		dists       []dist
+		requires    []string
+		constraints []string
+		tweak       func(*Options)
+		want        map[string]string
+	}{
+		{"newest that fits", []dist{
+			{name: "a", version: "1.0"}, {name: "a", version: "2.0", requires: []string{"b<2"}},
+			{name: "b", version: "1.5"}, {name: "b", version: "2.1"},
+		}, []string{"a"}, nil, nil, map[string]string{"a": "2.0", "b": "1.5"}},
+		{"backtracks on conflict", []dist{
+			{name: "a", version: "1.0", requires: []string{"c>=1"}}, {name: "a", version: "2.0", requires: []string{"c>=3"}},
+			{name: "b", version: "1.0", requires: []string{"c<3"}},
+			{name: "c", version: "1.0"}, {name: "c", version: "2.0"}, {name: "c", version: "3.0"},
+		}, []string{"a", "b"}, nil, nil, map[string]string{"a": "1.0", "b": "1.0", "c": "2.0"}},
+		{"extras", []dist{
+			{name: "a", version: "1.0", extras: []string{"x"}, requires: []string{"b", `c>=2; extra == "x"`}},
+			{name: "b", version: "1.0"}, {name: "c", version: "1.0"}, {name: "c", version: "2.0"},
+		}, []string{"a[x]"}, nil, nil, map[string]string{"a": "1.0", "b": "1.0", "c": "2.0"}},
+		{"extra not requested", []dist{
+			{name: "a", version: "1.0", extras: []string{"x"}, requires: []string{`c; extra == "x"`}},
+			{name: "c", version: "1.0"},
+		}, []string{"a"}, nil, nil, map[string]string{"a": "1.0"}},
+		{"markers for the target", []dist{
+			{name: "a", version: "1.0", requires: []string{`win; sys_platform == "win32"`, `old; python_version < "3.10"`, `new; python_version >= "3.11"`}},
+			{name: "new", version: "1.0"},
+		}, []string{"a"}, nil, nil, map[string]string{"a": "1.0", "new": "1.0"}},
+		{"pre-releases skipped", []dist{
+			{name: "a", version: "1.0"}, {name: "a", version: "2.0b1"},
+		}, []string{"a"}, nil, nil, map[string]string{"a": "1.0"}},
+		{"pre-release named", []dist{
+			{name: "a", version: "1.0"}, {name: "a", version: "2.0b1"},
+		}, []string{"a>=2.0b1"}, nil, nil, map[string]string{"a": "2.0b1"}},
+		{"pre-releases with --pre", []dist{
+			{name: "a", version: "1.0"}, {name: "a", version: "2.0b1"},
+		}, []string{"a"}, nil, func(o *Options) { o.Prereleases = true }, map[string]string{"a": "2.0b1"}},
+		{"only pre-releases", []dist{
+			{name: "a", version: "2.0b1"}, {name: "a", version: "2.0rc1"},
+		}, []string{"a"}, nil, nil, map[string]string{"a": "2.0rc1"}},
+		{"yanked skipped", []dist{
+			{name: "a", version: "1.0"}, {name: "a", version: "2.0", yanked: true},
+		}, []string{"a"}, nil, nil, map[string]string{"a": "1.0"}},
+		{"yanked pinned", []dist{
+			{name: "a", version: "1.0"}, {name: "a", version: "2.0", yanked: true},
+		}, []string{"a==2.0"}, nil, nil, map[string]string{"a": "2.0"}},
+		{"requires-python of the file", []dist{
+			{name: "a", version: "1.0"}, {name: "a", version: "2.0", requiresPython: ">=3.12"},
+		}, []string{"a"}, nil, nil, map[string]string{"a": "1.0"}},
+		{"wheel tags", []dist{
+			{name: "a", version: "1.0", tag: "cp311-cp311-manylinux_2_17_x86_64"},
+			{name: "a", version: "2.0", tag: "cp312-cp312-manylinux_2_17_x86_64"},
+			{name: "a", version: "3.0", tag: "cp311-cp311-manylinux_2_34_x86_64"},
+		}, []string{"a"}, nil, nil, map[string]string{"a": "1.0"}},
+		{"constraints", []dist{
+			{name: "a", version: "1.0", requires: []string{"b"}},
+			{name: "b", version: "1.4"}, {name: "b", version: "1.6"}, {name: "c", version: "1.0"},
+		}, []string{"a"}, []string{"b<1.5", "c<1"}, nil, map[string]string{"a": "1.0", "b": "1.4"}},
+		{"preferences kept", []dist{
+			{name: "a", version: "1.0"}, {name: "a", version: "2.0"},
+		}, []string{"a"}, nil, func(o *Options) { o.Preferences = map[string]string{"a": "1.0"} }, map[string]string{"a": "1.0"}},
+		{"preference that no longer fits", []dist{
+			{name: "a", version: "1.0"}, {name: "a", version: "2.0"},
+		}, []string{"a>=2"}, nil, func(o *Options) { o.Preferences = map[string]string{"a": "1.0"} }, map[string]string{"a": "2.0"}},
+		{"one version spelled twice", []dist{
+			{name: "a", version: "1.0", tag: "py3-none-any"}, {name: "a", version: "1.0.0", tag: "cp311-cp311-manylinux_2_17_x86_64"},
+		}, []string{"a==1"}, nil, nil, map[string]string{"a": "1.0"}},
+		{"self extras", []dist{
+			{name: "a", version: "1.0", extras: []string{"all", "x"}, requires: []string{`a[x]; extra == "all"`, `c; extra == "x"`}},
+			{name: "c", version: "1.0"},
+		}, []string{"a[all]"}, nil, nil, map[string]string{"a": "1.0", "c": "1.0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := Options{Target: linux311(t), Source: newSource(t, tt.dists...)}
+			if tt.tweak != nil {
+				tt.tweak(&opts)
+			}
+			res, err := Resolve(context.Background(), Request{Requirements: reqs(t, tt.requires...), Constraints: reqs(t, tt.constraints...)}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pins(res); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("resolved %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestResolveExplains(t *testing.T) {
+	tests := []struct {
+		name     string
+		dists    []dist
+		requires []string
+		tweak    func(*Options)
+		want     []string
+	}{
+		{"conflict", []dist{
+			{name: "a", version: "1.0", requires: []string{"c>=2"}},
+			{name: "b", version: "1.0", requires: []string{"c<2"}},
+			{name: "c", version: "1.0"}, {name: "c", version: "2.0"},
+		}, []string{"a", "b"}, nil, []string{"a depends on c>=2", "b depends on c<2", "your requirements are unsatisfiable"}},
+		{"no wheel for the target", []dist{
+			{name: "a", version: "1.0", tag: "cp312-cp312-win_amd64"},
+		}, []string{"a"}, nil, []string{"a has no wheel for the target", "cp312-cp312-win_amd64", "Python 3.11.0 on manylinux_2_28_x86_64"}},
+		{"python too old", []dist{
+			{name: "a", version: "1.0", requiresPython: ">=3.12"},
+		}, []string{"a"}, nil, []string{"requires Python >=3.12 (the target has 3.11.0)"}},
+		{"no such version", []dist{
+			{name: "a", version: "1.0"},
+		}, []string{"a>=5"}, nil, []string{"you require a>=5 (no version of a matches)"}},
+		{"sdist without a builder", []dist{
+			{name: "a", version: "1.0", sdist: true},
+		}, []string{"a"}, nil, []string{"a has only a source distribution (a-1.0.tar.gz"}},
+		{"only-binary", []dist{
+			{name: "a", version: "1.0", sdist: true},
+		}, []string{"a"}, func(o *Options) { o.OnlyBinary = FormatControl{All: true} }, []string{"--only-binary"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := Options{Target: linux311(t), Source: newSource(t, tt.dists...)}
+			if tt.tweak != nil {
+				tt.tweak(&opts)
+			}
+			_, err := Resolve(context.Background(), Request{Requirements: reqs(t, tt.requires...)}, opts)
+			var ns *NoSolutionError
+			if !errors.As(err, &ns) {
+				t.Fatalf("got %v, want a NoSolutionError", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("explanation lacks %q:\n%s", w, err)
+				}
+			}
+			t.Logf("\n%s", err)
+		})
+	}
+}
+
+func TestResolveNotFound(t *testing.T) {
+	opts := Options{Target: linux311(t), Source: newSource(t, dist{name: "a", version: "1.0", requires: []string{"missing>=1"}})}
+	_, err := Resolve(context.Background(), Request{Requirements: reqs(t, "a")}, opts)
+	var nf *index.NotFoundError
+	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "needed by a==1.0") {
+		t.Fatalf("got %v, want a NotFoundError naming who needed it", err)
+	}
+}
+
+func TestResolveSdistMetadata(t *testing.T) {
+	src := newSource(t, dist{name: "a", version: "1.0", sdist: true, requires: []string{"b"}}, dist{name: "b", version: "1.0"})
+	called := 0
+	opts := Options{Target: linux311(t), Source: src, SdistMetadata: func(ctx context.Context, f index.File) ([]byte, error) {
+		called++
+		return src.metadata[f.URL], nil
+	}}
+	res, err := Resolve(context.Background(), Request{Requirements: reqs(t, "a")}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pins(res); !reflect.DeepEqual(got, map[string]string{"a": "1.0", "b": "1.0"}) || called != 1 {
+		t.Fatalf("resolved %v with %d sdist calls", got, called)
+	}
+	a := res.Packages[0]
+	if a.Sdist == nil || len(a.Wheels) != 0 || !a.Direct || !reflect.DeepEqual(a.Dependencies, []string{"b"}) {
+		t.Fatalf("package a = %+v", a)
+	}
+}
+
+func wheelMetadata(t *testing.T, data []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, ".dist-info/METADATA") {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+	}
+	t.Fatal("wheel has no METADATA")
+	return nil
+}
