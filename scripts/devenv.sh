@@ -27,18 +27,19 @@ find_python() {
 
 base_python="$(find_python 3.11)"
 [ -n "$base_python" ] || base_python="$(command -v python3)"
-venv="$cache/venv-packaging-$PACKAGING_VERSION"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import packaging' 2>/dev/null; then
-	echo "test.sh: creating reference venv $venv" >&2
-	rm -rf "$venv.tmp"
-	"$base_python" -m venv "$venv.tmp"
-	"$venv.tmp/bin/python" -m pip install -q "packaging==$PACKAGING_VERSION"
+UV_VERSION=0.13.8
+venv="$cache/venv-packaging-$PACKAGING_VERSION-uv-$UV_VERSION"
+# The venv is made in place (a venv's scripts name its path) and marked
+# complete at the end, so an interrupted run is redone, not half-used.
+if [ ! -f "$venv/.complete" ]; then
+	echo "devenv.sh: creating reference venv $venv" >&2
 	rm -rf "$venv"
-	mv "$venv.tmp" "$venv"
-	# A venv records its own path; it was made under .tmp, so remake the scripts' shebangs.
-	"$base_python" -m venv --upgrade "$venv" >/dev/null
+	"$base_python" -m venv "$venv"
+	"$venv/bin/python" -m pip install -q "packaging==$PACKAGING_VERSION" "uv==$UV_VERSION"
+	touch "$venv/.complete"
 fi
 export CLUSTERPACK_TEST_PYTHON="$venv/bin/python"
+export CLUSTERPACK_TEST_UV="$venv/bin/uv"
 
 # Every CPython 3.7+ on the machine, each with the newest packaging it can import.
 interpreters=""
@@ -46,15 +47,15 @@ for v in 3.7 3.8 3.9 3.10 3.11 3.12 3.13; do
 	py="$(find_python "$v")"
 	[ -n "$py" ] || continue
 	dir="$cache/packaging-for-$v"
-	if [ ! -d "$dir/packaging" ]; then
-		rm -rf "$dir.tmp"
-		"$py" -m pip install -q --target "$dir.tmp" packaging
+	if [ ! -f "$dir/.complete" ]; then
 		rm -rf "$dir"
-		mv "$dir.tmp" "$dir"
+		"$py" -m pip install -q --target "$dir" packaging
+		touch "$dir/.complete"
 	fi
 	interpreters="$interpreters${interpreters:+:}$py=$dir"
 done
 export CLUSTERPACK_TEST_INTERPRETERS="$interpreters"
 echo "export CLUSTERPACK_TEST_PYTHON='$CLUSTERPACK_TEST_PYTHON'" >&3
+echo "export CLUSTERPACK_TEST_UV='$CLUSTERPACK_TEST_UV'" >&3
 echo "export CLUSTERPACK_TEST_INTERPRETERS='$CLUSTERPACK_TEST_INTERPRETERS'" >&3
 echo "export CLUSTERPACK_DEV_CACHE='$cache'" >&3

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/clusterpack/clusterpack/cachedir"
+	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/lockfile"
+	"github.com/clusterpack/clusterpack/target"
+)
+
+const lockLong = `Resolve requirements for a target and write a PEP 751 lock file.
+
+Requirements come as arguments, from pip requirements files (-r, with
+everything pip accepts in them: nested -r/-c, --index-url lines, ${VAR},
+hashes) or from a pyproject.toml's [project] dependencies (-r pyproject.toml,
+with --extra for optional dependencies). Indexes come from pip's
+configuration (PIP_INDEX_URL, pip.conf, netrc) unless given here.
+
+The lock pins every package for one target: by default python3 on PATH, or
+--python 3.11 --platform manylinux_2_28_x86_64 for cluster nodes from any
+host. Re-locking over an existing lock keeps its pins unless --upgrade or
+--upgrade-package says otherwise.
+
+  clusterpack lock -r requirements.txt --python 3.11 --platform manylinux_2_28_x86_64
+  clusterpack lock pandas pyarrow -o pylock.toml --format requirements`
+
+func newLockCommand() *cobra.Command {
+	var (
+		in       lock.Input
+		python   string
+		platform []string
+		output   string
+		format   string
+	)
+	cmd := &cobra.Command{
+		Use:   "lock [REQUIREMENT]...",
+		Short: "Resolve requirements for a target into a pylock.toml",
+		Long:  lockLong,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "pylock" && format != "requirements" {
+				return usagef("--format must be pylock or requirements, not %q", format)
+			}
+			in.Requirements = args
+			in.Target = target.Spec{Python: python, Platforms: platform}
+			if output != "-" {
+				if prev, err := lockfile.ReadFile(output); err == nil {
+					in.Previous = prev
+				} else if !errors.Is(err, fs.ErrNotExist) && format == "pylock" {
+					slog.Warn("ignoring the pins of the existing lock", "file", output, "error", err)
+				}
+			}
+			env, err := commandEnv()
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			res, err := lock.Make(cmd.Context(), in, env)
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			if format == "pylock" {
+				err = res.Lock.Write(&buf)
+			} else {
+				err = res.Lock.WriteRequirements(&buf, lockfile.RequirementsOptions{LockName: filepath.Base(output)})
+			}
+			if err != nil {
+				return err
+			}
+			if output == "-" {
+				_, err = cmd.OutOrStdout().Write(buf.Bytes())
+				return err
+			}
+			if err := writeFileAtomic(output, buf.Bytes()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Locked %d packages for Python %s on %s in %.2fs: %s\n",
+				len(res.Lock.Packages), res.Target.PythonFullVersion, mainPlatform(res.Target), time.Since(start).Seconds(), output)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&in.RequirementFiles, "requirement", "r", nil, "requirements file or pyproject.toml (repeatable)")
+	f.StringArrayVarP(&in.ConstraintFiles, "constraint", "c", nil, "constraints file (repeatable)")
+	f.StringArrayVar(&in.Extras, "extra", nil, "optional dependencies of pyproject.toml to include (repeatable)")
+	f.StringVar(&python, "python", "", "Python version (3.11, 3.11.7) or interpreter (path or command)")
+	f.StringArrayVar(&platform, "platform", nil, "platform tag of the cluster nodes, e.g. manylinux_2_28_x86_64 (repeatable)")
+	f.StringVarP(&in.IndexURL, "index-url", "i", "", "base URL of the package index (PEP 503)")
+	f.StringArrayVar(&in.ExtraIndexURLs, "extra-index-url", nil, "more index URLs (repeatable)")
+	f.StringArrayVarP(&in.FindLinks, "find-links", "f", nil, "directory or HTML page of files (repeatable)")
+	f.BoolVar(&in.NoIndex, "no-index", false, "use no index, only --find-links")
+	f.BoolVar(&in.Pre, "pre", false, "allow pre-releases")
+	f.StringArrayVar(&in.OnlyBinary, "only-binary", nil, "use only wheels for these packages (:all: for every package)")
+	f.StringArrayVar(&in.NoBinary, "no-binary", nil, "use only source distributions for these packages (:all: for every package)")
+	f.BoolVarP(&in.Upgrade, "upgrade", "U", false, "ignore the pins of an existing lock")
+	f.StringArrayVarP(&in.UpgradePackages, "upgrade-package", "P", nil, "upgrade this package despite the existing lock (repeatable)")
+	f.StringVarP(&output, "output", "o", "pylock.toml", "file to write, - for standard output")
+	f.StringVar(&format, "format", "pylock", "pylock (PEP 751) or requirements (pip, with hashes)")
+	return cmd
+}
+
+// commandEnv is the process environment for packages that take one.
+func commandEnv() (lock.Env, error) {
+	cache, err := cachedir.Root(os.Getenv, runtime.GOOS)
+	if err != nil {
+		return lock.Env{}, err
+	}
+	home, _ := os.UserHomeDir()
+	return lock.Env{Getenv: os.Getenv, HomeDir: home, CacheDir: cache, Logger: slog.Default(), Version: buildVersion()}, nil
+}
+
+// mainPlatform names the most specific platform of a target.
+func mainPlatform(t *target.Target) string {
+	for _, p := range t.Platforms {
+		if !strings.HasPrefix(p, "linux_") {
+			return p
+		}
+	}
+	if len(t.Platforms) > 0 {
+		return t.Platforms[0]
+	}
+	return "any platform"
+}
+
+// writeFileAtomic writes data beside name and renames it into place.
+func writeFileAtomic(name string, data []byte) error {
+	dir := filepath.Dir(name)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := os.Rename(f.Name(), name); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	return nil
+}

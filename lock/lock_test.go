@@ -1,0 +1,211 @@
+package lock
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/clusterpack/clusterpack/internal/pyref"
+	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/lockfile"
+	"github.com/clusterpack/clusterpack/target"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// projects is a small world: an app with extras and markers over a few
+// libraries, one of them with a yanked release and one with a pre-release.
+func projects() []testindex.Project {
+	w := func(name, version string, requires ...string) testindex.File {
+		return testindex.Wheel(testindex.WheelSpec{Name: name, Version: version, RequiresDist: requires,
+			Files: map[string]string{strings.ReplaceAll(name, "-", "_") + "/__init__.py": "VERSION = '" + version + "'\n"}})
+	}
+	yanked := w("lib-b", "2.1")
+	yanked.Yanked, yanked.YankedReason = true, "broken"
+	return []testindex.Project{
+		{Name: "app", Files: []testindex.File{
+			w("app", "1.0", "lib-a>=1"),
+			testindex.Wheel(testindex.WheelSpec{Name: "app", Version: "2.0", ProvidesExtra: []string{"fast"},
+				Files: map[string]string{"app/__init__.py": "VERSION = '2.0'\n"},
+				RequiresDist: []string{"lib-a>=2", "lib-b<3", `lib-c; extra == "fast"`, `lib-win; sys_platform == "win32"`}}),
+		}},
+		{Name: "lib-a", Files: []testindex.File{w("lib-a", "1.0"), w("lib-a", "2.0"), w("lib-a", "3.0b1")}},
+		{Name: "lib-b", Files: []testindex.File{w("lib-b", "1.0"), w("lib-b", "2.0"), yanked}},
+		{Name: "lib-c", Files: []testindex.File{w("lib-c", "0.5")}},
+	}
+}
+
+func testEnv(t *testing.T, vars map[string]string) Env {
+	return Env{
+		Getenv:   func(k string) string { return vars[k] },
+		HomeDir:  t.TempDir(),
+		CacheDir: t.TempDir(),
+		Version:  "test",
+	}
+}
+
+func synthetic() target.Spec {
+	return target.Spec{Python: "3.11", Platforms: []string{"manylinux_2_28_x86_64"}}
+}
+
+func write(t *testing.T, lk *lockfile.Lock) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := lk.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestMakeGolden(t *testing.T) {
+	srv := testindex.Start(t, projects(), testindex.Options{})
+	in := Input{Requirements: []string{"app[fast]"}, Target: synthetic(), IndexURL: srv.IndexURL()}
+	res, err := Make(context.Background(), in, testEnv(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := bytes.ReplaceAll(write(t, res.Lock), []byte(strings.TrimSuffix(srv.URL(), "/")), []byte("http://index.test"))
+	golden := filepath.Join("testdata", "app-fast.pylock.toml")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("lock differs from %s (go test -update rewrites it):\n%s", golden, got)
+	}
+	// The same inputs give the same bytes.
+	again, err := Make(context.Background(), in, testEnv(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(write(t, again.Lock), write(t, res.Lock)) {
+		t.Error("a second lock of the same inputs differs")
+	}
+}
+
+func TestMakeHonoursPipConfiguration(t *testing.T) {
+	srv := testindex.Start(t, projects(), testindex.Options{Username: "alice", Password: "s3cret-token"})
+	home := t.TempDir()
+	netrc := filepath.Join(home, ".netrc")
+	host := strings.TrimPrefix(strings.TrimPrefix(srv.URL(), "http://"), "https://")
+	host = host[:strings.IndexByte(host, ':')]
+	if err := os.WriteFile(netrc, []byte("machine "+host+" login alice password s3cret-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv(t, map[string]string{"PIP_INDEX_URL": srv.IndexURL(), "HOME": home})
+	env.HomeDir = home
+	res, err := Make(context.Background(), Input{Requirements: []string{"lib-b"}, Target: synthetic()}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := write(t, res.Lock)
+	if !bytes.Contains(out, []byte(`name = "lib-b"`)) || !bytes.Contains(out, []byte(`version = "2.0"`)) {
+		t.Fatalf("lock from PIP_INDEX_URL with netrc credentials:\n%s", out)
+	}
+	if bytes.Contains(out, []byte("s3cret-token")) || bytes.Contains(out, []byte("alice")) {
+		t.Fatalf("the lock leaks credentials:\n%s", out)
+	}
+	// Credentials in the URL work too, and stay out of the lock.
+	env = testEnv(t, map[string]string{"PIP_INDEX_URL": srv.IndexURLWithCredentials()})
+	res, err = Make(context.Background(), Input{Requirements: []string{"lib-b"}, Target: synthetic()}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := write(t, res.Lock); bytes.Contains(out, []byte("s3cret-token")) {
+		t.Fatalf("the lock leaks credentials:\n%s", out)
+	}
+	// Without credentials: an error naming the index, not the secret.
+	_, err = Make(context.Background(), Input{Requirements: []string{"lib-b"}, Target: synthetic(), IndexURL: srv.IndexURL()}, testEnv(t, nil))
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), host) {
+		t.Fatalf("unauthenticated lock gave %v", err)
+	}
+}
+
+func TestMakeRequirementsFileAndPins(t *testing.T) {
+	srv := testindex.Start(t, projects(), testindex.Options{})
+	dir := t.TempDir()
+	req := filepath.Join(dir, "requirements.txt")
+	con := filepath.Join(dir, "constraints.txt")
+	if err := os.WriteFile(req, []byte("--index-url ${INDEX}\n-c constraints.txt\napp  # the app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(con, []byte("lib-a<2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv(t, map[string]string{"INDEX": srv.IndexURL()})
+	res, err := Make(context.Background(), Input{RequirementFiles: []string{req}, Target: synthetic()}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions := func(lk *lockfile.Lock) map[string]string {
+		out := map[string]string{}
+		for _, p := range lk.Packages {
+			out[p.Name] = p.Version
+		}
+		return out
+	}
+	// lib-a<2 rules out app 2.0 (it needs lib-a>=2).
+	if v := versions(res.Lock); v["app"] != "1.0" || v["lib-a"] != "1.0" || len(v) != 2 {
+		t.Fatalf("locked %v, want app 1.0 and lib-a 1.0", v)
+	}
+	// Re-locking without the constraint keeps the pins; --upgrade-package moves them.
+	prev := res.Lock
+	in := Input{Requirements: []string{"app"}, IndexURL: srv.IndexURL(), Target: synthetic(), Previous: prev}
+	res, err = Make(context.Background(), in, testEnv(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := versions(res.Lock); v["app"] != "1.0" || v["lib-a"] != "1.0" {
+		t.Fatalf("re-lock moved pins: %v", v)
+	}
+	in.UpgradePackages = []string{"app", "lib-a"}
+	res, err = Make(context.Background(), in, testEnv(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := versions(res.Lock); v["app"] != "2.0" || v["lib-a"] != "2.0" || v["lib-b"] != "2.0" {
+		t.Fatalf("upgrade gave %v, want app 2.0, lib-a 2.0, lib-b 2.0 (2.1 is yanked)", v)
+	}
+}
+
+// TestLockInstallsWithPip proves other tools accept the lock: pip installs
+// the requirements export with --require-hashes, and the real interpreter
+// of the target imports what it installed.
+func TestLockInstallsWithPip(t *testing.T) {
+	py := pyref.Default(t)
+	srv := testindex.Start(t, projects(), testindex.Options{})
+	res, err := Make(context.Background(), Input{Requirements: []string{"app[fast]"}, IndexURL: srv.IndexURL(), Target: target.Spec{Python: py.Python}}, testEnv(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	if err := res.Lock.WriteRequirements(&buf, lockfile.RequirementsOptions{LockName: "pylock.toml"}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(reqs, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	site := filepath.Join(dir, "site")
+	cmd := exec.Command(py.Python, "-m", "pip", "install", "--no-deps", "--require-hashes", "--index-url", srv.IndexURL(), "--target", site, "-r", reqs)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pip install --require-hashes of the export failed: %v\n%s\n%s", err, out, buf.String())
+	}
+	check := exec.Command(py.Python, "-c", "import app, lib_a, lib_b, lib_c; print(lib_a.VERSION, lib_b.VERSION)")
+	check.Env = append(os.Environ(), "PYTHONPATH="+site)
+	out, err := check.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "2.0 2.0" {
+		t.Fatalf("importing the installed lock: %v: %s", err, out)
+	}
+}
