@@ -6,16 +6,14 @@ package lock
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/clusterpack/clusterpack/artifacts"
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/pep503"
@@ -325,6 +323,7 @@ func mergeFileOptions(a, b reqfile.FileOptions) reqfile.FileOptions {
 
 // build records the resolution as a PEP 751 lock.
 func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s settings, client *index.Client, env Env) (*lockfile.Lock, error) {
+	cache := &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts"), Source: client}
 	lk := &lockfile.Lock{
 		LockVersion:    lockfile.SupportedLockVersion,
 		CreatedBy:      "clusterpack",
@@ -341,7 +340,7 @@ func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s s
 			files = append(files, *p.Sdist)
 		}
 		for _, f := range files {
-			hashes, size, err := fileHashes(ctx, client, f, env.CacheDir)
+			hashes, size, err := fileHashes(ctx, cache, f)
 			if err != nil {
 				return nil, err
 			}
@@ -380,46 +379,19 @@ func environmentMarker(t *target.Target) string {
 }
 
 // fileHashes returns the file's sha256 and size: from the index when it
-// gave them, else by downloading the file into the artifact cache.
-func fileHashes(ctx context.Context, client *index.Client, f index.File, cacheDir string) (map[string]string, int64, error) {
+// gave them, else from the file, downloaded into the artifact cache (where
+// build will find it).
+func fileHashes(ctx context.Context, cache *artifacts.Cache, f index.File) (map[string]string, int64, error) {
 	if h := f.Hashes["sha256"]; h != "" && f.Size > 0 {
 		return map[string]string{"sha256": h}, f.Size, nil
 	}
-	if h := f.Hashes["sha256"]; h != "" {
-		dst := filepath.Join(cacheDir, "artifacts", "sha256", h[:2], h, f.Filename)
-		if fi, err := os.Stat(dst); err == nil {
-			return map[string]string{"sha256": h}, fi.Size(), nil
-		}
-	}
-	tmp, err := os.MkdirTemp(cacheDir, ".download-")
-	if err != nil {
-		if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-			return nil, 0, err
-		}
-		if tmp, err = os.MkdirTemp(cacheDir, ".download-"); err != nil {
-			return nil, 0, err
-		}
-	}
-	defer os.RemoveAll(tmp)
-	path := filepath.Join(tmp, f.Filename)
-	if err := client.Download(ctx, f, path); err != nil {
-		return nil, 0, err
-	}
-	fh, err := os.Open(path)
+	path, sum, err := cache.Get(ctx, f)
 	if err != nil {
 		return nil, 0, err
 	}
-	h := sha256.New()
-	size, err := io.Copy(h, fh)
-	fh.Close()
+	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("hashing %s: %w", f.Filename, err)
+		return nil, 0, err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	// Keep the file: build will want it, and it is content-addressed.
-	dst := filepath.Join(cacheDir, "artifacts", "sha256", sum[:2], sum, f.Filename)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
-		_ = os.Rename(path, dst)
-	}
-	return map[string]string{"sha256": sum}, size, nil
+	return map[string]string{"sha256": sum}, fi.Size(), nil
 }
