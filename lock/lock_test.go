@@ -31,7 +31,7 @@ func projects() []testindex.Project {
 		{Name: "app", Files: []testindex.File{
 			w("app", "1.0", "lib-a>=1"),
 			testindex.Wheel(testindex.WheelSpec{Name: "app", Version: "2.0", ProvidesExtra: []string{"fast"},
-				Files: map[string]string{"app/__init__.py": "VERSION = '2.0'\n"},
+				Files:        map[string]string{"app/__init__.py": "VERSION = '2.0'\n"},
 				RequiresDist: []string{"lib-a>=2", "lib-b<3", `lib-c; extra == "fast"`, `lib-win; sys_platform == "win32"`}}),
 		}},
 		{Name: "lib-a", Files: []testindex.File{w("lib-a", "1.0"), w("lib-a", "2.0"), w("lib-a", "3.0b1")}},
