@@ -14,6 +14,12 @@ cd "$(dirname "$0")/.."
 eval "$(bash scripts/devenv.sh)"
 export CLUSTERPACK_REQUIRE_REFERENCE=1
 
+unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
+if [ -n "$unformatted" ]; then
+	echo "gofmt: these files need formatting (gofmt -w):" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
 go vet ./...
 go build -o "$CLUSTERPACK_DEV_CACHE/testsummary" ./internal/testsummary
 # The summary prints each package's result, failed tests' output, and a count.
