@@ -28,7 +28,8 @@ func ZipDestination(w *zip.Writer, prefix string) *Zip {
 
 // Create adds a deflated entry.
 func (z *Zip) Create(name string, mode fs.FileMode) (io.WriteCloser, error) {
-	fh := &zip.FileHeader{Name: z.prefix + name, Method: zip.Deflate, Modified: epoch}
+	fh := &zip.FileHeader{Name: z.prefix + name, Method: zip.Deflate}
+	setEpoch(fh)
 	fh.SetMode(normalMode(mode))
 	w, err := z.w.CreateHeader(fh)
 	if err != nil {
@@ -45,8 +46,8 @@ func (z *Zip) CreateRaw(name string, fh *zip.FileHeader) (io.Writer, error) {
 		CRC32:              fh.CRC32,
 		CompressedSize64:   fh.CompressedSize64,
 		UncompressedSize64: fh.UncompressedSize64,
-		Modified:           epoch,
 	}
+	setEpoch(out)
 	out.SetMode(normalMode(fh.Mode()))
 	return z.w.CreateRaw(out)
 }
@@ -54,3 +55,11 @@ func (z *Zip) CreateRaw(name string, fh *zip.FileHeader) (io.Writer, error) {
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+// setEpoch dates fh 1980-01-01 00:00 in the MS-DOS fields only. Setting
+// Modified instead would add an extended-timestamp field in Create but not
+// in CreateRaw (which ignores Modified).
+func setEpoch(fh *zip.FileHeader) {
+	fh.ModifiedDate = 1<<5 | 1 // (1980-1980)<<9 | January<<5 | 1st
+	fh.ModifiedTime = 0
+}
