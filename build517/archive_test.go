@@ -124,14 +124,18 @@ func TestUnpack(t *testing.T) {
 			srcBase: "p",
 		},
 		{
-			name:    "zip sdist",
-			archive: func(t *testing.T) string { return zipFile(t, member{name: "p/PKG-INFO", body: "z"}, member{name: "p/m/__init__.py", body: "i"}) },
+			name: "zip sdist",
+			archive: func(t *testing.T) string {
+				return zipFile(t, member{name: "p/PKG-INFO", body: "z"}, member{name: "p/m/__init__.py", body: "i"})
+			},
 			files:   map[string]string{"PKG-INFO": "z", "m/__init__.py": "i"},
 			srcBase: "p",
 		},
 		{
-			name:    "no common top directory",
-			archive: func(t *testing.T) string { return tarGz(t, member{name: "a.py", body: "a"}, member{name: "b/c.py", body: "c"}) },
+			name: "no common top directory",
+			archive: func(t *testing.T) string {
+				return tarGz(t, member{name: "a.py", body: "a"}, member{name: "b/c.py", body: "c"})
+			},
 			files:   map[string]string{"a.py": "a", "b/c.py": "c"},
 			srcBase: "src",
 		},
@@ -140,18 +144,24 @@ func TestUnpack(t *testing.T) {
 		{name: "backslash", archive: func(t *testing.T) string { return zipFile(t, member{name: `p\..\evil`, body: "x"}) }, errWant: "backslash"},
 		{name: "drive letter", archive: func(t *testing.T) string { return zipFile(t, member{name: "C:/evil", body: "x"}) }, errWant: "drive letter"},
 		{
-			name:    "symlink out of the tree",
-			archive: func(t *testing.T) string { return tarGz(t, member{name: "p/x", typeflag: tar.TypeSymlink, link: "../../etc/passwd"}) },
+			name: "symlink out of the tree",
+			archive: func(t *testing.T) string {
+				return tarGz(t, member{name: "p/x", typeflag: tar.TypeSymlink, link: "../../etc/passwd"})
+			},
 			errWant: "points outside",
 		},
 		{
-			name:    "absolute symlink",
-			archive: func(t *testing.T) string { return tarGz(t, member{name: "p/x", typeflag: tar.TypeSymlink, link: "/etc/passwd"}) },
+			name: "absolute symlink",
+			archive: func(t *testing.T) string {
+				return tarGz(t, member{name: "p/x", typeflag: tar.TypeSymlink, link: "/etc/passwd"})
+			},
 			errWant: "points outside",
 		},
 		{
-			name:    "zip symlink out of the tree",
-			archive: func(t *testing.T) string { return zipFile(t, member{name: "p/x", typeflag: tar.TypeSymlink, link: "../../x"}) },
+			name: "zip symlink out of the tree",
+			archive: func(t *testing.T) string {
+				return zipFile(t, member{name: "p/x", typeflag: tar.TypeSymlink, link: "../../x"})
+			},
 			errWant: "points outside",
 		},
 		{
@@ -162,8 +172,10 @@ func TestUnpack(t *testing.T) {
 			errWant: "not a regular file of the sdist",
 		},
 		{
-			name:    "hard link out of the tree",
-			archive: func(t *testing.T) string { return tarGz(t, member{name: "p/x", typeflag: tar.TypeLink, link: "../etc/passwd"}) },
+			name: "hard link out of the tree",
+			archive: func(t *testing.T) string {
+				return tarGz(t, member{name: "p/x", typeflag: tar.TypeLink, link: "../etc/passwd"})
+			},
 			errWant: "hard link target",
 		},
 		{name: "device", archive: func(t *testing.T) string { return tarGz(t, member{name: "p/dev", typeflag: tar.TypeChar}) }, errWant: "device or FIFO"},
@@ -258,7 +270,9 @@ func TestReadPKGINFO(t *testing.T) {
 		want    string
 		found   bool
 	}{
-		{"tar.gz", func(t *testing.T) string { return tarGz(t, member{name: "p/a.py"}, member{name: "p/PKG-INFO", body: "top"}) }, "top", true},
+		{"tar.gz", func(t *testing.T) string {
+			return tarGz(t, member{name: "p/a.py"}, member{name: "p/PKG-INFO", body: "top"})
+		}, "top", true},
 		{"zip", func(t *testing.T) string { return zipFile(t, member{name: "p/PKG-INFO", body: "zipped"}) }, "zipped", true},
 		{"nested ones do not count", func(t *testing.T) string {
 			return tarGz(t, member{name: "p/src/x.egg-info/PKG-INFO", body: "nested"})

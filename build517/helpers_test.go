@@ -153,8 +153,8 @@ type hookCounter struct {
 }
 
 func (h *hookCounter) Enabled(context.Context, slog.Level) bool { return true }
-func (h *hookCounter) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h *hookCounter) WithGroup(string) slog.Handler           { return h }
+func (h *hookCounter) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *hookCounter) WithGroup(string) slog.Handler            { return h }
 func (h *hookCounter) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "running PEP 517 hook" {
 		return nil

@@ -78,8 +78,10 @@ func TestBackendFailures(t *testing.T) {
 			wants:   []string{"returned 42, not a list of strings"},
 		},
 		{
-			name:    "wrong metadata directory name",
-			sdist:   func(t *testing.T) string { return demoSdist(t, behaviour{BadResult: "prepare_metadata_for_build_wheel"}) },
+			name: "wrong metadata directory name",
+			sdist: func(t *testing.T) string {
+				return demoSdist(t, behaviour{BadResult: "prepare_metadata_for_build_wheel"})
+			},
 			hook:    "prepare_metadata_for_build_wheel",
 			backend: "demo_backend",
 			is:      ErrBackendFailed,
