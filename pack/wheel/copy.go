@@ -26,6 +26,8 @@ type copier struct {
 	verify  Verification
 	shebang string
 	buf     []byte
+	// inflater is reused across raw copies (it holds a 32 KiB window).
+	inflater io.ReadCloser
 }
 
 // written is the outcome of writing one file.
@@ -190,9 +192,12 @@ func (c *copier) copyRaw(pf plannedFile) (written, error) {
 	}
 	content := src
 	if pf.f.Method == zip.Deflate {
-		fr := flate.NewReader(src)
-		defer fr.Close()
-		content = fr
+		if c.inflater == nil {
+			c.inflater = flate.NewReader(src)
+		} else if err := c.inflater.(flate.Resetter).Reset(src, nil); err != nil {
+			return written{}, c.archive.memberError(pf.f.Name, err)
+		}
+		content = c.inflater
 	}
 	h := newHashers(pf.record)
 	crc := crc32.NewIEEE()

@@ -21,10 +21,10 @@ var diffSpecs = []testindex.WheelSpec{
 	{
 		Name: "Diff_Pkg", Version: "1.2.0",
 		Files: map[string]string{
-			"diff_pkg/__init__.py":  "import sys\ndef main():\n    print('diff', sys.argv[1:])\n    return 3\nclass App:\n    @staticmethod\n    def run():\n        print('app')\n",
-			"diff_pkg/sub/mod.py":   "",
+			"diff_pkg/__init__.py": "import sys\ndef main():\n    print('diff', sys.argv[1:])\n    return 3\nclass App:\n    @staticmethod\n    def run():\n        print('app')\n",
+			"diff_pkg/sub/mod.py":  "",
 			"diff_pkg/données.txt": "unicode name\n",
-			"diff_single.py":        "",
+			"diff_single.py":       "",
 		},
 		EntryPoints: map[string]map[string]string{
 			"console_scripts": {"diff-cli": "diff_pkg:main [extra]", "diff-app": "diff_pkg:App.run"},

@@ -76,8 +76,8 @@ func TestZipDestinationCopiesRaw(t *testing.T) {
 			}
 			// Unchanged members keep their compressed bytes.
 			for src, dst := range map[string]string{
-				"zipped/__init__.py":          "env/lib/python3.11/site-packages/zipped/__init__.py",
-				"zipped-1.0.dist-info/WHEEL":  "env/lib/python3.11/site-packages/zipped-1.0.dist-info/WHEEL",
+				"zipped/__init__.py":         "env/lib/python3.11/site-packages/zipped/__init__.py",
+				"zipped-1.0.dist-info/WHEEL": "env/lib/python3.11/site-packages/zipped-1.0.dist-info/WHEEL",
 				"zipped-1.0.data/scripts/sh": "env/bin/sh",
 			} {
 				if got[dst] == nil {
