@@ -76,7 +76,7 @@ func newHashers(rec recordEntry) *hashers {
 	return h
 }
 
-// verify compares the content's hash and size with RECORD.
+// verifyContent compares the content's hash and size with RECORD.
 func (c *copier) verifyContent(pf plannedFile, h hash.Hash, size int64) error {
 	if pf.record.size >= 0 && size != pf.record.size {
 		return c.archive.memberError(pf.f.Name, fmt.Errorf("%w: RECORD says %d bytes, the content has %d", ErrRecordMismatch, pf.record.size, size))
