@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/artifacts"
+	"github.com/clusterpack/clusterpack/build517"
+	"github.com/clusterpack/clusterpack/buildenv"
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/pep503"
@@ -151,24 +153,61 @@ func Make(ctx context.Context, in Input, env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	cache := &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts"), Source: client}
 	opts := resolve.Options{
-		Target:      tgt,
-		Source:      client,
-		Prereleases: settings.pre,
-		OnlyBinary:  formatControl(settings.onlyBinary),
-		NoBinary:    formatControl(settings.noBinary),
-		Preferences: preferences(in),
-		Logger:      log,
+		Target:        tgt,
+		Source:        client,
+		SdistMetadata: sdistMetadata(tgt, client, cache, env, log),
+		Prereleases:   settings.pre,
+		OnlyBinary:    formatControl(settings.onlyBinary),
+		NoBinary:      formatControl(settings.noBinary),
+		Preferences:   preferences(in),
+		Logger:        log,
 	}
 	res, err := resolve.Resolve(ctx, resolve.Request{Requirements: reqs, Constraints: cons}, opts)
 	if err != nil {
 		return nil, err
 	}
-	lk, err := build(ctx, res, tgt, settings, client, env)
+	lk, err := build(ctx, res, tgt, settings, cache)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Lock: lk, Target: tgt, Resolution: res}, nil
+}
+
+// sdistMetadata reads the metadata of source-only versions: static PEP 643
+// metadata straight from the sdist, else the PEP 517 hooks run by a local
+// interpreter of the target's Python version in an isolated build
+// environment that clusterpack resolves and installs itself. The hooks
+// run on this host: for a cross-platform target, metadata that depends on
+// the platform is computed for the host's platform (rare; uv does the same).
+func sdistMetadata(tgt *target.Target, client *index.Client, cache *artifacts.Cache, env Env, log *slog.Logger) resolve.SdistMetadataFunc {
+	topts := target.Options{CacheDir: env.CacheDir, Getenv: env.Getenv}
+	python, findErr := tgt.Interpreter, error(nil)
+	if tgt.Synthetic() {
+		python, findErr = target.FindInterpreter(tgt.PythonVersion, topts)
+	}
+	builder := &buildenv.Builder{Source: client, Artifacts: cache, Dir: filepath.Join(env.CacheDir, "buildenv"), TargetOptions: topts, Logger: log}
+	frontend := &build517.Frontend{
+		Python:        python,
+		PythonVersion: tgt.PythonVersion,
+		CacheDir:      filepath.Join(env.CacheDir, "build517"),
+		Env:           env.Getenv,
+		Logger:        log,
+		Prepare:       builder.Prepare,
+	}
+	return func(ctx context.Context, f index.File) ([]byte, error) {
+		path, sum, err := cache.Get(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		md, err := frontend.Metadata(ctx, path, sum)
+		var ie *build517.InterpreterError
+		if errors.As(err, &ie) && findErr != nil {
+			return nil, fmt.Errorf("%s has no static metadata, and building it needs Python %s: %w", f.Filename, tgt.PythonVersion, findErr)
+		}
+		return md, err
+	}
 }
 
 // settings are the effective index and format options.
@@ -322,8 +361,7 @@ func mergeFileOptions(a, b reqfile.FileOptions) reqfile.FileOptions {
 }
 
 // build records the resolution as a PEP 751 lock.
-func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s settings, client *index.Client, env Env) (*lockfile.Lock, error) {
-	cache := &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts"), Source: client}
+func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s settings, cache *artifacts.Cache) (*lockfile.Lock, error) {
 	lk := &lockfile.Lock{
 		LockVersion:    lockfile.SupportedLockVersion,
 		CreatedBy:      "clusterpack",

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -207,5 +208,72 @@ func TestLockInstallsWithPip(t *testing.T) {
 	out, err := check.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "2.0 2.0" {
 		t.Fatalf("importing the installed lock: %v: %s", err, out)
+	}
+}
+
+// tinyBackend is a PEP 517 backend shipped as a wheel on the index: it
+// writes the metadata of the sdist it runs in, adding the requirements of
+// deps.txt, as a backend computing dynamic dependencies would.
+const tinyBackend = `
+import os
+
+def _metadata():
+    with open("PKG-INFO", encoding="utf-8") as f:
+        head = f.read().split("\n\n", 1)[0].rstrip("\n")
+    with open("deps.txt", encoding="utf-8") as f:
+        deps = [line.strip() for line in f if line.strip()]
+    return head + "\n" + "".join("Requires-Dist: %s\n" % d for d in deps)
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    fields = dict(line.split(": ", 1) for line in _metadata().splitlines() if ": " in line)
+    name = "%s-%s.dist-info" % (fields["Name"].replace("-", "_"), fields["Version"])
+    os.makedirs(os.path.join(metadata_directory, name))
+    with open(os.path.join(metadata_directory, name, "METADATA"), "w", encoding="utf-8") as f:
+        f.write(_metadata())
+    return name
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    raise RuntimeError("tinyback builds no wheels")
+`
+
+// TestMakeBuildsSdistMetadata locks a source-only project whose
+// dependencies are dynamic: clusterpack resolves its build backend from the
+// index, installs it into a build environment, and runs the PEP 517 hook
+// with a real CPython 3.11 found on the machine.
+func TestMakeBuildsSdistMetadata(t *testing.T) {
+	pyref.Default(t) // the test needs the machine's CPython 3.11, as CI has
+	ps := projects()
+	ps = append(ps,
+		testindex.Project{Name: "tinyback", Files: []testindex.File{testindex.Wheel(testindex.WheelSpec{Name: "tinyback", Version: "1.0", Files: map[string]string{"tinyback.py": tinyBackend}})}},
+		testindex.Project{Name: "app-src", Files: []testindex.File{testindex.Sdist(testindex.SdistSpec{
+			Name: "app-src", Version: "0.3", Dynamic: []string{"Requires-Dist"},
+			BuildBackend: "tinyback", BuildRequires: []string{"tinyback>=1"},
+			Files: map[string]string{"deps.txt": "lib-a>=2\nlib-b<2\n"},
+		})}},
+	)
+	srv := testindex.Start(t, ps, testindex.Options{})
+	env := testEnv(t, map[string]string{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "PYENV_ROOT": os.Getenv("PYENV_ROOT")})
+	res, err := Make(context.Background(), Input{Requirements: []string{"app-src"}, IndexURL: srv.IndexURL(), Target: synthetic()}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range res.Lock.Packages {
+		got[p.Name] = p.Version
+		if p.Name == "app-src" && (p.Sdist == nil || len(p.Wheels) != 0) {
+			t.Errorf("app-src should be locked with its sdist only: %+v", p)
+		}
+	}
+	want := map[string]string{"app-src": "0.3", "lib-a": "2.0", "lib-b": "1.0"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("locked %v, want %v (the dependencies come from the built metadata)", got, want)
+	}
+	// The build environment is reused: a second lock runs no new install.
+	envs, _ := filepath.Glob(filepath.Join(env.CacheDir, "buildenv", "*", ".complete"))
+	if len(envs) != 1 {
+		t.Fatalf("%d build environments, want 1", len(envs))
 	}
 }

@@ -186,3 +186,20 @@ func findInterpreter(v pythonVersion, opts Options) string {
 	}
 	return best
 }
+
+// FindInterpreter returns a local CPython of the version "X.Y" (or
+// "X.Y.Z"): pythonX.Y on PATH, then pyenv's versions. It is how
+// clusterpack finds a Python to run PEP 517 builds for a synthetic target.
+func FindInterpreter(version string, opts Options) (string, error) {
+	v, ok, err := parseVersionRequest(version)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("%q is not a Python version", version)
+	}
+	if p := findInterpreter(v, opts); p != "" {
+		return p, nil
+	}
+	return "", fmt.Errorf("no Python %s on this machine (looked for python%s on PATH and in pyenv): install it (e.g. pyenv install %s) or run with --python /path/to/python%s", v.short(), v.short(), v.short(), v.short())
+}
