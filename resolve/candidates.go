@@ -157,8 +157,14 @@ func classify(p *index.Project, opts *Options, ranking tags.Ranking) *projectInf
 			}
 			return fi.file.Filename < fj.file.Filename
 		})
+		if len(files) > 0 && !files[0].wheel && opts.SdistMetadata == nil {
+			// Without a way to build metadata, a source-only version cannot
+			// be resolved: say so once for all such versions.
+			c.unusable = "has only a source distribution (its metadata needs a PEP 517 build)"
+			files = nil
+		}
 		c.files = files
-		if len(files) == 0 {
+		if len(files) == 0 && c.unusable == "" {
 			c.unusable = unusableReason(a.wheelTags, a.pythonReasons, a.formatExcluded, a.sdistOnly, target.PythonFullVersion)
 		}
 		info.candidates = append(info.candidates, c)

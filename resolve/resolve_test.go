@@ -230,7 +230,7 @@ func TestResolveExplains(t *testing.T) {
 		}, []string{"a>=5"}, nil, []string{"you require a>=5 (no version of a matches)"}},
 		{"sdist without a builder", []dist{
 			{name: "a", version: "1.0", sdist: true},
-		}, []string{"a"}, nil, []string{"a has only a source distribution (a-1.0.tar.gz"}},
+		}, []string{"a"}, nil, []string{"a has only a source distribution (its metadata needs a PEP 517 build)"}},
 		{"only-binary", []dist{
 			{name: "a", version: "1.0", sdist: true},
 		}, []string{"a"}, func(o *Options) { o.OnlyBinary = FormatControl{All: true} }, []string{"--only-binary"}},
