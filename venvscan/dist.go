@@ -16,10 +16,10 @@ import (
 type infoKind int
 
 const (
-	notInfo    infoKind = iota
-	distInfo            // name.dist-info directory
-	eggInfoDir          // name.egg-info directory
-	eggInfoFile         // name.egg-info file (distutils), itself PKG-INFO
+	notInfo     infoKind = iota
+	distInfo             // name.dist-info directory
+	eggInfoDir           // name.egg-info directory
+	eggInfoFile          // name.egg-info file (distutils), itself PKG-INFO
 )
 
 // classify tells whether a directory entry is a distribution's metadata,
