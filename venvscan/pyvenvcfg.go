@@ -3,6 +3,7 @@ package venvscan
 import (
 	"bufio"
 	"bytes"
+	"regexp"
 	"strings"
 )
 
@@ -36,20 +37,14 @@ func cfgVersion(cfg map[string]string) string {
 	return ""
 }
 
-// numericRelease returns the leading dot-separated decimal components of
-// s, at most three, or "" when s does not start with X.Y.
+// releasePrefix matches the leading X.Y[.Z] of a version.
+var releasePrefix = regexp.MustCompile(`^\d+\.\d+(\.\d+)?`)
+
+// numericRelease returns the leading X.Y[.Z] of s ("3.13.0" of
+// "3.13.0rc1" or "3.13.0.candidate.1"), or "" when s does not start
+// with X.Y.
 func numericRelease(s string) string {
-	var parts []string
-	for _, p := range strings.SplitN(s, ".", 4) {
-		if p == "" || strings.Trim(p, "0123456789") != "" || len(parts) == 3 {
-			break
-		}
-		parts = append(parts, p)
-	}
-	if len(parts) < 2 {
-		return ""
-	}
-	return strings.Join(parts, ".")
+	return releasePrefix.FindString(s)
 }
 
 // majorMinor returns "X.Y" of a version "X.Y[.Z]".
