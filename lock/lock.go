@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,8 +29,17 @@ import (
 
 // Input is everything `clusterpack lock` is given.
 type Input struct {
-	// Requirements are requirement strings from the command line.
+	// Requirements are requirement strings from the command line: PEP 508
+	// requirements ("pandas>=2", "pkg @ https://.../pkg.whl") or paths to
+	// wheels, sdists and project directories.
 	Requirements []string
+	// Editables are project directories installed in development mode
+	// (-e): locked as editable directory packages, shipped apart as code.
+	Editables []string
+	// LockDir is the directory the lock is written to: local paths in the
+	// lock are relative to it, as PEP 751 says. Empty means the current
+	// directory.
+	LockDir string
 	// RequirementFiles are -r files: pip requirements files, or
 	// pyproject.toml files whose [project] dependencies are read.
 	RequirementFiles []string
@@ -123,7 +133,7 @@ func Make(ctx context.Context, in Input, env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	reqs, cons, fileOpts, err := gather(ctx, in, env)
+	reqs, cons, refs, fileOpts, err := gather(ctx, in, env)
 	if err != nil {
 		return nil, err
 	}
@@ -154,60 +164,89 @@ func Make(ctx context.Context, in Input, env Env) (*Result, error) {
 		return nil, err
 	}
 	cache := &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts"), Source: client}
+	frontend, findErr := newFrontend(tgt, client, cache, env, log)
+	dr := &directResolver{client: client, cache: cache, frontend: frontend, tmp: filepath.Join(env.CacheDir, "tmp")}
+	var direct []*resolve.Direct
+	for _, ref := range refs {
+		d, err := dr.resolve(ctx, ref)
+		if err != nil {
+			return nil, explainInterpreter(err, findErr, tgt)
+		}
+		direct = append(direct, d)
+	}
 	opts := resolve.Options{
 		Target:        tgt,
 		Source:        client,
-		SdistMetadata: sdistMetadata(tgt, client, cache, env, log),
+		SdistMetadata: sdistMetadata(frontend, findErr, tgt, cache),
 		Prereleases:   settings.pre,
 		OnlyBinary:    formatControl(settings.onlyBinary),
 		NoBinary:      formatControl(settings.noBinary),
 		Preferences:   preferences(in),
 		Logger:        log,
 	}
-	res, err := resolve.Resolve(ctx, resolve.Request{Requirements: reqs, Constraints: cons}, opts)
+	res, err := resolve.Resolve(ctx, resolve.Request{Requirements: reqs, Constraints: cons, Direct: direct}, opts)
 	if err != nil {
 		return nil, err
 	}
-	lk, err := build(ctx, res, tgt, settings, cache)
+	lockDir := in.LockDir
+	if lockDir == "" {
+		lockDir = "."
+	}
+	lk, err := build(ctx, res, tgt, settings, cache, lockDir)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Lock: lk, Target: tgt, Resolution: res}, nil
 }
 
-// sdistMetadata reads the metadata of source-only versions: static PEP 643
-// metadata straight from the sdist, else the PEP 517 hooks run by a local
-// interpreter of the target's Python version in an isolated build
-// environment that clusterpack resolves and installs itself. The hooks
-// run on this host: for a cross-platform target, metadata that depends on
-// the platform is computed for the host's platform (rare; uv does the same).
-func sdistMetadata(tgt *target.Target, client *index.Client, cache *artifacts.Cache, env Env, log *slog.Logger) resolve.SdistMetadataFunc {
+// newFrontend makes the PEP 517 frontend that reads the metadata of
+// source-only versions, run by a local interpreter of the target's Python
+// version in build environments clusterpack resolves and installs itself.
+// The hooks run on this host: for a cross-platform target, metadata that
+// depends on the platform is computed for the host's platform (rare; uv
+// does the same). findErr says why no interpreter was found, if none was:
+// static metadata still works then.
+func newFrontend(tgt *target.Target, client *index.Client, cache *artifacts.Cache, env Env, log *slog.Logger) (*build517.Frontend, error) {
 	topts := target.Options{CacheDir: env.CacheDir, Getenv: env.Getenv}
 	python, findErr := tgt.Interpreter, error(nil)
 	if tgt.Synthetic() {
 		python, findErr = target.FindInterpreter(tgt.PythonVersion, topts)
 	}
 	builder := &buildenv.Builder{Source: client, Artifacts: cache, Dir: filepath.Join(env.CacheDir, "buildenv"), TargetOptions: topts, Logger: log}
-	frontend := &build517.Frontend{
+	return &build517.Frontend{
 		Python:        python,
 		PythonVersion: tgt.PythonVersion,
 		CacheDir:      filepath.Join(env.CacheDir, "build517"),
 		Env:           env.Getenv,
 		Logger:        log,
 		Prepare:       builder.Prepare,
-	}
+	}, findErr
+}
+
+// sdistMetadata reads the metadata of source-only versions: static PEP 643
+// metadata straight from the sdist, else through the PEP 517 hooks.
+func sdistMetadata(frontend *build517.Frontend, findErr error, tgt *target.Target, cache *artifacts.Cache) resolve.SdistMetadataFunc {
 	return func(ctx context.Context, f index.File) ([]byte, error) {
 		path, sum, err := cache.Get(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		md, err := frontend.Metadata(ctx, path, sum)
-		var ie *build517.InterpreterError
-		if errors.As(err, &ie) && findErr != nil {
-			return nil, fmt.Errorf("%s has no static metadata, and building it needs Python %s: %w", f.Filename, tgt.PythonVersion, findErr)
+		if err != nil {
+			return nil, explainInterpreter(fmt.Errorf("%s: %w", f.Filename, err), findErr, tgt)
 		}
-		return md, err
+		return md, nil
 	}
+}
+
+// explainInterpreter adds, to a build that failed for want of an
+// interpreter, why none was found.
+func explainInterpreter(err, findErr error, tgt *target.Target) error {
+	var ie *build517.InterpreterError
+	if errors.As(err, &ie) && findErr != nil {
+		return fmt.Errorf("%w\nbuilding metadata needs Python %s: %v", err, tgt.PythonVersion, findErr)
+	}
+	return err
 }
 
 // settings are the effective index and format options.
@@ -283,18 +322,43 @@ func preferences(in Input) map[string]string {
 }
 
 // gather reads the requirements and constraints of every input.
-func gather(ctx context.Context, in Input, env Env) (reqs, cons []pep508.Requirement, opts reqfile.FileOptions, err error) {
+func gather(ctx context.Context, in Input, env Env) (reqs, cons []pep508.Requirement, refs []reference, opts reqfile.FileOptions, err error) {
 	for _, s := range in.Requirements {
+		if looksLikePath(s) {
+			refs = append(refs, reference{source: "argument " + s, location: s})
+			continue
+		}
 		r, err := pep508.ParseRequirement(s)
 		if err != nil {
-			return nil, nil, opts, fmt.Errorf("requirement %q: %w", s, err)
+			return nil, nil, nil, opts, fmt.Errorf("requirement %q: %w", s, err)
+		}
+		if r.URL != "" {
+			refs = append(refs, reference{source: "argument " + index.Redact(s), req: r, named: true, location: r.URL})
+			continue
 		}
 		reqs = append(reqs, r)
+	}
+	for _, dir := range in.Editables {
+		refs = append(refs, reference{source: "-e " + dir, location: dir, editable: true})
 	}
 	add := func(list []reqfile.Requirement, constraint bool) error {
 		for _, r := range list {
 			if r.Editable || r.Req == nil || r.Path != "" || r.URL != "" {
-				return fmt.Errorf("%s: %q: local paths, URLs and editable projects are not supported by lock yet; publish the project to an index or a --find-links directory and require it by name", r.Line, r.Text)
+				if r.Constraint || constraint {
+					return fmt.Errorf("%s: %q: a constraint must name a package and versions, not a location", r.Line, r.Text)
+				}
+				ref := reference{source: r.Line.String(), location: r.Path, editable: r.Editable}
+				if ref.location == "" {
+					ref.location = r.URL
+				}
+				if r.Req != nil {
+					ref.req, ref.named = *r.Req, true
+					ref.req.URL = ""
+				} else {
+					ref.req = pep508.Requirement{Extras: r.Extras, Marker: r.Marker}
+				}
+				refs = append(refs, ref)
+				continue
 			}
 			if r.Constraint || constraint {
 				cons = append(cons, *r.Req)
@@ -309,39 +373,49 @@ func gather(ctx context.Context, in Input, env Env) (reqs, cons []pep508.Require
 		if filepath.Base(path) == "pyproject.toml" {
 			list, err := reqfile.ParsePyproject(path, in.Extras)
 			if err != nil {
-				return nil, nil, opts, err
+				return nil, nil, nil, opts, err
 			}
 			if err := add(list, false); err != nil {
-				return nil, nil, opts, err
+				return nil, nil, nil, opts, err
 			}
 			continue
 		}
 		f, err := reqfile.Parse(ctx, path, ropts)
 		if err != nil {
-			return nil, nil, opts, err
+			return nil, nil, nil, opts, err
 		}
 		if err := add(f.Requirements, false); err != nil {
-			return nil, nil, opts, err
+			return nil, nil, nil, opts, err
 		}
 		if err := add(f.Constraints, true); err != nil {
-			return nil, nil, opts, err
+			return nil, nil, nil, opts, err
 		}
 		opts = mergeFileOptions(opts, f.Options)
 	}
 	for _, path := range in.ConstraintFiles {
 		f, err := reqfile.Parse(ctx, path, ropts)
 		if err != nil {
-			return nil, nil, opts, err
+			return nil, nil, nil, opts, err
 		}
 		if err := add(append(f.Requirements, f.Constraints...), true); err != nil {
-			return nil, nil, opts, err
+			return nil, nil, nil, opts, err
 		}
 		opts = mergeFileOptions(opts, f.Options)
 	}
-	if len(reqs) == 0 {
-		return nil, nil, opts, errors.New("nothing to lock: give requirements as arguments or with -r FILE")
+	if len(reqs) == 0 && len(refs) == 0 {
+		return nil, nil, nil, opts, errors.New("nothing to lock: give requirements as arguments, with -r FILE or -e DIR")
 	}
-	return reqs, cons, opts, nil
+	return reqs, cons, refs, opts, nil
+}
+
+// looksLikePath tells a path argument ("./dist/x.whl", ".", "../proj")
+// from a requirement, as pip does: path separators or archive endings.
+func looksLikePath(s string) bool {
+	if strings.Contains(s, "@") || strings.ContainsAny(s, "<>=!~;[") {
+		return false
+	}
+	return s == "." || s == ".." || strings.ContainsRune(s, '/') || strings.ContainsRune(s, filepath.Separator) ||
+		strings.HasSuffix(s, ".whl") || strings.HasSuffix(s, ".tar.gz") || strings.HasSuffix(s, ".zip")
 }
 
 // mergeFileOptions combines the options of several top-level files as pip
@@ -361,7 +435,7 @@ func mergeFileOptions(a, b reqfile.FileOptions) reqfile.FileOptions {
 }
 
 // build records the resolution as a PEP 751 lock.
-func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s settings, cache *artifacts.Cache) (*lockfile.Lock, error) {
+func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s settings, cache *artifacts.Cache, lockDir string) (*lockfile.Lock, error) {
 	lk := &lockfile.Lock{
 		LockVersion:    lockfile.SupportedLockVersion,
 		CreatedBy:      "clusterpack",
@@ -372,6 +446,13 @@ func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s s
 		lp := lockfile.Package{Name: p.Name, Version: p.Version.String(), RequiresPython: p.RequiresPython}
 		for _, d := range p.Dependencies {
 			lp.Dependencies = append(lp.Dependencies, map[string]any{"name": d})
+		}
+		if ref := p.Reference; ref != nil {
+			if err := recordReference(&lp, ref, lockDir); err != nil {
+				return nil, err
+			}
+			lk.Packages = append(lk.Packages, lp)
+			continue
 		}
 		files := append([]index.File{}, p.Wheels...)
 		if p.Sdist != nil {
@@ -406,6 +487,45 @@ func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s s
 		return nil, fmt.Errorf("the lock clusterpack made is invalid (a bug, please report it): %w", err)
 	}
 	return lk.Sorted(), nil
+}
+
+// recordReference writes a direct reference's source: a directory (no
+// version, as PEP 751 requires for source trees) or an archive.
+func recordReference(lp *lockfile.Package, ref *resolve.Direct, lockDir string) error {
+	if ref.File == nil {
+		lp.Version = ""
+		rel, err := relativePath(lockDir, ref.Dir)
+		if err != nil {
+			return err
+		}
+		lp.Directory = &lockfile.Directory{Path: rel, Editable: ref.Editable}
+		return nil
+	}
+	a := &lockfile.Archive{Size: ref.File.Size, Hashes: ref.File.Hashes}
+	if u, err := url.Parse(ref.File.URL); err == nil && u.Scheme == "file" {
+		rel, err := relativePath(lockDir, filepath.FromSlash(u.Path))
+		if err != nil {
+			return err
+		}
+		a.Path = rel
+	} else {
+		a.URL = lockfile.StripCredentials(ref.File.URL)
+	}
+	lp.Archive = a
+	return nil
+}
+
+// relativePath is path relative to the lock's directory, with slashes.
+func relativePath(lockDir, path string) (string, error) {
+	base, err := filepath.Abs(lockDir)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(base, path)
+	if err != nil {
+		return "", fmt.Errorf("%s cannot be written relative to %s: %w", path, base, err)
+	}
+	return filepath.ToSlash(rel), nil
 }
 
 // environmentMarker is the PEP 751 environments marker of a target: the

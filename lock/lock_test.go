@@ -277,3 +277,126 @@ func TestMakeBuildsSdistMetadata(t *testing.T) {
 		t.Fatalf("%d build environments, want 1", len(envs))
 	}
 }
+
+// metaBackend is a PEP 517 backend (shipped as a wheel) that reports the
+// metadata written in the project's meta.txt: a project whose
+// dependencies only its backend knows.
+const metaBackend = `
+import os
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    with open("meta.txt", encoding="utf-8") as f:
+        text = f.read()
+    fields = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    name = "%s-%s.dist-info" % (fields["Name"].replace("-", "_"), fields["Version"])
+    os.makedirs(os.path.join(metadata_directory, name))
+    with open(os.path.join(metadata_directory, name, "METADATA"), "w", encoding="utf-8") as f:
+        f.write(text)
+    return name
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    raise RuntimeError("metaback builds no wheels")
+`
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestMakeDirectReferences locks requirements given by location: a local
+// wheel, a wheel URL, an editable project with static pyproject metadata,
+// and a project whose dependencies need its build backend.
+func TestMakeDirectReferences(t *testing.T) {
+	pyref.Default(t)
+	ps := append(projects(), testindex.Project{Name: "metaback", Files: []testindex.File{
+		testindex.Wheel(testindex.WheelSpec{Name: "metaback", Version: "1.0", Files: map[string]string{"metaback.py": metaBackend}}),
+	}})
+	srv := testindex.Start(t, ps, testindex.Options{})
+	work := t.TempDir()
+	// A local wheel, not on the index.
+	whl := testindex.WheelSpec{Name: "local-tool", Version: "0.9", RequiresDist: []string{"lib-c"}}
+	data, err := testindex.BuildWheel(whl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, work, map[string]string{
+		"wheels/" + whl.Filename(): string(data),
+		"proj/pyproject.toml": `[project]
+name = "my-proj"
+version = "0.1.0"
+dependencies = ["lib-a>=2"]
+[project.optional-dependencies]
+dev = ["lib-b<2"]
+`,
+		"proj/my_proj/__init__.py": "",
+		"dyn/pyproject.toml": `[build-system]
+requires = ["metaback"]
+build-backend = "metaback"
+[project]
+name = "dyn"
+dynamic = ["version", "dependencies"]
+`,
+		"dyn/meta.txt": "Metadata-Version: 2.1\nName: dyn\nVersion: 3.0\nRequires-Dist: lib-b>=2\n",
+	})
+	lockDir := filepath.Join(work, "out")
+	if err := os.MkdirAll(lockDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv(t, map[string]string{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "PYENV_ROOT": os.Getenv("PYENV_ROOT")})
+	in := Input{
+		Requirements: []string{
+			filepath.Join(work, "wheels", whl.Filename()),
+			"app @ " + srv.URL() + "/files/app-1.0-py3-none-any.whl",
+			filepath.Join(work, "dyn"),
+		},
+		Editables: []string{filepath.Join(work, "proj")},
+		IndexURL:  srv.IndexURL(), Target: synthetic(), LockDir: lockDir,
+	}
+	res, err := Make(context.Background(), in, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]lockfile.Package{}
+	for _, p := range res.Lock.Packages {
+		byName[p.Name] = p
+	}
+	if p := byName["my-proj"]; p.Directory == nil || !p.Directory.Editable || p.Directory.Path != "../proj" || p.Version != "" {
+		t.Errorf("editable project locked as %+v", p)
+	}
+	if p := byName["dyn"]; p.Directory == nil || p.Directory.Editable || p.Directory.Path != "../dyn" {
+		t.Errorf("dynamic project locked as %+v", p)
+	}
+	if p := byName["local-tool"]; p.Archive == nil || p.Archive.Path != "../wheels/"+whl.Filename() || p.Version != "0.9" || p.Archive.Hashes["sha256"] == "" {
+		t.Errorf("local wheel locked as %+v", p)
+	}
+	if p := byName["app"]; p.Archive == nil || !strings.HasSuffix(p.Archive.URL, "/files/app-1.0-py3-none-any.whl") || p.Version != "1.0" {
+		t.Errorf("wheel URL locked as %+v", p)
+	}
+	// Dependencies of all four came from their metadata: lib-a>=2 (my-proj),
+	// lib-b>=2 (dyn), lib-c (local-tool), and app 1.0's lib-a>=1.
+	if byName["lib-a"].Version != "2.0" || byName["lib-b"].Version != "2.0" || byName["lib-c"].Version != "0.5" {
+		t.Errorf("dependencies: lib-a %s, lib-b %s, lib-c %s", byName["lib-a"].Version, byName["lib-b"].Version, byName["lib-c"].Version)
+	}
+	if _, ok := byName["lib-win"]; ok {
+		t.Error("a win32-only dependency was locked for Linux")
+	}
+
+	// A name that does not match the file is an error that says so.
+	in = Input{Requirements: []string{"other @ " + srv.URL() + "/files/app-1.0-py3-none-any.whl"}, IndexURL: srv.IndexURL(), Target: synthetic()}
+	if _, err := Make(context.Background(), in, env); err == nil || !strings.Contains(err.Error(), "is app, not other") {
+		t.Errorf("mismatched name gave %v", err)
+	}
+	// Two locations for one package are refused.
+	in = Input{Requirements: []string{"app @ " + srv.URL() + "/files/app-1.0-py3-none-any.whl", "app @ " + srv.URL() + "/files/app-2.0-py3-none-any.whl"}, IndexURL: srv.IndexURL(), Target: synthetic()}
+	if _, err := Make(context.Background(), in, env); err == nil || !strings.Contains(err.Error(), "given twice") {
+		t.Errorf("two locations gave %v", err)
+	}
+}

@@ -21,6 +21,8 @@ type candidate struct {
 	yanked bool
 	// unusable says why no file fits, when files is empty.
 	unusable string
+	// direct is the direct reference this candidate stands for.
+	direct *Direct
 }
 
 type candidateFile struct {
@@ -218,4 +220,13 @@ func summarizeTags(ts []string) string {
 		return strings.Join(out[:6], ", ") + fmt.Sprintf(" and %d more", len(out)-6)
 	}
 	return strings.Join(out, ", ")
+}
+
+// directInfo is the one-candidate project of a direct reference.
+func directInfo(name string, d *Direct) *projectInfo {
+	c := &candidate{version: d.Metadata.ParsedVersion, direct: d}
+	if d.File != nil {
+		c.files = []candidateFile{{file: *d.File, wheel: strings.HasSuffix(d.File.Filename, ".whl")}}
+	}
+	return &projectInfo{name: name, candidates: []*candidate{c}}
 }

@@ -38,6 +38,7 @@ type provider struct {
 	metas    map[string]*metaEntry
 	deps     map[string][]pubgrub.Dependency // "id\x00v" → dependencies
 	reqBy    map[string]string               // package → who first required it
+	direct   map[string]*Direct              // packages pinned by location
 }
 
 type projectEntry struct {
@@ -69,6 +70,7 @@ func newProvider(opts Options) *provider {
 		bg:          bg, cancel: cancel, sem: make(chan struct{}, par),
 		projects: map[string]*projectEntry{}, metas: map[string]*metaEntry{},
 		deps: map[string][]pubgrub.Dependency{}, reqBy: map[string]string{},
+		direct: map[string]*Direct{},
 	}
 }
 
@@ -85,12 +87,17 @@ func (p *provider) project(ctx context.Context, name string) (*projectInfo, erro
 	if !ok {
 		e = &projectEntry{done: make(chan struct{})}
 		p.projects[name] = e
+		d := p.direct[name]
 		p.mu.Unlock()
-		proj, err := p.opts.Source.Project(ctx, name)
-		if err == nil {
-			e.info = classify(proj, &p.opts, p.ranking)
+		if d != nil {
+			e.info = directInfo(name, d)
+		} else {
+			proj, err := p.opts.Source.Project(ctx, name)
+			if err == nil {
+				e.info = classify(proj, &p.opts, p.ranking)
+			}
+			e.err = err
 		}
-		e.err = err
 		close(e.done)
 	} else {
 		p.mu.Unlock()
@@ -148,6 +155,16 @@ func (p *provider) metadata(ctx context.Context, name string, v int) (*metaEntry
 }
 
 func (p *provider) fetchMetadata(ctx context.Context, name string, c *candidate) (*metadata.Metadata, string, error) {
+	if c.direct != nil {
+		md := c.direct.Metadata
+		if !md.RequiresPython.IsEmpty() {
+			py, _ := pep440.Parse(p.opts.Target.PythonFullVersion)
+			if !md.RequiresPython.Contains(py, pep440.PrereleasesAllow) {
+				return nil, fmt.Sprintf("requires Python %s (the target has %s)", md.RequiresPython, p.opts.Target.PythonFullVersion), nil
+			}
+		}
+		return md, "", nil
+	}
 	if len(c.files) == 0 {
 		return nil, c.unusable, nil
 	}
@@ -362,6 +379,12 @@ func eligible(info *projectInfo, spec pep440.SpecifierSet) []int {
 	exact := isExactPin(spec)
 	var out []int
 	for i, c := range info.candidates {
+		if c.direct != nil {
+			// A direct reference is what the user chose: any specifier
+			// elsewhere is checked against it, pre-release or not.
+			out = append(out, i)
+			continue
+		}
 		if len(c.files) == 0 || (c.yanked && !exact) {
 			continue
 		}

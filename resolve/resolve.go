@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/metadata"
 	"github.com/clusterpack/clusterpack/pep440"
 	"github.com/clusterpack/clusterpack/pep503"
 	"github.com/clusterpack/clusterpack/pep508"
@@ -69,6 +70,24 @@ type Request struct {
 	Requirements []pep508.Requirement
 	// Constraints limit versions without requiring the packages (-c).
 	Constraints []pep508.Requirement
+	// Direct are direct references (a wheel or sdist at a URL or path, a
+	// project directory): each pins its package to that one distribution.
+	Direct []*Direct
+}
+
+// Direct is a distribution the user named by location rather than by
+// version. The caller reads its metadata (it may need a build).
+type Direct struct {
+	// Requirement names the package, with the extras asked for.
+	Requirement pep508.Requirement
+	// Metadata is the distribution's core metadata.
+	Metadata *metadata.Metadata
+	// File is the wheel or sdist; nil for a project directory.
+	File *index.File
+	// Dir is the project directory, for directory references.
+	Dir string
+	// Editable marks an editable install of Dir.
+	Editable bool
 }
 
 // Resolution is the chosen set of packages, sorted by name.
@@ -92,6 +111,8 @@ type Package struct {
 	RequiresPython string
 	// Direct is set for packages the user asked for.
 	Direct bool
+	// Reference is the direct reference the package came from, if any.
+	Reference *Direct
 }
 
 // rootName stands for the user's requirements: it cannot be a project
@@ -106,6 +127,19 @@ func Resolve(ctx context.Context, req Request, opts Options) (*Resolution, error
 	}
 	p := newProvider(opts)
 	defer p.close()
+	for _, d := range req.Direct {
+		name := pep503.Normalize(d.Requirement.Name)
+		if prev, ok := p.direct[name]; ok {
+			return nil, fmt.Errorf("%s is given twice by location (%s and %s): keep one", name, where(prev), where(d))
+		}
+		if d.Metadata == nil || pep503.Normalize(d.Metadata.Name) != name {
+			return nil, fmt.Errorf("%s: its metadata does not name %s", where(d), name)
+		}
+		p.direct[name] = d
+		r := d.Requirement
+		r.URL, r.Marker = "", nil
+		p.root = append(p.root, r)
+	}
 	for _, r := range req.Requirements {
 		if r.Marker != nil && !r.Marker.Evaluate(opts.Target.Markers, nil) {
 			continue
@@ -152,6 +186,7 @@ func (p *provider) resolution(sol pubgrub.Solution) *Resolution {
 		info := p.projects[id].info
 		c := info.candidates[v]
 		pkg := Package{
+			Reference:      c.direct,
 			Name:           id,
 			Version:        c.version,
 			Wheels:         c.wheels(),
@@ -187,6 +222,14 @@ func (p *provider) resolution(sol pubgrub.Solution) *Resolution {
 	}
 	sort.Slice(out.Packages, func(i, j int) bool { return out.Packages[i].Name < out.Packages[j].Name })
 	return &out
+}
+
+// where names a direct reference for messages.
+func where(d *Direct) string {
+	if d.File != nil {
+		return d.File.URL
+	}
+	return d.Dir
 }
 
 // splitExtra splits "name[extra]".

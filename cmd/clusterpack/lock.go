@@ -22,7 +22,9 @@ import (
 
 const lockLong = `Resolve requirements for a target and write a PEP 751 lock file.
 
-Requirements come as arguments, from pip requirements files (-r, with
+Requirements come as arguments (names with versions, "name @ URL", or paths
+to wheels, sdists and project directories), as -e project directories, from
+pip requirements files (-r, with
 everything pip accepts in them: nested -r/-c, --index-url lines, ${VAR},
 hashes) or from a pyproject.toml's [project] dependencies (-r pyproject.toml,
 with --extra for optional dependencies). Indexes come from pip's
@@ -54,6 +56,9 @@ func newLockCommand() *cobra.Command {
 			}
 			in.Requirements = args
 			in.Target = target.Spec{Python: python, Platforms: platform}
+			if output != "-" {
+				in.LockDir = filepath.Dir(output)
+			}
 			if output != "-" {
 				if prev, err := lockfile.ReadFile(output); err == nil {
 					in.Previous = prev
@@ -94,6 +99,7 @@ func newLockCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVarP(&in.RequirementFiles, "requirement", "r", nil, "requirements file or pyproject.toml (repeatable)")
 	f.StringArrayVarP(&in.ConstraintFiles, "constraint", "c", nil, "constraints file (repeatable)")
+	f.StringArrayVarP(&in.Editables, "editable", "e", nil, "project directory in development, locked as an editable directory package (repeatable)")
 	f.StringArrayVar(&in.Extras, "extra", nil, "optional dependencies of pyproject.toml to include (repeatable)")
 	f.StringVar(&python, "python", "", "Python version (3.11, 3.11.7) or interpreter (path or command)")
 	f.StringArrayVar(&platform, "platform", nil, "platform tag of the cluster nodes, e.g. manylinux_2_28_x86_64 (repeatable)")
