@@ -167,7 +167,7 @@ func classify(p *index.Project, opts *Options, ranking tags.Ranking) *projectInf
 		}
 		c.files = files
 		if len(files) == 0 && c.unusable == "" {
-			c.unusable = unusableReason(a.wheelTags, a.pythonReasons, a.formatExcluded, a.sdistOnly, target.PythonFullVersion)
+			c.unusable = unusableReason(a.wheelTags, a.pythonReasons, a.formatExcluded, a.sdistOnly, target.PythonFullVersion, acceptedExample(target.Tags))
 		}
 		info.candidates = append(info.candidates, c)
 	}
@@ -179,7 +179,7 @@ func classify(p *index.Project, opts *Options, ranking tags.Ranking) *projectInf
 
 // unusableReason phrases why a version has no file for the target; it
 // completes "numpy==2.0.0 ...".
-func unusableReason(wheelTags, pythonReasons []string, formatExcluded, sdistOnly bool, pyFull string) string {
+func unusableReason(wheelTags, pythonReasons []string, formatExcluded, sdistOnly bool, pyFull, accepted string) string {
 	switch {
 	case len(pythonReasons) > 0 && len(wheelTags) == 0 && !formatExcluded:
 		return fmt.Sprintf("requires Python %s (the target has %s)", uniqueJoin(pythonReasons), pyFull)
@@ -188,7 +188,7 @@ func unusableReason(wheelTags, pythonReasons []string, formatExcluded, sdistOnly
 	case formatExcluded && len(wheelTags) == 0:
 		return "has only wheels (--no-binary is set for it)"
 	case len(wheelTags) > 0:
-		return "has no wheel for the target and no source distribution (wheel tags: " + summarizeTags(wheelTags) + ")"
+		return "has no wheel for the target and no source distribution (its wheels are " + summarizeTags(wheelTags) + "; the target accepts " + accepted + ")"
 	}
 	return "has no installable file"
 }
@@ -229,4 +229,22 @@ func directInfo(name string, d *Direct) *projectInfo {
 		c.files = []candidateFile{{file: *d.File, wheel: strings.HasSuffix(d.File.Filename, ".whl")}}
 	}
 	return &projectInfo{name: name, candidates: []*candidate{c}}
+}
+
+// acceptedExample names a few tags the target accepts, for messages: the
+// best two with a specific platform and the pure-Python one.
+func acceptedExample(ts []tags.Tag) string {
+	var out []string
+	for _, t := range ts {
+		if len(out) < 2 && t.Platform != "any" && !strings.HasPrefix(t.Platform, "linux_") {
+			out = append(out, t.String())
+		}
+	}
+	for _, t := range ts {
+		if t.ABI == "none" && t.Platform == "any" {
+			out = append(out, t.String())
+			break
+		}
+	}
+	return strings.Join(out, ", ") + fmt.Sprintf(" and %d more: clusterpack target lists them", len(ts)-len(out))
 }
