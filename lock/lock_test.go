@@ -400,3 +400,33 @@ dynamic = ["version", "dependencies"]
 		t.Errorf("two locations gave %v", err)
 	}
 }
+
+// TestLockInstallsWithUV proves the PEP 751 lock itself is installable by
+// another tool: uv installs pylock.toml (it checks the environments marker
+// and every hash) into a target directory that the real CPython imports.
+func TestLockInstallsWithUV(t *testing.T) {
+	py := pyref.Default(t)
+	uv := pyref.UV(t)
+	srv := testindex.Start(t, projects(), testindex.Options{})
+	res, err := Make(context.Background(), Input{Requirements: []string{"app[fast]"}, IndexURL: srv.IndexURL(), Target: target.Spec{Python: py.Python}}, testEnv(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	lockPath := filepath.Join(dir, "pylock.toml")
+	if err := os.WriteFile(lockPath, write(t, res.Lock), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	site := filepath.Join(dir, "site")
+	cmd := exec.Command(uv, "pip", "install", "--python", py.Python, "--target", site, "-r", lockPath)
+	cmd.Env = append(os.Environ(), "UV_CACHE_DIR="+filepath.Join(dir, "uv-cache"), "UV_NO_CONFIG=1", "UV_OFFLINE=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("uv pip install -r pylock.toml failed: %v\n%s", err, out)
+	}
+	check := exec.Command(py.Python, "-c", "import app, lib_a, lib_b, lib_c; print(app.VERSION, lib_a.VERSION)")
+	check.Env = append(os.Environ(), "PYTHONPATH="+site)
+	out, err := check.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "2.0 2.0" {
+		t.Fatalf("importing what uv installed from the lock: %v: %s", err, out)
+	}
+}

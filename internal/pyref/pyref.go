@@ -114,3 +114,14 @@ func pyString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// UV returns the path of the uv binary the test command installed
+// (CLUSTERPACK_TEST_UV), skipping or failing like Default when it is unset.
+func UV(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("CLUSTERPACK_TEST_UV")
+	if p == "" {
+		missing(t, "CLUSTERPACK_TEST_UV")
+	}
+	return p
+}
