@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -398,6 +399,21 @@ func TestRealVenv(t *testing.T) {
 			if d.DirectURL != nil && strings.Contains(d.DirectURL.URL, "s3cr3t") {
 				t.Errorf("%s: secret in %q", d.Name, d.DirectURL.URL)
 			}
+		}
+	})
+
+	t.Run("duplicate dist-info", func(t *testing.T) {
+		// An interrupted upgrade leaves the old metadata directory behind.
+		site := filepath.Dir(byName["helper"].DistInfo)
+		stale := filepath.Join(site, "helper-1.0.dist-info")
+		if err := os.CopyFS(stale, os.DirFS(byName["helper"].DistInfo)); err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(stale)
+		_, err := Scan(context.Background(), rv.dir)
+		var dup *DuplicateError
+		if !errors.As(err, &dup) || dup.Name != "helper" || !reflect.DeepEqual(dup.Paths, []string{stale, byName["helper"].DistInfo}) {
+			t.Fatalf("Scan: %v, want a DuplicateError naming %s and %s", err, stale, byName["helper"].DistInfo)
 		}
 	})
 }

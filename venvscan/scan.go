@@ -33,6 +33,12 @@ import (
 // setuptools develop install); EditablePath is then the project
 // directory that file leads to.
 //
+// Not read: the base interpreter's packages (see
+// Venv.SystemSitePackages), user site-packages, .egg directories and
+// zips (easy_install), and an .egg-info's requires.txt (Dist.Metadata is
+// PKG-INFO alone). An editable install without top_level.txt whose
+// RECORD lists only a .pth file has no TopLevel.
+//
 // Errors name the file or directory at fault; a canceled ctx stops the
 // scan with ctx.Err().
 func Scan(ctx context.Context, dir string) (*Venv, error) {
