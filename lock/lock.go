@@ -47,6 +47,10 @@ type Input struct {
 	Extras []string
 	// ConstraintFiles are -c files.
 	ConstraintFiles []string
+	// FromVenv is a virtualenv whose installed distributions are locked
+	// exactly: each at its installed version, editable installs as
+	// editable directory packages. Its interpreter is the default target.
+	FromVenv string
 
 	Target target.Spec
 
@@ -132,6 +136,17 @@ func Make(ctx context.Context, in Input, env Env) (*Result, error) {
 	cfg, err := pipconfig.Load(env.Getenv, pipconfig.LoadOptions{HomeDir: env.HomeDir, Command: "install"})
 	if err != nil {
 		return nil, err
+	}
+	if in.FromVenv != "" {
+		venvReqs, venvRefs, python, err := fromVenv(ctx, in.FromVenv)
+		if err != nil {
+			return nil, err
+		}
+		in.Requirements = append(append([]string{}, in.Requirements...), venvReqs...)
+		in.Editables = append(append([]string{}, in.Editables...), venvRefs...)
+		if in.Target.Python == "" && len(in.Target.Platforms) == 0 {
+			in.Target.Python = python
+		}
 	}
 	reqs, cons, refs, fileOpts, err := gather(ctx, in, env)
 	if err != nil {

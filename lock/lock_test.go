@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -428,5 +429,58 @@ func TestLockInstallsWithUV(t *testing.T) {
 	out, err := check.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "2.0 2.0" {
 		t.Fatalf("importing what uv installed from the lock: %v: %s", err, out)
+	}
+}
+
+// TestMakeFromVenv locks what a real virtualenv has installed: the
+// installed versions (not the newest), an editable project as an editable
+// directory package, and the virtualenv's interpreter as the target.
+func TestMakeFromVenv(t *testing.T) {
+	py := pyref.Default(t)
+	srv := testindex.Start(t, projects(), testindex.Options{})
+	work := t.TempDir()
+	venv := filepath.Join(work, "venv")
+	if out, err := exec.Command(py.Python, "-m", "venv", "--without-pip", venv).CombinedOutput(); err != nil {
+		t.Fatalf("python -m venv: %v\n%s", err, out)
+	}
+	pip := exec.Command(py.Python, "-m", "pip", "--python", filepath.Join(venv, "bin", "python"), "install", "--index-url", srv.IndexURL(), "app==1.0", "lib-b==1.0")
+	if out, err := pip.CombinedOutput(); err != nil {
+		t.Fatalf("pip install into the venv: %v\n%s", err, out)
+	}
+	// An editable install as pip records it (PEP 610 direct_url.json).
+	proj := filepath.Join(work, "proj")
+	writeFiles(t, proj, map[string]string{
+		"pyproject.toml":      "[project]\nname = \"my-proj\"\nversion = \"0.1.0\"\ndependencies = [\"lib-c\"]\n",
+		"my_proj/__init__.py": "",
+	})
+	site, _ := filepath.Glob(filepath.Join(venv, "lib", "python3.*", "site-packages"))
+	if len(site) != 1 {
+		t.Fatalf("site-packages: %v", site)
+	}
+	projURL := (&url.URL{Scheme: "file", Path: proj}).String()
+	writeFiles(t, filepath.Join(site[0], "my_proj-0.1.0.dist-info"), map[string]string{
+		"METADATA":        "Metadata-Version: 2.1\nName: my-proj\nVersion: 0.1.0\nRequires-Dist: lib-c\n",
+		"INSTALLER":       "pip\n",
+		"RECORD":          "",
+		"direct_url.json": `{"url": "` + projURL + `", "dir_info": {"editable": true}}`,
+	})
+	env := testEnv(t, nil)
+	res, err := Make(context.Background(), Input{FromVenv: venv, IndexURL: srv.IndexURL(), LockDir: work}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range res.Lock.Packages {
+		got[p.Name] = p.Version
+		if p.Name == "my-proj" && (p.Directory == nil || !p.Directory.Editable || p.Directory.Path != "proj") {
+			t.Errorf("editable project locked as %+v", p)
+		}
+	}
+	want := map[string]string{"app": "1.0", "lib-a": "2.0", "lib-b": "1.0", "lib-c": "0.5", "my-proj": ""}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("locked %v, want %v", got, want)
+	}
+	if res.Target.Synthetic() || !strings.HasPrefix(res.Target.Interpreter, venv) {
+		t.Errorf("target %q is not the virtualenv's interpreter", res.Target.Interpreter)
 	}
 }

@@ -99,6 +99,7 @@ func newLockCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVarP(&in.RequirementFiles, "requirement", "r", nil, "requirements file or pyproject.toml (repeatable)")
 	f.StringArrayVarP(&in.ConstraintFiles, "constraint", "c", nil, "constraints file (repeatable)")
+	f.StringVar(&in.FromVenv, "from-venv", "", "lock exactly what this virtualenv has installed (its python is the default target)")
 	f.StringArrayVarP(&in.Editables, "editable", "e", nil, "project directory in development, locked as an editable directory package (repeatable)")
 	f.StringArrayVar(&in.Extras, "extra", nil, "optional dependencies of pyproject.toml to include (repeatable)")
 	f.StringVar(&python, "python", "", "Python version (3.11, 3.11.7) or interpreter (path or command)")
