@@ -1,0 +1,412 @@
+package pex
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/clusterpack/clusterpack/distfilename"
+	"github.com/clusterpack/clusterpack/pack/wheel"
+)
+
+// Zip64Note says which Pythons can run a pex that needs zip64, the
+// extension of the zip format for archives of 65,535 entries or more, or
+// of 4 GiB or more. Write returns it in Result.Note for such a pex.
+const Zip64Note = "This pex needs zip64 (65,535 files or more, or 4 GiB or more). " +
+	"CPython runs a zip application through zipimport, which reads zip64 archives only from CPython 3.13 on: " +
+	"CPython 3.7 to 3.12 fail at startup with \"can't find '__main__' module\" before any code of the pex runs, " +
+	"so nothing in the pex can work around it. " +
+	"Target CPython 3.13 or later, or use the venv format (a zip or tar of a virtual environment), which has no such limit."
+
+// ErrZip64Unsupported is wrapped by the error Write returns when the
+// environment needs zip64 and Options.PythonVersion is older than 3.13,
+// which cannot run it (see Zip64Note).
+var ErrZip64Unsupported = errors.New("pex needs zip64, which this Python cannot run")
+
+// Options control Write.
+type Options struct {
+	// PythonVersion is the target CPython (major, minor), 3.7 or later;
+	// required.
+	PythonVersion [2]int
+
+	// Shebang is the first line of the file, without its newline;
+	// default "#!/usr/bin/env pythonX.Y" for PythonVersion. It must
+	// start with "#!".
+	Shebang string
+
+	// EntryPoint, when set, is what the pex runs instead of acting as
+	// the interpreter: "module:function" (calls the function and exits
+	// with its return value, like a console script) or "module" (runs
+	// the module as __main__, sys.argv unchanged). PEX_INTERPRETER=1
+	// at run time ignores it.
+	EntryPoint string
+
+	// ContentHash is the environment's content hash computed by the
+	// caller; required, letters, digits, '.', '_' and '-' only. It is
+	// PEX-INFO's pex_hash and code_hash, and names the directory the pex
+	// unpacks into, so two pexes with one hash must hold the same files.
+	ContentHash string
+
+	// InheritPath is PEX-INFO's inherit_path: "false" (the default when
+	// empty: the base interpreter's site-packages are hidden),
+	// "fallback" (visible after the pex's distributions) or "prefer"
+	// (visible before them).
+	InheritPath string
+
+	// Env is PEX-INFO's inject_env: environment variables the pex sets
+	// when it starts, unless they are already set.
+	Env map[string]string
+}
+
+// Dist is one distribution in a pex.
+type Dist struct {
+	Name    string // the project name, as its METADATA spells it
+	Version string // the version, as its METADATA spells it
+	Wheel   string // the wheel's file name, also its chroot .deps/<Wheel>/
+}
+
+// Result describes a pex Write wrote.
+type Result struct {
+	Size   int64  // bytes written
+	SHA256 string // lower-case hex digest of the bytes written
+	Files  int    // zip entries
+	// Zip64 says the archive needed zip64, and Note then says which
+	// Pythons can run it (Zip64Note).
+	Zip64 bool
+	Note  string
+	// Distributions lists the wheels, in sys.path order.
+	Distributions []Dist
+}
+
+// Scheme is where Write installs each part of a wheel inside its chroot
+// .deps/<wheel file name>/, as pex lays out its wheel chroots.
+func Scheme(pythonVersion [2]int) wheel.Scheme {
+	return wheel.Scheme{
+		Purelib: ".",
+		Platlib: ".",
+		Scripts: ".prefix/bin",
+		Data:    ".prefix",
+		Headers: fmt.Sprintf(".prefix/include/site/python%d.%d", pythonVersion[0], pythonVersion[1]),
+	}
+}
+
+// deflateLevel is the fixed compression level of the files Write
+// generates; a fixed level keeps the output reproducible.
+const deflateLevel = 6
+
+// scriptShebang is what scripts and launchers in .prefix/bin get: the
+// wheel package's relocatable form, "python" beside the script. The pex
+// bootstrap never runs them; they are there so that the chroot holds
+// the whole installation, as pex's chroots do.
+const scriptShebang = "python"
+
+var (
+	hashPattern       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	identifier        = `[\p{L}_][\p{L}\p{N}_]*`
+	dotted            = identifier + `(?:\.` + identifier + `)*`
+	entryPointPattern = regexp.MustCompile(`^` + dotted + `(?::` + dotted + `)?$`)
+)
+
+// check validates opts and fills in the defaults.
+func (o Options) check() (Options, error) {
+	if o.PythonVersion[0] != 3 || o.PythonVersion[1] < 7 {
+		return o, fmt.Errorf("pex: Python %d.%d is not supported (CPython 3.7 or later is)", o.PythonVersion[0], o.PythonVersion[1])
+	}
+	if o.Shebang == "" {
+		o.Shebang = fmt.Sprintf("#!/usr/bin/env python%d.%d", o.PythonVersion[0], o.PythonVersion[1])
+	}
+	if !strings.HasPrefix(o.Shebang, "#!") || strings.ContainsAny(o.Shebang, "\r\n\x00") {
+		return o, fmt.Errorf("pex: shebang %q must start with \"#!\" and hold no newline or NUL", o.Shebang)
+	}
+	if !hashPattern.MatchString(o.ContentHash) {
+		return o, fmt.Errorf("pex: content hash %q must be 1 to 128 letters, digits, '.', '_' or '-', not starting with a punctuation mark", o.ContentHash)
+	}
+	if o.EntryPoint != "" && !entryPointPattern.MatchString(o.EntryPoint) {
+		return o, fmt.Errorf("pex: entry point %q is not \"module\" or \"module:function\" (dotted Python identifiers)", o.EntryPoint)
+	}
+	switch o.InheritPath {
+	case "":
+		o.InheritPath = "false"
+	case "false", "fallback", "prefer":
+	default:
+		return o, fmt.Errorf("pex: inherit path %q is not \"false\", \"fallback\" or \"prefer\"", o.InheritPath)
+	}
+	for k, v := range o.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsRune(v, 0) {
+			return o, fmt.Errorf("pex: environment variable %q: names must be non-empty without '=' or NUL, values without NUL", k)
+		}
+	}
+	return o, nil
+}
+
+// Write writes a pex holding the wheels at the paths wheels to w, and
+// describes it. The wheels are installed in the order of their file
+// names, which must be distinct valid wheel file names; each member is
+// checked against its wheel's RECORD (see wheel.Install). Nothing is held
+// in memory beyond one member's copy buffer, whatever the wheels' sizes.
+//
+// The output depends only on the wheels' contents and file names and on
+// opts: not on the wheels' directories, the clock, the umask or the
+// user. On error, w holds a partial pex that the caller discards.
+//
+// When the archive needs zip64 (see Zip64Note) and opts.PythonVersion is
+// older than 3.13, Write fails with an error wrapping
+// ErrZip64Unsupported, before writing anything when the wheels' sizes
+// already show it, else after writing the whole pex (the Result is
+// returned with the error).
+func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Result, error) {
+	opts, err := opts.check()
+	if err != nil {
+		return nil, err
+	}
+	sorted, err := sortWheels(wheels)
+	if err != nil {
+		return nil, err
+	}
+	canZip64 := opts.PythonVersion[1] >= 13
+	if !canZip64 {
+		if err := precheckSize(ctx, sorted, opts.PythonVersion); err != nil {
+			return nil, err
+		}
+	}
+
+	// The wheels' sha256 digests for PEX-INFO are computed on the side
+	// while the installation reads them; PEX-INFO is the last entry.
+	hashes := make(chan hashResult, 1)
+	hashCtx, cancelHash := context.WithCancel(ctx)
+	defer cancelHash()
+	go hashWheels(hashCtx, sorted, hashes)
+
+	cw := &countingWriter{w: w, h: sha256.New()}
+	if _, err := io.WriteString(cw, opts.Shebang+"\n"); err != nil {
+		return nil, fmt.Errorf("pex: writing the shebang: %w", err)
+	}
+	zw := zip.NewWriter(cw)
+	zw.SetOffset(cw.n)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, deflateLevel)
+	})
+
+	res := &Result{}
+	pth := map[string]bool{} // wheels with .pth files at their chroot's root
+	for _, wh := range sorted {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		in, err := wheel.Install(ctx, wh.path, wheel.ZipDestination(zw, ".deps/"+wh.name+"/"), wheel.Options{
+			Scheme:  Scheme(opts.PythonVersion),
+			Shebang: scriptShebang,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("pex: installing %s: %w", wh.name, err)
+		}
+		res.Files += len(in.Files)
+		res.Distributions = append(res.Distributions, Dist{Name: in.Name, Version: in.Version, Wheel: wh.name})
+		for _, f := range in.Files {
+			if !strings.Contains(f.Path, "/") && strings.HasSuffix(f.Path, ".pth") {
+				pth[wh.name] = true
+				break
+			}
+		}
+	}
+	boot, err := bootstrap(opts, res.Distributions, pth)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFile(zw, "__main__.py", 0o644, boot); err != nil {
+		return nil, fmt.Errorf("pex: writing __main__.py: %w", err)
+	}
+	res.Files++
+
+	var digests map[string]string
+	select {
+	case hr := <-hashes:
+		if hr.err != nil {
+			return nil, hr.err
+		}
+		digests = hr.digests
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	info := newInfo(opts, res.Distributions, digests)
+	infoJSON, err := info.marshal()
+	if err != nil {
+		return nil, fmt.Errorf("pex: encoding PEX-INFO: %w", err)
+	}
+	if err := writeFile(zw, "PEX-INFO", 0o644, infoJSON); err != nil {
+		return nil, fmt.Errorf("pex: writing PEX-INFO: %w", err)
+	}
+	res.Files++
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("pex: writing the zip central directory: %w", err)
+	}
+	res.Size = cw.n
+	res.SHA256 = hex.EncodeToString(cw.h.Sum(nil))
+	res.Zip64 = cw.zip64()
+	if res.Zip64 {
+		res.Note = Zip64Note
+		if !canZip64 {
+			return res, fmt.Errorf("pex: %d files, %d bytes for Python %d.%d: %w. %s",
+				res.Files, res.Size, opts.PythonVersion[0], opts.PythonVersion[1], ErrZip64Unsupported, Zip64Note)
+		}
+	}
+	return res, nil
+}
+
+// wheelFile is one input wheel.
+type wheelFile struct {
+	path string // as given
+	name string // its file name
+}
+
+// sortWheels orders the wheels by file name and checks the names.
+func sortWheels(paths []string) ([]wheelFile, error) {
+	out := make([]wheelFile, 0, len(paths))
+	seen := map[string]string{}
+	for _, p := range paths {
+		name := filepath.Base(p)
+		if _, err := distfilename.ParseWheel(name); err != nil {
+			return nil, fmt.Errorf("pex: wheel %s: %w", p, err)
+		}
+		if prev, dup := seen[name]; dup {
+			return nil, fmt.Errorf("pex: wheel %s given twice (%s and %s)", name, prev, p)
+		}
+		seen[name] = p
+		out = append(out, wheelFile{path: p, name: name})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, nil
+}
+
+// precheckSize fails early when the wheels' central directories already
+// show that the pex will need zip64, which pythonVersion cannot run.
+func precheckSize(ctx context.Context, wheels []wheelFile, pythonVersion [2]int) error {
+	var entries, size int64 = 2, 0
+	for _, wh := range wheels {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		zr, err := zip.OpenReader(wh.path)
+		if err != nil {
+			return fmt.Errorf("pex: wheel %s: %w", wh.name, err)
+		}
+		for _, f := range zr.File {
+			entries++
+			size += int64(f.CompressedSize64)
+		}
+		zr.Close()
+	}
+	if entries >= 0xffff || size >= 0xffffffff {
+		return fmt.Errorf("pex: the wheels hold %d files, %d compressed bytes, for Python %d.%d: %w. %s",
+			entries, size, pythonVersion[0], pythonVersion[1], ErrZip64Unsupported, Zip64Note)
+	}
+	return nil
+}
+
+type hashResult struct {
+	digests map[string]string // wheel file name → sha256 hex
+	err     error
+}
+
+// hashWheels computes the sha256 of each wheel file.
+func hashWheels(ctx context.Context, wheels []wheelFile, out chan<- hashResult) {
+	digests := make(map[string]string, len(wheels))
+	buf := make([]byte, 256<<10)
+	for _, wh := range wheels {
+		if ctx.Err() != nil {
+			out <- hashResult{err: ctx.Err()}
+			return
+		}
+		d, err := hashFile(wh.path, buf)
+		if err != nil {
+			out <- hashResult{err: fmt.Errorf("pex: hashing wheel %s: %w", wh.name, err)}
+			return
+		}
+		digests[wh.name] = d
+	}
+	out <- hashResult{digests: digests}
+}
+
+func hashFile(path string, buf []byte) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, f, buf); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// writeFile adds a deflated entry dated 1980-01-01 with content.
+func writeFile(zw *zip.Writer, name string, mode os.FileMode, content []byte) error {
+	fh := &zip.FileHeader{Name: name, Method: zip.Deflate}
+	fh.ModifiedDate = 1<<5 | 1 // 1980-01-01 in MS-DOS fields only, as pack/wheel does
+	fh.SetMode(mode)
+	fw, err := zw.CreateHeader(fh)
+	if err != nil {
+		return err
+	}
+	_, err = fw.Write(content)
+	return err
+}
+
+// countingWriter counts and hashes what goes through it and keeps the
+// last bytes, to see whether the zip writer ended with zip64 records.
+type countingWriter struct {
+	w    io.Writer
+	h    hash.Hash
+	n    int64
+	tail []byte
+}
+
+// tailSize is the zip64 end of central directory record (56 bytes), its
+// locator (20) and the end of central directory record (22).
+const tailSize = 56 + 20 + 22
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	if n >= tailSize {
+		c.tail = append(c.tail[:0], p[n-tailSize:n]...)
+	} else {
+		c.tail = append(c.tail, p[:n]...)
+		if len(c.tail) > tailSize {
+			c.tail = append(c.tail[:0], c.tail[len(c.tail)-tailSize:]...)
+		}
+	}
+	return n, err
+}
+
+// zip64 says whether the archive ended with a zip64 end of central
+// directory locator before the (comment-less) end record.
+func (c *countingWriter) zip64() bool {
+	if len(c.tail) < tailSize {
+		return false
+	}
+	locator := c.tail[tailSize-22-20 : tailSize-22]
+	return bytes.Equal(locator[:4], []byte("PK\x06\x07"))
+}
+
+// pyLiteral renders v (strings, lists and maps of strings) as a Python
+// literal; JSON's string syntax is a subset of Python's.
+func pyLiteral(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
