@@ -36,6 +36,8 @@ type sink interface {
 	finish() error
 	// abort releases resources after an error.
 	abort()
+	// setOwner names who writes the next files, for conflict errors.
+	setOwner(owner string)
 	// counts reports the regular files written and whether the zip64
 	// extensions were needed.
 	counts() (files int, zip64 bool)
@@ -44,14 +46,15 @@ type sink interface {
 // paths tracks the names in an archive, so that a wheel's file cannot
 // overwrite another's or one of the environment's own.
 type paths struct {
-	files map[string]bool
+	files map[string]string // file path → who wrote it
 	dirs  map[string]bool
-	// owner names who wrote each file, for the duplicate error.
+	// owner names who writes the files being added: a wheel's file name,
+	// or "the environment".
 	owner string
 }
 
 func newPaths() paths {
-	return paths{files: map[string]bool{}, dirs: map[string]bool{}}
+	return paths{files: map[string]string{}, dirs: map[string]bool{}, owner: "the environment"}
 }
 
 // claimFile records a file path; it is an error if the path is taken.
@@ -59,13 +62,13 @@ func (p *paths) claimFile(name string) error {
 	if name == "" || strings.HasSuffix(name, "/") || !fs.ValidPath(name) {
 		return fmt.Errorf("%q is not a clean relative file path", name)
 	}
-	if p.files[name] {
-		return fmt.Errorf("%s is written twice: %w", name, ErrConflict)
+	if first, ok := p.files[name]; ok {
+		return fmt.Errorf("%s is written twice (first by %s): %w", name, first, ErrConflict)
 	}
 	if p.dirs[name] {
 		return fmt.Errorf("%s is a directory and a file: %w", name, ErrConflict)
 	}
-	p.files[name] = true
+	p.files[name] = p.owner
 	return nil
 }
 
@@ -74,8 +77,8 @@ func (p *paths) claimFile(name string) error {
 func (p *paths) missingDirs(name string) ([]string, error) {
 	var out []string
 	for d := path.Dir(name); d != "." && d != "/" && !p.dirs[d]; d = path.Dir(d) {
-		if p.files[d] {
-			return nil, fmt.Errorf("%s is a file and a directory: %w", d, ErrConflict)
+		if first, ok := p.files[d]; ok {
+			return nil, fmt.Errorf("%s is a file (written by %s) and a directory: %w", d, first, ErrConflict)
 		}
 		out = append(out, d)
 	}
@@ -220,6 +223,8 @@ func (z *zipSink) finish() error {
 }
 
 func (z *zipSink) abort() {}
+
+func (z *zipSink) setOwner(owner string) { z.paths.owner = owner }
 
 func (z *zipSink) counts() (int, bool) { return z.nfile, z.big }
 
@@ -428,6 +433,8 @@ func (t *tarSink) abort() {
 		_ = p()
 	}
 }
+
+func (t *tarSink) setOwner(owner string) { t.paths.owner = owner }
 
 func (t *tarSink) counts() (int, bool) { return t.nfile, false }
 

@@ -234,6 +234,7 @@ func build(ctx context.Context, s sink, own []ownFile, wheels []string, opts Opt
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		s.setOwner(filepath.Base(p))
 		in, err := wheel.Install(ctx, p, s, wheel.Options{Scheme: scheme, Verify: opts.Verify})
 		if err != nil {
 			return nil, fmt.Errorf("venv: installing %s: %w", filepath.Base(p), err)
