@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -40,11 +38,9 @@ host. Re-locking over an existing lock keeps its pins unless --upgrade or
 
 func newLockCommand() *cobra.Command {
 	var (
-		in       lock.Input
-		python   string
-		platform []string
-		output   string
-		format   string
+		flags  lockFlags
+		output string
+		format string
 	)
 	cmd := &cobra.Command{
 		Use:   "lock [REQUIREMENT]...",
@@ -54,17 +50,13 @@ func newLockCommand() *cobra.Command {
 			if format != "pylock" && format != "requirements" {
 				return usagef("--format must be pylock or requirements, not %q", format)
 			}
-			in.Requirements = args
-			in.Target = target.Spec{Python: python, Platforms: platform}
+			keep := output
+			if format != "pylock" {
+				keep = ""
+			}
+			in := flags.input(args, keep)
 			if output != "-" {
 				in.LockDir = filepath.Dir(output)
-			}
-			if output != "-" {
-				if prev, err := lockfile.ReadFile(output); err == nil {
-					in.Previous = prev
-				} else if !errors.Is(err, fs.ErrNotExist) && format == "pylock" {
-					slog.Warn("ignoring the pins of the existing lock", "file", output, "error", err)
-				}
 			}
 			env, err := commandEnv()
 			if err != nil {
@@ -79,7 +71,7 @@ func newLockCommand() *cobra.Command {
 			if format == "pylock" {
 				err = res.Lock.Write(&buf)
 			} else {
-				err = res.Lock.WriteRequirements(&buf, lockfile.RequirementsOptions{LockName: filepath.Base(output)})
+				err = res.Lock.WriteRequirements(&buf, lockfile.RequirementsOptions{LockName: "pylock.toml"})
 			}
 			if err != nil {
 				return err
@@ -97,22 +89,9 @@ func newLockCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&in.RequirementFiles, "requirement", "r", nil, "requirements file or pyproject.toml (repeatable)")
-	f.StringArrayVarP(&in.ConstraintFiles, "constraint", "c", nil, "constraints file (repeatable)")
-	f.StringVar(&in.FromVenv, "from-venv", "", "lock exactly what this virtualenv has installed (its python is the default target)")
-	f.StringArrayVarP(&in.Editables, "editable", "e", nil, "project directory in development, locked as an editable directory package (repeatable)")
-	f.StringArrayVar(&in.Extras, "extra", nil, "optional dependencies of pyproject.toml to include (repeatable)")
-	f.StringVar(&python, "python", "", "Python version (3.11, 3.11.7) or interpreter (path or command)")
-	f.StringArrayVar(&platform, "platform", nil, "platform tag of the cluster nodes, e.g. manylinux_2_28_x86_64 (repeatable)")
-	f.StringVarP(&in.IndexURL, "index-url", "i", "", "base URL of the package index (PEP 503)")
-	f.StringArrayVar(&in.ExtraIndexURLs, "extra-index-url", nil, "more index URLs (repeatable)")
-	f.StringArrayVarP(&in.FindLinks, "find-links", "f", nil, "directory or HTML page of files (repeatable)")
-	f.BoolVar(&in.NoIndex, "no-index", false, "use no index, only --find-links")
-	f.BoolVar(&in.Pre, "pre", false, "allow pre-releases")
-	f.StringArrayVar(&in.OnlyBinary, "only-binary", nil, "use only wheels for these packages (:all: for every package)")
-	f.StringArrayVar(&in.NoBinary, "no-binary", nil, "use only source distributions for these packages (:all: for every package)")
-	f.BoolVarP(&in.Upgrade, "upgrade", "U", false, "ignore the pins of an existing lock")
-	f.StringArrayVarP(&in.UpgradePackages, "upgrade-package", "P", nil, "upgrade this package despite the existing lock (repeatable)")
+	flags.register(f)
+	f.BoolVarP(&flags.in.Upgrade, "upgrade", "U", false, "ignore the pins of an existing lock")
+	f.StringArrayVarP(&flags.in.UpgradePackages, "upgrade-package", "P", nil, "upgrade this package despite the existing lock (repeatable)")
 	f.StringVarP(&output, "output", "o", "pylock.toml", "file to write, - for standard output")
 	f.StringVar(&format, "format", "pylock", "pylock (PEP 751) or requirements (pip, with hashes)")
 	return cmd

@@ -1,0 +1,288 @@
+package build
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/clusterpack/clusterpack/artifacts"
+	"github.com/clusterpack/clusterpack/build517"
+	"github.com/clusterpack/clusterpack/buildenv"
+	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/pack/pex"
+	"github.com/clusterpack/clusterpack/pack/venv"
+	"github.com/clusterpack/clusterpack/target"
+)
+
+// Env is what a build needs from the process.
+type Env struct {
+	Client   *index.Client // downloads (lock.DownloadClient)
+	CacheDir string
+	Getenv   func(string) string
+	Logger   *slog.Logger
+	// Version is clusterpack's version, for the manifest.
+	Version string
+	// Parallelism bounds concurrent downloads (default 8).
+	Parallelism int
+}
+
+// Manifest describes a built archive; `build --json` prints it.
+type Manifest struct {
+	Name               string     `json:"name"`
+	Format             Format     `json:"format"`
+	ContentHash        string     `json:"content_hash"`
+	Archive            string     `json:"archive"`
+	SHA256             string     `json:"sha256"`
+	Size               int64      `json:"size"`
+	Python             string     `json:"python"`
+	Platform           string     `json:"platform"`
+	Interpreter        string     `json:"interpreter"`
+	Packages           []Package  `json:"packages"`
+	Local              []LocalPkg `json:"local,omitempty"`
+	ClusterpackVersion string     `json:"clusterpack_version"`
+	Note               string     `json:"note,omitempty"`
+}
+
+// Package is one distribution in the archive.
+type Package struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// LocalPkg is a directory package of the lock: not in the archive, shipped
+// as code by upload.
+type LocalPkg struct {
+	Name     string `json:"name"`
+	Path     string `json:"path"`
+	Editable bool   `json:"editable"`
+}
+
+// Build writes the plan's archive and manifest into outDir, unless they
+// are there already: the same content hash means the same archive.
+// Nothing appears under the final names before it is complete.
+func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, error) {
+	archivePath := filepath.Join(outDir, p.Filename())
+	manifestPath := filepath.Join(outDir, p.ManifestName())
+	if m, err := readManifest(manifestPath); err == nil {
+		if fi, err := os.Stat(archivePath); err == nil && fi.Size() == m.Size {
+			m.Archive = archivePath
+			return m, nil
+		}
+	}
+	wheels, err := fetch(ctx, p, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(outDir, "."+p.Filename()+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	m := &Manifest{
+		Name: p.Options.Name, Format: p.Options.Format, ContentHash: p.ContentHash,
+		Python: p.Tool.PythonVersion, Platform: mainPlatform(p.Tool.Platforms), ClusterpackVersion: env.Version,
+	}
+	switch p.Options.Format {
+	case FormatPex:
+		res, err := pex.Write(ctx, tmp, wheels, pex.Options{PythonVersion: p.Python, Shebang: p.Options.Shebang, EntryPoint: p.Options.EntryPoint, ContentHash: p.ContentHash})
+		if err != nil {
+			tmp.Close()
+			return nil, err
+		}
+		m.SHA256, m.Size, m.Note = res.SHA256, res.Size, res.Note
+		m.Interpreter = "./" + p.Filename()
+		for _, d := range res.Distributions {
+			m.Packages = append(m.Packages, Package{d.Name, d.Version})
+		}
+	default:
+		format := venv.Zip
+		if p.Options.Format == FormatTarGz {
+			format = venv.TarGz
+		}
+		res, err := venv.Write(ctx, tmp, wheels, venv.Options{Format: format, PythonVersion: p.Python, PythonPath: p.Options.PythonPath, BundlePython: p.Options.BundlePython})
+		if err != nil {
+			tmp.Close()
+			return nil, err
+		}
+		m.SHA256, m.Size = res.SHA256, res.Size
+		m.Interpreter = "environment/" + res.Interpreter
+		for _, d := range res.Distributions {
+			m.Packages = append(m.Packages, Package{d.Name, d.Version})
+		}
+	}
+	sort.Slice(m.Packages, func(i, j int) bool { return m.Packages[i].Name < m.Packages[j].Name })
+	for _, l := range p.Local {
+		m.Local = append(m.Local, LocalPkg{Name: l.Name, Path: l.Directory.Path, Editable: l.Directory.Editable})
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if p.Options.Format == FormatPex {
+		if err := tmp.Chmod(0o755); err != nil {
+			tmp.Close()
+			return nil, err
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), archivePath); err != nil {
+		return nil, err
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := writeAtomic(manifestPath, append(data, '\n')); err != nil {
+		return nil, err
+	}
+	m.Archive = archivePath
+	return m, nil
+}
+
+// fetch downloads every artifact in parallel into the artifact cache
+// (verified against the lock's sha256) and builds sdists into wheels.
+func fetch(ctx context.Context, p *Plan, env Env) ([]string, error) {
+	cache := &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts"), Source: env.Client}
+	par := env.Parallelism
+	if par <= 0 {
+		par = 8
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	paths := make([]string, len(p.Artifacts))
+	errs := make([]error, len(p.Artifacts))
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for i, a := range p.Artifacts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			f := index.File{Filename: a.Filename, URL: a.URL, Hashes: map[string]string{"sha256": a.SHA256}}
+			path, _, err := cache.Get(ctx, f)
+			if err != nil {
+				errs[i] = fmt.Errorf("package %s: %w", a.Name, err)
+				cancel()
+				return
+			}
+			paths[i] = path
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, firstError(errs)
+	}
+	var sdists []int
+	for i, a := range p.Artifacts {
+		if !a.Wheel {
+			sdists = append(sdists, i)
+		}
+	}
+	if len(sdists) > 0 {
+		fe, err := frontend(p, env, cache)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range sdists {
+			a := p.Artifacts[i]
+			whl, err := fe.BuildWheel(ctx, paths[i], a.SHA256, filepath.Join(env.CacheDir, "wheels"))
+			if err != nil {
+				return nil, fmt.Errorf("package %s: building %s: %w", a.Name, a.Filename, err)
+			}
+			paths[i] = whl
+		}
+	}
+	return paths, nil
+}
+
+// firstError is the first real error, not a cancellation it caused.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// frontend builds sdists with a local interpreter of the target's version.
+func frontend(p *Plan, env Env, cache *artifacts.Cache) (*build517.Frontend, error) {
+	topts := target.Options{CacheDir: env.CacheDir, Getenv: env.Getenv}
+	python, err := target.FindInterpreter(p.Tool.PythonVersion, topts)
+	if err != nil {
+		return nil, fmt.Errorf("the lock has source-only packages, which are built into wheels with a local Python: %w", err)
+	}
+	builder := &buildenv.Builder{Source: env.Client, Artifacts: cache, Dir: filepath.Join(env.CacheDir, "buildenv"), TargetOptions: topts, Logger: env.Logger}
+	return &build517.Frontend{
+		Python: python, PythonVersion: p.Tool.PythonVersion, CacheDir: filepath.Join(env.CacheDir, "build517"),
+		Env: env.Getenv, Logger: env.Logger, Prepare: builder.Prepare,
+	}, nil
+}
+
+func readManifest(path string) (*Manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", path, err)
+	}
+	return &m, nil
+}
+
+func writeAtomic(name string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), name)
+}
+
+// mainPlatform is the most specific platform of a list.
+func mainPlatform(ps []string) string {
+	for _, p := range ps {
+		if !strings.HasPrefix(p, "linux_") {
+			return p
+		}
+	}
+	if len(ps) > 0 {
+		return ps[0]
+	}
+	return ""
+}

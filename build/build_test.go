@@ -1,0 +1,230 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/internal/pyref"
+	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/lockfile"
+	"github.com/clusterpack/clusterpack/target"
+)
+
+func world() []testindex.Project {
+	return []testindex.Project{
+		{Name: "app", Files: []testindex.File{testindex.Wheel(testindex.WheelSpec{
+			Name: "app", Version: "1.0", RequiresDist: []string{"lib", "srconly"},
+			Files:       map[string]string{"app/__init__.py": "import lib, srconly\nX = lib.X + srconly.Y\n", "app/cli.py": "def main():\n    import app\n    print('app', app.X)\n"},
+			EntryPoints: map[string]map[string]string{"console_scripts": {"app-cli": "app.cli:main"}},
+		})}},
+		{Name: "lib", Files: []testindex.File{
+			testindex.Wheel(testindex.WheelSpec{Name: "lib", Version: "2.0", Files: map[string]string{"lib/__init__.py": "X = 40\n"}}),
+			testindex.Wheel(testindex.WheelSpec{Name: "lib", Version: "2.0", Tag: "cp311-cp311-manylinux_2_17_x86_64", Files: map[string]string{"lib/__init__.py": "X = 40\n"}}),
+		}},
+		{Name: "srconly", Files: []testindex.File{testindex.Sdist(testindex.SdistSpec{Name: "srconly", Version: "0.1", Files: map[string]string{"srconly.py": "Y = 2\n"}})}},
+	}
+}
+
+type fixture struct {
+	srv  *testindex.Server
+	lock *lockfile.Lock
+	env  Env
+}
+
+func setup(t *testing.T) fixture {
+	t.Helper()
+	srv := testindex.Start(t, world(), testindex.Options{})
+	lenv := lock.Env{Getenv: func(k string) string {
+		switch k {
+		case "PATH", "HOME", "PYENV_ROOT":
+			return os.Getenv(k)
+		}
+		return ""
+	}, HomeDir: t.TempDir(), CacheDir: t.TempDir(), Version: "test"}
+	res, err := lock.Make(context.Background(), lock.Input{Requirements: []string{"app"}, IndexURL: srv.IndexURL(),
+		Target: target.Spec{Python: "3.11", Platforms: []string{"manylinux_2_28_x86_64"}}}, lenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{srv: srv, lock: res.Lock, env: newEnv(t, lenv)}
+}
+
+func newEnv(t *testing.T, lenv lock.Env) Env {
+	t.Helper()
+	lenv.CacheDir = t.TempDir()
+	client, err := lock.DownloadClient(lenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Env{Client: client, CacheDir: lenv.CacheDir, Getenv: lenv.Getenv, Version: "test"}
+}
+
+func sum(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sha256.Sum256(data)
+	return hex.EncodeToString(s[:])
+}
+
+func TestPlanChoosesAndHashes(t *testing.T) {
+	pyref.Default(t) // the sdist is locked through PEP 517
+	fx := setup(t)
+	p, err := NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range p.Artifacts {
+		got[a.Name] = a.Filename
+	}
+	if got["lib"] != "lib-2.0-cp311-cp311-manylinux_2_17_x86_64.whl" || got["srconly"] != "srconly-0.1.tar.gz" || got["app"] != "app-1.0-py3-none-any.whl" {
+		t.Fatalf("artifacts %v: want the binary wheel of lib, the sdist of srconly", got)
+	}
+	same, _ := NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	pexPlan, _ := NewPlan(fx.lock, ".", Options{Format: FormatPex})
+	other, _ := NewPlan(fx.lock, ".", Options{Format: FormatZip, PythonPath: "/usr/bin/python3.11"})
+	if same.ContentHash != p.ContentHash || pexPlan.ContentHash == p.ContentHash || other.ContentHash == p.ContentHash {
+		t.Fatalf("content hashes: %s %s %s %s", p.ContentHash, same.ContentHash, pexPlan.ContentHash, other.ContentHash)
+	}
+	if !strings.HasPrefix(p.Filename(), "env-"+p.ContentHash) || !strings.HasSuffix(p.Filename(), ".zip") {
+		t.Fatalf("file name %s", p.Filename())
+	}
+}
+
+// TestReproducible builds the same lock twice, in different directories,
+// with different TMPDIR, umask and caches: the archives are identical.
+func TestReproducible(t *testing.T) {
+	pyref.Default(t)
+	fx := setup(t)
+	for _, format := range []Format{FormatZip, FormatTarGz, FormatPex} {
+		t.Run(string(format), func(t *testing.T) {
+			var sums []string
+			for i, mask := range []int{0o022, 0o077} {
+				t.Setenv("TMPDIR", t.TempDir())
+				old := syscall.Umask(mask)
+				p, err := NewPlan(fx.lock, ".", Options{Format: format})
+				if err != nil {
+					t.Fatal(err)
+				}
+				env := fx.env
+				if i > 0 {
+					env.CacheDir = t.TempDir()
+				}
+				m, err := Build(context.Background(), p, filepath.Join(t.TempDir(), "out"), env)
+				syscall.Umask(old)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := sum(t, m.Archive); got != m.SHA256 {
+					t.Fatalf("manifest sha256 %s, file %s", m.SHA256, got)
+				}
+				sums = append(sums, m.SHA256)
+			}
+			if sums[0] != sums[1] {
+				t.Fatalf("two builds differ: %s and %s", sums[0], sums[1])
+			}
+		})
+	}
+}
+
+// TestBuiltArchivesRun runs what was built with real CPython 3.11.
+func TestBuiltArchivesRun(t *testing.T) {
+	py := pyref.Default(t)
+	fx := setup(t)
+	out := t.TempDir()
+	p, _ := NewPlan(fx.lock, ".", Options{Format: FormatPex})
+	m, err := Build(context.Background(), p, out, fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command(py.Python, m.Archive, "-c", "import app; print(app.X)")
+	run.Env = append(os.Environ(), "PEX_ROOT="+t.TempDir())
+	if got, err := run.CombinedOutput(); err != nil || strings.TrimSpace(string(got)) != "42" {
+		t.Fatalf("pex: %v: %s", err, got)
+	}
+	p, _ = NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	m, err = Build(context.Background(), p, out, fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "environment")
+	if got, err := exec.Command("python3", "-m", "zipfile", "-e", m.Archive, dir).CombinedOutput(); err != nil {
+		t.Fatalf("unzip: %v %s", err, got)
+	}
+	// Python's zipfile does not keep modes: restore what Hadoop's unzip keeps.
+	for _, f := range []string{"bin/python", "bin/app-cli"} {
+		os.Chmod(filepath.Join(dir, f), 0o755)
+	}
+	cmd := exec.Command(filepath.Join(dir, "bin", "app-cli"))
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(py.Python)+":"+os.Getenv("PATH"))
+	if got, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(got)) != "app 42" {
+		t.Fatalf("console script of the venv: %v: %s", err, got)
+	}
+	if len(m.Packages) != 3 || m.Interpreter != "environment/bin/python" {
+		t.Fatalf("manifest %+v", m)
+	}
+}
+
+// TestBuildIsNotRepeated: an archive that exists is reused without a
+// download; a wrong hash in the lock is an error naming both hashes.
+func TestBuildIsNotRepeated(t *testing.T) {
+	pyref.Default(t)
+	fx := setup(t)
+	out := t.TempDir()
+	p, _ := NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	first, err := Build(context.Background(), p, out, fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := fx.srv.Requests("/files/app-1.0-py3-none-any.whl")
+	again, err := Build(context.Background(), p, out, newEnvFrom(t, fx.env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.SHA256 != first.SHA256 || fx.srv.Requests("/files/app-1.0-py3-none-any.whl") != files {
+		t.Fatal("an existing build was repeated")
+	}
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+
+	var buf bytes.Buffer
+	if err := fx.lock.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := lockfile.Read(bytes.NewReader(bytes.Replace(buf.Bytes(), []byte(p.Artifacts[0].SHA256), []byte(strings.Repeat("0", 64)), 1)), "pylock.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := NewPlan(bad, ".", Options{Format: FormatZip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(context.Background(), bp, t.TempDir(), newEnvFrom(t, fx.env))
+	var hm *index.HashMismatchError
+	if !errors.As(err, &hm) || !strings.Contains(err.Error(), strings.Repeat("0", 64)) || !strings.Contains(err.Error(), p.Artifacts[0].SHA256) {
+		t.Fatalf("tampered lock gave %v", err)
+	}
+}
+
+func newEnvFrom(t *testing.T, e Env) Env {
+	e.CacheDir = t.TempDir()
+	return e
+}

@@ -1,0 +1,237 @@
+// Package build turns a lock into an archive a cluster runs: a PEX file or
+// a zipped (or tar.gz) relocatable virtualenv, named by a content hash
+// computed from the lock before anything is built, so that "is it built
+// already?" and "is it uploaded already?" are one stat each.
+package build
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/clusterpack/clusterpack/distfilename"
+	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/lockfile"
+	"github.com/clusterpack/clusterpack/tags"
+)
+
+// LayoutVersion is part of every content hash: it changes whenever the
+// archives clusterpack writes change for the same inputs.
+const LayoutVersion = "1"
+
+// Format is the kind of archive.
+type Format string
+
+const (
+	FormatPex   Format = "pex"
+	FormatZip   Format = "zip"
+	FormatTarGz Format = "tar.gz"
+)
+
+// ParseFormat checks a --format value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case FormatPex, FormatZip, FormatTarGz:
+		return f, nil
+	}
+	return "", fmt.Errorf("format %q: want pex, zip or tar.gz", s)
+}
+
+// Options say what to build.
+type Options struct {
+	Format Format
+	// Name prefixes the archive's file name; default "env".
+	Name string
+	// PythonPath is the interpreter a venv's bin/python runs on the nodes
+	// ("" = pythonX.Y on PATH).
+	PythonPath string
+	// BundlePython is a local CPython to embed in a venv archive.
+	BundlePython string
+	// EntryPoint is what a pex runs ("mod:fn" or "mod"; "" = act as
+	// the interpreter).
+	EntryPoint string
+	// Shebang overrides a pex's first line.
+	Shebang string
+}
+
+// Artifact is the file of one package that goes into the archive.
+type Artifact struct {
+	Name, Version string
+	Filename      string
+	URL           string // http(s) or file URL
+	SHA256        string
+	Size          int64
+	Wheel         bool // else an sdist, built into a wheel first
+}
+
+// Plan is everything about a build that is known before building: what
+// goes in, and the name it will have.
+type Plan struct {
+	Options     Options
+	Tool        lock.ToolTable
+	Python      [2]int
+	Artifacts   []Artifact // sorted by name
+	Local       []lockfile.Package
+	ContentHash string
+}
+
+// Filename is the archive's name: <name>-<content hash>.<ext>.
+func (p *Plan) Filename() string {
+	return p.Options.Name + "-" + p.ContentHash + "." + string(p.Options.Format)
+}
+
+// ManifestName is the name of the manifest written beside the archive.
+func (p *Plan) ManifestName() string {
+	return p.Options.Name + "-" + p.ContentHash + ".json"
+}
+
+// NewPlan chooses, for each package of the lock, the artifact that fits
+// the lock's target best, and computes the content hash. lockDir is where
+// the lock lives, for its relative paths.
+func NewPlan(lk *lockfile.Lock, lockDir string, opts Options) (*Plan, error) {
+	if opts.Name == "" {
+		opts.Name = "env"
+	}
+	if strings.ContainsAny(opts.Name, `/\ `) || strings.HasPrefix(opts.Name, ".") {
+		return nil, fmt.Errorf("archive name %q: use letters, digits, '-', '_' and '.' only", opts.Name)
+	}
+	if opts.Format == "" {
+		opts.Format = FormatZip
+	}
+	var tool lock.ToolTable
+	if err := lk.DecodeTool("clusterpack", &tool); err != nil || tool.PythonVersion == "" {
+		return nil, fmt.Errorf("the lock has no [tool.clusterpack] target: make it with clusterpack lock")
+	}
+	major, minor, err := splitVersion(tool.PythonVersion)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{Options: opts, Tool: tool, Python: [2]int{major, minor}}
+	ranking := tags.NewRanking(tags.ForTarget(p.Python, tool.Platforms))
+	for _, pkg := range lk.Packages {
+		a, local, err := chooseArtifact(pkg, ranking, lockDir)
+		if err != nil {
+			return nil, err
+		}
+		if local {
+			p.Local = append(p.Local, pkg)
+			continue
+		}
+		p.Artifacts = append(p.Artifacts, a)
+	}
+	sort.Slice(p.Artifacts, func(i, j int) bool { return p.Artifacts[i].Name < p.Artifacts[j].Name })
+	p.ContentHash = p.hash()
+	return p, nil
+}
+
+// chooseArtifact picks the best wheel the target accepts, else the sdist.
+// Directory packages (editable or local projects) are not part of the
+// environment: upload ships them as code.
+func chooseArtifact(pkg lockfile.Package, ranking tags.Ranking, lockDir string) (Artifact, bool, error) {
+	a := Artifact{Name: pkg.Name, Version: pkg.Version}
+	switch {
+	case pkg.Directory != nil:
+		return a, true, nil
+	case pkg.VCS != nil:
+		return a, false, fmt.Errorf("package %s comes from %s: VCS packages are not supported by build yet", pkg.Name, pkg.VCS.URL)
+	case pkg.Archive != nil:
+		loc, err := location(pkg.Archive.URL, pkg.Archive.Path, lockDir)
+		if err != nil {
+			return a, false, fmt.Errorf("package %s: %w", pkg.Name, err)
+		}
+		a.URL, a.Size, a.SHA256 = loc, pkg.Archive.Size, pkg.Archive.Hashes["sha256"]
+		a.Filename = path.Base(strings.TrimPrefix(loc, "file://"))
+		if u, err := url.Parse(loc); err == nil {
+			a.Filename = path.Base(u.Path)
+		}
+		a.Wheel = strings.HasSuffix(a.Filename, ".whl")
+		return a, false, needHash(a)
+	}
+	best, bestRank := -1, 0
+	var seen []string
+	for i, w := range pkg.Wheels {
+		name := w.Filename()
+		wf, err := distfilename.ParseWheel(name)
+		if err != nil {
+			return a, false, fmt.Errorf("package %s: %w", pkg.Name, err)
+		}
+		seen = append(seen, name)
+		if r, ok := ranking.BestOf(wf.Tags); ok && (best < 0 || r < bestRank) {
+			best, bestRank = i, r
+		}
+	}
+	if best >= 0 {
+		w := pkg.Wheels[best]
+		loc, err := location(w.URL, w.Path, lockDir)
+		if err != nil {
+			return a, false, fmt.Errorf("package %s: %w", pkg.Name, err)
+		}
+		a.Filename, a.URL, a.SHA256, a.Size, a.Wheel = w.Filename(), loc, w.Hashes["sha256"], w.Size, true
+		return a, false, needHash(a)
+	}
+	if pkg.Sdist != nil {
+		loc, err := location(pkg.Sdist.URL, pkg.Sdist.Path, lockDir)
+		if err != nil {
+			return a, false, fmt.Errorf("package %s: %w", pkg.Name, err)
+		}
+		a.Filename, a.URL, a.SHA256, a.Size = pkg.Sdist.Filename(), loc, pkg.Sdist.Hashes["sha256"], pkg.Sdist.Size
+		return a, false, needHash(a)
+	}
+	return a, false, fmt.Errorf("package %s %s: none of its wheels fits the lock's target (%s) and it has no sdist: %s", pkg.Name, pkg.Version, strings.Join(seen, ", "), "re-lock for this target")
+}
+
+func needHash(a Artifact) error {
+	if len(a.SHA256) != 64 {
+		return fmt.Errorf("package %s: %s has no sha256 in the lock; clusterpack builds only from hashed files", a.Name, a.Filename)
+	}
+	return nil
+}
+
+// location makes a lock's url or path (relative to the lock) a URL.
+func location(u, p, lockDir string) (string, error) {
+	if u != "" {
+		return u, nil
+	}
+	if p == "" {
+		return "", fmt.Errorf("neither url nor path")
+	}
+	if !filepath.IsAbs(p) {
+		abs, err := filepath.Abs(filepath.Join(lockDir, filepath.FromSlash(p)))
+		if err != nil {
+			return "", err
+		}
+		p = abs
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String(), nil
+}
+
+// hash is the content hash: every input that changes the archive's bytes,
+// and nothing else (not paths, dates or the machine).
+func (p *Plan) hash() string {
+	h := sha256.New()
+	o := p.Options
+	fmt.Fprintf(h, "clusterpack environment layout %s\n", LayoutVersion)
+	fmt.Fprintf(h, "format %s\npython %d.%d\n", o.Format, p.Python[0], p.Python[1])
+	fmt.Fprintf(h, "platforms %s\n", strings.Join(p.Tool.Platforms, " "))
+	fmt.Fprintf(h, "python-path %q\nbundle-python %q\nentry-point %q\nshebang %q\n", o.PythonPath, o.BundlePython, o.EntryPoint, o.Shebang)
+	for _, a := range p.Artifacts {
+		fmt.Fprintf(h, "artifact %s %s %s sha256:%s\n", a.Name, a.Version, a.Filename, a.SHA256)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:20]
+}
+
+func splitVersion(v string) (int, int, error) {
+	a, b, ok := strings.Cut(v, ".")
+	major, err1 := strconv.Atoi(a)
+	minor, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("the lock's python version %q is not X.Y", v)
+	}
+	return major, minor, nil
+}

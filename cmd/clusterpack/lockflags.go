@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/lockfile"
+	"github.com/clusterpack/clusterpack/target"
+)
+
+// lockFlags are the inputs of a lock, shared by lock, build and upload.
+type lockFlags struct {
+	in       lock.Input
+	python   string
+	platform []string
+}
+
+func (l *lockFlags) register(f *pflag.FlagSet) {
+	in := &l.in
+	f.StringArrayVarP(&in.RequirementFiles, "requirement", "r", nil, "requirements file or pyproject.toml (repeatable)")
+	f.StringArrayVarP(&in.ConstraintFiles, "constraint", "c", nil, "constraints file (repeatable)")
+	f.StringVar(&in.FromVenv, "from-venv", "", "lock exactly what this virtualenv has installed (its python is the default target)")
+	f.StringArrayVarP(&in.Editables, "editable", "e", nil, "project directory in development, locked as an editable directory package (repeatable)")
+	f.StringArrayVar(&in.Extras, "extra", nil, "optional dependencies of pyproject.toml to include (repeatable)")
+	f.StringVar(&l.python, "python", "", "Python version (3.11, 3.11.7) or interpreter (path or command)")
+	f.StringArrayVar(&l.platform, "platform", nil, "platform tag of the cluster nodes, e.g. manylinux_2_28_x86_64 (repeatable)")
+	f.StringVarP(&in.IndexURL, "index-url", "i", "", "base URL of the package index (PEP 503)")
+	f.StringArrayVar(&in.ExtraIndexURLs, "extra-index-url", nil, "more index URLs (repeatable)")
+	f.StringArrayVarP(&in.FindLinks, "find-links", "f", nil, "directory or HTML page of files (repeatable)")
+	f.BoolVar(&in.NoIndex, "no-index", false, "use no index, only --find-links")
+	f.BoolVar(&in.Pre, "pre", false, "allow pre-releases")
+	f.StringArrayVar(&in.OnlyBinary, "only-binary", nil, "use only wheels for these packages (:all: for every package)")
+	f.StringArrayVar(&in.NoBinary, "no-binary", nil, "use only source distributions for these packages (:all: for every package)")
+}
+
+// input is the lock.Input for the given arguments; lockPath, when not
+// empty, is where the lock will be written (its pins are kept).
+func (l *lockFlags) input(args []string, lockPath string) lock.Input {
+	in := l.in
+	in.Requirements = args
+	in.Target = target.Spec{Python: l.python, Platforms: l.platform}
+	if lockPath != "" && lockPath != "-" {
+		in.LockDir = filepath.Dir(lockPath)
+		if prev, err := lockfile.ReadFile(lockPath); err == nil {
+			in.Previous = prev
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			slog.Warn("ignoring the pins of the existing lock", "file", lockPath, "error", err)
+		}
+	}
+	return in
+}
+
+// given reports whether any lock input was given.
+func (l *lockFlags) given(args []string) bool {
+	in := l.in
+	return len(args) > 0 || len(in.RequirementFiles) > 0 || in.FromVenv != "" || len(in.Editables) > 0
+}
