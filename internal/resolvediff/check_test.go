@@ -278,3 +278,45 @@ func (w *world) expectNewest(k targetKind) (answer, bool) {
 	}
 	return answer{}, false
 }
+
+// preRuleGap explains why clusterpack, by its pre-release rule, cannot
+// give a (valid) answer: clusterpack decides pre-releases requirement by
+// requirement (a requirement admits them when its own specifier names
+// one or when no final release matches it alone), ignoring constraints,
+// where PEP 440 and pip judge all the specifiers on the package together,
+// constraints included. It returns "" when the answer is fine by
+// clusterpack's rule too.
+func (w *world) preRuleGap(k targetKind, a answer) string {
+	if w.pre || !a.ok() {
+		return ""
+	}
+	chosen := map[string]*release{}
+	for name, vs := range a.versions {
+		v, err := parseVer(vs)
+		p := w.project(name)
+		if err != nil || p == nil || p.find(v) == nil {
+			return ""
+		}
+		chosen[name] = p.find(v)
+	}
+	reqs := w.activeRequirements(chosen)
+	for _, name := range slices.Sorted(maps.Keys(chosen)) {
+		r := chosen[name]
+		if !r.v.isPre() {
+			continue
+		}
+		p := w.project(name)
+		for _, q := range reqs[name] {
+			if ok, _ := w.eligibleUnder(k, p, r, []specSet{q.specs}); ok {
+				continue
+			}
+			for _, c := range w.constraints {
+				if c.name == name && c.specs.namesPre() {
+					return fmt.Sprintf("%s==%s is admitted by the constraint %s, which names a pre-release; clusterpack ignores constraints when it decides pre-releases (known difference %q)", name, r.v, c.specs, knownConstraintPre)
+				}
+			}
+			return fmt.Sprintf("%s==%s: no final release matches all the specifiers on %s together, but one matches %q alone; clusterpack applies the only-pre-releases fallback per requirement (known difference %q)", name, r.v, name, q.specs.String(), knownCombinedFallback)
+		}
+	}
+	return ""
+}

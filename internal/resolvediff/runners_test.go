@@ -162,6 +162,17 @@ func (tl tools) uvAnswer(ctx context.Context, dir string, k targetKind, req requ
 	// PATH holds only the reference interpreter's directory: uv looks
 	// for interpreters even for --python-version, and pyenv shims are slow.
 	env := []string{"PATH=" + filepath.Dir(tl.python), "HOME=" + dir, "UV_CACHE_DIR=" + filepath.Join(dir, "uv-cache"), "UV_NO_CONFIG=1", "UV_PYTHON_DOWNLOADS=never", "NO_COLOR=1"}
+	// The machine's CA bundle (uv trusts only its own roots otherwise),
+	// and proxies for a remote index.
+	pass := []string{"SSL_CERT_FILE", "SSL_CERT_DIR"}
+	if strings.HasPrefix(req.indexURL, "https://") {
+		pass = append(pass, "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy")
+	}
+	for _, k := range pass {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
 	stdout, stderr, code := runCmd(ctx, dir, env, strings.Join(req.requirements, "\n")+"\n", tl.uv, args...)
 	if code != 0 {
 		if code == 1 && strings.Contains(stderr, "No solution found") {
@@ -218,7 +229,21 @@ func (tl tools) clusterpackAnswer(ctx context.Context, dir string, k targetKind,
 			return answer{}, err
 		}
 	}
-	env := lock.Env{Getenv: func(string) string { return "" }, HomeDir: home, CacheDir: cache, Version: "resolvediff"}
+	// No pip configuration reaches clusterpack. For a remote index it sees
+	// what a user's shell gives it to build sdists: PATH and pyenv's root
+	// (to find a CPython 3.11), the CA bundle and proxies.
+	vars := map[string]string{}
+	if strings.HasPrefix(req.indexURL, "https://") {
+		for _, k := range []string{"PATH", "PYENV_ROOT", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"} {
+			if v, ok := os.LookupEnv(k); ok {
+				vars[k] = v
+			}
+		}
+		if home, err := os.UserHomeDir(); err == nil && vars["PYENV_ROOT"] == "" {
+			vars["PYENV_ROOT"] = filepath.Join(home, ".pyenv")
+		}
+	}
+	env := lock.Env{Getenv: func(k string) string { return vars[k] }, HomeDir: home, CacheDir: cache, Version: "resolvediff"}
 	res, err := lock.Make(ctx, in, env)
 	if err != nil {
 		var ns *resolve.NoSolutionError
