@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -79,6 +80,8 @@ type Plan struct {
 	Artifacts   []Artifact // sorted by name
 	Local       []lockfile.Package
 	ContentHash string
+	// bundleIdentity hashes the interpreter BundlePython names.
+	bundleIdentity string
 }
 
 // Filename is the archive's name: <name>-<content hash>.<ext>.
@@ -126,8 +129,37 @@ func NewPlan(lk *lockfile.Lock, lockDir string, opts Options) (*Plan, error) {
 		p.Artifacts = append(p.Artifacts, a)
 	}
 	sort.Slice(p.Artifacts, func(i, j int) bool { return p.Artifacts[i].Name < p.Artifacts[j].Name })
+	if opts.BundlePython != "" {
+		id, err := interpreterIdentity(opts.BundlePython)
+		if err != nil {
+			return nil, err
+		}
+		p.bundleIdentity = id
+	}
 	p.ContentHash = p.hash()
 	return p, nil
+}
+
+// interpreterIdentity hashes what a bundled interpreter is made of that
+// can change behind one path: its executable and its libpython.
+func interpreterIdentity(python string) (string, error) {
+	exe, err := filepath.EvalSymlinks(python)
+	if err != nil {
+		return "", fmt.Errorf("--bundle-python %s: %w", python, err)
+	}
+	files := []string{exe}
+	libs, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(exe)), "lib", "libpython*.so*"))
+	files = append(files, libs...)
+	h := sha256.New()
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("--bundle-python %s: %w", python, err)
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // chooseArtifact picks the best wheel the target accepts, else the sdist.
@@ -219,7 +251,7 @@ func (p *Plan) hash() string {
 	fmt.Fprintf(h, "clusterpack environment layout %s\n", LayoutVersion)
 	fmt.Fprintf(h, "format %s\npython %d.%d\n", o.Format, p.Python[0], p.Python[1])
 	fmt.Fprintf(h, "platforms %s\n", strings.Join(p.Tool.Platforms, " "))
-	fmt.Fprintf(h, "python-path %q\nbundle-python %q\nentry-point %q\nshebang %q\n", o.PythonPath, o.BundlePython, o.EntryPoint, o.Shebang)
+	fmt.Fprintf(h, "python-path %q\nbundle-python %q\nentry-point %q\nshebang %q\n", o.PythonPath, p.bundleIdentity, o.EntryPoint, o.Shebang)
 	for _, a := range p.Artifacts {
 		fmt.Fprintf(h, "artifact %s %s %s sha256:%s\n", a.Name, a.Version, a.Filename, a.SHA256)
 	}
