@@ -302,7 +302,7 @@ func (p *provider) Dependencies(ctx context.Context, id string, v int) ([]pubgru
 			deps = append(deps, pubgrub.Dependency{Package: name, Set: pubgrub.SetOf(n, v), Requirement: parent})
 		}
 	}
-	for _, r := range reqs {
+	for _, r := range mergeRequirements(reqs) {
 		dname := pep503.Normalize(r.Name)
 		if r.URL != "" {
 			return nil, "", fmt.Errorf("%s depends on %s: direct URL dependencies are not supported yet", parent, r)
@@ -317,7 +317,7 @@ func (p *provider) Dependencies(ctx context.Context, id string, v int) ([]pubgru
 		if err != nil {
 			return nil, "", err
 		}
-		text := constraintText(r)
+		text := r.text
 		// A package may need its own extras ("foo[all]" needs "foo[gpu]"),
 		// but needing itself adds nothing.
 		if dname != id {
@@ -334,6 +334,42 @@ func (p *provider) Dependencies(ctx context.Context, id string, v int) ([]pubgru
 	p.deps[key] = deps
 	p.mu.Unlock()
 	return deps, "", nil
+}
+
+// mergedRequirement is every requirement one package makes on another,
+// taken together.
+type mergedRequirement struct {
+	pep508.Requirement
+	text string
+}
+
+// mergeRequirements combines the requirements on one name ("a!=1.0" and
+// "a>=1.0", or the same dependency under two markers) into one specifier
+// and the union of their extras, as pip does: the pre-release rule of PEP
+// 440 applies to the specifiers together, not to each alone.
+func mergeRequirements(reqs []pep508.Requirement) []mergedRequirement {
+	var out []mergedRequirement
+	index := map[string]int{}
+	for _, r := range reqs {
+		name := pep503.Normalize(r.Name)
+		text := constraintText(r)
+		i, ok := index[name]
+		if !ok {
+			index[name] = len(out)
+			out = append(out, mergedRequirement{Requirement: r, text: text})
+			continue
+		}
+		m := &out[i]
+		m.Specifier = m.Specifier.Intersect(r.Specifier)
+		m.Extras = append(append([]string{}, m.Extras...), r.Extras...)
+		if m.URL == "" {
+			m.URL = r.URL
+		}
+		if !strings.Contains(m.text, text) {
+			m.text += ", " + text
+		}
+	}
+	return out
 }
 
 // mergeDeps combines dependencies on the same package (both must hold).
@@ -421,6 +457,20 @@ func (p *provider) setFor(ctx context.Context, name string, spec pep440.Specifie
 	mode := pep440.PrereleasesDefault
 	if p.opts.Prereleases {
 		mode = pep440.PrereleasesAllow
+	} else if len(p.constraints[name]) > 0 {
+		// Constraints count with the requirement for the pre-release rule,
+		// as pip merges them: "-c b>=2.0b1" allows b 2.0b1. (Which
+		// versions they exclude is said by Versions, with the reason.)
+		combined := spec
+		for _, c := range p.constraints[name] {
+			combined = combined.Intersect(c.Specifier)
+		}
+		for _, v := range combined.Filter(versions, pep440.PrereleasesDefault) {
+			if v.IsPrerelease() {
+				mode = pep440.PrereleasesAllow
+				break
+			}
+		}
 	}
 	kept := spec.Filter(versions, mode)
 	set := pubgrub.EmptySet(n)

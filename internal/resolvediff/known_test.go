@@ -86,8 +86,7 @@ func TestKnownCases(t *testing.T) {
 				constraints: []dep{d("b", ">=2.0b1")},
 			},
 			pip: "a==1.0 b==2.0b1", uv: "a==1.0 b==2.0b1", want: "a==1.0 b==2.0b1",
-			known: knownConstraintPre, got: "FAILS",
-			why: "the user names a pre-release of b in -c; pip merges constraint and requirement specifiers (the merged set names a pre-release) and uv treats the constraint as explicit; clusterpack decides per requirement and the dependency `b` alone excludes pre-releases",
+			why: "the user names a pre-release of b in -c; pip merges constraint and requirement specifiers (the merged set names a pre-release) and uv treats the constraint as explicit; so does clusterpack",
 		},
 		{
 			name: "only-pre-releases fallback over all specifiers together",
@@ -96,8 +95,7 @@ func TestKnownCases(t *testing.T) {
 				roots:    []dep{d("a", "!=1.0"), d("a", ">=1.0")},
 			},
 			pip: "FAILS", uv: "a==2.0rc1", want: "a==2.0rc1",
-			known: knownCombinedFallback, got: "FAILS",
-			why: "no final release matches !=1.0,>=1.0, so PEP 440 admits the pre-release (as uv and packaging 26 do); clusterpack applies the fallback to each requirement alone, and >=1.0 alone has the final 1.0. pip 23.2 fails for its own reason (next case)",
+			why: "no final release matches !=1.0,>=1.0, so PEP 440 admits the pre-release (as uv, packaging 26 and clusterpack do, merging requirements on one name). pip 23.2 fails for its own reason (next case)",
 		},
 		{
 			name: "pip 23.2: no pre-release fallback under a specifier",
