@@ -27,8 +27,8 @@ import (
 // of 4 GiB or more. Write returns it in Result.Note for such a pex.
 const Zip64Note = "This pex needs zip64 (65,535 files or more, or 4 GiB or more). " +
 	"CPython runs a zip application through zipimport, which reads zip64 archives only from CPython 3.13 on: " +
-	"CPython 3.7 to 3.12 fail at startup with \"can't find '__main__' module\" before any code of the pex runs, " +
-	"so nothing in the pex can work around it. " +
+	"CPython 3.7 to 3.12 do not recognise the file as a zip application and read it as a script, failing at startup " +
+	"with a SyntaxError (\"source code cannot contain null bytes\") before any code of the pex runs, so nothing in the pex can work around it. " +
 	"Target CPython 3.13 or later, or use the venv format (a zip or tar of a virtual environment), which has no such limit."
 
 // ErrZip64Unsupported is wrapped by the error Write returns when the
