@@ -18,6 +18,7 @@ import (
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/pack/pex"
 	"github.com/clusterpack/clusterpack/pack/venv"
+	"github.com/clusterpack/clusterpack/pack/wheel"
 	"github.com/clusterpack/clusterpack/target"
 )
 
@@ -109,7 +110,10 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 		if p.Options.Format == FormatTarGz {
 			format = venv.TarGz
 		}
-		res, err := venv.Write(ctx, tmp, wheels, venv.Options{Format: format, PythonVersion: p.Python, PythonPath: p.Options.PythonPath, BundlePython: p.Options.BundlePython})
+		res, err := venv.Write(ctx, tmp, wheels, venv.Options{Format: format, PythonVersion: p.Python, PythonPath: p.Options.PythonPath, BundlePython: p.Options.BundlePython,
+			// Every wheel's sha256 was checked against the lock when it
+			// entered the content-addressed cache: trust its RECORD.
+			Verify: wheel.VerifySizes})
 		if err != nil {
 			tmp.Close()
 			return nil, err
@@ -205,7 +209,7 @@ func fetch(ctx context.Context, p *Plan, env Env) ([]string, error) {
 			a := p.Artifacts[i]
 			whl, err := fe.BuildWheel(ctx, paths[i], a.SHA256, filepath.Join(env.CacheDir, "wheels"))
 			if err != nil {
-				return nil, fmt.Errorf("package %s: building %s: %w", a.Name, a.Filename, err)
+				return nil, fmt.Errorf("package %s: %w", a.Name, err)
 			}
 			paths[i] = whl
 		}

@@ -57,13 +57,13 @@ func setup(t *testing.T) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{srv: srv, lock: res.Lock, env: newEnv(t, lenv)}
+	return fixture{srv: srv, lock: res.Lock, env: newEnv(t, lenv, res.Lock)}
 }
 
-func newEnv(t *testing.T, lenv lock.Env) Env {
+func newEnv(t *testing.T, lenv lock.Env, lk *lockfile.Lock) Env {
 	t.Helper()
 	lenv.CacheDir = t.TempDir()
-	client, err := lock.DownloadClient(lenv)
+	client, err := lock.DownloadClient(lenv, lk)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,16 @@ import (
 	"path/filepath"
 
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/pipconfig"
 )
 
-// DownloadClient is an index client for fetching the files a lock names:
-// pip's certificates, trusted hosts, timeouts and retries, and netrc
-// credentials, with no index to search.
-func DownloadClient(env Env) (*index.Client, error) {
+// DownloadClient is an index client for fetching the files a lock names,
+// and for resolving build requirements when an sdist must be built: pip's
+// configured indexes and find-links, then the indexes the lock's packages
+// came from; pip's certificates, trusted hosts, timeouts and retries, and
+// netrc credentials.
+func DownloadClient(env Env, lk *lockfile.Lock) (*index.Client, error) {
 	cfg, err := pipconfig.Load(env.Getenv, pipconfig.LoadOptions{HomeDir: env.HomeDir, Command: "install"})
 	if err != nil {
 		return nil, err
@@ -19,8 +22,20 @@ func DownloadClient(env Env) (*index.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	var indexes []string
+	if !cfg.NoIndex {
+		indexes = append([]string{cfg.IndexURL}, cfg.ExtraIndexURLs...)
+	}
+	if lk != nil {
+		for _, p := range lk.Packages {
+			indexes = append(indexes, p.Index)
+		}
+	}
+	indexes = dedupe(indexes)
 	return index.New(index.Options{
-		NoIndex:        true,
+		IndexURLs:      indexes,
+		FindLinks:      cfg.FindLinks,
+		NoIndex:        len(indexes) == 0,
 		CacheDir:       filepath.Join(env.CacheDir, "http"),
 		Credentials:    netrc.Lookup,
 		CertFile:       cfg.Cert,

@@ -80,7 +80,7 @@ func newBuildCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			client, err := lock.DownloadClient(env)
+			client, err := lock.DownloadClient(env, lk)
 			if err != nil {
 				return err
 			}
