@@ -1,0 +1,4 @@
+package runner
+
+// purego loads libpython at run time without cgo.
+import _ "github.com/ebitengine/purego"
