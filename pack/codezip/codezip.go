@@ -1,0 +1,257 @@
+// Package codezip packs the importable code of a project directory (the
+// code in development, installed editable) into a deterministic zip that
+// Spark's --py-files and Flink's -pyfs put on sys.path: the project's
+// top-level packages and modules at the zip's root, src/ layouts included,
+// without caches, VCS or build directories. The zip is named by a hash of
+// its inputs, computed before it is written, so that an unchanged project
+// is found in a store without zipping it again, and a one-line change
+// ships only this small zip.
+package codezip
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// LayoutVersion is part of every hash: it changes when the zips change
+// for the same inputs.
+const LayoutVersion = "1"
+
+// File is one file of the zip.
+type File struct {
+	Path   string // slash-separated, relative to the zip root
+	Source string // absolute path on disk
+	Mode   fs.FileMode
+	SHA256 string
+	Size   int64
+}
+
+// Plan is what goes into a project's code zip, and its name.
+type Plan struct {
+	Project string // the project directory
+	Root    string // where the importable code is: Project or Project/src
+	Files   []File // sorted by Path
+	// TopLevel are the importable names: packages and modules.
+	TopLevel []string
+	Hash     string
+}
+
+// Filename is the zip's name: code-<project dir name>-<hash>.zip.
+func (p *Plan) Filename() string {
+	base := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, filepath.Base(p.Project))
+	return "code-" + base + "-" + p.Hash + ".zip"
+}
+
+// skipDirs are never code.
+var skipDirs = map[string]bool{
+	"__pycache__": true, ".git": true, ".hg": true, ".svn": true, ".tox": true, ".nox": true,
+	".venv": true, "venv": true, "build": true, "dist": true, ".mypy_cache": true, ".pytest_cache": true,
+	".ruff_cache": true, "node_modules": true, ".ipynb_checkpoints": true, ".eggs": true,
+}
+
+// notPackages are top-level directories that hold no importable code of
+// the project even when they have an __init__.py.
+var notPackages = map[string]bool{"tests": true, "test": true, "docs": true, "doc": true, "examples": true, "benchmarks": true, "scripts": true}
+
+// notModules are top-level files that are tooling, not code.
+var notModules = map[string]bool{"setup.py": true, "conftest.py": true, "noxfile.py": true, "fabfile.py": true}
+
+// NewPlan finds the importable code of a project directory: with a src/
+// directory holding packages, that directory; else the project's root.
+// Packages are directories with an __init__.py (and everything in them
+// but caches); modules are top-level .py files.
+func NewPlan(ctx context.Context, project string) (*Plan, error) {
+	abs, err := filepath.Abs(project)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("code directory %s: %w", project, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("code directory %s is not a directory", project)
+	}
+	p := &Plan{Project: abs, Root: abs}
+	if names, _ := topLevel(filepath.Join(abs, "src")); len(names) > 0 {
+		p.Root = filepath.Join(abs, "src")
+	}
+	names, err := topLevel(p.Root)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("code directory %s has no Python package (a directory with __init__.py) or module (a .py file), in it or in src/", project)
+	}
+	p.TopLevel = names
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		src := filepath.Join(p.Root, name)
+		info, err := os.Stat(src)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			f, err := fileOf(src, name)
+			if err != nil {
+				return nil, err
+			}
+			p.Files = append(p.Files, f)
+			continue
+		}
+		err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if path != src && (skipDirs[d.Name()] || strings.HasSuffix(d.Name(), ".egg-info")) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() || strings.HasSuffix(d.Name(), ".pyc") || strings.HasSuffix(d.Name(), ".pyo") {
+				return nil
+			}
+			rel, _ := filepath.Rel(p.Root, path)
+			f, err := fileOf(path, filepath.ToSlash(rel))
+			if err != nil {
+				return err
+			}
+			p.Files = append(p.Files, f)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("code directory %s: %w", project, err)
+		}
+	}
+	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
+	h := sha256.New()
+	fmt.Fprintf(h, "clusterpack code zip layout %s\n", LayoutVersion)
+	for _, f := range p.Files {
+		fmt.Fprintf(h, "%s %o %s\n", f.Path, f.Mode, f.SHA256)
+	}
+	p.Hash = hex.EncodeToString(h.Sum(nil))[:20]
+	return p, nil
+}
+
+// topLevel lists the importable names of a directory, sorted.
+func topLevel(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case e.IsDir():
+			if skipDirs[name] || notPackages[name] || strings.HasPrefix(name, ".") || strings.Contains(name, "-") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dir, name, "__init__.py")); err == nil {
+				out = append(out, name)
+			}
+		case e.Type().IsRegular() && strings.HasSuffix(name, ".py") && !notModules[name] && !strings.Contains(strings.TrimSuffix(name, ".py"), "."):
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func fileOf(path, rel string) (File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return File{}, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return File{}, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return File{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	mode := fs.FileMode(0o644)
+	if info.Mode()&0o111 != 0 {
+		mode = 0o755
+	}
+	return File{Path: rel, Source: path, Mode: mode, SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
+}
+
+// epoch is the time of every entry: the zip format's earliest.
+var epoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Write writes the zip: entries sorted, fixed times and modes, deflated
+// at a fixed level, so the same plan gives the same bytes anywhere. A file
+// that changed since the plan was made is an error (the name would lie).
+func (p *Plan) Write(ctx context.Context, w io.Writer) error {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, 6)
+	})
+	dirs := map[string]bool{}
+	for _, f := range p.Files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Directory entries first, so every unzip creates them with modes.
+		parts := strings.Split(f.Path, "/")
+		for i := 1; i < len(parts); i++ {
+			d := strings.Join(parts[:i], "/") + "/"
+			if dirs[d] {
+				continue
+			}
+			dirs[d] = true
+			fh := &zip.FileHeader{Name: d, Method: zip.Store, Modified: epoch}
+			fh.SetMode(fs.ModeDir | 0o755)
+			if _, err := zw.CreateHeader(fh); err != nil {
+				return err
+			}
+		}
+		fh := &zip.FileHeader{Name: f.Path, Method: zip.Deflate, Modified: epoch}
+		fh.SetMode(f.Mode)
+		out, err := zw.CreateHeader(fh)
+		if err != nil {
+			return err
+		}
+		src, err := os.Open(f.Source)
+		if err != nil {
+			return err
+		}
+		h := sha256.New()
+		_, err = io.Copy(io.MultiWriter(out, h), src)
+		src.Close()
+		if err != nil {
+			return fmt.Errorf("zipping %s: %w", f.Source, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != f.SHA256 {
+			return fmt.Errorf("%s changed while it was being zipped; run again", f.Source)
+		}
+	}
+	return zw.Close()
+}
