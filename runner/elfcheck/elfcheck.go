@@ -1,0 +1,281 @@
+// Package elfcheck checks the ELF extension modules of a Python
+// environment against a manylinux policy (PEP 600), as auditwheel does when
+// it repairs a wheel, but after the fact and for a whole environment: an
+// extension module may require no versioned symbol (GLIBC_2.x,
+// GLIBCXX_3.4.x, CXXABI_1.3.x, GCC_x, ...) newer than the policy's glibc
+// level allows, and may need (DT_NEEDED) only shared libraries that are
+// either bundled beside it (a wheel's "<name>.libs" directory, or a
+// directory its RPATH/RUNPATH names relative to $ORIGIN) or on the policy's
+// allow-list (libc, libm, libpthread, libstdc++, libX11, ...).
+//
+// The policies (policy_table.go) are generated from auditwheel's
+// manylinux-policy.json. A manylinux_2_N level with no policy of its own
+// (manylinux_2_30, manylinux_2_42, ...) uses the newest policy below it,
+// with GLIBC raised to 2.N.
+//
+// Only debug/elf parses the files; version strings are compared
+// numerically, component by component ("3.4.19" < "3.4.100").
+package elfcheck
+
+import (
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+type policyRow struct {
+	glibc [2]int
+	name  string
+	libs  []string
+	max   map[string]map[string]string // arch → symbol family → highest version
+}
+
+// Policy is what a manylinux platform tag allows.
+type Policy struct {
+	// Platform is the tag asked for, e.g. "manylinux_2_28_x86_64".
+	Platform string
+	// Name is the auditwheel policy used, e.g. "manylinux_2_28".
+	Name string
+	Arch string
+	// Glibc is the glibc level (2, N) of the platform.
+	Glibc [2]int
+	// MaxVersions maps a symbol-version family ("GLIBC", "GLIBCXX",
+	// "CXXABI", "GCC", "ZLIB", "LIBATOMIC") to its highest allowed version.
+	MaxVersions map[string]string
+	// Libraries is the allow-list of shared libraries (sonames) that an
+	// extension may need without bundling them.
+	Libraries []string
+}
+
+var (
+	manylinuxRE = regexp.MustCompile(`^manylinux_(\d+)_(\d+)_([a-z0-9_]+)$`)
+	legacy      = map[string]string{"manylinux1": "manylinux_2_5", "manylinux2010": "manylinux_2_12", "manylinux2014": "manylinux_2_17"}
+)
+
+// ErrNoPolicy is wrapped by PolicyFor's error for a platform that has no
+// manylinux policy (macOS, Windows, musllinux, linux_x86_64).
+var ErrNoPolicy = errors.New("no manylinux policy")
+
+// PolicyFor returns the policy of a manylinux platform tag:
+// manylinux_2_N_ARCH or a legacy alias (manylinux1_x86_64,
+// manylinux2010_x86_64, manylinux2014_aarch64).
+func PolicyFor(platform string) (*Policy, error) {
+	p := strings.ToLower(platform)
+	for alias, name := range legacy {
+		if rest, ok := strings.CutPrefix(p, alias+"_"); ok {
+			p = name + "_" + rest
+		}
+	}
+	m := manylinuxRE.FindStringSubmatch(p)
+	if m == nil {
+		return nil, fmt.Errorf("platform %q: %w (want manylinux_2_N_ARCH, manylinux2014_ARCH, ...)", platform, ErrNoPolicy)
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	arch := m[3]
+	var row *policyRow
+	for i := range policyTable {
+		r := &policyTable[i]
+		if r.glibc[0] == major && r.glibc[1] <= minor {
+			if _, ok := r.max[arch]; ok {
+				row = r
+			}
+		}
+	}
+	if row == nil {
+		return nil, fmt.Errorf("platform %q: %w for glibc %d.%d on %s (the oldest manylinux policies are manylinux_2_5 for x86_64 and i686, manylinux_2_17 for other architectures)", platform, ErrNoPolicy, major, minor, arch)
+	}
+	pol := &Policy{Platform: platform, Name: row.name, Arch: arch, Glibc: [2]int{major, minor}, MaxVersions: map[string]string{}, Libraries: slices.Clone(row.libs)}
+	for k, v := range row.max[arch] {
+		pol.MaxVersions[k] = v
+	}
+	if row.glibc != pol.Glibc {
+		pol.MaxVersions["GLIBC"] = fmt.Sprintf("%d.%d", major, minor)
+	}
+	return pol, nil
+}
+
+// Problem is one reason an extension module does not fit a policy.
+type Problem struct {
+	// File is the extension's path as the caller named it.
+	File string `json:"file"`
+	// Kind is "symbol-version", "library" or "not-loadable".
+	Kind string `json:"kind"`
+	// Library is the needed library (for both kinds).
+	Library string `json:"library,omitempty"`
+	// Version is the symbol version required, e.g. "GLIBC_2.34".
+	Version string `json:"version,omitempty"`
+	// Message says what is wrong in words a user can act on.
+	Message string `json:"message"`
+}
+
+// Result of checking one file.
+type Result struct {
+	// ELF is false for a file that is not an ELF object (nothing to check).
+	ELF      bool
+	Needed   []string // DT_NEEDED sonames
+	RunPaths []string // DT_RPATH and DT_RUNPATH entries
+	// Requires holds every versioned-symbol requirement, "GLIBC_2.17".
+	Requires []string
+	Problems []Problem
+}
+
+// Bundled reports whether a library (a soname) is shipped beside an
+// extension: it is given the extension's path and the directories its
+// RPATH/RUNPATH names, with $ORIGIN replaced by the extension's directory
+// (all slash-separated, relative to the same root as the extension).
+type Bundled func(soname string, searchDirs []string) bool
+
+// Check reads the ELF object in r (named name in messages and in
+// Problem.File) and checks it against pol. bundled may be nil (nothing
+// is bundled). A file that is not ELF gives a Result with ELF false.
+func Check(name string, r io.ReaderAt, pol *Policy, bundled Bundled) (*Result, error) {
+	var magic [4]byte
+	if n, _ := r.ReadAt(magic[:], 0); n < 4 || string(magic[:]) != elf.ELFMAG {
+		return &Result{}, nil
+	}
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable ELF file: %w", name, err)
+	}
+	defer f.Close()
+	res := &Result{ELF: true}
+	if f.Type != elf.ET_DYN {
+		return res, nil
+	}
+	res.Needed, _ = f.DynString(elf.DT_NEEDED)
+	rpath, _ := f.DynString(elf.DT_RPATH)
+	runpath, _ := f.DynString(elf.DT_RUNPATH)
+	dir := path.Dir(name)
+	var search []string
+	for _, list := range append(rpath, runpath...) {
+		for _, p := range strings.Split(list, ":") {
+			if p == "" {
+				continue
+			}
+			res.RunPaths = append(res.RunPaths, p)
+			if rest, ok := strings.CutPrefix(p, "$ORIGIN"); ok {
+				search = append(search, path.Clean(dir+"/"+rest))
+			} else if rest, ok := strings.CutPrefix(p, "${ORIGIN}"); ok {
+				search = append(search, path.Clean(dir+"/"+rest))
+			}
+		}
+	}
+	isBundled := func(lib string) bool { return bundled != nil && bundled(lib, search) }
+	if pol == nil {
+		return res, nil
+	}
+	allowed := map[string]bool{}
+	for _, l := range pol.Libraries {
+		allowed[l] = true
+	}
+	for _, lib := range res.Needed {
+		if allowed[lib] || isBundled(lib) || strings.HasPrefix(lib, "ld-linux") || strings.HasPrefix(lib, "libpython") {
+			continue
+		}
+		res.Problems = append(res.Problems, Problem{File: name, Kind: "library", Library: lib,
+			Message: fmt.Sprintf("%s needs %s, which is neither bundled with it nor on the %s allow-list: the nodes may not have it (repair the wheel with auditwheel, or install a wheel that bundles it)", name, lib, pol.Name)})
+	}
+	needs, err := f.DynamicVersionNeeds()
+	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
+		return nil, fmt.Errorf("%s: reading its version requirements: %w", name, err)
+	}
+	for _, n := range needs {
+		for _, d := range n.Needs {
+			res.Requires = append(res.Requires, d.Dep)
+			if isBundled(n.Name) {
+				continue
+			}
+			if msg := checkVersion(d.Dep, pol); msg != "" {
+				res.Problems = append(res.Problems, Problem{File: name, Kind: "symbol-version", Library: n.Name, Version: d.Dep,
+					Message: fmt.Sprintf("%s requires %s from %s, newer than %s allows (%s): it will not load on the target's nodes (use a wheel built for %s or older, or a newer --platform)", name, d.Dep, n.Name, pol.Platform, msg, pol.Name)})
+			}
+		}
+	}
+	return res, nil
+}
+
+// CheckFile is Check on a file of the local file system.
+func CheckFile(name, file string, pol *Policy, bundled Bundled) (*Result, error) {
+	fh, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return Check(name, fh, pol, bundled)
+}
+
+// checkVersion returns why a version requirement exceeds the policy, or "".
+func checkVersion(dep string, pol *Policy) string {
+	family, version, ok := strings.Cut(dep, "_")
+	if !ok {
+		return ""
+	}
+	switch dep {
+	case "GLIBC_PRIVATE":
+		return "GLIBC_PRIVATE is glibc's internal interface, never stable"
+	case "GLIBC_ABI_DT_RELR":
+		if CompareVersions(fmt.Sprintf("%d.%d", pol.Glibc[0], pol.Glibc[1]), "2.36") < 0 {
+			return "DT_RELR relocations need glibc 2.36"
+		}
+		return ""
+	}
+	max, known := pol.MaxVersions[family]
+	if !known || !numeric(version) {
+		return ""
+	}
+	if CompareVersions(version, max) > 0 {
+		return fmt.Sprintf("at most %s_%s", family, max)
+	}
+	return ""
+}
+
+func numeric(v string) bool {
+	for _, p := range strings.Split(v, ".") {
+		if p == "" {
+			return false
+		}
+		for _, c := range p {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// CompareVersions compares dotted numeric versions component by component;
+// a missing component counts as 0. Non-numeric components compare as 0.
+func CompareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) || i < len(bs); i++ {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// IsExtension reports whether a path inside an environment looks like a
+// shared object Python or an extension loads: "*.so" or "*.so.N...".
+func IsExtension(p string) bool {
+	base := path.Base(p)
+	return strings.HasSuffix(base, ".so") || strings.Contains(base, ".so.")
+}
