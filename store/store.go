@@ -1,0 +1,404 @@
+// Package store keeps built environments in object stores: a local
+// directory (file:// or a plain path), S3 (s3://bucket/prefix) and HDFS
+// (hdfs://namenode:port/path). Every backend implements the same small
+// Store interface, and every backend passes the same conformance suite
+// (store/storetest), as restic does for its backends.
+//
+// Objects are addressed by a name relative to the store's root URL
+// ("env-3f2a….pex", "code/code-91bc….zip"). Names use "/" as separator,
+// are clean (no "." or ".." segments, no leading or trailing "/", no
+// empty segments) and never end in ".sha256" (that suffix is reserved for
+// the local backend's sidecar files).
+//
+// Put is atomic on every backend: an object becomes visible under its
+// name only once all its bytes are stored, and an interrupted Put leaves
+// nothing under that name. Each object may carry a recorded sha256 (the
+// hex digest of its content, given in PutOptions.SHA256) that Stat, Get
+// and List return, so "is this environment already uploaded?" is a
+// single Stat.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Store is one place objects are kept: a directory, an S3 prefix, an HDFS
+// directory. A Store is safe for concurrent use.
+type Store interface {
+	// Stat describes the object called name. It returns an error wrapping
+	// ErrNotExist when there is no such object.
+	Stat(ctx context.Context, name string) (Info, error)
+	// Put stores size bytes read from r under name, replacing any object
+	// of that name. It is atomic: the object is visible under name only
+	// once complete, and a failed or cancelled Put leaves no object under
+	// name (an older object of that name stays as it was). opts.SHA256,
+	// when not empty, is recorded with the object. size is the exact
+	// length of r's content; a reader that ends early or has more is an
+	// error (ErrSizeMismatch) and nothing is stored. A negative size means
+	// unknown (backends then may not report progress totals).
+	Put(ctx context.Context, name string, r io.Reader, size int64, opts PutOptions) (Info, error)
+	// Get opens the object called name for reading. The caller closes the
+	// reader. It returns an error wrapping ErrNotExist when there is no
+	// such object.
+	Get(ctx context.Context, name string) (io.ReadCloser, Info, error)
+	// List returns the objects whose names start with prefix (a plain
+	// string prefix, as in S3, not only a directory), sorted by name.
+	// An empty prefix lists the whole store.
+	List(ctx context.Context, prefix string) ([]Info, error)
+	// URL is the full URL of the object called name, without credentials:
+	// "s3://bucket/prefix/name", "file:///dir/name".
+	URL(name string) string
+	// Close releases the store's connections.
+	Close() error
+}
+
+// Info describes one stored object.
+type Info struct {
+	Name    string    // relative to the store's root, as given to Put
+	Size    int64     // in bytes
+	SHA256  string    // recorded hex sha256 of the content, "" if none was recorded
+	ModTime time.Time // when it was stored, as the backend reports it
+}
+
+// PutOptions are the optional parts of a Put.
+type PutOptions struct {
+	// SHA256 is the lowercase hex sha256 of the content, recorded with
+	// the object (S3 object metadata x-amz-meta-sha256, a sidecar file
+	// locally). Backends do not hash the content themselves; callers that
+	// know the digest pass it.
+	SHA256 string
+	// ContentType is the MIME type where the backend keeps one (S3).
+	ContentType string
+	// Progress, when not nil, is called from time to time with the number
+	// of bytes sent so far and the total (size as given to Put). It may
+	// be called from several goroutines, never concurrently with itself
+	// (calls are serialised), and done never decreases.
+	Progress func(done, total int64)
+}
+
+// Opener opens the store at u. Options.Openers maps URL schemes to them.
+// u is absolute; for a plain path it is a file URL.
+type Opener func(ctx context.Context, u *url.URL, opts Options) (Store, error)
+
+// Options configure Open. The zero value works: the default openers, the
+// process environment, no logging, default part size and concurrency.
+type Options struct {
+	// Openers maps a URL scheme ("file", "s3", "hdfs") to its opener.
+	// Nil means DefaultOpeners().
+	Openers map[string]Opener
+
+	// S3Endpoint is the S3 endpoint URL ("http://127.0.0.1:9000"). Empty
+	// means AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS's own.
+	S3Endpoint string
+	// S3PathStyle forces path-style addressing (bucket in the path, not
+	// the host name). It is also used whenever a custom endpoint is set.
+	S3PathStyle bool
+	// S3Region is the region. Empty means the shared config's or
+	// AWS_REGION; when none is found, us-east-1.
+	S3Region string
+	// Profile is the AWS shared-config profile. Empty means AWS_PROFILE,
+	// else "default".
+	Profile string
+
+	// Getenv reads the environment. Nil means os.Getenv. Tests pass their
+	// own to keep the process environment out.
+	Getenv func(string) string
+	// Logger receives debug and info records (retries, multipart uploads).
+	// Nil discards them.
+	Logger *slog.Logger
+
+	// PartSize is the multipart part size in bytes for backends that
+	// upload in parts (S3). Zero means 16 MiB; S3 needs at least 5 MiB.
+	PartSize int64
+	// Concurrency is how many parts are sent at once. Zero means 4.
+	Concurrency int
+	// MaxAttempts is how many times a request is tried on transient
+	// errors (throttling, 5xx, connection resets). Zero means 5.
+	MaxAttempts int
+}
+
+// The errors callers branch on. Backends wrap them (errors.Is works) in
+// an *Error that names the URL and the operation.
+var (
+	// ErrNotExist: no object of that name.
+	ErrNotExist = errors.New("no such object")
+	// ErrNoContainer: the bucket (or the root directory) does not exist.
+	ErrNoContainer = errors.New("no such bucket or directory")
+	// ErrAccessDenied: the credentials do not allow the operation.
+	ErrAccessDenied = errors.New("access denied")
+	// ErrUnreachable: the server could not be reached.
+	ErrUnreachable = errors.New("cannot reach the server")
+	// ErrInvalidName: the object name is not a clean relative name.
+	ErrInvalidName = errors.New("invalid object name")
+	// ErrSizeMismatch: the reader given to Put had fewer or more bytes
+	// than the size given.
+	ErrSizeMismatch = errors.New("content size differs from the size given")
+	// ErrUnsupportedScheme: Open has no opener for the URL's scheme.
+	ErrUnsupportedScheme = errors.New("unsupported store URL scheme")
+)
+
+// Error is the error of one store operation: which, on which URL (never
+// with credentials) and why.
+type Error struct {
+	Op  string // "open", "stat", "put", "get", "list"
+	URL string // the object's or the store's URL, without credentials
+	Err error  // the reason; wraps one of the Err* values when it is one of them
+}
+
+func (e *Error) Error() string { return e.Op + " " + e.URL + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// DefaultOpeners returns a new map with the openers of the backends built
+// into this package: "file" and "s3" (and "hdfs", OpenHDFS, once its
+// backend is in). Callers may add or replace entries in the map they get;
+// there is no package-level registry.
+func DefaultOpeners() map[string]Opener {
+	return map[string]Opener{
+		"file": OpenFile,
+	}
+}
+
+// Open opens the store at rawURL: "s3://bucket/prefix",
+// "hdfs://namenode:port/path", "file:///dir", or a plain path (relative
+// paths are made absolute). The scheme chooses the opener in
+// opts.Openers.
+func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {
+	u, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, &Error{Op: "open", URL: Redact(rawURL), Err: err}
+	}
+	openers := opts.Openers
+	if openers == nil {
+		openers = DefaultOpeners()
+	}
+	op, ok := openers[u.Scheme]
+	if !ok || op == nil {
+		known := make([]string, 0, len(openers))
+		for k := range openers {
+			known = append(known, k+"://")
+		}
+		sort.Strings(known)
+		return nil, &Error{Op: "open", URL: Redact(rawURL),
+			Err: fmt.Errorf("%w %q (this build knows %s)", ErrUnsupportedScheme, u.Scheme, strings.Join(known, ", "))}
+	}
+	return op(ctx, u, opts)
+}
+
+// ParseURL parses a store URL. A plain path (no scheme, or a Windows
+// drive letter) becomes an absolute file URL.
+func ParseURL(rawURL string) (*url.URL, error) {
+	if rawURL == "" {
+		return nil, errors.New("empty store URL")
+	}
+	if !strings.Contains(rawURL, "://") && !strings.HasPrefix(rawURL, "file:") {
+		abs, err := filepath.Abs(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("cannot make %q absolute: %w", rawURL, err)
+		}
+		return &url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}, nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("not a valid URL: %w", errors.Unwrap(err))
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	return u, nil
+}
+
+// Redact returns rawURL without a password or user info, for messages.
+// It never fails: an unparsable URL is cut at its first '@'.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		if i := strings.LastIndex(rawURL, "@"); i >= 0 {
+			if j := strings.Index(rawURL, "://"); j >= 0 && j < i {
+				return rawURL[:j+3] + rawURL[i+1:]
+			}
+		}
+		return rawURL
+	}
+	u.User = nil
+	// Query parameters may carry signatures or keys.
+	u.RawQuery = ""
+	return u.String()
+}
+
+// ValidName reports whether name is a valid object name, and why not.
+func ValidName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: empty", ErrInvalidName)
+	case strings.HasPrefix(name, "/"), strings.HasSuffix(name, "/"):
+		return fmt.Errorf("%w %q: must not start or end with /", ErrInvalidName, name)
+	case strings.Contains(name, "\\"):
+		return fmt.Errorf("%w %q: use / as separator", ErrInvalidName, name)
+	case strings.ContainsRune(name, 0):
+		return fmt.Errorf("%w %q: NUL byte", ErrInvalidName, name)
+	case path.Clean(name) != name:
+		return fmt.Errorf("%w %q: not clean (empty, . or .. segments)", ErrInvalidName, name)
+	case name == ".." || strings.HasPrefix(name, "../"):
+		return fmt.Errorf("%w %q: outside the store", ErrInvalidName, name)
+	case strings.HasSuffix(name, sidecarSuffix):
+		return fmt.Errorf("%w %q: the suffix %s is reserved", ErrInvalidName, name, sidecarSuffix)
+	}
+	for _, seg := range strings.Split(name, "/") {
+		if strings.HasPrefix(seg, tempPrefix) {
+			return fmt.Errorf("%w %q: the prefix %s is reserved", ErrInvalidName, name, tempPrefix)
+		}
+	}
+	return nil
+}
+
+// ValidSHA256 reports whether s is empty or a lowercase hex sha256.
+func ValidSHA256(s string) error {
+	if s == "" {
+		return nil
+	}
+	if len(s) != 64 {
+		return fmt.Errorf("sha256 %q: want 64 lowercase hex digits", s)
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return fmt.Errorf("sha256 %q: want 64 lowercase hex digits", s)
+		}
+	}
+	return nil
+}
+
+// DefaultLocalURL is the store used when no URL is given: the user's data
+// directory. $XDG_DATA_HOME/clusterpack/store, else
+// ~/.local/share/clusterpack/store; on macOS ("darwin")
+// ~/Library/Application Support/clusterpack/store; on Windows
+// %LOCALAPPDATA%\clusterpack\store. It returns a plain path.
+func DefaultLocalURL(getenv func(string) string, goos string) (string, error) {
+	if getenv == nil {
+		return "", errors.New("DefaultLocalURL: nil getenv")
+	}
+	switch goos {
+	case "windows":
+		if d := getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "clusterpack", "store"), nil
+		}
+		return "", errors.New("cannot find the local store directory: %LOCALAPPDATA% is not set (give --to)")
+	case "darwin", "ios":
+		home := getenv("HOME")
+		if home == "" {
+			return "", errors.New("cannot find the local store directory: $HOME is not set (give --to)")
+		}
+		return filepath.Join(home, "Library", "Application Support", "clusterpack", "store"), nil
+	}
+	if d := getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "clusterpack", "store"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		return "", errors.New("cannot find the local store directory: neither $XDG_DATA_HOME nor $HOME is set (give --to)")
+	}
+	return filepath.Join(home, ".local", "share", "clusterpack", "store"), nil
+}
+
+// logger returns l, or a logger that discards everything when l is nil.
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// progress serialises calls to a PutOptions.Progress and keeps done
+// monotonic. A nil *progress does nothing.
+type progress struct {
+	fn    func(done, total int64)
+	total int64
+	mu    sync.Mutex
+	done  int64
+}
+
+func newProgress(fn func(done, total int64), total int64) *progress {
+	if fn == nil {
+		return nil
+	}
+	return &progress{fn: fn, total: total}
+}
+
+// add reports n more bytes.
+func (p *progress) add(n int64) {
+	if p == nil || n == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done += n
+	p.fn(p.done, p.total)
+}
+
+// countingReader reports what is read through it to a progress.
+type countingReader struct {
+	r io.Reader
+	p *progress
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.p.add(int64(n))
+	return n, err
+}
+
+// exactReader reads exactly size bytes from r: it fails with
+// ErrSizeMismatch when r ends early or has bytes past size. Backends wrap
+// Put's reader in it so a short or long content is never stored. A
+// negative size accepts any length.
+type exactReader struct {
+	r    io.Reader
+	size int64
+	n    int64
+}
+
+func newExactReader(r io.Reader, size int64) *exactReader {
+	return &exactReader{r: r, size: size}
+}
+
+func (e *exactReader) Read(b []byte) (int, error) {
+	if e.size >= 0 && e.n >= e.size {
+		// Check that r has nothing more.
+		var one [1]byte
+		for {
+			n, err := e.r.Read(one[:])
+			if n > 0 {
+				return 0, fmt.Errorf("%w: more than %d bytes", ErrSizeMismatch, e.size)
+			}
+			if err == io.EOF {
+				return 0, io.EOF
+			}
+			if err != nil {
+				return 0, err
+			}
+		}
+	}
+	if e.size >= 0 && int64(len(b)) > e.size-e.n {
+		b = b[:e.size-e.n]
+	}
+	n, err := e.r.Read(b)
+	e.n += int64(n)
+	if err == io.EOF {
+		if e.size >= 0 && e.n < e.size {
+			return n, fmt.Errorf("%w: content ended after %d of %d bytes", ErrSizeMismatch, e.n, e.size)
+		}
+		if e.size >= 0 {
+			// Reaching size exactly with EOF: done.
+			return n, io.EOF
+		}
+	}
+	return n, err
+}
