@@ -63,16 +63,17 @@ func TestREPL(t *testing.T) {
 	wheels := writeWheels(t, filepath.Join(dir, "wheels"), demoSpecs())
 	pexPath, _ := buildPex(t, dir, "env.pex", wheels, Options{PythonVersion: v, ContentHash: "repl"})
 	driver := `
-import os, pty, select, sys
+import os, pty, select, signal, sys, time
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], [sys.argv[1]])
 out = b""
-def until(marker, limit=30.0):
+def until(marker, limit=60.0):
+    # Waits for marker in the output that follows what was seen so far.
     global out
-    import time
+    mark = len(out)
     end = time.time() + limit
-    while marker not in out and time.time() < end:
+    while marker not in out[mark:] and time.time() < end:
         r, _, _ = select.select([fd], [], [], 0.2)
         if r:
             try:
@@ -84,15 +85,22 @@ def until(marker, limit=30.0):
             out += chunk
 until(b">>> ")
 os.write(fd, b"import demo, sys\n")
-until(b">>> ", 10)
+until(b">>> ")
 os.write(fd, b"print(demo.X * 2, sys.argv, sys.ps1)\n")
-until(b"84", 10)
-until(b">>> ", 10)
-os.write(fd, b"\x04")
-until(b"\x00", 10)
-_, status = os.waitpid(pid, 0)
+until(b">>> ")
+os.write(fd, b"raise SystemExit(0)\n")
+until(b"never", 5)
+end = time.time() + 60
+while True:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done or time.time() > end:
+        break
+    time.sleep(0.1)
+if not done:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
 sys.stdout.write(out.decode("utf-8", "replace"))
-sys.stdout.write("\nEXIT %d\n" % os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else "\nEXIT ?\n")
+sys.stdout.write("\nEXIT %s\n" % ((status >> 8) if done else "timeout"))
 `
 	r := runPex(t, dir, baseEnv(py.Python, dir, filepath.Join(dir, "root")), "", py.Python, "-c", driver, pexPath)
 	for _, want := range []string{fmt.Sprintf("Python %d.%d", v[0], v[1]), `Type "help"`, ">>> ", "84 [''] >>> ", "EXIT 0"} {
