@@ -17,7 +17,10 @@
 // Each chroot holds its wheel installed as pex installs wheels into its
 // chroots: purelib and platlib at the chroot's root, scripts in
 // .prefix/bin, data in .prefix and headers in .prefix/include/site/pythonX.Y
-// (see Scheme). The wheels' members are copied as their compressed bytes,
+// (see Scheme). Scripts and console-script launchers in .prefix/bin start
+// "python" beside themselves, which a chroot does not have: the bootstrap
+// never runs them (use Options.EntryPoint), and they are there so that a
+// chroot holds the whole installation, as pex's do. The wheels' members are copied as their compressed bytes,
 // never inflated and deflated again; the few files clusterpack writes
 // itself (the bootstrap, PEX-INFO, the installer's .dist-info files and
 // launchers) are deflated at a fixed level. Entries are dated 1980-01-01
@@ -91,6 +94,16 @@
 // removes while it holds the lock. Where flock is unavailable (some
 // network file systems) processes unpack side by side and the first
 // rename wins. PEX_VERBOSE=1 reports each unpacking on standard error.
+//
+// # Start-up cost
+//
+// A warm start costs what CPython spends opening any zip application,
+// reading the whole zip directory with zipimport (proportional to the
+// number of files: about 7,000 for numpy, pandas, pyarrow, scipy and
+// scikit-learn), plus a stat of the unpacked directory; the bootstrap
+// imports nothing beyond os and sys on that path (zipfile only to
+// unpack, site only for chroots with .pth files, runpy for -m, code for
+// the console).
 //
 // # Large environments
 //
