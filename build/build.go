@@ -95,7 +95,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	}
 	switch p.Options.Format {
 	case FormatPex:
-		res, err := pex.Write(ctx, tmp, wheels, pex.Options{PythonVersion: p.Python, Shebang: p.Options.Shebang, EntryPoint: p.Options.EntryPoint, ContentHash: p.ContentHash})
+		res, err := pex.Write(ctx, tmp, wheels, pex.Options{PythonVersion: p.Python, Shebang: p.Options.Shebang, EntryPoint: p.Options.EntryPoint, ContentHash: p.ContentHash, Verify: wheel.VerifySizes})
 		if err != nil {
 			tmp.Close()
 			return nil, err

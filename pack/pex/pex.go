@@ -66,6 +66,11 @@ type Options struct {
 	// (visible before them).
 	InheritPath string
 
+	// Verify says how wheel members copied raw are checked against the
+	// wheels' RECORD; the zero value hashes every member. Use
+	// wheel.VerifySizes only for wheels whose sha256 the caller checked.
+	Verify wheel.Verification
+
 	// Env is PEX-INFO's inject_env: environment variables the pex sets
 	// when it starts, unless they are already set.
 	Env map[string]string
@@ -209,6 +214,7 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 		in, err := wheel.Install(ctx, wh.path, wheel.ZipDestination(zw, ".deps/"+wh.name+"/"), wheel.Options{
 			Scheme:  Scheme(opts.PythonVersion),
 			Shebang: scriptShebang,
+			Verify:  opts.Verify,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("pex: installing %s: %w", wh.name, err)
