@@ -166,6 +166,7 @@ func (e *Error) Unwrap() error { return e.Err }
 func DefaultOpeners() map[string]Opener {
 	return map[string]Opener{
 		"file": OpenFile,
+		"s3":   OpenS3,
 	}
 }
 

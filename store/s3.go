@@ -1,0 +1,458 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// The S3 backend. The store is s3://BUCKET/PREFIX; an object NAME is the
+// key PREFIX/NAME. Its sha256 is user metadata, x-amz-meta-sha256.
+//
+// Credentials come from the SDK's default chain: AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), the shared config and
+// credentials files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE) with
+// the profile Options.Profile, else AWS_PROFILE, else "default" (SSO,
+// assume-role and credential_process profiles included), then web
+// identity, ECS and EC2 instance roles (IMDS; AWS_EC2_METADATA_DISABLED
+// turns it off). An explicit Options.Profile wins over credentials in
+// the environment, as --profile does for the AWS CLI.
+//
+// Put uploads with manager.Uploader: one PutObject below the part size,
+// else a multipart upload of Options.Concurrency parts at a time. S3
+// makes an object visible only when PutObject or CompleteMultipartUpload
+// succeeds, so Put is atomic; a failed multipart upload is aborted (with
+// a context of its own, so that a cancelled Put still cleans up). An
+// upload whose process dies leaves an incomplete multipart upload on the
+// server, invisible under the name; a bucket lifecycle rule
+// (AbortIncompleteMultipartUpload) reclaims its space.
+//
+// Every request goes through the SDK's standard retryer: throttling
+// errors (SlowDown, Throttling, RequestLimitExceeded, 429…), HTTP 500,
+// 502, 503 and 504, connection errors and timeouts are retried with
+// exponential backoff and jitter, up to Options.MaxAttempts attempts,
+// without the SDK's client-side retry quota (which would turn a flaky
+// minute into failures).
+type s3Store struct {
+	client      *s3.Client
+	bucket      string
+	prefix      string // "" or "some/prefix/" (with the trailing slash)
+	endpoint    string // for messages: "" means AWS
+	credsFrom   string // for messages: where credentials come from
+	partSize    int64
+	concurrency int
+	log         *slog.Logger
+}
+
+const (
+	defaultPartSize    = 16 << 20
+	defaultConcurrency = 4
+	defaultAttempts    = 5
+	metaSHA256         = "sha256" // x-amz-meta-sha256
+)
+
+// OpenS3 is the opener of s3:// URLs.
+func OpenS3(ctx context.Context, u *url.URL, opts Options) (Store, error) {
+	redacted := Redact(u.String())
+	if u.User != nil {
+		return nil, &Error{Op: "open", URL: redacted, Err: errors.New("credentials do not belong in the URL: use a profile or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")}
+	}
+	if u.Host == "" {
+		return nil, &Error{Op: "open", URL: redacted, Err: errors.New("no bucket: use s3://bucket/prefix")}
+	}
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	log := logger(opts.Logger)
+	s := &s3Store{
+		bucket:      u.Host,
+		prefix:      strings.Trim(u.Path, "/"),
+		partSize:    opts.PartSize,
+		concurrency: opts.Concurrency,
+		log:         log,
+	}
+	if s.prefix != "" {
+		if err := ValidName(s.prefix); err != nil {
+			return nil, &Error{Op: "open", URL: redacted, Err: fmt.Errorf("the prefix: %w", err)}
+		}
+		s.prefix += "/"
+	}
+	if s.partSize == 0 {
+		s.partSize = defaultPartSize
+	}
+	if s.partSize < manager.MinUploadPartSize {
+		return nil, &Error{Op: "open", URL: redacted, Err: fmt.Errorf("part size %d is below S3's minimum of 5 MiB", s.partSize)}
+	}
+	if s.concurrency <= 0 {
+		s.concurrency = defaultConcurrency
+	}
+	attempts := opts.MaxAttempts
+	if attempts <= 0 {
+		attempts = defaultAttempts
+	}
+
+	profile := opts.Profile
+	if profile == "" {
+		profile = getenv("AWS_PROFILE")
+	}
+	load := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = attempts
+				o.RateLimiter = ratelimit.None
+			})
+		}),
+		config.WithLogger(logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+			log.Debug(fmt.Sprintf(format, v...), "store", "s3", "class", string(c))
+		})),
+		config.WithClientLogMode(aws.LogRetries),
+	}
+	s.credsFrom = "the default AWS credential chain (environment, profile \"default\", instance role)"
+	if profile != "" {
+		load = append(load, config.WithSharedConfigProfile(profile))
+		s.credsFrom = fmt.Sprintf("profile %q", profile)
+	}
+	if f := getenv("AWS_CONFIG_FILE"); f != "" {
+		load = append(load, config.WithSharedConfigFiles([]string{f}))
+	}
+	if f := getenv("AWS_SHARED_CREDENTIALS_FILE"); f != "" {
+		load = append(load, config.WithSharedCredentialsFiles([]string{f}))
+	}
+	if ak, sk := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); ak != "" && sk != "" && opts.Profile == "" {
+		load = append(load, config.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(ak, sk, getenv("AWS_SESSION_TOKEN"))))
+		s.credsFrom = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+	}
+	if strings.EqualFold(getenv("AWS_EC2_METADATA_DISABLED"), "true") {
+		load = append(load, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	region := opts.S3Region
+	if region == "" {
+		region = getenv("AWS_REGION")
+	}
+	if region == "" {
+		region = getenv("AWS_DEFAULT_REGION")
+	}
+	if region != "" {
+		load = append(load, config.WithRegion(region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	if err != nil {
+		return nil, &Error{Op: "open", URL: redacted, Err: fmt.Errorf("loading the AWS configuration (%s): %w", s.credsFrom, err)}
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+
+	endpoint := opts.S3Endpoint
+	for _, k := range []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"} {
+		if endpoint == "" {
+			endpoint = getenv(k)
+		}
+	}
+	pathStyle := opts.S3PathStyle
+	if endpoint != "" {
+		e, err := url.Parse(endpoint)
+		if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" {
+			return nil, &Error{Op: "open", URL: redacted, Err: fmt.Errorf("S3 endpoint %q is not an http:// or https:// URL", Redact(endpoint))}
+		}
+		e.User = nil
+		endpoint = e.String()
+		s.endpoint = endpoint
+		pathStyle = true
+	}
+	s.client = s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		o.UsePathStyle = pathStyle
+	})
+	log.Debug("opened", "store", "s3", "url", s.URL(""), "endpoint", endpoint, "region", cfg.Region, "credentials", s.credsFrom)
+	return s, nil
+}
+
+func (s *s3Store) URL(name string) string {
+	u := "s3://" + s.bucket + "/" + s.prefix + name
+	if name == "" {
+		u = strings.TrimSuffix(u, "/")
+	}
+	return u
+}
+
+func (s *s3Store) Close() error { return nil }
+
+func (s *s3Store) key(name string) string { return s.prefix + name }
+
+// fail wraps err in an *Error for the object name, with the reason in
+// words.
+func (s *s3Store) fail(op, name string, err error) error {
+	return &Error{Op: op, URL: s.URL(name), Err: s.reason(err)}
+}
+
+func (s *s3Store) where() string {
+	if s.endpoint != "" {
+		return "the S3 endpoint " + s.endpoint
+	}
+	return "S3"
+}
+
+func (s *s3Store) reason(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, ErrSizeMismatch) || errors.Is(err, ErrInvalidName) {
+		return err
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "NoSuchKey", "NotFound":
+			return ErrNotExist
+		case "NoSuchBucket":
+			return fmt.Errorf("%w: bucket %q does not exist on %s", ErrNoContainer, s.bucket, s.where())
+		case "AccessDenied", "Forbidden", "AllAccessDisabled", "AccountProblem":
+			return fmt.Errorf("%w: check the credentials of %s and their permissions on bucket %q (%s)",
+				ErrAccessDenied, s.credsFrom, s.bucket, ae.ErrorCode())
+		case "InvalidAccessKeyId":
+			return fmt.Errorf("%w: %s does not know the access key id of %s", ErrAccessDenied, s.where(), s.credsFrom)
+		case "SignatureDoesNotMatch":
+			return fmt.Errorf("%w: the secret key of %s does not match its access key id", ErrAccessDenied, s.credsFrom)
+		case "ExpiredToken", "TokenRefreshRequired", "InvalidToken":
+			return fmt.Errorf("%w: the session token of %s has expired: log in again (aws sso login)", ErrAccessDenied, s.credsFrom)
+		case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+			return fmt.Errorf("bucket %q is in another region: set --s3-region or AWS_REGION (%s): %w", s.bucket, ae.ErrorCode(), err)
+		}
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusForbidden {
+		return fmt.Errorf("%w: check the credentials of %s and their permissions on bucket %q", ErrAccessDenied, s.credsFrom, s.bucket)
+	}
+	var se *smithyhttp.RequestSendError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%w: %s: %v", ErrUnreachable, s.where(), se.Err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "failed to refresh cached credentials") {
+		return fmt.Errorf("%w: no usable AWS credentials from %s: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or choose a profile (--profile, AWS_PROFILE): %v",
+			ErrAccessDenied, s.credsFrom, err)
+	}
+	return err
+}
+
+func infoFromHead(name string, size *int64, meta map[string]string, mod *time.Time) Info {
+	i := Info{Name: name, Size: aws.ToInt64(size), ModTime: aws.ToTime(mod)}
+	if sha := strings.ToLower(meta[metaSHA256]); ValidSHA256(sha) == nil {
+		i.SHA256 = sha
+	}
+	return i
+}
+
+func (s *s3Store) Stat(ctx context.Context, name string) (Info, error) {
+	if err := ValidName(name); err != nil {
+		return Info{}, s.fail("stat", name, err)
+	}
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
+	if err != nil {
+		return Info{}, s.fail("stat", name, s.notFound(ctx, err))
+	}
+	return infoFromHead(name, out.ContentLength, out.Metadata, out.LastModified), nil
+}
+
+// notFound tells a missing bucket from a missing object after a HEAD
+// answered 404 (a HEAD answer has no body, so no error code): it asks
+// for the bucket. A miss is followed by a build, so the extra request
+// costs nothing that matters.
+func (s *s3Store) notFound(ctx context.Context, err error) error {
+	if !errors.Is(s.reason(err), ErrNotExist) {
+		return err
+	}
+	_, berr := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &s.bucket})
+	var ae smithy.APIError
+	if berr != nil && errors.As(berr, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "NoSuchBucket") {
+		return fmt.Errorf("%w: bucket %q does not exist on %s", ErrNoContainer, s.bucket, s.where())
+	}
+	return err
+}
+
+func (s *s3Store) Get(ctx context.Context, name string) (io.ReadCloser, Info, error) {
+	if err := ValidName(name); err != nil {
+		return nil, Info{}, s.fail("get", name, err)
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
+	if err != nil {
+		return nil, Info{}, s.fail("get", name, err)
+	}
+	return out.Body, infoFromHead(name, out.ContentLength, out.Metadata, out.LastModified), nil
+}
+
+func (s *s3Store) Put(ctx context.Context, name string, r io.Reader, size int64, opts PutOptions) (Info, error) {
+	if err := ValidName(name); err != nil {
+		return Info{}, s.fail("put", name, err)
+	}
+	if err := ValidSHA256(opts.SHA256); err != nil {
+		return Info{}, s.fail("put", name, err)
+	}
+	key := s.key(name)
+	partSize := s.partSize
+	if size > 0 && size/partSize >= int64(manager.MaxUploadParts) {
+		partSize = size/int64(manager.MaxUploadParts) + 1
+	}
+	var meta map[string]string
+	if opts.SHA256 != "" {
+		meta = map[string]string{metaSHA256: opts.SHA256}
+	}
+	in := &s3.PutObjectInput{
+		Bucket:   &s.bucket,
+		Key:      &key,
+		Body:     &ctxReadCloser{ctx: ctx, r: newExactReader(r, size)},
+		Metadata: meta,
+	}
+	if opts.ContentType != "" {
+		in.ContentType = &opts.ContentType
+	}
+	prog := newProgress(opts.Progress, size)
+	up := manager.NewUploader(s.client, func(u *manager.Uploader) {
+		u.PartSize = partSize
+		u.Concurrency = s.concurrency
+		// We abort ourselves: the manager aborts with the upload's
+		// context, which is already cancelled when the Put was.
+		u.LeavePartsOnError = true
+		if prog != nil {
+			u.ClientOptions = append(u.ClientOptions, func(o *s3.Options) {
+				o.APIOptions = append(o.APIOptions, progressMiddleware(prog))
+			})
+		}
+	})
+	start := time.Now()
+	out, err := up.Upload(ctx, in)
+	if err != nil {
+		var mf manager.MultiUploadFailure
+		if errors.As(err, &mf) && mf.UploadID() != "" {
+			s.abort(ctx, key, mf.UploadID())
+		}
+		return Info{}, s.fail("put", name, err)
+	}
+	s.log.Debug("uploaded", "url", s.URL(name), "size", size, "parts", len(out.CompletedParts), "elapsed", time.Since(start))
+	// The server's own size and time; the digest we sent.
+	info, err := s.Stat(ctx, name)
+	if err != nil {
+		return Info{Name: name, Size: size, SHA256: opts.SHA256, ModTime: time.Now()}, nil
+	}
+	return info, nil
+}
+
+func (s *s3Store) abort(ctx context.Context, key, id string) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_, err := s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &s.bucket, Key: &key, UploadId: &id})
+	if err != nil {
+		s.log.Warn("could not abort an incomplete multipart upload; a bucket lifecycle rule reclaims its space",
+			"url", "s3://"+s.bucket+"/"+key, "upload_id", id, "err", s.reason(err))
+		return
+	}
+	s.log.Debug("aborted an incomplete multipart upload", "url", "s3://"+s.bucket+"/"+key, "upload_id", id)
+}
+
+// progressMiddleware reports each part (or single PutObject) once the
+// server has acknowledged it, so the bar shows bytes stored, not bytes
+// buffered.
+func progressMiddleware(p *progress) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("clusterpackProgress",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				var body io.Reader
+				switch v := in.Parameters.(type) {
+				case *s3.UploadPartInput:
+					body = v.Body
+				case *s3.PutObjectInput:
+					body = v.Body
+				}
+				n := int64(-1)
+				if sk, ok := body.(io.Seeker); ok {
+					if cur, err := sk.Seek(0, io.SeekCurrent); err == nil {
+						if end, err := sk.Seek(0, io.SeekEnd); err == nil {
+							n = end - cur
+						}
+						sk.Seek(cur, io.SeekStart)
+					}
+				}
+				out, md, err := next.HandleInitialize(ctx, in)
+				if err == nil && n > 0 {
+					p.add(n)
+				}
+				return out, md, err
+			}), middleware.After)
+	}
+}
+
+func (s *s3Store) List(ctx context.Context, prefix string) ([]Info, error) {
+	var out []Info
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
+		Bucket: &s.bucket,
+		Prefix: aws.String(s.prefix + prefix),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, s.fail("list", prefix, err)
+		}
+		for _, o := range page.Contents {
+			name := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
+			if ValidName(name) != nil {
+				continue // directory markers, keys no Put could have made
+			}
+			out = append(out, Info{Name: name, Size: aws.ToInt64(o.Size), ModTime: aws.ToTime(o.LastModified)})
+		}
+	}
+	// A listing has no user metadata: one HEAD per object for the digest,
+	// a few at a time.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	errs := make([]error, len(out))
+	for i := range out {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			h, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(out[i].Name))})
+			if err != nil {
+				if !errors.Is(s.reason(err), ErrNotExist) {
+					errs[i] = err
+				}
+				return
+			}
+			out[i] = infoFromHead(out[i].Name, h.ContentLength, h.Metadata, h.LastModified)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, s.fail("list", prefix, err)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
