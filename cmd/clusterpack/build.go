@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/lock"
@@ -32,51 +33,77 @@ Without --lock, the requirements are locked first, with the lock flags.
   clusterpack build --lock pylock.toml --format pex -o dist
   clusterpack build pandas pyarrow --python 3.11 --platform manylinux_2_28_x86_64`
 
+// buildFlags are the inputs of a build, shared by build and upload.
+type buildFlags struct {
+	lockFlags
+	lockPath string
+	format   string
+	opts     build.Options
+}
+
+func (b *buildFlags) register(f *pflag.FlagSet) {
+	b.lockFlags.register(f)
+	f.StringVar(&b.lockPath, "lock", "", "pylock.toml to build (else the requirements are locked first)")
+	f.StringVar(&b.format, "format", "zip", "pex, zip or tar.gz")
+	f.StringVar(&b.opts.Name, "name", "env", "archive name prefix")
+	f.StringVar(&b.opts.PythonPath, "python-path", "", "interpreter the venv's bin/python runs on the nodes (default: pythonX.Y on PATH)")
+	f.StringVar(&b.opts.BundlePython, "bundle-python", "", "local CPython to embed in a venv archive, so nodes need no Python")
+	f.StringVar(&b.opts.EntryPoint, "entry-point", "", "what a pex runs (module:function or module) instead of acting as the interpreter")
+	f.StringVar(&b.opts.Shebang, "shebang", "", "first line of a pex (default #!/usr/bin/env pythonX.Y)")
+}
+
+// plan reads or makes the lock and plans its build. It returns the plan,
+// the lock's directory and the lock.
+func (b *buildFlags) plan(cmd *cobra.Command, args []string, env lock.Env) (*build.Plan, string, *lockfile.Lock, error) {
+	f, err := build.ParseFormat(b.format)
+	if err != nil {
+		return nil, "", nil, usagef("%v", err)
+	}
+	b.opts.Format = f
+	if b.lockPath != "" && b.given(args) {
+		return nil, "", nil, usagef("give either --lock or requirements to lock, not both")
+	}
+	if b.lockPath == "" && !b.given(args) {
+		return nil, "", nil, usagef("nothing to build: give --lock FILE, or requirements as arguments, -r FILE, -e DIR or --from-venv DIR")
+	}
+	var lk *lockfile.Lock
+	lockDir := "."
+	if b.lockPath != "" {
+		if lk, err = lockfile.ReadFile(b.lockPath); err != nil {
+			return nil, "", nil, err
+		}
+		lockDir = filepath.Dir(b.lockPath)
+	} else {
+		res, err := lock.Make(cmd.Context(), b.input(args, ""), env)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		lk = res.Lock
+	}
+	p, err := build.NewPlan(lk, lockDir, b.opts)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return p, lockDir, lk, nil
+}
+
 func newBuildCommand() *cobra.Command {
 	var (
-		flags    lockFlags
-		lockPath string
-		format   string
-		outDir   string
-		asJSON   bool
-		opts     build.Options
+		flags  buildFlags
+		outDir string
+		asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "build [REQUIREMENT]...",
 		Short: "Build a lock into a content-hashed PEX or zipped virtualenv",
 		Long:  buildLong,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := build.ParseFormat(format)
-			if err != nil {
-				return usagef("%v", err)
-			}
-			opts.Format = f
-			if lockPath != "" && flags.given(args) {
-				return usagef("give either --lock or requirements to lock, not both")
-			}
-			if lockPath == "" && !flags.given(args) {
-				return usagef("nothing to build: give --lock FILE, or requirements as arguments, -r FILE, -e DIR or --from-venv DIR")
-			}
 			env, err := commandEnv()
 			if err != nil {
 				return err
 			}
 			start := time.Now()
-			var lk *lockfile.Lock
-			lockDir := "."
-			if lockPath != "" {
-				if lk, err = lockfile.ReadFile(lockPath); err != nil {
-					return err
-				}
-				lockDir = filepath.Dir(lockPath)
-			} else {
-				res, err := lock.Make(cmd.Context(), flags.input(args, ""), env)
-				if err != nil {
-					return err
-				}
-				lk = res.Lock
-			}
-			plan, err := build.NewPlan(lk, lockDir, opts)
+			plan, _, lk, err := flags.plan(cmd, args, env)
 			if err != nil {
 				return err
 			}
@@ -89,9 +116,7 @@ func newBuildCommand() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(m)
+				return printJSON(cmd, m)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", m.Archive)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Built %d packages for Python %s on %s in %.2fs: %s (%s)\n", len(m.Packages), m.Python, m.Platform, time.Since(start).Seconds(), m.Archive, humanSize(m.Size))
@@ -103,16 +128,16 @@ func newBuildCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	flags.register(f)
-	f.StringVar(&lockPath, "lock", "", "pylock.toml to build (else the requirements are locked first)")
-	f.StringVar(&format, "format", "zip", "pex, zip or tar.gz")
-	f.StringVar(&opts.Name, "name", "env", "archive name prefix")
 	f.StringVarP(&outDir, "output-dir", "o", "dist", "directory for the archive and its manifest")
-	f.StringVar(&opts.PythonPath, "python-path", "", "interpreter the venv's bin/python runs on the nodes (default: pythonX.Y on PATH)")
-	f.StringVar(&opts.BundlePython, "bundle-python", "", "local CPython to embed in a venv archive, so nodes need no Python")
-	f.StringVar(&opts.EntryPoint, "entry-point", "", "what a pex runs (module:function or module) instead of acting as the interpreter")
-	f.StringVar(&opts.Shebang, "shebang", "", "first line of a pex (default #!/usr/bin/env pythonX.Y)")
 	f.BoolVar(&asJSON, "json", false, "print the manifest as JSON")
 	return cmd
+}
+
+// printJSON prints v indented on standard output.
+func printJSON(cmd *cobra.Command, v any) error {
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func humanSize(n int64) string {

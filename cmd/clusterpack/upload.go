@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/clusterpack/clusterpack/build"
+	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/upload"
+)
+
+const uploadLong = `Make sure a store holds the environment of a lock and the project's code,
+sending only what it lacks. The environment is stored as
+<prefix>/<name>-<content hash>.<ext> with its sha256 and a manifest; each
+code directory (--code, and every editable or local project of the lock) as
+its own small zip named by a hash of its files. When nothing changed, the
+upload costs one metadata request per object and sends no bytes.
+
+Stores: s3://bucket/prefix (AWS credentials as the AWS CLI finds them;
+--s3-endpoint or AWS_ENDPOINT_URL_S3 for other S3 servers),
+hdfs://namenode:port/path or hdfs:///path (HADOOP_CONF_DIR), file:///dir or
+a plain directory. Without --to, a store under the user's data directory.
+
+  clusterpack upload --lock pylock.toml --to s3://my-bucket/envs --code . --json`
+
+func newUploadCommand() *cobra.Command {
+	var (
+		flags        buildFlags
+		to           string
+		code         []string
+		force        bool
+		manifestPath string
+		asJSON       bool
+		sopts        store.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "upload [REQUIREMENT]...",
+		Short: "Upload an environment and code to S3, HDFS or a local store, only if missing",
+		Long:  uploadLong,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			env, err := commandEnv()
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			if to == "" {
+				if to, err = store.DefaultLocalURL(os.Getenv, runtime.GOOS); err != nil {
+					return err
+				}
+			}
+			plan, lockDir, lk, err := flags.plan(cmd, args, env)
+			if err != nil {
+				return err
+			}
+			sopts.Logger = env.Logger
+			st, err := store.Open(cmd.Context(), to, sopts)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			client, err := lock.DownloadClient(env, lk)
+			if err != nil {
+				return err
+			}
+			res, err := upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: code, LockDir: lockDir, Force: force, Progress: progressBar(cmd)},
+				build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
+			if err != nil {
+				return err
+			}
+			if manifestPath != "" {
+				if err := writeJSONFile(manifestPath, res); err != nil {
+					return err
+				}
+			}
+			if asJSON {
+				return printJSON(cmd, res)
+			}
+			state := "already there"
+			if res.Uploaded {
+				state = "uploaded"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", res.URL)
+			fmt.Fprintf(cmd.ErrOrStderr(), "Environment %s (%s): %s\n", res.URL, humanSize(res.Size), state)
+			for _, c := range res.Code {
+				state := "already there"
+				if c.Uploaded {
+					state = "uploaded"
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "Code %s: %s: %s\n", c.Path, c.URL, state)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Done in %.2fs\n", time.Since(start).Seconds())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	flags.register(f)
+	f.StringVar(&to, "to", "", "store URL: s3://bucket/prefix, hdfs://namenode:port/path, file:///dir or a directory (default: a local store)")
+	f.StringArrayVar(&code, "code", nil, "project directory to ship as a code zip (repeatable)")
+	f.BoolVar(&force, "force", false, "upload even what the store has already")
+	f.StringVar(&manifestPath, "manifest", "", "write the upload manifest (JSON) to this file")
+	f.BoolVar(&asJSON, "json", false, "print the upload manifest as JSON")
+	f.StringVar(&sopts.S3Endpoint, "s3-endpoint", "", "S3 endpoint URL for S3-compatible servers (default: AWS_ENDPOINT_URL_S3)")
+	f.StringVar(&sopts.S3Region, "s3-region", "", "S3 region (default: from the AWS configuration)")
+	f.StringVar(&sopts.Profile, "profile", "", "AWS profile (default: AWS_PROFILE)")
+	return cmd
+}

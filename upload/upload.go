@@ -1,0 +1,230 @@
+// Package upload puts a built environment and the project's code into a
+// store, content-addressed: the environment under its content hash, each
+// code directory as its own small zip under a hash of its files. When
+// nothing changed, an upload costs one metadata request per object and
+// sends no bytes.
+package upload
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/clusterpack/clusterpack/build"
+	"github.com/clusterpack/clusterpack/pack/codezip"
+	"github.com/clusterpack/clusterpack/store"
+)
+
+// Options say what to upload where.
+type Options struct {
+	Plan  *build.Plan
+	Store store.Store
+	// Code are project directories shipped as code zips, besides the
+	// lock's directory packages (editable or local projects).
+	Code []string
+	// LockDir resolves the lock's relative directory paths.
+	LockDir string
+	// Force uploads even what the store has already.
+	Force bool
+	// Progress reports bytes sent for each object, for a progress bar.
+	Progress func(name string, done, total int64)
+}
+
+// Result is the build manifest plus where everything went.
+type Result struct {
+	build.Manifest
+	URL      string `json:"url"`
+	Uploaded bool   `json:"uploaded"`
+	Code     []Code `json:"code"`
+}
+
+// Code is one shipped code directory.
+type Code struct {
+	Path     string   `json:"path"`
+	URL      string   `json:"url"`
+	SHA256   string   `json:"sha256"`
+	Uploaded bool     `json:"uploaded"`
+	TopLevel []string `json:"top_level"`
+}
+
+// Upload makes sure the store has the plan's environment and the code
+// zips: it looks first, builds only what is missing, and sends only that.
+func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
+	p := opts.Plan
+	res := &Result{URL: opts.Store.URL(p.Filename())}
+	m, present, err := present(ctx, opts, env)
+	if err != nil {
+		return nil, err
+	}
+	if !present {
+		built, err := build.Build(ctx, p, filepath.Join(env.CacheDir, "builds"), env)
+		if err != nil {
+			return nil, err
+		}
+		if err := putFile(ctx, opts, p.Filename(), built.Archive, built.SHA256, built.Size); err != nil {
+			return nil, err
+		}
+		stored := *built
+		stored.Archive = p.Filename() // not this machine's path
+		data, err := json.MarshalIndent(stored, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		if _, err := opts.Store.Put(ctx, p.ManifestName(), bytes.NewReader(data), int64(len(data)), store.PutOptions{SHA256: hex.EncodeToString(sum[:]), ContentType: "application/json"}); err != nil {
+			return nil, err
+		}
+		m, res.Uploaded = built, true
+	}
+	res.Manifest = *m
+	res.Archive = p.Filename()
+	dirs := append([]string{}, opts.Code...)
+	for _, l := range p.Local {
+		dir := filepath.FromSlash(l.Directory.Path)
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(opts.LockDir, dir)
+		}
+		dirs = append(dirs, dir)
+	}
+	for _, dir := range dirs {
+		c, err := uploadCode(ctx, opts, dir, env.CacheDir)
+		if err != nil {
+			return nil, err
+		}
+		res.Code = append(res.Code, *c)
+	}
+	if res.Code == nil {
+		res.Code = []Code{}
+	}
+	return res, nil
+}
+
+// present reports whether the store has the environment, complete and
+// matching its manifest: one Stat, plus the manifest itself when this
+// machine has no copy of it.
+func present(ctx context.Context, opts Options, env build.Env) (*build.Manifest, bool, error) {
+	if opts.Force {
+		return nil, false, nil
+	}
+	p := opts.Plan
+	info, err := opts.Store.Stat(ctx, p.Filename())
+	if errors.Is(err, store.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	m, err := manifest(ctx, opts, env)
+	if err != nil {
+		return nil, false, nil // no trustworthy manifest: build and replace
+	}
+	if info.SHA256 != m.SHA256 || info.Size != m.Size {
+		return nil, false, nil // a corrupted or foreign object: replace it
+	}
+	return m, true, nil
+}
+
+// manifest reads the environment's manifest: the local build's when there
+// is one, else the store's copy (a few kilobytes).
+func manifest(ctx context.Context, opts Options, env build.Env) (*build.Manifest, error) {
+	p := opts.Plan
+	var data []byte
+	local := filepath.Join(env.CacheDir, "builds", p.ManifestName())
+	if d, err := os.ReadFile(local); err == nil {
+		data = d
+	} else {
+		r, _, err := opts.Store.Get(ctx, p.ManifestName())
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		if data, err = io.ReadAll(io.LimitReader(r, 16<<20)); err != nil {
+			return nil, err
+		}
+	}
+	var m build.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	if m.ContentHash != p.ContentHash {
+		return nil, fmt.Errorf("manifest of %s is for %s", p.ContentHash, m.ContentHash)
+	}
+	return &m, nil
+}
+
+func putFile(ctx context.Context, opts Options, name, path, sum string, size int64) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	po := store.PutOptions{SHA256: sum}
+	if opts.Progress != nil {
+		po.Progress = func(done, total int64) { opts.Progress(name, done, total) }
+	}
+	_, err = opts.Store.Put(ctx, name, f, size, po)
+	return err
+}
+
+// uploadCode ships one project directory as a code zip unless the store
+// has it: the name is a hash of the files, so no zip is made to find out.
+func uploadCode(ctx context.Context, opts Options, dir, cacheDir string) (*Code, error) {
+	plan, err := codezip.NewPlan(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	name := plan.Filename()
+	c := &Code{Path: plan.Project, URL: opts.Store.URL(name), TopLevel: plan.TopLevel}
+	if !opts.Force {
+		info, err := opts.Store.Stat(ctx, name)
+		if err == nil && info.SHA256 != "" {
+			c.SHA256 = info.SHA256
+			return c, nil
+		}
+		if err != nil && !errors.Is(err, store.ErrNotExist) {
+			return nil, err
+		}
+	}
+	tmpDir := filepath.Join(cacheDir, "tmp")
+	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(tmpDir, "code-*.zip")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	cw := &countingWriter{w: io.MultiWriter(tmp, h)}
+	if err := plan.Write(ctx, cw); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	c.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if err := putFile(ctx, opts, name, tmp.Name(), c.SHA256, cw.n); err != nil {
+		return nil, err
+	}
+	c.Uploaded = true
+	return c, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
