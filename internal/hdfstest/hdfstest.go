@@ -1,0 +1,500 @@
+// Package hdfstest runs a real HDFS for tests: Hadoop's MiniDFSCluster
+// (one namenode, one datanode, on 127.0.0.1) in a JVM of its own.
+//
+// The Java side is the small Maven project in java/ (embedded in this
+// package). The first Start builds it into
+// ${CLUSTERPACK_DEV_CACHE:-~/.cache/clusterpack-dev}/hdfs-minicluster-<version>,
+// which makes Maven download Hadoop from Maven Central into its own ~/.m2
+// cache (about 140 MB, once); later runs reuse the build. It needs `mvn`
+// and a Java 17 `java` (JAVA_HOME or PATH).
+//
+// When the build or the start fails, tests calling Start fail with the
+// output of Maven or of the JVM if CLUSTERPACK_REQUIRE_REFERENCE=1 (the
+// project's test command sets it), and are skipped otherwise.
+//
+// A start takes several seconds, so a package's tests share one cluster:
+// Shared starts it on first use. The JVM reads commands on its standard
+// input and shuts down when that pipe closes, which happens when the test
+// binary exits, however it exits; StopShared (from a TestMain) or Close
+// stops it earlier and kills its process group.
+package hdfstest
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// HadoopVersion is the Hadoop the minicluster runs (java/pom.xml).
+const HadoopVersion = "3.3.6"
+
+//go:embed java/pom.xml java/src
+var javaSources embed.FS
+
+// Config chooses how a cluster is started.
+type Config struct {
+	// NoXAttrs starts the namenode with dfs.namenode.xattrs.enabled=false.
+	NoXAttrs bool
+}
+
+// Cluster is a running minicluster.
+type Cluster struct {
+	// Addr is the namenode's RPC address, "127.0.0.1:PORT".
+	Addr string
+	// Port is the namenode's RPC port.
+	Port int
+	// ConfDir is a HADOOP_CONF_DIR whose core-site.xml names this cluster
+	// as fs.defaultFS, for the hdfs:///path form.
+	ConfDir string
+	// Started is how long the start took (JVM start to an active namenode).
+	Started time.Duration
+
+	cmd     *exec.Cmd
+	dir     string // temporary directory: data, conf, log
+	stdin   io.WriteCloser
+	lines   chan string // the JVM's standard output, a line at a time
+	exited  chan struct{}
+	waitErr error
+	log     *tailBuffer
+
+	mu     sync.Mutex // serialises commands
+	closed bool
+}
+
+// URL is "hdfs://127.0.0.1:PORT" followed by p (which starts with "/").
+func (c *Cluster) URL(p string) string { return "hdfs://" + c.Addr + p }
+
+var (
+	sharedMu  sync.Mutex
+	shared    = map[Config]*Cluster{}
+	sharedErr = map[Config]error{}
+)
+
+// Shared returns the package's cluster of that configuration, starting it
+// on first use. It fails or skips t as Start does. Tests that use a shared
+// cluster must not run in parallel with tests that stop or restart its
+// namenode.
+func Shared(t testing.TB, cfg Config) *Cluster {
+	t.Helper()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if c := shared[cfg]; c != nil {
+		return c
+	}
+	if err := sharedErr[cfg]; err != nil {
+		unavailable(t, err)
+		return nil
+	}
+	c, err := start(cfg)
+	if err != nil {
+		sharedErr[cfg] = err
+		unavailable(t, err)
+		return nil
+	}
+	shared[cfg] = c
+	return c
+}
+
+// StopShared stops every cluster Shared started. Call it from TestMain
+// after m.Run; without it the clusters stop when the test binary exits.
+func StopShared() {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	for cfg, c := range shared {
+		c.Close()
+		delete(shared, cfg)
+	}
+}
+
+// Start starts a cluster of its own for t, closed when t ends.
+func Start(t testing.TB, cfg Config) *Cluster {
+	t.Helper()
+	c, err := start(cfg)
+	if err != nil {
+		unavailable(t, err)
+		return nil
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// unavailable fails t when the reference is required, else skips it.
+func unavailable(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("CLUSTERPACK_REQUIRE_REFERENCE") == "1" {
+		t.Fatalf("hdfstest: %v", err)
+	}
+	t.Skipf("hdfstest: %v (set CLUSTERPACK_REQUIRE_REFERENCE=1 to make this a failure)", err)
+}
+
+func start(cfg Config) (*Cluster, error) {
+	classpath, err := build()
+	if err != nil {
+		return nil, err
+	}
+	java, err := findJava()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "clusterpack-hdfs-")
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{
+		dir:     dir,
+		ConfDir: filepath.Join(dir, "conf"),
+		lines:   make(chan string, 16),
+		exited:  make(chan struct{}),
+		log:     &tailBuffer{max: 64 << 10},
+	}
+	begin := time.Now()
+	c.cmd = exec.Command(java,
+		"-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+		"-Djava.net.preferIPv4Stack=true",
+		"-cp", classpath,
+		"clusterpack.hdfstest.MiniCluster",
+		"--dir", filepath.Join(dir, "dfs"),
+		"--xattrs", strconv.FormatBool(!cfg.NoXAttrs))
+	// A process group of its own, so Close can kill it with any children.
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.cmd.Stderr = c.log
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := c.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting %s: %w", java, err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+		close(c.lines)
+	}()
+	go func() {
+		c.waitErr = c.cmd.Wait()
+		close(c.exited)
+	}()
+
+	timeout := time.After(3 * time.Minute)
+	for ready := false; !ready; {
+		select {
+		case line, ok := <-c.lines:
+			if !ok {
+				<-c.exited
+				c.Close()
+				return nil, fmt.Errorf("the minicluster JVM exited (%v) before it was ready; its output:\n%s", c.waitErr, c.log.String())
+			}
+			if p, found := strings.CutPrefix(line, "PORT "); found {
+				c.Port, _ = strconv.Atoi(p)
+			}
+			ready = line == "READY"
+		case <-timeout:
+			c.Close()
+			return nil, fmt.Errorf("the minicluster was not ready within 3 minutes; its output:\n%s", c.log.String())
+		}
+	}
+	if c.Port == 0 {
+		c.Close()
+		return nil, fmt.Errorf("the minicluster did not print its port; its output:\n%s", c.log.String())
+	}
+	c.Addr = "127.0.0.1:" + strconv.Itoa(c.Port)
+	c.Started = time.Since(begin)
+	if err := writeConf(c.ConfDir, map[string]string{"fs.defaultFS": "hdfs://" + c.Addr}, nil); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// command sends one command to the JVM and waits for its answer.
+func (c *Cluster) command(cmd string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return errors.New("hdfstest: the cluster is closed")
+	}
+	if _, err := io.WriteString(c.stdin, cmd+"\n"); err != nil {
+		return fmt.Errorf("hdfstest: %s: %w", cmd, err)
+	}
+	select {
+	case line, ok := <-c.lines:
+		if !ok {
+			return fmt.Errorf("hdfstest: %s: the JVM exited; its output:\n%s", cmd, c.log.String())
+		}
+		if line == "OK" {
+			return nil
+		}
+		return fmt.Errorf("hdfstest: %s: %s", cmd, strings.TrimPrefix(line, "ERR "))
+	case <-time.After(3 * time.Minute):
+		return fmt.Errorf("hdfstest: %s: no answer within 3 minutes", cmd)
+	}
+}
+
+// EnterSafeMode puts the namenode in safe mode (read-only).
+func (c *Cluster) EnterSafeMode() error { return c.command("safemode enter") }
+
+// LeaveSafeMode takes the namenode out of safe mode.
+func (c *Cluster) LeaveSafeMode() error { return c.command("safemode leave") }
+
+// Stop shuts the namenode down: its port refuses connections until
+// Restart. The datanode and the JVM keep running.
+func (c *Cluster) Stop() error { return c.command("namenode stop") }
+
+// Restart starts the namenode again on the same port with the same
+// metadata, and returns once it is active.
+func (c *Cluster) Restart() error { return c.command("namenode start") }
+
+// Close shuts the cluster down: it closes the JVM's standard input, waits
+// up to 15 seconds for it to stop, then kills its process group; and
+// removes the cluster's files. It is safe to call more than once.
+func (c *Cluster) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	c.stdin.Close()
+	select {
+	case <-c.exited:
+	case <-time.After(15 * time.Second):
+	}
+	// The JVM and anything it started: gone, even when it stopped by itself.
+	syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+	<-c.exited
+	return os.RemoveAll(c.dir)
+}
+
+// Log is the tail of the JVM's standard error (Hadoop's warnings).
+func (c *Cluster) Log() string { return c.log.String() }
+
+// WriteConf writes a Hadoop configuration directory: core-site.xml with
+// core and hdfs-site.xml with hdfs (either may be nil).
+func WriteConf(dir string, core, hdfs map[string]string) error {
+	return writeConf(dir, core, hdfs)
+}
+
+func writeConf(dir string, core, hdfs map[string]string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for file, props := range map[string]map[string]string{"core-site.xml": core, "hdfs-site.xml": hdfs} {
+		if props == nil {
+			continue
+		}
+		var b bytes.Buffer
+		b.WriteString("<?xml version=\"1.0\"?>\n<configuration>\n")
+		keys := make([]string, 0, len(props))
+		for k := range props {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&b, "  <property><name>%s</name><value>%s</value></property>\n", xmlEscape(k), xmlEscape(props[k]))
+		}
+		b.WriteString("</configuration>\n")
+		if err := os.WriteFile(filepath.Join(dir, file), b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// build compiles the Java side into the cache once and returns its class
+// path. Concurrent test binaries wait for each other on a lock file.
+func build() (string, error) {
+	cache, err := cacheDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cache, "hdfs-minicluster-"+HadoopVersion)
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return "", err
+	}
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("locking %s: %w", lock.Name(), err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+
+	sum, err := sourcesHash()
+	if err != nil {
+		return "", err
+	}
+	stamp := filepath.Join(dir, "complete")
+	if b, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(b)) == sum {
+		return classpath(dir)
+	}
+
+	mvn, err := exec.LookPath("mvn")
+	if err != nil {
+		return "", errors.New("mvn (Maven) is not installed: it builds the HDFS minicluster from Maven Central (apt-get install maven)")
+	}
+	fmt.Fprintf(os.Stderr, "hdfstest: building the HDFS minicluster in %s; the first run downloads Hadoop %s from Maven Central (about 140 MB, into ~/.m2)\n", dir, HadoopVersion)
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	src := filepath.Join(dir, "src")
+	err = fs.WalkDir(javaSources, "java", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(src, filepath.FromSlash(strings.TrimPrefix(p, "java")))
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		b, err := javaSources.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+	if err != nil {
+		return "", err
+	}
+	begin := time.Now()
+	cmd := exec.Command(mvn, "-B", "-q", "package", "-f", filepath.Join(src, "pom.xml"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("building the HDFS minicluster with Maven (%s) failed: %v\n%s", strings.Join(cmd.Args, " "), err, tail(out, 16<<10))
+	}
+	fmt.Fprintf(os.Stderr, "hdfstest: built the HDFS minicluster in %v\n", time.Since(begin).Round(time.Second))
+	if _, err := classpath(dir); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(stamp, []byte(sum+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	return classpath(dir)
+}
+
+func classpath(dir string) (string, error) {
+	target := filepath.Join(dir, "src", "target")
+	deps, err := os.ReadFile(filepath.Join(target, "classpath.txt"))
+	if err != nil {
+		return "", fmt.Errorf("the HDFS minicluster build has no class path: %w", err)
+	}
+	return filepath.Join(target, "classes") + string(os.PathListSeparator) + strings.TrimSpace(string(deps)), nil
+}
+
+// sourcesHash identifies the embedded Java project, so that a change to
+// it rebuilds the cache.
+func sourcesHash() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(javaSources, "java", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := javaSources.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", p, len(b))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+func cacheDir() (string, error) {
+	if d := os.Getenv("CLUSTERPACK_DEV_CACHE"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "clusterpack-dev"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory for the HDFS minicluster (set CLUSTERPACK_DEV_CACHE): %w", err)
+	}
+	return filepath.Join(home, ".cache", "clusterpack-dev"), nil
+}
+
+func findJava() (string, error) {
+	if h := os.Getenv("JAVA_HOME"); h != "" {
+		j := filepath.Join(h, "bin", "java")
+		if _, err := os.Stat(j); err == nil {
+			return j, nil
+		}
+	}
+	j, err := exec.LookPath("java")
+	if err != nil {
+		return "", errors.New("java is not installed: the HDFS minicluster needs Java 17 (apt-get install openjdk-17-jre-headless)")
+	}
+	return j, nil
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max {
+		t.b = append([]byte(nil), t.b[len(t.b)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}
