@@ -50,7 +50,7 @@ import (
 // (AbortIncompleteMultipartUpload) reclaims its space.
 //
 // Every request goes through the SDK's standard retryer: throttling
-// errors (SlowDown, Throttling, RequestLimitExceeded, 429…), HTTP 500,
+// errors (SlowDown, Throttling, RequestLimitExceeded…), HTTP 429, 500,
 // 502, 503 and 504, connection errors and timeouts are retried with
 // exponential backoff and jitter, up to Options.MaxAttempts attempts,
 // without the SDK's client-side retry quota (which would turn a flaky
@@ -123,6 +123,11 @@ func OpenS3(ctx context.Context, u *url.URL, opts Options) (Store, error) {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = attempts
 				o.RateLimiter = ratelimit.None
+				// 429 is throttling too (S3-compatible servers and
+				// proxies send it); the SDK does not retry it by default.
+				o.Retryables = append(o.Retryables, retry.RetryableHTTPStatusCode{
+					Codes: map[int]struct{}{http.StatusTooManyRequests: {}},
+				})
 			})
 		}),
 		config.WithLogger(logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
@@ -236,7 +241,7 @@ func (s *s3Store) reason(err error) error {
 		case "AccessDenied", "Forbidden", "AllAccessDisabled", "AccountProblem":
 			return fmt.Errorf("%w: check the credentials of %s and their permissions on bucket %q (%s)",
 				ErrAccessDenied, s.credsFrom, s.bucket, ae.ErrorCode())
-		case "InvalidAccessKeyId":
+		case "InvalidAccessKeyId", "XAdminUserNotFound":
 			return fmt.Errorf("%w: %s does not know the access key id of %s", ErrAccessDenied, s.where(), s.credsFrom)
 		case "SignatureDoesNotMatch":
 			return fmt.Errorf("%w: the secret key of %s does not match its access key id", ErrAccessDenied, s.credsFrom)
@@ -275,23 +280,29 @@ func (s *s3Store) Stat(ctx context.Context, name string) (Info, error) {
 	}
 	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
 	if err != nil {
-		return Info{}, s.fail("stat", name, s.notFound(ctx, err))
+		return Info{}, s.fail("stat", name, s.notFound(ctx, s.key(name), err))
 	}
 	return infoFromHead(name, out.ContentLength, out.Metadata, out.LastModified), nil
 }
 
-// notFound tells a missing bucket from a missing object after a HEAD
-// answered 404 (a HEAD answer has no body, so no error code): it asks
-// for the bucket. A miss is followed by a build, so the extra request
-// costs nothing that matters.
-func (s *s3Store) notFound(ctx context.Context, err error) error {
+// notFound tells a missing bucket, or unknown credentials, from a
+// missing object after a HEAD answered 404: a HEAD answer has no body, so
+// no error code, and some servers (versitygw) answer 404 to an unknown
+// access key. It asks for a one-key listing, whose answer has a code. A
+// miss is followed by a build, so the extra request costs nothing that
+// matters. When the listing is denied (credentials that may read but not
+// list), the object is taken as missing.
+func (s *s3Store) notFound(ctx context.Context, key string, err error) error {
 	if !errors.Is(s.reason(err), ErrNotExist) {
 		return err
 	}
-	_, berr := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &s.bucket})
+	_, lerr := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &key, MaxKeys: aws.Int32(1)})
 	var ae smithy.APIError
-	if berr != nil && errors.As(berr, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "NoSuchBucket") {
-		return fmt.Errorf("%w: bucket %q does not exist on %s", ErrNoContainer, s.bucket, s.where())
+	if lerr != nil && errors.As(lerr, &ae) {
+		switch ae.ErrorCode() {
+		case "NoSuchBucket", "InvalidAccessKeyId", "XAdminUserNotFound", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken":
+			return lerr
+		}
 	}
 	return err
 }
