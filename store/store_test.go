@@ -1,0 +1,103 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/clusterpack/clusterpack/store"
+)
+
+func TestDefaultLocalURL(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	for _, tc := range []struct {
+		getenv func(string) string
+		goos   string
+		want   string
+	}{
+		{env("HOME", "/home/u"), "linux", "/home/u/.local/share/clusterpack/store"},
+		{env("HOME", "/home/u", "XDG_DATA_HOME", "/data"), "linux", "/data/clusterpack/store"},
+		{env("HOME", "/home/u", "XDG_DATA_HOME", "relative"), "linux", "/home/u/.local/share/clusterpack/store"},
+		{env("HOME", "/Users/u", "XDG_DATA_HOME", "/data"), "darwin", "/Users/u/Library/Application Support/clusterpack/store"},
+		{env("HOME", "/home/u"), "freebsd", "/home/u/.local/share/clusterpack/store"},
+		{env("LOCALAPPDATA", `C:\Users\u\AppData\Local`), "windows", filepath.Join(`C:\Users\u\AppData\Local`, "clusterpack", "store")},
+	} {
+		got, err := store.DefaultLocalURL(tc.getenv, tc.goos)
+		if err != nil || got != filepath.FromSlash(tc.want) && got != tc.want {
+			t.Errorf("DefaultLocalURL(%s) = %q, %v; want %q", tc.goos, got, err, tc.want)
+		}
+	}
+	if _, err := store.DefaultLocalURL(env(), "linux"); err == nil || !strings.Contains(err.Error(), "HOME") {
+		t.Errorf("no HOME: %v", err)
+	}
+}
+
+func TestOpenSchemes(t *testing.T) {
+	ctx := context.Background()
+	_, err := store.Open(ctx, "gs://bucket/x", store.Options{})
+	if !errors.Is(err, store.ErrUnsupportedScheme) || !strings.Contains(err.Error(), "s3://") {
+		t.Errorf("gs:// = %v; want ErrUnsupportedScheme listing the known schemes", err)
+	}
+	// The openers are the caller's: a scheme of one's own, no globals.
+	var got *url.URL
+	openers := store.DefaultOpeners()
+	openers["mem"] = func(ctx context.Context, u *url.URL, opts store.Options) (store.Store, error) {
+		got = u
+		return store.OpenFile(ctx, &url.URL{Scheme: "file", Path: filepath.ToSlash(t.TempDir())}, opts)
+	}
+	if _, err := store.Open(ctx, "mem://host/p", store.Options{Openers: openers}); err != nil || got == nil || got.Host != "host" {
+		t.Errorf("custom opener: %v, %v", got, err)
+	}
+	if _, ok := store.DefaultOpeners()["mem"]; ok {
+		t.Error("DefaultOpeners shares its map between calls")
+	}
+	// Plain relative paths become absolute file URLs.
+	dir := t.TempDir()
+	t.Chdir(dir)
+	s, err := store.Open(ctx, "rel/store", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "rel", "store", "x"))}).String(); s.URL("x") != want {
+		t.Errorf("URL = %q; want %q", s.URL("x"), want)
+	}
+	if _, err := store.Open(ctx, "file://otherhost/dir", store.Options{}); err == nil {
+		t.Error("file://otherhost/dir opened")
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"s3://AKIA:secret@bucket/p":       "s3://bucket/p",
+		"hdfs://user@nn:8020/p":           "hdfs://nn:8020/p",
+		"https://h/p?X-Amz-Signature=abc": "https://h/p",
+		"s3://bucket/p":                   "s3://bucket/p",
+		"s3://a:b%zz@bucket/p":            "s3://bucket/p",
+	} {
+		if got := store.Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+func TestValidName(t *testing.T) {
+	for _, ok := range []string{"a", "env-1.pex", "a/b/c.zip", "a b", ".hidden"} {
+		if err := store.ValidName(ok); err != nil {
+			t.Errorf("ValidName(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "/a", "a/", "a//b", "./a", "a/./b", "..", "../a", "a/..", `a\b`, "a\x00", "x.sha256", ".clusterpack-tmp-1", "d/.clusterpack-tmp-x/y"} {
+		if err := store.ValidName(bad); !errors.Is(err, store.ErrInvalidName) {
+			t.Errorf("ValidName(%q) = %v; want ErrInvalidName", bad, err)
+		}
+	}
+}
