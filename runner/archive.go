@@ -1,0 +1,577 @@
+package runner
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bufio"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/clusterpack/clusterpack/pack/pex"
+	"github.com/clusterpack/clusterpack/pep503"
+)
+
+// Format is the kind of archive an Env was opened from.
+type Format string
+
+const (
+	FormatVenv Format = "venv" // a venv zip or tar.gz (pack/venv)
+	FormatPex  Format = "pex"  // a pex file (pack/pex)
+)
+
+// OpenOptions control OpenArchive.
+type OpenOptions struct {
+	// CacheDir is where archives are unpacked, one directory per archive
+	// sha256 (CacheDir/<sha256>); required.
+	CacheDir string
+	// Platform is the target's platform tag (e.g. "manylinux_2_28_x86_64")
+	// for the static check. Empty: the "platform" of the build manifest
+	// beside the archive (<name>-<hash>.json), if there is one.
+	Platform string
+}
+
+// Env is an archive unpacked on this machine.
+type Env struct {
+	Archive string // the archive's path
+	SHA256  string // hex sha256 of the archive's bytes
+	Dir     string // the unpacked root (the venv root, or the pex's .deps parent)
+	Format  Format
+	// Python is the target's (major, minor).
+	Python [2]int
+	// Platform is the target platform tag, or "" when unknown.
+	Platform string
+	// SitePaths are the directories that go on sys.path as site
+	// directories (their .pth files processed), in order: the venv's
+	// lib/pythonX.Y/site-packages, or each pex chroot .deps/<wheel>.
+	SitePaths []string
+	// Distributions are the installed distributions, sorted by name.
+	Distributions []Distribution
+	// Bundled is the interpreter shipped in the archive, or nil.
+	Bundled *Interpreter
+}
+
+// Distribution is one installed distribution of an Env.
+type Distribution struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// SiteDir is the site directory it is installed in (one of
+	// Env.SitePaths).
+	SiteDir string `json:"-"`
+	// DistInfo is its .dist-info directory, relative to SiteDir.
+	DistInfo string `json:"dist_info"`
+	// Tags are the wheel tags of its WHEEL file ("cp311-cp311-manylinux_2_17_x86_64").
+	Tags []string `json:"tags,omitempty"`
+	// TopLevel are its importable top-level modules and packages.
+	TopLevel []string `json:"top_level"`
+	// Files are its files relative to SiteDir, from RECORD (paths outside
+	// SiteDir, such as scripts in ../../../bin, are left out).
+	Files []string `json:"-"`
+	// Requires are the project names of its Requires-Dist lines
+	// (normalised; markers and extras ignored).
+	Requires []string `json:"requires,omitempty"`
+}
+
+// ModuleOwner returns the distribution whose top-level modules include
+// the first component of a dotted module name, or nil.
+func (e *Env) ModuleOwner(module string) *Distribution {
+	top, _, _ := strings.Cut(module, ".")
+	for i := range e.Distributions {
+		for _, t := range e.Distributions[i].TopLevel {
+			if t == top {
+				return &e.Distributions[i]
+			}
+		}
+	}
+	return nil
+}
+
+// RequiredBy lists the distributions that declare a requirement on the
+// project name (normalised comparison).
+func (e *Env) RequiredBy(project string) []string {
+	n := pep503.Normalize(project)
+	var out []string
+	for _, d := range e.Distributions {
+		for _, r := range d.Requires {
+			if r == n {
+				out = append(out, d.Name)
+			}
+		}
+	}
+	return out
+}
+
+// Distribution returns the distribution of that (normalised) name, or nil.
+func (e *Env) Distribution(name string) *Distribution {
+	n := pep503.Normalize(name)
+	for i := range e.Distributions {
+		if pep503.Normalize(e.Distributions[i].Name) == n {
+			return &e.Distributions[i]
+		}
+	}
+	return nil
+}
+
+// OpenArchive unpacks a venv archive (zip or tar.gz) or a pex into
+// opts.CacheDir/<sha256 of the archive> (or reuses that directory when an
+// earlier call made it) and describes what is inside. Unpacking goes into
+// a temporary sibling renamed into place, so concurrent calls and
+// interrupted ones never see a partial directory. Archive members with
+// absolute paths or ".." are refused.
+func OpenArchive(ctx context.Context, archive string, opts OpenOptions) (*Env, error) {
+	if opts.CacheDir == "" {
+		return nil, errors.New("runner: OpenOptions.CacheDir is required")
+	}
+	sum, err := fileSHA256(archive)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(opts.CacheDir, sum)
+	if _, err := os.Stat(filepath.Join(dir, ".complete")); err != nil {
+		if err := unpack(ctx, archive, dir); err != nil {
+			return nil, fmt.Errorf("unpacking %s: %w", archive, err)
+		}
+	}
+	env := &Env{Archive: archive, SHA256: sum, Dir: dir, Platform: opts.Platform}
+	if err := env.describe(); err != nil {
+		return nil, fmt.Errorf("%s: %w", archive, err)
+	}
+	if env.Platform == "" {
+		env.Platform = manifestPlatform(archive)
+	}
+	return env, nil
+}
+
+func fileSHA256(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", name, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// manifestPlatform reads "platform" from the build manifest beside the
+// archive, "" when there is none.
+func manifestPlatform(archive string) string {
+	base := archive
+	for _, ext := range []string{".tar.gz", ".zip", ".pex"} {
+		if b, ok := strings.CutSuffix(base, ext); ok {
+			base = b
+			break
+		}
+	}
+	data, err := os.ReadFile(base + ".json")
+	if err != nil {
+		return ""
+	}
+	var m struct {
+		Platform string `json:"platform"`
+	}
+	if json.Unmarshal(data, &m) != nil {
+		return ""
+	}
+	return m.Platform
+}
+
+func unpack(ctx context.Context, archive, dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	tmp := dir + ".tmp-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(rnd[:])
+	defer os.RemoveAll(tmp)
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return err
+	}
+	var err error
+	if strings.HasSuffix(archive, ".tar.gz") || strings.HasSuffix(archive, ".tgz") {
+		err = untar(ctx, archive, tmp)
+	} else {
+		err = unzip(ctx, archive, tmp)
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, ".complete"), nil, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, serr := os.Stat(filepath.Join(dir, ".complete")); serr == nil {
+			return nil // another process won the race
+		}
+		return err
+	}
+	return nil
+}
+
+// safeJoin joins a member name to root, refusing names that leave it.
+func safeJoin(root, name string) (string, error) {
+	clean := path.Clean("/" + strings.TrimPrefix(name, "./"))
+	if name == "" || strings.HasPrefix(name, "/") || strings.Contains("/"+name+"/", "/../") || strings.Contains(name, "\\") {
+		return "", fmt.Errorf("member %q: absolute or '..' paths are not allowed", name)
+	}
+	return filepath.Join(root, filepath.FromSlash(clean)), nil
+}
+
+func unzip(ctx context.Context, archive, dir string) error {
+	zr, err := zip.OpenReader(archive)
+	if err != nil {
+		return fmt.Errorf("not a zip or pex archive: %w", err)
+	}
+	defer zr.Close()
+	isPex := false
+	for _, f := range zr.File {
+		if f.Name == "PEX-INFO" {
+			isPex = true
+		}
+	}
+	for _, f := range zr.File {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// A pex's bootstrap is not needed: only its chroots and PEX-INFO.
+		if isPex && f.Name != "PEX-INFO" && !strings.HasPrefix(f.Name, ".deps/") {
+			continue
+		}
+		dst, err := safeJoin(dir, f.Name)
+		if err != nil {
+			return err
+		}
+		if f.FileInfo().IsDir() {
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return err
+			}
+			continue
+		}
+		if f.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("member %q is a symbolic link, which clusterpack archives do not contain", f.Name)
+		}
+		mode := fs.FileMode(0o644)
+		if f.Mode()&0o111 != 0 {
+			mode = 0o755
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return fmt.Errorf("member %q: %w", f.Name, err)
+		}
+		err = writeFile(dst, rc, mode)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("member %q: %w", f.Name, err)
+		}
+	}
+	return nil
+}
+
+func untar(ctx context.Context, archive, dir string) error {
+	fh, err := os.Open(archive)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	gz, err := gzip.NewReader(bufio.NewReader(fh))
+	if err != nil {
+		return fmt.Errorf("not a tar.gz archive: %w", err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		dst, err := safeJoin(dir, h.Name)
+		if err != nil {
+			return err
+		}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			mode := fs.FileMode(0o644)
+			if h.Mode&0o111 != 0 {
+				mode = 0o755
+			}
+			if err := writeFile(dst, tr, mode); err != nil {
+				return fmt.Errorf("member %q: %w", h.Name, err)
+			}
+		default:
+			return fmt.Errorf("member %q: type %q is not a file or directory, which clusterpack archives do not contain", h.Name, string(h.Typeflag))
+		}
+	}
+}
+
+func writeFile(dst string, r io.Reader, mode fs.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+var pyLibDir = regexp.MustCompile(`^python(\d+)\.(\d+)$`)
+
+// describe fills in the format, version, site paths and distributions.
+func (e *Env) describe() error {
+	if data, err := os.ReadFile(filepath.Join(e.Dir, "PEX-INFO")); err == nil {
+		info, err := pex.ParseInfo(data)
+		if err != nil {
+			return err
+		}
+		e.Format = FormatPex
+		if v, ok := info.BuildProperties["version"].([]any); ok && len(v) >= 2 {
+			maj, _ := v[0].(float64)
+			min, _ := v[1].(float64)
+			e.Python = [2]int{int(maj), int(min)}
+		}
+		wheels := make([]string, 0, len(info.Distributions))
+		for w := range info.Distributions {
+			wheels = append(wheels, w)
+		}
+		sort.Strings(wheels)
+		for _, w := range wheels {
+			e.SitePaths = append(e.SitePaths, filepath.Join(e.Dir, ".deps", w))
+		}
+	} else {
+		e.Format = FormatVenv
+		entries, err := os.ReadDir(filepath.Join(e.Dir, "lib"))
+		if err != nil {
+			return errors.New("neither a venv archive (no lib/pythonX.Y/site-packages) nor a pex (no PEX-INFO)")
+		}
+		for _, ent := range entries {
+			if m := pyLibDir.FindStringSubmatch(ent.Name()); m != nil && ent.IsDir() {
+				if _, err := os.Stat(filepath.Join(e.Dir, "lib", ent.Name(), "site-packages")); err == nil {
+					maj, _ := strconv.Atoi(m[1])
+					min, _ := strconv.Atoi(m[2])
+					e.Python = [2]int{maj, min}
+					e.SitePaths = []string{filepath.Join(e.Dir, "lib", ent.Name(), "site-packages")}
+				}
+			}
+		}
+		if e.SitePaths == nil {
+			return errors.New("not a venv archive: no lib/pythonX.Y/site-packages")
+		}
+		e.Bundled = bundledInterpreter(e.Dir, e.Python)
+	}
+	if e.Python == [2]int{} {
+		return errors.New("cannot tell the archive's Python version")
+	}
+	for _, site := range e.SitePaths {
+		entries, err := os.ReadDir(site)
+		if err != nil {
+			return err
+		}
+		for _, ent := range entries {
+			if ent.IsDir() && strings.HasSuffix(ent.Name(), ".dist-info") {
+				d, err := readDistInfo(site, ent.Name())
+				if err != nil {
+					return err
+				}
+				e.Distributions = append(e.Distributions, *d)
+			}
+		}
+	}
+	sort.Slice(e.Distributions, func(i, j int) bool {
+		return pep503.Normalize(e.Distributions[i].Name) < pep503.Normalize(e.Distributions[j].Name)
+	})
+	return nil
+}
+
+// bundledInterpreter finds libexec/pythonX.Y and lib/libpythonX.Y*.so*.
+func bundledInterpreter(dir string, v [2]int) *Interpreter {
+	xy := fmt.Sprintf("%d.%d", v[0], v[1])
+	exe := filepath.Join(dir, "libexec", "python"+xy)
+	if _, err := os.Stat(exe); err != nil {
+		return nil
+	}
+	libs, _ := filepath.Glob(filepath.Join(dir, "lib", "libpython"+xy+"*.so*"))
+	if len(libs) == 0 {
+		return nil
+	}
+	sort.Strings(libs) // libpython3.11.so < libpython3.11.so.1.0: prefer the soname
+	return &Interpreter{Executable: exe, Library: libs[len(libs)-1], Version: v, Bundled: true}
+}
+
+// readDistInfo reads METADATA, WHEEL, RECORD and top_level.txt.
+func readDistInfo(site, name string) (*Distribution, error) {
+	d := &Distribution{SiteDir: site, DistInfo: name}
+	meta, err := os.ReadFile(filepath.Join(site, name, "METADATA"))
+	if err != nil {
+		return nil, fmt.Errorf("%s has no METADATA: %w", name, err)
+	}
+	d.Name, d.Version, d.Requires = parseMetadata(meta)
+	if d.Name == "" {
+		d.Name, _, _ = strings.Cut(strings.TrimSuffix(name, ".dist-info"), "-")
+	}
+	if w, err := os.ReadFile(filepath.Join(site, name, "WHEEL")); err == nil {
+		d.Tags = parseWheelTags(w)
+	}
+	if rec, err := os.ReadFile(filepath.Join(site, name, "RECORD")); err == nil {
+		d.Files = parseRecord(rec)
+		d.TopLevel = topLevelFromFiles(d.Files)
+	}
+	if d.TopLevel == nil {
+		if tl, err := os.ReadFile(filepath.Join(site, name, "top_level.txt")); err == nil {
+			for _, l := range strings.Split(string(tl), "\n") {
+				if l = strings.TrimSpace(l); isIdentifier(l) {
+					d.TopLevel = append(d.TopLevel, l)
+				}
+			}
+		}
+	}
+	return d, nil
+}
+
+// parseMetadata reads Name, Version and the names of Requires-Dist from
+// core metadata (RFC 822 headers; the body after the first blank line is
+// the description and is ignored).
+func parseMetadata(data []byte) (name, version string, requires []string) {
+	seen := map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" {
+			break
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch strings.ToLower(k) {
+		case "name":
+			name = v
+		case "version":
+			version = v
+		case "requires-dist":
+			end := strings.IndexAny(v, " ;<>=!~[(@")
+			if end < 0 {
+				end = len(v)
+			}
+			if n := pep503.Normalize(v[:end]); n != "" && !seen[n] {
+				seen[n] = true
+				requires = append(requires, n)
+			}
+		}
+	}
+	return name, version, requires
+}
+
+func parseWheelTags(data []byte) []string {
+	var tags []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimRight(line, "\r"), ":"); ok && strings.EqualFold(k, "Tag") {
+			tags = append(tags, strings.TrimSpace(v))
+		}
+	}
+	return tags
+}
+
+// parseRecord returns the paths of a RECORD that stay inside the site
+// directory.
+func parseRecord(data []byte) []string {
+	r := csv.NewReader(strings.NewReader(string(data)))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	var files []string
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			continue
+		}
+		if len(rec) == 0 || rec[0] == "" {
+			continue
+		}
+		p := path.Clean(strings.ReplaceAll(rec[0], "\\", "/"))
+		if strings.HasPrefix(p, "../") || p == ".." || strings.HasPrefix(p, "/") {
+			continue
+		}
+		files = append(files, p)
+	}
+	return files
+}
+
+// topLevelFromFiles derives the importable top-level names from a file
+// list: packages (a first path component that is an identifier, holding
+// at least one file) and modules (*.py, extension modules) at the root.
+func topLevelFromFiles(files []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(n string) {
+		if isIdentifier(n) && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, f := range files {
+		first, rest, nested := strings.Cut(f, "/")
+		if strings.HasSuffix(first, ".dist-info") || strings.HasSuffix(first, ".data") || first == "__pycache__" || strings.HasSuffix(first, ".libs") {
+			continue
+		}
+		if nested {
+			if strings.HasSuffix(rest, ".py") || strings.Contains(rest, ".so") || strings.HasSuffix(rest, ".pyd") || strings.HasSuffix(rest, ".pyc") {
+				add(first)
+			}
+			continue
+		}
+		switch {
+		case strings.HasSuffix(first, ".py"):
+			add(strings.TrimSuffix(first, ".py"))
+		case strings.HasSuffix(first, ".so") || strings.HasSuffix(first, ".pyd"):
+			mod, _, _ := strings.Cut(first, ".")
+			add(mod)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		if c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9') {
+			continue
+		}
+		return false
+	}
+	return true
+}

@@ -1,0 +1,255 @@
+# clusterpack runner bootstrap: run in every interpreter (the main one and
+# each sub-interpreter) before any user code, in that interpreter's
+# __main__ namespace. Standard library only; CPython 3.8+.
+#
+# Data crosses the Go/Python boundary as JSON strings: Go passes one str,
+# gets one str back. Nothing here prints.
+import json as _cp_json
+import os as _cp_os
+import site as _cp_site
+import sys as _cp_sys
+import traceback as _cp_traceback
+
+
+def _cp_setup(config_json):
+    """Sets sys.path for an archive: the standard library CPython computed
+    from the program name, without the base interpreter's own
+    site-packages, then the archive's site directories (their .pth files
+    processed, as a virtual environment's would be). In the main
+    interpreter, which pools of different archives use one after the
+    other, the previous archive's entries and modules are removed first."""
+    config = _cp_json.loads(config_json)
+    sites = config["sites"]
+    if getattr(_cp_sys, "_clusterpack_sites", None) == sites:
+        return ""
+    old = getattr(_cp_sys, "_clusterpack_added", [])
+    if old:
+        _cp_sys.path[:] = [p for p in _cp_sys.path if p not in old]
+        roots = tuple(_cp_os.path.join(p, "") for p in old)
+        for name, mod in list(_cp_sys.modules.items()):
+            f = getattr(mod, "__file__", None) or ""
+            paths = list(getattr(mod, "__path__", None) or [])
+            if f.startswith(roots) or any(str(p).startswith(roots) for p in paths):
+                del _cp_sys.modules[name]
+        _cp_sys.path_importer_cache.clear()
+    try:
+        base = set(_cp_site.getsitepackages())
+    except AttributeError:
+        base = set()
+    user = getattr(_cp_site, "USER_SITE", None)
+    if user:
+        base.add(user)
+    keep = set(sites)
+    _cp_sys.path[:] = [p for p in _cp_sys.path if p not in base or p in keep]
+    before = list(_cp_sys.path)
+    for d in sites:
+        _cp_site.addsitedir(d)
+    _cp_sys._clusterpack_added = [p for p in _cp_sys.path if p not in before] + [d for d in sites if d in before]
+    _cp_sys._clusterpack_sites = sites
+    if config.get("stdout_to_stderr"):
+        _cp_sys.stdout = _cp_sys.stderr
+    elif getattr(_cp_sys, "__stdout__", None) is not None:
+        _cp_sys.stdout = _cp_sys.__stdout__
+    import importlib
+
+    importlib.invalidate_caches()
+    return ""
+
+
+def _cp_error(e):
+    """A JSON-ready description of an exception, its traceback without the
+    runner's own frames."""
+    frames = [f for f in _cp_traceback.extract_tb(e.__traceback__) if f.filename != "<clusterpack>"]
+    only = _cp_traceback.format_exception_only(type(e), e)
+    tb = ""
+    if frames:
+        tb = "Traceback (most recent call last):\n" + "".join(_cp_traceback.format_list(frames))
+    out = {
+        "type": type(e).__name__,
+        "message": str(e),
+        "last": only[-1].strip() if only else type(e).__name__,
+        "traceback": tb + "".join(only),
+    }
+    if isinstance(e, ImportError) and getattr(e, "name", None):
+        out["module"] = e.name
+    if isinstance(e, SystemExit):
+        out["exit_code"] = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return out
+
+
+def _cp_default(o):
+    """JSON fallback for results: arrays and numpy scalars by tolist(),
+    sets and other iterables as lists, bytes as text, anything else as
+    its repr()."""
+    tolist = getattr(o, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    if isinstance(o, (bytes, bytearray)):
+        return o.decode("utf-8", "replace")
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    return repr(o)
+
+
+def _cp_dumps(v):
+    return _cp_json.dumps(v, default=_cp_default, allow_nan=True)
+
+
+def _cp_resolve(target):
+    """'module:attr.attr' (or 'module.attr' with no colon) to an object."""
+    import importlib
+
+    if ":" in target:
+        mod, _, attr = target.partition(":")
+    else:
+        mod, _, attr = target.rpartition(".")
+    if not mod or not attr:
+        raise ValueError("call target %r is not module:function" % (target,))
+    obj = importlib.import_module(mod)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise TypeError("%s is not callable" % (target,))
+    return obj
+
+
+def _cp_apply(fn, args):
+    if args is None:
+        return fn()
+    if isinstance(args, list):
+        return fn(*args)
+    if isinstance(args, dict):
+        return fn(**args)
+    return fn(args)
+
+
+class _CPWorker:
+    """One worker's namespace and entry points. Every method Go calls takes
+    one str and returns one str (or a callable, for prepare)."""
+
+    def __init__(self, index):
+        index = int(index)
+        self.ns = {"__name__": "__main__", "__builtins__": __builtins__, "__clusterpack_worker__": index}
+        self.pending = None
+
+    def _run(self, req):
+        kind = req["kind"]
+        ns = self.ns
+        if kind == "call":
+            return _cp_apply(_cp_resolve(req["function"]), req.get("args"))
+        if kind == "eval":
+            for k, v in (req.get("vars") or {}).items():
+                ns[k] = v
+            return eval(compile(req["expr"], "<eval>", "eval"), ns)
+        if kind == "exec":
+            for code in req["exec"]:
+                exec(compile(code, "<exec>", "exec"), ns)
+            return None
+        if kind == "file":
+            path = req["file"]
+            with open(path, "rb") as f:
+                code = compile(f.read(), path, "exec")
+            old_argv, old_file = _cp_sys.argv, ns.get("__file__")
+            _cp_sys.argv = [path] + list(req.get("argv") or [])
+            ns["__file__"] = path
+            try:
+                exec(code, ns)
+            finally:
+                _cp_sys.argv = old_argv
+                if old_file is None:
+                    ns.pop("__file__", None)
+                else:
+                    ns["__file__"] = old_file
+            return None
+        raise ValueError("unknown request kind %r" % (kind,))
+
+    def run(self, req_json):
+        """Runs one request; returns {"value": ...} or {"error": ...}."""
+        try:
+            v = self._run(_cp_json.loads(req_json))
+            out = '{"value":' + _cp_dumps(v) + "}"
+        except BaseException as e:  # SystemExit and KeyboardInterrupt too
+            out = _cp_json.dumps({"error": _cp_error(e)})
+        self.flush()
+        return out
+
+    def prepare(self, req_json):
+        """Returns a callable for one row: row JSON in, result JSON out, or
+        None after an exception (then take_error() describes it)."""
+        req = _cp_json.loads(req_json)
+        loads, dumps, ns = _cp_json.loads, _cp_dumps, self.ns
+        kind = req["kind"]
+        if kind == "call":
+            fn = _cp_resolve(req["function"])
+
+            def one(row):
+                try:
+                    return dumps(fn(loads(row)))
+                except BaseException as e:
+                    self.pending = _cp_error(e)
+                    return None
+
+        elif kind == "eval":
+            for k, v in (req.get("vars") or {}).items():
+                ns[k] = v
+            code = compile(req["expr"], "<eval>", "eval")
+
+            def one(row):
+                try:
+                    ns["row"] = loads(row)
+                    return dumps(eval(code, ns))
+                except BaseException as e:
+                    self.pending = _cp_error(e)
+                    return None
+
+        elif kind == "exec":
+            codes = [compile(c, "<exec>", "exec") for c in req["exec"]]
+
+            def one(row):
+                try:
+                    ns["row"] = loads(row)
+                    for c in codes:
+                        exec(c, ns)
+                    return dumps(ns.get("result"))
+                except BaseException as e:
+                    self.pending = _cp_error(e)
+                    return None
+
+        else:
+            raise ValueError("--input works with a function call, an expression or statements, not %r" % (kind,))
+        return one
+
+    def prepare_raw(self, req_json):
+        """The function itself, for calls on plain str rows."""
+        return _cp_resolve(_cp_json.loads(req_json)["function"])
+
+    def take_error(self, _=None):
+        e, self.pending = self.pending, None
+        return _cp_json.dumps(e)
+
+    def describe(self, exc):
+        """Describes an exception Go fetched after a raw call failed."""
+        self.pending = _cp_error(exc)
+        return self.take_error()
+
+    def flush(self, _=None):
+        for s in (_cp_sys.stdout, _cp_sys.stderr):
+            try:
+                s.flush()
+            except Exception:
+                pass
+        return ""
+
+    def check_imports(self, modules_json):
+        """Imports each module; returns {module: error or None}."""
+        import importlib
+
+        out = {}
+        for m in _cp_json.loads(modules_json):
+            try:
+                importlib.import_module(m)
+                out[m] = None
+            except BaseException as e:
+                out[m] = _cp_error(e)
+        self.flush()
+        return _cp_json.dumps(out)

@@ -1,4 +1,0 @@
-package runner
-
-// purego loads libpython at run time without cgo.
-import _ "github.com/ebitengine/purego"

@@ -1,0 +1,430 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestCPython runs the in-process tests once per CPython 3.9-3.13 of
+// pyref, each in a child process of this test binary (a process hosts
+// one libpython).
+func TestCPython(t *testing.T) {
+	if os.Getenv(pythonEnv) != "" {
+		t.Skip("in a child process")
+	}
+	ins := interpreters(t)
+	var versions []string
+	for v := range ins {
+		versions = append(versions, v)
+	}
+	sort.Strings(versions)
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			out, err := runChild(t, "^TestInProcess", ins[v])
+			if err != nil || !strings.Contains(out, "--- PASS: TestInProcess") || strings.Contains(out, "--- SKIP: TestInProcess") {
+				t.Fatalf("Python %s: %v\n%s", v, err, out)
+			}
+			t.Logf("Python %s: in-process tests passed", v)
+		})
+	}
+}
+
+type embedded struct {
+	py  *Python
+	ver [2]int
+	dir string
+}
+
+var (
+	embedOnce sync.Once
+	embedVal  *embedded
+	embedErr  error
+)
+
+// setup loads the child's libpython once for all in-process tests.
+func setup(t *testing.T) *embedded {
+	python := inProcessPython(t)
+	embedOnce.Do(func() {
+		in, err := ProbeInterpreter(context.Background(), python)
+		if err != nil {
+			embedErr = err
+			return
+		}
+		py, err := Load(*in)
+		if err != nil {
+			embedErr = err
+			return
+		}
+		dir, _ := os.MkdirTemp("", "runner-test-")
+		embedVal = &embedded{py: py, ver: in.Version, dir: dir}
+	})
+	if embedErr != nil {
+		t.Fatal(embedErr)
+	}
+	return embedVal
+}
+
+func (e *embedded) env(t *testing.T, archive, platform string) *Env {
+	env, err := OpenArchive(context.Background(), archive, OpenOptions{CacheDir: t.TempDir(), Platform: platform})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func (e *embedded) pool(t *testing.T, env *Env, opts PoolOptions) *Pool {
+	p, err := NewPool(context.Background(), e.py, env, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		p.Close(ctx)
+	})
+	return p
+}
+
+func do1(t *testing.T, p *Pool, c Call) Result {
+	t.Helper()
+	res, err := p.Do(context.Background(), c, ModeAny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res[0]
+}
+
+func value(t *testing.T, r Result) string {
+	t.Helper()
+	if r.Error != nil {
+		t.Fatalf("error: %s\n%s", r.Error.Last, r.Error.Traceback)
+	}
+	return string(r.Value)
+}
+
+func TestInProcessCallPatterns(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	for _, format := range []string{"venv", "pex"} {
+		t.Run(format, func(t *testing.T) {
+			archive := writeVenv(t, dir, e.ver, greetWheels(t, dir))
+			if format == "pex" {
+				archive = writePex(t, dir, e.ver, greetWheels(t, dir))
+			}
+			p := e.pool(t, e.env(t, archive, ""), PoolOptions{StdoutToStderr: true})
+			// The proof that Python runs inside this process.
+			if got := value(t, do1(t, p, Call{Eval: "__import__('os').getpid()"})); got != fmt.Sprint(os.Getpid()) {
+				t.Fatalf("getpid in Python %s, Go %d", got, os.Getpid())
+			}
+			if got := value(t, do1(t, p, Call{Function: "greet:upper", Args: json.RawMessage(`["abc"]`)})); got != `"ABC"` {
+				t.Errorf("call: %s", got)
+			}
+			if got := value(t, do1(t, p, Call{Function: "greet:add", Args: json.RawMessage(`{"a": 2, "b": 3}`)})); got != "5" {
+				t.Errorf("keyword call: %s", got)
+			}
+			if got := value(t, do1(t, p, Call{Function: "builtins:str.upper", Args: json.RawMessage(`"xyz"`)})); got != `"XYZ"` {
+				t.Errorf("dotted call: %s", got)
+			}
+			if got := value(t, do1(t, p, Call{Exec: []string{"import os", "n = 1", "n += 41"}})); got != "null" {
+				t.Errorf("exec: %s", got)
+			}
+			if got := value(t, do1(t, p, Call{Eval: "[n, os.getpid() > 0, who]", Vars: map[string]json.RawMessage{"who": json.RawMessage(`{"a": [1]}`)}})); got != `[42, true, {"a": [1]}]` {
+				t.Errorf("eval: %s", got)
+			}
+			script := dir + "/script.py"
+			os.WriteFile(script, []byte("import sys, hello\nfrom_script = (hello.WHO, sys.argv[1:], __name__)\n"), 0o644)
+			value(t, do1(t, p, Call{File: script, Argv: []string{"x"}}))
+			if got := value(t, do1(t, p, Call{Eval: "from_script"})); got != `["WORLD", ["x"], "__main__"]` {
+				t.Errorf("file: %s", got)
+			}
+			// Python sees the archive's site-packages, not the base interpreter's.
+			got := value(t, do1(t, p, Call{Eval: "[p for p in __import__('sys').path if 'site-packages' in p or '.deps' in p]"}))
+			if !strings.Contains(got, env0(p).Dir) || strings.Contains(got, e.py.Interpreter().Executable[:len(e.py.Interpreter().Executable)-len("/bin/python3.X")]+"/lib/python") {
+				t.Errorf("sys.path: %s", got)
+			}
+		})
+	}
+}
+
+func env0(p *Pool) *Env { return p.env }
+
+func TestInProcessErrors(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	p := e.pool(t, e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), ""), PoolOptions{StdoutToStderr: true})
+	r := do1(t, p, Call{Function: "greet:boom", Args: json.RawMessage(`["bad input"]`)})
+	if r.Error == nil || r.Error.Type != "ValueError" || r.Error.Last != "ValueError: bad input" || !strings.Contains(r.Error.Traceback, "greet.py") || strings.Contains(r.Error.Traceback, "<clusterpack>") {
+		t.Fatalf("exception: %+v", r.Error)
+	}
+	r = do1(t, p, Call{Function: "greet:leave", Args: json.RawMessage(`[3]`)})
+	if r.Error == nil || r.Error.Type != "SystemExit" || r.Error.ExitCode == nil || *r.Error.ExitCode != 3 {
+		t.Fatalf("sys.exit: %+v", r.Error)
+	}
+	r = do1(t, p, Call{Eval: "1/0"})
+	if r.Error == nil || r.Error.Last != "ZeroDivisionError: division by zero" {
+		t.Fatalf("eval: %+v", r.Error)
+	}
+	r = do1(t, p, Call{Exec: []string{"def f(:"}})
+	if r.Error == nil || r.Error.Type != "SyntaxError" {
+		t.Fatalf("syntax: %+v", r.Error)
+	}
+	r = do1(t, p, Call{Function: "nosuch:f"})
+	if r.Error == nil || r.Error.Last != "ModuleNotFoundError: No module named 'nosuch'" || r.Error.Module != "nosuch" {
+		t.Fatalf("missing module: %+v", r.Error)
+	}
+	// The worker survived all of that.
+	if got := value(t, do1(t, p, Call{Eval: "'still here'"})); got != `"still here"` {
+		t.Fatal(got)
+	}
+	if _, err := p.Do(context.Background(), Call{Eval: "1", Exec: []string{"x"}}, ModeAny); err == nil {
+		t.Fatal("two call kinds: no error")
+	}
+}
+
+func TestInProcessMap(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	p := e.pool(t, e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), ""), PoolOptions{Workers: 2, StdoutToStderr: true})
+	var rows []string
+	for i := 0; i < 500; i++ {
+		if i%97 == 5 {
+			rows = append(rows, `"bad"`)
+		} else {
+			rows = append(rows, fmt.Sprintf(`"row%d"`, i))
+		}
+	}
+	var got []Result
+	st, err := p.Map(context.Background(), Call{Function: "greet:maybe"}, JSONLines(strings.NewReader(strings.Join(rows, "\n")+"\n")),
+		func(r Result) error { got = append(got, r); return nil }, MapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Calls != 500 || st.Errors != 6 || len(got) != 500 {
+		t.Fatalf("stats %+v, %d results", st, len(got))
+	}
+	workers := map[int]int{}
+	for i, r := range got {
+		workers[r.Worker]++
+		if r.Index != i {
+			t.Fatalf("result %d has index %d: out of order", i, r.Index)
+		}
+		if rows[i] == `"bad"` {
+			if r.Error == nil || r.Error.Last != "KeyError: 'bad'" {
+				t.Fatalf("row %d: %+v", i, r)
+			}
+			continue
+		}
+		if want := strings.ToUpper(rows[i]); string(r.Value) != strings.Replace(want, "ROW", "ROW", 1) {
+			t.Fatalf("row %d: %s want %s", i, r.Value, want)
+		}
+	}
+	t.Logf("isolation %s; calls per worker %v", p.Isolation(), workers)
+	// Expressions see the row as "row"; statements give "result".
+	var vals []string
+	_, err = p.Map(context.Background(), Call{Eval: "row * k", Vars: map[string]json.RawMessage{"k": json.RawMessage("3")}}, JSONLines(strings.NewReader("1\n2\n\n3\n")),
+		func(r Result) error { vals = append(vals, string(r.Value)); return nil }, MapOptions{})
+	if err != nil || strings.Join(vals, ",") != "3,6,9" {
+		t.Fatalf("eval map: %v %v", err, vals)
+	}
+	// A function that does not exist stops the run at once.
+	_, err = p.Map(context.Background(), Call{Function: "greet:nosuch"}, JSONLines(strings.NewReader("1\n2\n")), func(Result) error { return nil }, MapOptions{})
+	if err == nil || !strings.Contains(err.Error(), "AttributeError") {
+		t.Fatalf("missing function: %v", err)
+	}
+	// Raw rows: str in, str out.
+	vals = nil
+	_, err = p.Map(context.Background(), Call{Function: "builtins:str.upper"}, JSONLines(strings.NewReader("\"ab\"\n\"cd\"\n")),
+		func(r Result) error { vals = append(vals, string(r.Value)); return nil }, MapOptions{Raw: true})
+	if err != nil || strings.Join(vals, ",") != `"\"AB\"","\"CD\""` {
+		t.Fatalf("raw map: %v %v", err, vals)
+	}
+}
+
+func TestInProcessStragglers(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	var mu sync.Mutex
+	var late []Result
+	p := e.pool(t, e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), ""), PoolOptions{Workers: 2, Timeout: 300 * time.Millisecond, StdoutToStderr: true,
+		OnStraggler: func(r Result) { mu.Lock(); late = append(late, r); mu.Unlock() }})
+	rows := []string{"0.01", "1.5", "0.01", "0.01", "0.01", "0.01", "0.01", "0.01", "0.01", "0.01"}
+	var got []Result
+	start := time.Now()
+	st, err := p.Map(context.Background(), Call{Function: "greet:sleep"}, JSONLines(strings.NewReader(strings.Join(rows, "\n"))),
+		func(r Result) error { got = append(got, r); return nil }, MapOptions{})
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Stragglers != 1 || !got[1].Straggler || got[1].Error == nil || got[1].Error.Type != "Timeout" {
+		t.Fatalf("stats %+v, row 1 %+v", st, got[1])
+	}
+	// The other rows went to the free worker and the run did not wait
+	// for the straggler.
+	if elapsed > time.Second {
+		t.Errorf("the run took %v: it waited for the straggler", elapsed)
+	}
+	for i, r := range got {
+		if i != 1 && (r.Error != nil || r.Worker == got[1].Worker) {
+			t.Errorf("row %d: %+v (straggler on worker %d)", i, r, got[1].Worker)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(late)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(late) != 1 || late[0].Index != 1 || !late[0].Late || string(late[0].Value) != "1.5" || late[0].Elapsed < 1400*time.Millisecond {
+		t.Fatalf("late results: %+v", late)
+	}
+}
+
+func TestInProcessModes(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	p := e.pool(t, e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), ""), PoolOptions{Workers: 2, StdoutToStderr: true})
+	res, err := p.Do(context.Background(), Call{Exec: []string{"import os", "me = __clusterpack_worker__"}}, ModeAll)
+	if err != nil || len(res) != 2 {
+		t.Fatalf("all: %v %v", err, res)
+	}
+	res, err = p.Do(context.Background(), Call{Eval: "[me, os.getpid()]"}, ModeAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`[0, %d],[1, %d]`, os.Getpid(), os.Getpid())
+	if got := value(t, res[0]) + "," + value(t, res[1]); got != want {
+		t.Fatalf("all: %s want %s", got, want)
+	}
+	// ModeAny runs on one worker only: the other's namespace is unchanged.
+	r := do1(t, p, Call{Exec: []string{"me = 'changed'"}})
+	res, _ = p.Do(context.Background(), Call{Eval: "me"}, ModeAll)
+	changed := 0
+	for _, x := range res {
+		if string(x.Value) == `"changed"` {
+			changed++
+		}
+	}
+	if changed != 1 {
+		t.Fatalf("any ran on %d workers (worker %d)", changed, r.Worker)
+	}
+	if e.ver[1] >= 12 && p.Isolation() != IsolationSubinterpreters {
+		t.Errorf("Python 3.%d: isolation %s", e.ver[1], p.Isolation())
+	}
+	if e.ver[1] < 12 && (p.Isolation() != IsolationThreads || p.Note() == "") {
+		t.Errorf("Python 3.%d: isolation %s, note %q", e.ver[1], p.Isolation(), p.Note())
+	}
+	if e.ver[1] < 12 {
+		if _, err := NewPool(context.Background(), e.py, p.env, PoolOptions{Workers: 2, Isolation: IsolationSubinterpreters}); err == nil {
+			t.Error("sub-interpreters before 3.12: no error")
+		}
+	}
+}
+
+func TestInProcessCheck(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	good := e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), "manylinux_2_28_x86_64")
+	rep, err := Check(context.Background(), good, CheckOptions{Python: e.py, Runs: []Call{{Function: "greet:upper", Args: json.RawMessage(`["x"]`)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || !rep.Live || strings.Join(rep.Imported, ",") != "greet,hello" {
+		t.Fatalf("good archive:\n%s%+v", rep.Summary(), rep)
+	}
+	wheels := append(greetWheels(t, dir), brokenWheels(t, dir, e.ver)...)
+	bad := e.env(t, writeVenv(t, dir, e.ver, wheels), "manylinux_2_28_x86_64")
+	script := dir + "/job.py"
+	os.WriteFile(script, []byte("import tablekit\n"), 0o644)
+	rep, err = Check(context.Background(), bad, CheckOptions{Python: e.py, Runs: []Call{{File: script}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := rep.Summary()
+	t.Logf("summary:\n%s", sum)
+	if rep.OK() || len(rep.Static) != 1 || len(rep.Failures) != 3 {
+		t.Fatalf("broken archive: %d static, %d failures\n%s", len(rep.Static), len(rep.Failures), sum)
+	}
+	for _, want := range []string{
+		"fastlib 1.2: fastlib/_fast.cpython-3", "requires GLIBC_2.99 from libc.so.6", "at most GLIBC_2.28",
+		"import tablekit (from tablekit 0.5) failed: ModuleNotFoundError: No module named 'pyarrow'; no distribution in the archive provides pyarrow, which tablekit requires",
+		"import fastlib (from fastlib 1.2) failed: ImportError:", "GLIBC_2.99' not found",
+		"job.py failed: ModuleNotFoundError: No module named 'pyarrow'",
+	} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+	// A target this host cannot run: the static part only, said so.
+	mac := e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), "macosx_11_0_arm64")
+	rep, err = Check(context.Background(), mac, CheckOptions{Python: e.py})
+	if err != nil || rep.Live || !strings.Contains(rep.LiveNote, "not Linux") || !strings.Contains(rep.Summary(), "static checks only") {
+		t.Fatalf("mac target: %v %+v", err, rep)
+	}
+	// A wheel for another Python fails the tag check.
+	other := [2]int{3, e.ver[1] + 1}
+	alien := e.env(t, writeVenv(t, dir, e.ver, brokenWheels(t, t.TempDir(), other)[1:]), "manylinux_2_28_x86_64")
+	rep, err = Check(context.Background(), alien, CheckOptions{StaticOnly: true})
+	if err != nil || len(rep.Static) == 0 || rep.Static[0].Kind != "tag" || !strings.Contains(rep.Static[0].Message, "does not fit Python") {
+		t.Fatalf("alien wheel: %v %+v", err, rep.Static)
+	}
+}
+
+func TestInProcessSecondLibpython(t *testing.T) {
+	e := setup(t)
+	in := e.py.Interpreter()
+	if again, err := Load(in); err != nil || again != e.py {
+		t.Fatalf("same library: %v", err)
+	}
+	for v, python := range interpreters(t) {
+		if v == fmt.Sprintf("%d.%d", e.ver[0], e.ver[1]) {
+			continue
+		}
+		other, err := ProbeInterpreter(context.Background(), python)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Load(*other)
+		if !errors.Is(err, ErrOtherPython) || !strings.Contains(err.Error(), "separate clusterpack process") {
+			t.Fatalf("second libpython: %v", err)
+		}
+		return
+	}
+}
+
+func TestFindInterpreter(t *testing.T) {
+	ins := interpreters(t)
+	python, ok := ins["3.11"]
+	if !ok {
+		t.Skip("no 3.11")
+	}
+	env := &Env{Python: [2]int{3, 11}}
+	in, err := FindInterpreter(context.Background(), env, FindOptions{Python: python})
+	if err != nil || in.Version != [2]int{3, 11} || !strings.Contains(in.Library, "libpython3.11") {
+		t.Fatalf("%v %+v", err, in)
+	}
+	_, err = FindInterpreter(context.Background(), &Env{Python: [2]int{3, 99}}, FindOptions{Getenv: func(k string) string {
+		return map[string]string{"PATH": t.TempDir(), "HOME": t.TempDir()}[k]
+	}})
+	if !errors.Is(err, ErrNoInterpreter) || !strings.Contains(err.Error(), "python3.99 on PATH: not found") || !strings.Contains(err.Error(), "--python") {
+		t.Fatalf("none: %v", err)
+	}
+	_, err = FindInterpreter(context.Background(), &Env{Python: [2]int{3, 10}}, FindOptions{Python: python})
+	if !errors.Is(err, ErrNoInterpreter) || !strings.Contains(err.Error(), "the archive needs 3.10") {
+		t.Fatalf("wrong version: %v", err)
+	}
+}

@@ -1,0 +1,458 @@
+package runner
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+//go:embed bootstrap.py
+var bootstrapSource string
+
+// worker is one interpreter (or one thread of the shared interpreter) on
+// its own locked OS thread. Its Python objects may be touched only on
+// that thread, with its thread state current.
+type worker struct {
+	p   *Pool
+	py  *Python
+	id  int
+	own chan *job // ModeAll calls, served before shared ones
+
+	cur  atomic.Pointer[job] // the job running, for the watchdog
+	busy atomic.Int32
+
+	ts, ts0                                                            uintptr // thread state; ts0 is the main-interpreter state a sub-interpreter was made from
+	sub                                                                bool
+	obj                                                                uintptr // the _CPWorker
+	mRun, mPrepare, mPrepareRaw, mTakeError, mDescribe, mFlush, mCheck uintptr
+
+	// The callable Map prepared, for the map it was prepared for.
+	mapFor *mapRun
+	mapFn  uintptr
+	mapErr *PyError
+
+	scratch *[4]uintptr // out-parameters of C calls, on the heap
+	empty   *[1]byte
+}
+
+type jobKind int
+
+const (
+	jobRequest jobKind = iota // run req through _CPWorker.run
+	jobRow                    // one Map row
+	jobCheck                  // import modules (req is a JSON list)
+)
+
+type job struct {
+	kind  jobKind
+	req   []byte
+	m     *mapRun
+	index int
+	start atomic.Int64 // unix nanoseconds when a worker took it; 0 before
+	state atomic.Int32 // 0 running or queued, 1 done, 2 reported as a straggler
+	res   Result
+	done  chan struct{}
+}
+
+func newJob(kind jobKind, req []byte, index int) *job {
+	return &job{kind: kind, req: req, index: index, done: make(chan struct{})}
+}
+
+// finish records the result; a job already reported as a straggler sends
+// its late result to the straggler stream instead.
+func (j *job) finish(w *worker, res Result) {
+	res.Index, res.Worker = j.index, w.id
+	if s := j.start.Load(); s != 0 {
+		res.Elapsed = time.Duration(time.Now().UnixNano() - s)
+	}
+	if j.state.CompareAndSwap(0, 1) {
+		j.res = res
+		close(j.done)
+		return
+	}
+	res.Late = true
+	w.p.straggler(res)
+}
+
+func (w *worker) loop(ready chan<- error) {
+	// The thread keeps Python thread state for its whole life: it stays
+	// locked to this goroutine, and when the goroutine returns Go ends
+	// the thread.
+	runtime.LockOSThread()
+	w.scratch = new([4]uintptr)
+	w.empty = new([1]byte)
+	if err := w.start(); err != nil {
+		ready <- err
+		return
+	}
+	ready <- nil
+	for {
+		j := w.next(true)
+		if j == nil {
+			break
+		}
+		call(w.py.f.restoreThread, w.ts)
+		for j != nil {
+			w.exec(j)
+			j = w.next(false)
+		}
+		w.callStr(w.mFlush, nil)
+		call(w.py.f.saveThread)
+	}
+	w.stop()
+}
+
+// next takes the next job: the worker's own queue first, then the shared
+// one. With block false it returns nil at once when both are empty.
+func (w *worker) next(block bool) *job {
+	select {
+	case j := <-w.own:
+		return j
+	default:
+	}
+	if !block {
+		select {
+		case j := <-w.own:
+			return j
+		case j := <-w.p.shared:
+			return j
+		default:
+			return nil
+		}
+	}
+	select {
+	case j := <-w.own:
+		return j
+	case j := <-w.p.shared:
+		return j
+	case <-w.p.quit:
+		return nil
+	}
+}
+
+func (w *worker) exec(j *job) {
+	j.start.Store(time.Now().UnixNano())
+	w.cur.Store(j)
+	w.busy.Store(1)
+	defer func() { w.cur.Store(nil); w.busy.Store(0) }()
+	if j.m != nil && j.m.ctx.Err() != nil {
+		j.finish(w, Result{Error: &PyError{Type: "Cancelled", Last: "cancelled: " + j.m.ctx.Err().Error()}})
+		return
+	}
+	switch j.kind {
+	case jobRequest, jobCheck:
+		fn := w.mRun
+		if j.kind == jobCheck {
+			fn = w.mCheck
+		}
+		out, perr := w.callStr(fn, j.req)
+		if perr != nil {
+			j.finish(w, Result{Error: perr})
+			return
+		}
+		j.finish(w, decodeOutcome(out, j.kind == jobCheck))
+	case jobRow:
+		j.finish(w, w.row(j))
+	}
+}
+
+// decodeOutcome reads {"value": ...} or {"error": ...}; a check's answer
+// is returned whole as the value.
+func decodeOutcome(out []byte, whole bool) Result {
+	if whole {
+		return Result{Value: json.RawMessage(out)}
+	}
+	var o struct {
+		Value json.RawMessage `json:"value"`
+		Error *PyError        `json:"error"`
+	}
+	if err := json.Unmarshal(out, &o); err != nil {
+		return Result{Error: &PyError{Type: "RunnerError", Last: "undecodable answer from Python: " + err.Error()}}
+	}
+	return Result{Value: o.Value, Error: o.Error}
+}
+
+// row runs one Map row with the callable prepared for the map.
+func (w *worker) row(j *job) Result {
+	f := &w.py.f
+	if w.mapFor != j.m {
+		if w.mapFn != 0 {
+			call(f.decRef, w.mapFn)
+		}
+		w.mapFor, w.mapFn, w.mapErr = j.m, 0, nil
+		prep := w.mPrepare
+		if j.m.raw {
+			prep = w.mPrepareRaw
+		}
+		fn, perr := w.callObj(prep, j.m.req)
+		if perr != nil {
+			w.mapErr = perr
+		} else {
+			w.mapFn = fn
+		}
+	}
+	if w.mapErr != nil {
+		return Result{Error: w.mapErr, setup: true}
+	}
+	arg := w.unicode(j.req)
+	if arg == 0 {
+		return Result{Error: w.fetchError()}
+	}
+	r := w.callOne(w.mapFn, arg)
+	call(f.decRef, arg)
+	if r == 0 {
+		return Result{Error: w.fetchError()}
+	}
+	defer call(f.decRef, r)
+	if !j.m.raw && r == w.none() {
+		out, perr := w.callStr(w.mTakeError, nil)
+		if perr != nil {
+			return Result{Error: perr}
+		}
+		var e PyError
+		json.Unmarshal(out, &e)
+		return Result{Error: &e}
+	}
+	s, ok := w.goString(r)
+	if !ok {
+		return Result{Error: w.fetchError()}
+	}
+	if j.m.raw {
+		// A plain str result is written as a JSON string.
+		b, _ := json.Marshal(string(s))
+		return Result{Value: b}
+	}
+	return Result{Value: json.RawMessage(s)}
+}
+
+func (w *worker) none() uintptr {
+	if w.p.none == 0 {
+		return ^uintptr(0)
+	}
+	return w.p.none
+}
+
+// start makes the worker's thread state (and interpreter), runs the
+// bootstrap, and releases the GIL.
+func (w *worker) start() error {
+	f := &w.py.f
+	w.ts0 = call(f.threadStateNew, w.py.mainInterp)
+	if w.ts0 == 0 {
+		return errors.New("PyThreadState_New failed")
+	}
+	call(f.restoreThread, w.ts0)
+	w.ts = w.ts0
+	if w.sub {
+		cfg := &pyInterpreterConfig{AllowThreads: 1, CheckMultiInterpExtensions: 1, GIL: ownGIL}
+		var ts uintptr
+		st := f.newInterpreterFromConfig(unsafe.Pointer(&ts), unsafe.Pointer(cfg))
+		runtime.KeepAlive(cfg)
+		if err := st.err("creating a sub-interpreter"); err != nil {
+			call(f.saveThread)
+			return err
+		}
+		// The main interpreter's GIL was released; ts holds its own.
+		w.ts = ts
+	}
+	if err := w.bootstrap(); err != nil {
+		call(f.saveThread)
+		return err
+	}
+	call(f.saveThread)
+	return nil
+}
+
+func (w *worker) bootstrap() error {
+	f := &w.py.f
+	mainName := cstr("__main__")
+	mod := call(f.importAddModule, ptr(mainName))
+	runtime.KeepAlive(mainName)
+	if mod == 0 {
+		return fmt.Errorf("bootstrap: %s", w.fetchError().Last)
+	}
+	d := call(f.moduleGetDict, mod)
+	cls := cstr("_CPWorker")
+	if call(f.dictGetItemString, d, ptr(cls)) == 0 {
+		src := w.unicode([]byte(bootstrapSource))
+		key := cstr("_cp_src")
+		call(f.dictSetItemString, d, ptr(key), src)
+		call(f.decRef, src)
+		code := cstr("exec(compile(_cp_src, '<clusterpack>', 'exec'))\n")
+		r := call(f.runStringFlags, ptr(code), pyFileInput, d, d, 0)
+		runtime.KeepAlive(code)
+		runtime.KeepAlive(key)
+		if r == 0 {
+			return fmt.Errorf("the runner's bootstrap failed in Python %d.%d: %s", w.py.version[0], w.py.version[1], w.fetchError().Last)
+		}
+		call(f.decRef, r)
+	}
+	setupName := cstr("_cp_setup")
+	setup := call(f.dictGetItemString, d, ptr(setupName))
+	config, _ := json.Marshal(map[string]any{"sites": w.p.env.SitePaths, "stdout_to_stderr": w.p.opts.StdoutToStderr})
+	if _, perr := w.callStr(setup, config); perr != nil {
+		return fmt.Errorf("setting sys.path: %s", perr.Last)
+	}
+	klass := call(f.dictGetItemString, d, ptr(cls))
+	runtime.KeepAlive(cls)
+	runtime.KeepAlive(setupName)
+	obj, perr := w.callObj(klass, []byte(strconv.Itoa(w.id)))
+	if perr != nil {
+		return fmt.Errorf("bootstrap: %s", perr.Last)
+	}
+	w.obj = obj
+	for _, m := range []struct {
+		p    *uintptr
+		name string
+	}{{&w.mRun, "run"}, {&w.mPrepare, "prepare"}, {&w.mPrepareRaw, "prepare_raw"}, {&w.mTakeError, "take_error"},
+		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}} {
+		name := cstr(m.name)
+		*m.p = call(f.objectGetAttrString, obj, ptr(name))
+		runtime.KeepAlive(name)
+		if *m.p == 0 {
+			return fmt.Errorf("bootstrap: no method %s", m.name)
+		}
+	}
+	noneName := cstr("None")
+	if w.p.none == 0 {
+		// None is one object per process; take it from builtins once.
+		bi := cstr("builtins")
+		bmod := call(f.importAddModule, ptr(bi))
+		w.p.none = call(f.objectGetAttrString, bmod, ptr(noneName))
+		runtime.KeepAlive(bi)
+	}
+	runtime.KeepAlive(noneName)
+	return nil
+}
+
+// stop releases the worker's thread state; the GIL is not held. A
+// sub-interpreter is left as it is, never ended: Py_EndInterpreter aborts
+// the whole process when user code left a thread running in it, and the
+// process exits soon after a pool closes anyway (see Python).
+func (w *worker) stop() {
+	f := &w.py.f
+	call(f.restoreThread, w.ts)
+	w.callStr(w.mFlush, nil)
+	if w.sub {
+		call(f.saveThread)
+		return
+	}
+	call(f.threadStateClear, w.ts)
+	call(f.threadStateDeleteCurrent) // releases the GIL
+}
+
+// unicode makes a str from UTF-8 bytes (GIL held); 0 on error.
+func (w *worker) unicode(b []byte) uintptr {
+	p := uintptr(unsafe.Pointer(&w.empty[0]))
+	if len(b) > 0 {
+		p = uintptr(unsafe.Pointer(&b[0]))
+	}
+	r := call(w.py.f.unicodeFromStringAndSize, p, uintptr(len(b)))
+	runtime.KeepAlive(b)
+	return r
+}
+
+// goString copies a str's UTF-8 (GIL held).
+func (w *worker) goString(o uintptr) ([]byte, bool) {
+	w.scratch[0] = 0
+	p := call(w.py.f.unicodeAsUTF8AndSize, o, uintptr(unsafe.Pointer(&w.scratch[0])))
+	if p == 0 {
+		return nil, false
+	}
+	n := int(w.scratch[0])
+	out := make([]byte, n)
+	copy(out, unsafe.Slice((*byte)(cPtr(p)), n))
+	return out, true
+}
+
+func (w *worker) callOne(fn, arg uintptr) uintptr {
+	f := &w.py.f
+	if f.callOneArg != 0 {
+		return call(f.callOneArg, fn, arg)
+	}
+	t := call(f.tupleNew, 1)
+	call(f.incRef, arg)
+	call(f.tupleSetItem, t, 0, arg)
+	r := call(f.callObject, fn, t)
+	call(f.decRef, t)
+	return r
+}
+
+// callObj calls fn(str(arg)) and returns the new reference (GIL held).
+func (w *worker) callObj(fn uintptr, arg []byte) (uintptr, *PyError) {
+	a := w.unicode(arg)
+	if a == 0 {
+		return 0, w.fetchError()
+	}
+	r := w.callOne(fn, a)
+	call(w.py.f.decRef, a)
+	if r == 0 {
+		return 0, w.fetchError()
+	}
+	return r, nil
+}
+
+// callStr calls fn(str(arg)) and returns the str result's bytes.
+func (w *worker) callStr(fn uintptr, arg []byte) ([]byte, *PyError) {
+	r, perr := w.callObj(fn, arg)
+	if perr != nil {
+		return nil, perr
+	}
+	defer call(w.py.f.decRef, r)
+	s, ok := w.goString(r)
+	if !ok {
+		return nil, w.fetchError()
+	}
+	return s, nil
+}
+
+// fetchError takes the raised exception and describes it (GIL held).
+func (w *worker) fetchError() *PyError {
+	f := &w.py.f
+	if call(f.errOccurred) == 0 {
+		return &PyError{Type: "RunnerError", Last: "a Python call failed without an exception"}
+	}
+	s := w.scratch
+	s[0], s[1], s[2] = 0, 0, 0
+	call(f.errFetch, uintptr(unsafe.Pointer(&s[0])), uintptr(unsafe.Pointer(&s[1])), uintptr(unsafe.Pointer(&s[2])))
+	call(f.errNormalize, uintptr(unsafe.Pointer(&s[0])), uintptr(unsafe.Pointer(&s[1])), uintptr(unsafe.Pointer(&s[2])))
+	t, v, tb := s[0], s[1], s[2]
+	defer func() {
+		call(f.decRef, t)
+		call(f.decRef, v)
+		call(f.decRef, tb)
+	}()
+	if v == 0 {
+		return &PyError{Type: "RunnerError", Last: "an exception without a value"}
+	}
+	if tb != 0 {
+		call(f.exceptionSetTraceback, v, tb)
+	}
+	if w.mDescribe != 0 {
+		r := w.callOne(w.mDescribe, v)
+		if r != 0 {
+			b, ok := w.goString(r)
+			call(f.decRef, r)
+			var e PyError
+			if ok && json.Unmarshal(b, &e) == nil {
+				return &e
+			}
+		}
+		call(f.errClear)
+	}
+	str := call(f.objectStr, v)
+	msg := "unprintable exception"
+	if str != 0 {
+		if b, ok := w.goString(str); ok {
+			msg = string(b)
+		}
+		call(f.decRef, str)
+	}
+	call(f.errClear)
+	return &PyError{Type: "Exception", Message: msg, Last: msg}
+}
