@@ -551,11 +551,13 @@ func environmentMarker(t *target.Target) string {
 		m["python_version"], m["sys_platform"], m["platform_machine"], m["implementation_name"])
 }
 
-// fileHashes returns the file's sha256 and size: from the index when it
-// gave them, else from the file, downloaded into the artifact cache (where
-// build will find it).
+// fileHashes returns the file's sha256, and its size when known: from the
+// index when it gave them; a file the index gave no sha256 for is
+// downloaded into the artifact cache (where build will find it) and
+// hashed. The size is optional in PEP 751: a missing one is left out
+// rather than paid for with a download.
 func fileHashes(ctx context.Context, cache *artifacts.Cache, f index.File) (map[string]string, int64, error) {
-	if h := f.Hashes["sha256"]; h != "" && f.Size > 0 {
+	if h := f.Hashes["sha256"]; h != "" {
 		return map[string]string{"sha256": h}, f.Size, nil
 	}
 	path, sum, err := cache.Get(ctx, f)

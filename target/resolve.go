@@ -156,14 +156,16 @@ func lookPath(py string, opts Options) (string, error) {
 // pythonX.Y on PATH, then pyenv's versions (newest patch first).
 func findInterpreter(v pythonVersion, opts Options) string {
 	name := "python" + v.short()
-	if p, err := lookPath(name, opts); err == nil {
-		return p
-	}
 	root := opts.getenv("PYENV_ROOT")
 	if root == "" {
 		if home := opts.getenv("HOME"); home != "" {
 			root = filepath.Join(home, ".pyenv")
 		}
+	}
+	// pyenv's shims are shell scripts that pick an interpreter each time
+	// they run: use the interpreter behind them (found below) instead.
+	if p, err := lookPath(name, opts); err == nil && (root == "" || !strings.HasPrefix(p, filepath.Join(root, "shims")+string(filepath.Separator))) {
+		return p
 	}
 	if root == "" {
 		return ""
