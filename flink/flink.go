@@ -1,0 +1,280 @@
+// Package flink turns an uploaded environment (the manifest that
+// `clusterpack upload` writes) into the `flink run` options or the Flink
+// configuration keys that run a PyFlink job on it, as FLIP-78 defines
+// them. It is pure: no I/O, no knowledge of the command line.
+//
+// A venv archive (zip or tar.gz) is shipped with python.archives under the
+// name "venv" and its interpreter is python.executable:
+//
+//	-pyarch URL#venv -pyexec venv/bin/python
+//
+// Flink extracts the archive into the Python worker's working directory,
+// where the relative path leads, on a cluster and in a local mini-cluster
+// alike. Code zips go with -pyfs (python.files); the client's own
+// interpreter, which compiles the job, is -pyclientexec
+// (python.client.executable) when given.
+//
+// A pex is not supported: Flink ships archives (which it unpacks) and
+// files for PYTHONPATH, but has no way to ship an executable file as the
+// interpreter.
+//
+// In thread mode (python.execution-mode: thread) Flink runs the Python
+// functions inside the TaskManager's JVM through PEMJA, which needs the
+// pemja and find-libpython packages in the environment and a shared
+// libpython on the nodes; Args says what is missing.
+package flink
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Env is what Flink needs to know of an uploaded environment.
+type Env struct {
+	// Format is "pex", "zip" or "tar.gz".
+	Format string
+	// URL is where the archive is.
+	URL string
+	// Interpreter is the manifest's ("environment/bin/python").
+	Interpreter string
+	// Code are the URLs of the code zips.
+	Code []string
+	// Packages are the environment's distribution names, for the thread
+	// mode check.
+	Packages []string
+}
+
+// Alias is the directory the archive is unpacked into.
+const Alias = "venv"
+
+// Execution modes.
+const (
+	Process = "process"
+	Thread  = "thread"
+)
+
+// Options say how the job runs.
+type Options struct {
+	// ClientPython is the interpreter that compiles the job on the client
+	// (-pyclientexec); empty leaves Flink's default.
+	ClientPython string
+	// ExecutionMode is process (Flink's default, printed only when asked)
+	// or thread.
+	ExecutionMode string
+	// S3 is the store the upload used, for s3:// URLs (Flink's S3 file
+	// system plugins read the s3.* keys).
+	S3 S3
+}
+
+// S3 holds an S3 store's settings.
+type S3 struct {
+	Endpoint, Region                   string
+	PathStyle                          bool
+	AccessKey, SecretKey, SessionToken string // printed only when set
+}
+
+// Setting is one Flink configuration key.
+type Setting struct{ Key, Value string }
+
+// Config is what a job needs.
+type Config struct {
+	Settings []Setting
+	Notes    []string
+}
+
+const (
+	keyArchives = "python.archives"
+	keyExec     = "python.executable"
+	keyFiles    = "python.files"
+	keyClient   = "python.client.executable"
+	keyMode     = "python.execution-mode"
+)
+
+// flagFor maps keys to `flink run` options.
+var flagFor = map[string]string{
+	keyArchives: "-pyarch",
+	keyExec:     "-pyexec",
+	keyFiles:    "-pyfs",
+	keyClient:   "-pyclientexec",
+}
+
+// ThreadModeError lists what thread mode lacks.
+type ThreadModeError struct{ Missing []string }
+
+func (e *ThreadModeError) Error() string {
+	return fmt.Sprintf("thread mode runs Python inside the JVM through PEMJA, and the environment lacks %s: add them to the requirements (pip names pemja, find-libpython) and upload again",
+		strings.Join(e.Missing, " and "))
+}
+
+// Args computes the configuration that runs a PyFlink job on env.
+func Args(env Env, o Options) (*Config, error) {
+	if env.URL == "" {
+		return nil, fmt.Errorf("the manifest has no URL: give the manifest that `clusterpack upload --manifest FILE` wrote")
+	}
+	switch env.Format {
+	case "zip", "tar.gz":
+	case "pex":
+		return nil, fmt.Errorf("Flink cannot use a pex as its Python: it ships archives, which it unpacks, and files for PYTHONPATH; build the environment with --format zip (or tar.gz)")
+	default:
+		return nil, fmt.Errorf("the manifest's format %q is not one Flink can use: zip or tar.gz", env.Format)
+	}
+	c := &Config{}
+	set := func(k, v string) { c.Settings = append(c.Settings, Setting{k, v}) }
+	set(keyArchives, env.URL+"#"+Alias)
+	set(keyExec, Alias+"/"+interpreterInArchive(env.Interpreter))
+	usesS3 := strings.HasPrefix(env.URL, "s3://")
+	if len(env.Code) > 0 {
+		set(keyFiles, strings.Join(env.Code, ","))
+		for _, u := range env.Code {
+			usesS3 = usesS3 || strings.HasPrefix(u, "s3://")
+		}
+	}
+	if o.ClientPython != "" {
+		set(keyClient, o.ClientPython)
+	}
+	switch o.ExecutionMode {
+	case "":
+	case Process:
+		set(keyMode, Process)
+	case Thread:
+		have := map[string]bool{}
+		for _, p := range env.Packages {
+			have[normalize(p)] = true
+		}
+		var missing []string
+		for _, p := range []string{"pemja", "find-libpython"} {
+			if !have[p] {
+				missing = append(missing, p)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, &ThreadModeError{missing}
+		}
+		set(keyMode, Thread)
+		c.Notes = append(c.Notes, "thread mode loads libpython3.Y.so into the TaskManager: the Python on the nodes must be built with --enable-shared (or bundle one with --bundle-python)")
+	default:
+		return nil, fmt.Errorf("unknown execution mode %q: give process or thread", o.ExecutionMode)
+	}
+	if usesS3 {
+		s := o.S3
+		if s.Endpoint != "" {
+			set("s3.endpoint", s.Endpoint)
+		}
+		if s.Endpoint != "" || s.PathStyle {
+			set("s3.path.style.access", "true")
+		}
+		if s.AccessKey != "" {
+			set("s3.access-key", s.AccessKey)
+			set("s3.secret-key", s.SecretKey)
+			if s.SessionToken != "" {
+				set("s3.session-token", s.SessionToken)
+			}
+		} else {
+			c.Notes = append(c.Notes, "S3 credentials are not printed: Flink's S3 plugin reads them as the AWS SDK does (environment, instance role); --include-credentials prints them")
+		}
+		c.Notes = append(c.Notes, "s3:// needs one of Flink's S3 file system plugins (plugins/s3-fs-hadoop) on the cluster")
+	}
+	return c, nil
+}
+
+// interpreterInArchive is the interpreter's path inside the archive:
+// "environment/bin/python" gives "bin/python".
+func interpreterInArchive(interp string) string {
+	p := strings.TrimPrefix(path.Clean(interp), "./")
+	if i := strings.IndexByte(p, '/'); i > 0 {
+		return p[i+1:]
+	}
+	return "bin/python"
+}
+
+func normalize(name string) string {
+	return strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(name))
+}
+
+// Argv is the configuration as `flink run` arguments.
+func (c *Config) Argv() []string {
+	var a []string
+	for _, s := range c.Settings {
+		if f, ok := flagFor[s.Key]; ok {
+			a = append(a, f, s.Value)
+		} else {
+			a = append(a, "-D"+s.Key+"="+s.Value)
+		}
+	}
+	return a
+}
+
+// Flags is Argv as one shell-quoted line.
+func (c *Config) Flags() string {
+	a := c.Argv()
+	for i, s := range a {
+		a[i] = shellQuote(s)
+	}
+	return strings.Join(a, " ") + "\n"
+}
+
+// YAML is the configuration as lines of Flink's config.yaml (flat keys,
+// which flink-conf.yaml reads the same way).
+func (c *Config) YAML() string {
+	var b strings.Builder
+	for _, s := range c.Settings {
+		fmt.Fprintf(&b, "%s: %s\n", s.Key, yamlScalar(s.Value))
+	}
+	return b.String()
+}
+
+// JSON is the configuration for encoding/json.
+func (c *Config) JSON() any {
+	conf := map[string]string{}
+	for _, s := range c.Settings {
+		conf[s.Key] = s.Value
+	}
+	notes := c.Notes
+	if notes == nil {
+		notes = []string{}
+	}
+	return struct {
+		Conf  map[string]string `json:"conf"`
+		Args  []string          `json:"args"`
+		Notes []string          `json:"notes"`
+	}{conf, c.Argv(), notes}
+}
+
+// yamlScalar leaves plain values bare and double-quotes the rest (a JSON
+// string is a YAML double-quoted scalar).
+func yamlScalar(v string) string {
+	plain := v != ""
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-+./,=@", r)) {
+			plain = false
+			break
+		}
+	}
+	switch strings.ToLower(v) {
+	case "true", "false", "yes", "no", "on", "off", "null", "~":
+		// Flink reads its own booleans; keep them bare.
+		if v == "true" || v == "false" {
+			return v
+		}
+		plain = false
+	}
+	if plain {
+		return v
+	}
+	q, _ := json.Marshal(v)
+	return string(q)
+}
+
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-+=./:,@%", r)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
+}

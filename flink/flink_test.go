@@ -1,0 +1,109 @@
+package flink
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var (
+	zipFile = Env{Format: "zip", URL: "file:///srv/envs/env-0123.zip", Interpreter: "environment/bin/python"}
+	tarS3   = Env{Format: "tar.gz", URL: "s3://bucket/envs/env-0123.tar.gz", Interpreter: "environment/bin/python",
+		Code: []string{"s3://bucket/envs/code/code-aaaa.zip", "s3://bucket/envs/code/code-bbbb.zip"}}
+	threadEnv = Env{Format: "zip", URL: "hdfs:///envs/env-0123.zip", Interpreter: "environment/bin/python", Packages: []string{"apache-flink", "pemja", "find_libpython"}}
+)
+
+var cases = []struct {
+	name string
+	env  Env
+	opts Options
+}{
+	{"zip-file", zipFile, Options{}},
+	{"zip-file-client", zipFile, Options{ClientPython: "/home/u/venv/bin/python", ExecutionMode: Process}},
+	{"targz-s3-code", tarS3, Options{S3: S3{Endpoint: "http://127.0.0.1:9000"}}},
+	{"targz-s3-credentials", tarS3, Options{S3: S3{Endpoint: "https://minio.example", AccessKey: "AKIA", SecretKey: "s e'c#ret", SessionToken: "tok"}}},
+	{"thread", threadEnv, Options{ExecutionMode: Thread}},
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Args(tc.env, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, err := json.MarshalIndent(c.JSON(), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := "# flags\n" + c.Flags() + "\n# conf\n" + c.YAML() + "\n# json\n" + string(j) + "\n"
+			golden := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./flink -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s (go test ./flink -update rewrites it):\n--- got\n%s\n--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+func TestFlagsShellRoundTrip(t *testing.T) {
+	for _, w := range []string{"", "a b", "it's", "$x", "`y`", `\`, "*", "a\nb", "#c", "é"} {
+		c, err := Args(Env{Format: "zip", URL: "file:///e/" + w + ".zip", Interpreter: "environment/bin/python"}, Options{ClientPython: w, S3: S3{AccessKey: w}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("sh", "-c", `for a in `+strings.TrimSuffix(c.Flags(), "\n")+`; do printf '%s\0' "$a"; done`).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+		if !reflect.DeepEqual(got, c.Argv()) {
+			t.Errorf("%q: the shell read %q, want %q", w, got, c.Argv())
+		}
+	}
+}
+
+func TestThreadModeSaysWhatIsMissing(t *testing.T) {
+	_, err := Args(Env{Format: "zip", URL: "file:///e.zip", Interpreter: "environment/bin/python", Packages: []string{"pemja"}}, Options{ExecutionMode: Thread})
+	var tm *ThreadModeError
+	if !errors.As(err, &tm) || !reflect.DeepEqual(tm.Missing, []string{"find-libpython"}) || !strings.Contains(err.Error(), "lacks find-libpython") {
+		t.Fatalf("got %v", err)
+	}
+	_, err = Args(Env{Format: "zip", URL: "file:///e.zip"}, Options{ExecutionMode: Thread})
+	if !errors.As(err, &tm) || len(tm.Missing) != 2 {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct {
+		env  Env
+		opts Options
+		want string
+	}{
+		{Env{Format: "pex", URL: "s3://b/e.pex"}, Options{}, "cannot use a pex"},
+		{Env{Format: "zip"}, Options{}, "no URL"},
+		{zipFile, Options{ExecutionMode: "fiber"}, "unknown execution mode"},
+	} {
+		if _, err := Args(tc.env, tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want %q", err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,187 @@
+package spark
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var (
+	venvS3 = Env{Format: FormatTarGz, URL: "s3://bucket/envs/env-0123456789abcdef0123.tar.gz", Interpreter: "environment/bin/python",
+		Code: []string{"s3://bucket/envs/code/code-aaaa.zip", "s3://bucket/envs/code/code-bbbb.zip"}}
+	venvZipFile = Env{Format: FormatZip, URL: "file:///srv/envs/env-0123456789abcdef0123.zip", Interpreter: "environment/bin/python"}
+	pexHDFS     = Env{Format: FormatPex, URL: "hdfs://nn:8020/envs/env-0123456789abcdef0123.pex", Interpreter: "./env-0123456789abcdef0123.pex",
+		Code: []string{"hdfs://nn:8020/envs/code/code-cccc.zip"}}
+	pexFile = Env{Format: FormatPex, URL: "file:///srv/envs/env-0123456789abcdef0123.pex", Interpreter: "./env-0123456789abcdef0123.pex"}
+	s3Local = S3{Endpoint: "http://127.0.0.1:9000", Region: "us-east-1"}
+)
+
+// The cases: every master and deploy mode, both formats, three stores.
+var cases = []struct {
+	name string
+	env  Env
+	opts Options
+}{
+	{"local-pex-file", pexFile, Options{Master: "local[2]", LocalInterpreter: "/home/u/.cache/clusterpack/unpacked/0123/env-0123456789abcdef0123.pex"}},
+	{"local-venv-unpacked", venvZipFile, Options{Master: "local[2]", LocalInterpreter: "/home/u/.cache/clusterpack/unpacked/0123/environment/bin/python", DriverPython: "/home/u/venv/bin/python"}},
+	{"local-venv-s3-code", venvS3, Options{Master: "local", LocalInterpreter: "/cache/environment/bin/python", S3: s3Local}},
+	{"standalone-venv-zip", venvZipFile, Options{Master: "spark://127.0.0.1:7077"}},
+	{"standalone-pex-s3", Env{Format: FormatPex, URL: "s3://bucket/envs/env-0123456789abcdef0123.pex", Interpreter: "./env-0123456789abcdef0123.pex"},
+		Options{Master: "standalone", S3: s3Local, Jars: []string{"/jars/hadoop-aws-3.4.1.jar", "/jars/bundle-2.24.6.jar"}}},
+	{"yarn-client-venv-s3", venvS3, Options{Master: "yarn", DeployMode: Client}},
+	{"yarn-cluster-venv-s3", venvS3, Options{Master: "yarn", DeployMode: Cluster, S3: S3{Region: "eu-west-1"}}},
+	{"yarn-client-pex-hdfs", pexHDFS, Options{Master: "yarn"}},
+	{"yarn-cluster-pex-hdfs", pexHDFS, Options{Master: "yarn", DeployMode: Cluster}},
+	{"yarn-zip-note", venvZipFile, Options{Master: "yarn"}},
+	{"k8s-client-venv-s3-credentials", venvS3, Options{Master: "k8s://https://k8s.example:6443", S3: S3{Endpoint: "https://minio.example", AccessKey: "AKIA EXAMPLE", SecretKey: "s3cr'et$", SessionToken: "tok"}}},
+	{"k8s-cluster-pex-hdfs", pexHDFS, Options{Master: "k8s", DeployMode: Cluster}},
+	{"k8s-cluster-venv-s3", venvS3, Options{Master: "k8s", DeployMode: Cluster, S3: S3{PathStyle: true}}},
+}
+
+func render(t *testing.T, c *Config) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("# flags\n")
+	b.WriteString(c.Flags())
+	b.WriteString("\n# conf\n")
+	b.WriteString(c.DefaultsConf())
+	b.WriteString("\n# json\n")
+	j, err := json.MarshalIndent(c.JSON(), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Write(j)
+	b.WriteString("\n\n# pyspark\n")
+	if py, err := c.PySpark(); err != nil {
+		b.WriteString("error: " + err.Error() + "\n")
+	} else {
+		b.WriteString(py)
+	}
+	return b.String()
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Args(tc.env, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := render(t, c)
+			golden := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./spark -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s (go test ./spark -update rewrites it):\n--- got\n%s\n--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+// The flags line survives a shell: sh -c "printf '%s\n' FLAGS" gives back
+// exactly Argv, whatever the values hold.
+func TestFlagsShellRoundTrip(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	weird := []string{"", "plain", "with space", "it's", `back\slash`, "$HOME", "`date`", "a\"b", "*", "local[2]", "new\nline", "#hash", "~user", "tab\there", "é ü", "!bang"}
+	for _, w := range weird {
+		c, err := Args(Env{Format: FormatZip, URL: "file:///e/" + w + ".zip", Interpreter: "environment/bin/python", Code: []string{"hdfs:///c/" + w + ".zip"}},
+			Options{Master: "spark://h:1", DriverPython: w, S3: S3{AccessKey: w}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("sh", "-c", `for a in `+strings.TrimSuffix(c.Flags(), "\n")+`; do printf '%s\0' "$a"; done`).Output()
+		if err != nil {
+			t.Fatalf("%q: %v", w, err)
+		}
+		got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+		if !reflect.DeepEqual(got, c.Argv()) {
+			t.Errorf("%q: the shell read\n%q\nwant\n%q", w, got, c.Argv())
+		}
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                 "''",
+		"abc":              "abc",
+		"a b":              "'a b'",
+		"it's":             `'it'\''s'`,
+		"s3a://b/k#env":    "'s3a://b/k#env'",
+		"k=v,w":            "k=v,w",
+		"local[2]":         "'local[2]'",
+		"./env/bin/python": "./env/bin/python",
+	} {
+		if got := ShellQuote(in); got != want {
+			t.Errorf("ShellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct {
+		env  Env
+		opts Options
+		want string
+	}{
+		{venvZipFile, Options{Master: "local", DeployMode: Cluster}, "use --deploy-mode client"},
+		{venvZipFile, Options{Master: "spark://h:7077", DeployMode: Cluster}, "standalone master does not run Python drivers in cluster mode"},
+		{venvZipFile, Options{Master: "mesos://h:5050"}, "unknown Spark master"},
+		{venvZipFile, Options{DeployMode: "server"}, "unknown deploy mode"},
+		{venvZipFile, Options{Master: "local"}, "must be unpacked here first"},
+		{Env{Format: "conda", URL: "s3://b/e.tar.gz"}, Options{Master: "yarn"}, "not one Spark can use"},
+		{Env{Format: FormatPex}, Options{Master: "yarn"}, "no URL"},
+	} {
+		_, err := Args(tc.env, tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Args(%+v, %+v) = %v, want an error with %q", tc.env, tc.opts, err, tc.want)
+		}
+	}
+	c, err := Args(venvS3, Options{Master: "yarn", DeployMode: Cluster})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PySpark(); err == nil || !strings.Contains(err.Error(), "cluster mode needs spark-submit") {
+		t.Errorf("PySpark in cluster mode: %v", err)
+	}
+}
+
+// Credentials are printed only when given.
+func TestNoCredentialsUnlessGiven(t *testing.T) {
+	c, err := Args(venvS3, Options{Master: "yarn", S3: s3Local})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range c.Keys() {
+		if strings.Contains(k, "key") || strings.Contains(k, "token") {
+			t.Errorf("printed %s without credentials given", k)
+		}
+	}
+}
+
+func TestPropEscape(t *testing.T) {
+	for in, want := range map[string]string{`a\b`: `a\\b`, "x\ny": `x\ny`, "#c": `\#c`, "a#b": "a#b", " lead": `\ lead`} {
+		if got := propEscape(in, false); got != want {
+			t.Errorf("propEscape(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := propEscape("a=b:c d", true); got != `a\=b\:c\ d` {
+		t.Errorf("key escape: %q", got)
+	}
+}
