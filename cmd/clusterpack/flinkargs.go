@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/clusterpack/clusterpack/flink"
+	"github.com/clusterpack/clusterpack/spark"
+	"github.com/clusterpack/clusterpack/upload"
+)
+
+const flinkArgsLong = `Print what 'flink run' needs to run a PyFlink job on an uploaded
+environment (FLIP-78): the venv archive as python.archives, its interpreter
+as python.executable, the code zips as python.files.
+
+The environment is the one of an upload manifest (--manifest FILE), or of
+upload inputs, which are uploaded first when the store lacks them. Build it
+as a zip or tar.gz that has apache-flink's Python dependencies; Flink
+cannot use a pex.
+
+  flink run $(clusterpack flink-args --manifest env.json) -py job.py
+
+Styles: flags ('flink run' options: -pyarch, -pyexec, -pyfs,
+-pyclientexec, -Dkey=value), conf (config.yaml lines), json.
+
+--execution-mode thread runs the Python functions inside the JVM through
+PEMJA: the command checks that the environment has pemja and
+find-libpython, and says what is missing.`
+
+func newFlinkArgsCommand() *cobra.Command {
+	var (
+		src         envSource
+		style       string
+		client      string
+		mode        string
+		credentials bool
+	)
+	cmd := &cobra.Command{
+		Use:   "flink-args [REQUIREMENT]...",
+		Short: "Print the flink run options (or config keys) that run a PyFlink job on an uploaded environment",
+		Long:  flinkArgsLong,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch style {
+			case "flags", "conf", "json":
+			default:
+				return usagef("unknown --style %q: give flags, conf or json", style)
+			}
+			res, _, err := src.load(cmd, args)
+			if err != nil {
+				return err
+			}
+			if client == "" {
+				client = os.Getenv("PYFLINK_CLIENT_EXECUTABLE")
+			}
+			o := flink.Options{ClientPython: client, ExecutionMode: mode,
+				S3: flink.S3{Endpoint: src.sopts.S3Endpoint, PathStyle: src.pathSty, Region: src.sopts.S3Region}}
+			if credentials && usesS3(res) {
+				var s spark.S3
+				if err := loadS3Credentials(cmd.Context(), &s, src.sopts.Profile); err != nil {
+					return err
+				}
+				o.S3.AccessKey, o.S3.SecretKey, o.S3.SessionToken = s.AccessKey, s.SecretKey, s.SessionToken
+			}
+			c, err := flink.Args(flinkEnv(res), o)
+			var tm *flink.ThreadModeError
+			if errors.As(err, &tm) {
+				return fmt.Errorf("%w (environment %s)", err, res.URL)
+			}
+			if err != nil {
+				return err
+			}
+			for _, n := range c.Notes {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Note: %s\n", n)
+			}
+			switch style {
+			case "conf":
+				return writeString(cmd.OutOrStdout(), c.YAML())
+			case "json":
+				return printJSON(cmd, c.JSON())
+			}
+			return writeString(cmd.OutOrStdout(), c.Flags())
+		},
+	}
+	f := cmd.Flags()
+	src.register(f)
+	f.StringVar(&style, "style", "flags", "flags, conf or json")
+	f.StringVar(&client, "client-python", "", "the client's Python that compiles the job, -pyclientexec (default: $PYFLINK_CLIENT_EXECUTABLE, else Flink's default)")
+	f.StringVar(&mode, "execution-mode", "", "process or thread (PEMJA; checks the environment)")
+	f.BoolVar(&credentials, "include-credentials", false, "print the S3 credentials as configuration keys")
+	return cmd
+}
+
+func flinkEnv(r *upload.Result) flink.Env {
+	e := flink.Env{Format: string(r.Format), URL: r.URL, Interpreter: r.Interpreter}
+	for _, c := range r.Code {
+		e.Code = append(e.Code, c.URL)
+	}
+	for _, p := range r.Packages {
+		e.Packages = append(e.Packages, p.Name)
+	}
+	return e
+}

@@ -1,0 +1,445 @@
+package main
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/clusterpack/clusterpack/build"
+	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/spark"
+	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/upload"
+)
+
+const sparkArgsLong = `Print what spark-submit needs to run a PySpark job on an uploaded
+environment: the archive or pex as the executors' Python, the code zips on
+their PYTHONPATH, and the S3A settings of the store.
+
+The environment is the one of an upload manifest (--manifest FILE, as
+'clusterpack upload --manifest FILE' writes it), or of upload inputs
+(requirements, --lock, --to, --code...), which are uploaded first when the
+store lacks them.
+
+  spark-submit $(clusterpack spark-args --manifest env.json --master yarn) job.py
+
+Values with spaces or shell characters come out quoted for a shell that
+reads them again: eval "spark-submit $(clusterpack spark-args ...) job.py".
+
+Masters: local or local[N] (the environment is unpacked once on this
+machine, under the cache, and nothing is shipped), yarn, k8s or
+k8s://https://HOST:PORT, standalone or spark://HOST:PORT. A master URL is
+printed as --master. In client mode the driver runs here with
+--driver-python (default $PYSPARK_DRIVER_PYTHON, else python3); in cluster
+mode it runs the shipped environment too.
+
+Styles: flags (spark-submit arguments), conf (spark-defaults.conf lines),
+json, pyspark (SparkSession.builder code for jobs that build their session
+themselves, client mode).
+
+s3:// becomes s3a://, with --s3-endpoint, path-style access and --s3-region
+as properties. Credentials are never printed unless --include-credentials
+is given. Spark has no S3A classes of its own: pass hadoop-aws and the AWS
+SDK jars of Spark's Hadoop version with --jars when the cluster lacks them.`
+
+// envSource is where spark-args and flink-args get their environment: a
+// manifest file, or an upload run first with the same inputs as upload.
+type envSource struct {
+	manifest string
+	flags    buildFlags
+	to       string
+	code     []string
+	sopts    store.Options
+	pathSty  bool
+}
+
+func (e *envSource) register(f *pflag.FlagSet) {
+	f.StringVar(&e.manifest, "manifest", "", "upload manifest (JSON) written by 'clusterpack upload --manifest FILE'")
+	e.flags.register(f)
+	f.StringVar(&e.to, "to", "", "store URL to upload to when no --manifest is given (default: a local store)")
+	f.StringArrayVar(&e.code, "code", nil, "project directory to ship as a code zip (repeatable)")
+	f.StringVar(&e.sopts.S3Endpoint, "s3-endpoint", "", "S3 endpoint URL of the store (default: AWS_ENDPOINT_URL_S3)")
+	f.StringVar(&e.sopts.S3Region, "s3-region", "", "S3 region of the store (default: from the AWS configuration)")
+	f.BoolVar(&e.pathSty, "s3-path-style", false, "path-style S3 requests (implied by --s3-endpoint)")
+	f.StringVar(&e.sopts.Profile, "profile", "", "AWS profile (default: AWS_PROFILE)")
+}
+
+// load returns the upload manifest and the environment of the command.
+func (e *envSource) load(cmd *cobra.Command, args []string) (*upload.Result, lock.Env, error) {
+	env, err := commandEnv()
+	if err != nil {
+		return nil, env, err
+	}
+	e.sopts.S3PathStyle = e.pathSty
+	e.sopts.Logger = env.Logger
+	if e.sopts.S3Endpoint == "" {
+		if e.sopts.S3Endpoint = os.Getenv("AWS_ENDPOINT_URL_S3"); e.sopts.S3Endpoint == "" {
+			e.sopts.S3Endpoint = os.Getenv("AWS_ENDPOINT_URL")
+		}
+	}
+	if e.manifest != "" {
+		if len(args) > 0 || e.flags.lockPath != "" || e.flags.given(nil) || e.to != "" || len(e.code) > 0 {
+			return nil, env, usagef("give either --manifest or upload inputs (requirements, --lock, --to, --code), not both")
+		}
+		data, err := os.ReadFile(e.manifest)
+		if err != nil {
+			return nil, env, err
+		}
+		var r upload.Result
+		if err := json.Unmarshal(data, &r); err != nil {
+			return nil, env, fmt.Errorf("%s is not an upload manifest: %w", e.manifest, err)
+		}
+		if r.URL == "" {
+			return nil, env, fmt.Errorf("%s has no url: it is a build manifest, not an upload manifest ('clusterpack upload --manifest FILE' writes one)", e.manifest)
+		}
+		return &r, env, nil
+	}
+	to := e.to
+	if to == "" {
+		if to, err = store.DefaultLocalURL(os.Getenv, runtime.GOOS); err != nil {
+			return nil, env, err
+		}
+	}
+	plan, lockDir, lk, err := e.flags.plan(cmd, args, env)
+	if err != nil {
+		return nil, env, err
+	}
+	st, err := store.Open(cmd.Context(), to, e.sopts)
+	if err != nil {
+		return nil, env, err
+	}
+	defer st.Close()
+	client, err := lock.DownloadClient(env, lk)
+	if err != nil {
+		return nil, env, err
+	}
+	res, err := upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: e.code, LockDir: lockDir, Progress: progressBar(cmd)},
+		build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
+	if err != nil {
+		return nil, env, err
+	}
+	return res, env, nil
+}
+
+func newSparkArgsCommand() *cobra.Command {
+	var (
+		src         envSource
+		master      string
+		deployMode  string
+		style       string
+		driver      string
+		jars        []string
+		credentials bool
+	)
+	cmd := &cobra.Command{
+		Use:   "spark-args [REQUIREMENT]...",
+		Short: "Print the spark-submit flags (or config) that run a job on an uploaded environment",
+		Long:  sparkArgsLong,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch style {
+			case "flags", "conf", "json", "pyspark":
+			default:
+				return usagef("unknown --style %q: give flags, conf, json or pyspark", style)
+			}
+			kind, _, err := spark.ParseMaster(master)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			res, env, err := src.load(cmd, args)
+			if err != nil {
+				return err
+			}
+			if driver == "" {
+				driver = os.Getenv("PYSPARK_DRIVER_PYTHON")
+			}
+			o := spark.Options{Master: master, DeployMode: deployMode, DriverPython: driver, Jars: jars,
+				S3: spark.S3{Endpoint: src.sopts.S3Endpoint, PathStyle: src.pathSty, Region: src.sopts.S3Region}}
+			if credentials && usesS3(res) {
+				if err := loadS3Credentials(cmd.Context(), &o.S3, src.sopts.Profile); err != nil {
+					return err
+				}
+			}
+			if kind == spark.Local {
+				if o.LocalInterpreter, err = materialize(cmd.Context(), res, env.CacheDir, src.sopts); err != nil {
+					return err
+				}
+			}
+			c, err := spark.Args(sparkEnv(res), o)
+			if err != nil {
+				return err
+			}
+			for _, n := range c.Notes {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Note: %s\n", n)
+			}
+			switch style {
+			case "conf":
+				return writeString(cmd.OutOrStdout(), c.DefaultsConf())
+			case "json":
+				return printJSON(cmd, c.JSON())
+			case "pyspark":
+				py, err := c.PySpark()
+				if err != nil {
+					return usagef("%v", err)
+				}
+				return writeString(cmd.OutOrStdout(), py)
+			}
+			return writeString(cmd.OutOrStdout(), c.Flags())
+		},
+	}
+	f := cmd.Flags()
+	src.register(f)
+	f.StringVar(&master, "master", "local", "local, local[N], yarn, k8s, k8s://https://HOST:PORT, standalone or spark://HOST:PORT")
+	f.StringVar(&deployMode, "deploy-mode", "client", "client or cluster")
+	f.StringVar(&style, "style", "flags", "flags, conf, json or pyspark")
+	f.StringVar(&driver, "driver-python", "", "the driver's Python in client mode (default: $PYSPARK_DRIVER_PYTHON, else python3)")
+	f.StringSliceVar(&jars, "jars", nil, "more jars to ship, such as hadoop-aws and the AWS SDK for s3a:// (comma-separated or repeated)")
+	f.BoolVar(&credentials, "include-credentials", false, "print the S3 credentials as properties (they end up in shell history and Spark's UI)")
+	return cmd
+}
+
+func sparkEnv(r *upload.Result) spark.Env {
+	e := spark.Env{Format: string(r.Format), URL: r.URL, Interpreter: r.Interpreter}
+	for _, c := range r.Code {
+		e.Code = append(e.Code, c.URL)
+	}
+	return e
+}
+
+func usesS3(r *upload.Result) bool {
+	if strings.HasPrefix(r.URL, "s3://") {
+		return true
+	}
+	for _, c := range r.Code {
+		if strings.HasPrefix(c.URL, "s3://") {
+			return true
+		}
+	}
+	return false
+}
+
+// loadS3Credentials reads the credentials the AWS SDK finds, as the
+// upload did.
+func loadS3Credentials(ctx context.Context, s *spark.S3, profile string) error {
+	var opts []func(*config.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("reading the AWS configuration for --include-credentials: %w", err)
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return fmt.Errorf("--include-credentials: no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --profile): %w", err)
+	}
+	s.AccessKey, s.SecretKey, s.SessionToken = creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken
+	if s.Region == "" {
+		s.Region = cfg.Region
+	}
+	return nil
+}
+
+// materialize puts the environment on this machine for a local master,
+// once per content hash: CACHE/unpacked/<hash>/ holds the pex, or the
+// venv archive unpacked. It returns the interpreter's absolute path.
+func materialize(ctx context.Context, r *upload.Result, cacheDir string, sopts store.Options) (string, error) {
+	if r.ContentHash == "" || strings.ContainsAny(r.ContentHash, `/\.`) {
+		return "", fmt.Errorf("the manifest has no content hash: give the manifest that 'clusterpack upload --manifest FILE' wrote")
+	}
+	dir := filepath.Join(cacheDir, "unpacked", r.ContentHash)
+	name := path.Base(r.URL)
+	interp := filepath.Join(dir, name)
+	if r.Format != build.FormatPex {
+		interp = filepath.Join(dir, filepath.FromSlash(path.Clean(r.Interpreter)))
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
+		return interp, nil
+	}
+	storeURL, objName := r.URL[:len(r.URL)-len(name)], name
+	u, err := url.Parse(storeURL)
+	if err != nil {
+		return "", err
+	}
+	st, err := store.Open(ctx, u.String(), sopts)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	rc, info, err := st.Get(ctx, objName)
+	if err != nil {
+		return "", fmt.Errorf("fetching the environment to run it locally: %w", err)
+	}
+	defer rc.Close()
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+r.ContentHash+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	switch r.Format {
+	case build.FormatPex:
+		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
+		if err != nil {
+			return "", err
+		}
+		if _, err := io.Copy(f, rc); err != nil {
+			f.Close()
+			return "", err
+		}
+		if err := f.Close(); err != nil {
+			return "", err
+		}
+	case build.FormatTarGz:
+		if err := untarGz(rc, filepath.Join(tmp, archiveDir(r.Interpreter))); err != nil {
+			return "", fmt.Errorf("unpacking %s: %w", r.URL, err)
+		}
+	default:
+		// zip needs random access: spool it beside the unpacked files.
+		zpath := filepath.Join(tmp, ".archive.zip")
+		f, err := os.Create(zpath)
+		if err != nil {
+			return "", err
+		}
+		n, err := io.Copy(f, rc)
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+		if info.Size > 0 && n != info.Size {
+			return "", fmt.Errorf("fetching %s: got %d bytes of %d", r.URL, n, info.Size)
+		}
+		if err := unzipAll(zpath, filepath.Join(tmp, archiveDir(r.Interpreter))); err != nil {
+			return "", fmt.Errorf("unpacking %s: %w", r.URL, err)
+		}
+		os.Remove(zpath)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, ".complete"), nil, 0o644); err != nil {
+		return "", err
+	}
+	os.RemoveAll(dir) // an interrupted earlier attempt
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, serr := os.Stat(filepath.Join(dir, ".complete")); serr == nil {
+			return interp, nil // another process was first
+		}
+		return "", err
+	}
+	return interp, nil
+}
+
+func archiveDir(interp string) string {
+	p := strings.TrimPrefix(path.Clean(interp), "./")
+	if i := strings.IndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return "environment"
+}
+
+// safeJoin joins a member name under dir, refusing names that leave it.
+func safeJoin(dir, name string) (string, error) {
+	clean := path.Clean(name)
+	if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
+		return "", fmt.Errorf("archive member %q leaves the archive", name)
+	}
+	return filepath.Join(dir, filepath.FromSlash(clean)), nil
+}
+
+func unzipAll(zpath, dir string) error {
+	zr, err := zip.OpenReader(zpath)
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		p, err := safeJoin(dir, f.Name)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(f.Name, "/") {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		mode := f.Mode().Perm() | 0o600
+		if mode&0o111 != 0 {
+			mode |= 0o755
+		}
+		r, err := f.Open()
+		if err != nil {
+			return err
+		}
+		err = writeMember(p, r, mode)
+		r.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func untarGz(r io.Reader, dir string) error {
+	gz, err := gzip.NewReader(r)
+	if err != nil {
+		return err
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		p, err := safeJoin(dir, h.Name)
+		if err != nil {
+			return err
+		}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			if err := writeMember(p, tr, os.FileMode(h.Mode).Perm()|0o600); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("archive member %s has an unsupported type %q", h.Name, h.Typeflag)
+		}
+	}
+}
+
+func writeMember(p string, r io.Reader, mode os.FileMode) error {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
