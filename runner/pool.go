@@ -450,6 +450,7 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 	if opts.Raw && c.Function == "" {
 		return st, errors.New("raw rows work only with a function call")
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := &mapRun{ctx: ctx, req: req, raw: opts.Raw}
@@ -457,30 +458,54 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(order)
-		for i := 0; ; i++ {
-			row, err := rows.Next()
-			if err == io.EOF {
+		// Without a timeout rows go to the workers in batches, which
+		// saves most of the hand-over cost; with one, each row is its
+		// own job so that a straggler holds up no other row.
+		batch := 1
+		if p.opts.Timeout == 0 {
+			batch = 128
+		}
+		for i := 0; ; {
+			var chunk [][]byte
+			var rerr error
+			for len(chunk) < batch {
+				row, err := rows.Next()
+				if err != nil {
+					rerr = err
+					break
+				}
+				chunk = append(chunk, row)
+			}
+			if len(chunk) > 0 {
+				j := &job{kind: jobRow, m: m, index: i, done: make(chan struct{})}
+				if batch == 1 {
+					j.req = chunk[0]
+				} else {
+					j.kind, j.rows = jobRows, chunk
+				}
+				i += len(chunk)
+				select {
+				case order <- j:
+				case <-ctx.Done():
+					readErr <- nil
+					return
+				}
+				select {
+				case p.shared <- j:
+				case <-ctx.Done():
+					readErr <- nil
+					return
+				case <-p.quit:
+					readErr <- errors.New("the pool is closed")
+					return
+				}
+			}
+			if rerr == io.EOF {
 				readErr <- nil
 				return
 			}
-			if err != nil {
-				readErr <- err
-				return
-			}
-			j := &job{kind: jobRow, req: row, m: m, index: i, done: make(chan struct{})}
-			select {
-			case order <- j:
-			case <-ctx.Done():
-				readErr <- nil
-				return
-			}
-			select {
-			case p.shared <- j:
-			case <-ctx.Done():
-				readErr <- nil
-				return
-			case <-p.quit:
-				readErr <- errors.New("the pool is closed")
+			if rerr != nil {
+				readErr <- rerr
 				return
 			}
 		}
@@ -498,25 +523,36 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 		if failure != nil {
 			continue
 		}
-		r := j.res
-		st.Calls++
-		if r.Straggler {
-			st.Stragglers++
-		} else if r.Error != nil {
-			st.Errors++
+		results := []Result{j.res}
+		if j.kind == jobRows {
+			results = j.results
 		}
-		if r.setup {
-			failure = fmt.Errorf("%s: %s", c.Function+c.Eval, r.Error.Last)
-			cancel()
-			continue
-		}
-		if err := emit(r); err != nil {
-			failure = err
-			cancel()
+		for _, r := range results {
+			if failure != nil {
+				break
+			}
+			st.Calls++
+			if r.Straggler {
+				st.Stragglers++
+			} else if r.Error != nil {
+				st.Errors++
+			}
+			if r.setup {
+				failure = fmt.Errorf("%s: %s", c.Function+c.Eval, r.Error.Last)
+				cancel()
+				break
+			}
+			if err := emit(r); err != nil {
+				failure = err
+				cancel()
+			}
 		}
 	}
 	if err := <-readErr; err != nil && failure == nil {
 		failure = err
+	}
+	if failure == nil && parent.Err() != nil {
+		failure = parent.Err()
 	}
 	return st, failure
 }

@@ -47,17 +47,20 @@ const (
 	jobRequest jobKind = iota // run req through _CPWorker.run
 	jobRow                    // one Map row
 	jobCheck                  // import modules (req is a JSON list)
+	jobRows                   // a batch of Map rows (no timeout)
 )
 
 type job struct {
-	kind  jobKind
-	req   []byte
-	m     *mapRun
-	index int
-	start atomic.Int64 // unix nanoseconds when a worker took it; 0 before
-	state atomic.Int32 // 0 running or queued, 1 done, 2 reported as a straggler
-	res   Result
-	done  chan struct{}
+	kind    jobKind
+	req     []byte
+	m       *mapRun
+	index   int
+	rows    [][]byte     // jobRows
+	results []Result     // jobRows
+	start   atomic.Int64 // unix nanoseconds when a worker took it; 0 before
+	state   atomic.Int32 // 0 running or queued, 1 done, 2 reported as a straggler
+	res     Result
+	done    chan struct{}
 }
 
 func newJob(kind jobKind, req []byte, index int) *job {
@@ -158,7 +161,14 @@ func (w *worker) exec(j *job) {
 		}
 		j.finish(w, decodeOutcome(out, j.kind == jobCheck))
 	case jobRow:
-		j.finish(w, w.row(j))
+		j.finish(w, w.row(j.m, j.req))
+	case jobRows:
+		j.results = make([]Result, len(j.rows))
+		for i, row := range j.rows {
+			j.results[i] = w.row(j.m, row)
+			j.results[i].Index, j.results[i].Worker = j.index+i, w.id
+		}
+		j.finish(w, Result{})
 	}
 }
 
@@ -179,18 +189,18 @@ func decodeOutcome(out []byte, whole bool) Result {
 }
 
 // row runs one Map row with the callable prepared for the map.
-func (w *worker) row(j *job) Result {
+func (w *worker) row(m *mapRun, req []byte) Result {
 	f := &w.py.f
-	if w.mapFor != j.m {
+	if w.mapFor != m {
 		if w.mapFn != 0 {
 			call(f.decRef, w.mapFn)
 		}
-		w.mapFor, w.mapFn, w.mapErr = j.m, 0, nil
+		w.mapFor, w.mapFn, w.mapErr = m, 0, nil
 		prep := w.mPrepare
-		if j.m.raw {
+		if m.raw {
 			prep = w.mPrepareRaw
 		}
-		fn, perr := w.callObj(prep, j.m.req)
+		fn, perr := w.callObj(prep, m.req)
 		if perr != nil {
 			w.mapErr = perr
 		} else {
@@ -200,7 +210,7 @@ func (w *worker) row(j *job) Result {
 	if w.mapErr != nil {
 		return Result{Error: w.mapErr, setup: true}
 	}
-	arg := w.unicode(j.req)
+	arg := w.unicode(req)
 	if arg == 0 {
 		return Result{Error: w.fetchError()}
 	}
@@ -210,7 +220,7 @@ func (w *worker) row(j *job) Result {
 		return Result{Error: w.fetchError()}
 	}
 	defer call(f.decRef, r)
-	if !j.m.raw && r == w.none() {
+	if !m.raw && r == w.none() {
 		out, perr := w.callStr(w.mTakeError, nil)
 		if perr != nil {
 			return Result{Error: perr}
@@ -223,7 +233,7 @@ func (w *worker) row(j *job) Result {
 	if !ok {
 		return Result{Error: w.fetchError()}
 	}
-	if j.m.raw {
+	if m.raw {
 		// A plain str result is written as a JSON string.
 		b, _ := json.Marshal(string(s))
 		return Result{Value: b}
