@@ -170,7 +170,8 @@ func start(cfg Config) (*Cluster, error) {
 		"-cp", classpath,
 		"clusterpack.hdfstest.MiniCluster",
 		"--dir", filepath.Join(dir, "dfs"),
-		"--xattrs", strconv.FormatBool(!cfg.NoXAttrs))
+		"--xattrs", strconv.FormatBool(!cfg.NoXAttrs),
+		"--delete", dir)
 	// A process group of its own, so Close can kill it with any children.
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	c.cmd.Stderr = c.log

@@ -15,7 +15,7 @@ import org.apache.hadoop.hdfs.protocol.HdfsConstants.SafeModeAction;
  * (internal/hdfstest starts it).
  *
  * <pre>
- * java clusterpack.hdfstest.MiniCluster --dir DIR [--port N] [--xattrs true|false]
+ * java clusterpack.hdfstest.MiniCluster --dir DIR [--port N] [--xattrs true|false] [--delete TOP]
  * </pre>
  *
  * Prints "PORT n" (the namenode's RPC port, free unless --port is given) and
@@ -32,18 +32,21 @@ import org.apache.hadoop.hdfs.protocol.HdfsConstants.SafeModeAction;
  *
  * At the end of standard input (the Go test closed the pipe, or exited or
  * died, which closes it too) it shuts the cluster down, deletes DIR and
- * exits; if shutting down takes more than 20 seconds it halts.
+ * exits, deleting TOP too (a directory the Go side made around DIR); if
+ * shutting down takes more than 20 seconds it halts.
  */
 public final class MiniCluster {
   public static void main(String[] args) throws Exception {
     String dir = null;
     int port = 0;
     boolean xattrs = true;
+    String delete = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--dir": dir = args[++i]; break;
         case "--port": port = Integer.parseInt(args[++i]); break;
         case "--xattrs": xattrs = Boolean.parseBoolean(args[++i]); break;
+        case "--delete": delete = args[++i]; break;
         default:
           System.err.println("unknown argument " + args[i]);
           System.exit(2);
@@ -122,6 +125,23 @@ public final class MiniCluster {
     halt.setDaemon(true);
     halt.start();
     cluster.shutdown(true);
+    if (delete != null) {
+      deleteTree(new File(delete));
+    }
     System.exit(0);
+  }
+
+  private static void deleteTree(File f) {
+    File[] children = f.listFiles();
+    if (children != null) {
+      for (File c : children) {
+        if (!java.nio.file.Files.isSymbolicLink(c.toPath())) {
+          deleteTree(c);
+        } else {
+          c.delete();
+        }
+      }
+    }
+    f.delete();
   }
 }
