@@ -68,6 +68,9 @@ func hdfsErrorKind(err error) hdfsKind {
 	if hdfs.IsErrReplicating(err) {
 		return kindRetriable
 	}
+	if isKerberosError(err) {
+		return kindPermanent
+	}
 	if isConnectionError(err) {
 		return kindConnection
 	}
@@ -86,6 +89,15 @@ func isConnectionError(err error) bool {
 	// The library reports failing to reach every namenode as a plain
 	// string.
 	return strings.Contains(err.Error(), "no available namenodes")
+}
+
+// isKerberosError reports whether err comes from the Kerberos login or
+// handshake (gokrb5's errors read "[Root cause: …]").
+func isKerberosError(err error) bool {
+	msg := err.Error()
+	low := strings.ToLower(msg)
+	return strings.Contains(msg, "[Root cause:") || strings.Contains(msg, "KDC") ||
+		strings.Contains(low, "kerberos") || strings.Contains(low, "krb5") || strings.Contains(low, "spnego")
 }
 
 // xattrsDisabled reports whether the namenode refused an extended
@@ -135,6 +147,14 @@ func (s *hdfsStore) explain(action string, err error) error {
 		}
 		return fmt.Errorf("the namenode refused to %s: %s (%s)", action, msg, re.Exception())
 	}
+	if isKerberosError(err) && strings.Contains(err.Error(), "not supported by namenode") {
+		return fmt.Errorf("Kerberos authentication as %s failed: the namenode does not use Kerberos (it runs simple authentication): "+
+			"drop the keytab, or hadoop.security.authentication=kerberos from the Hadoop configuration", s.user)
+	}
+	if isKerberosError(err) {
+		return fmt.Errorf("Kerberos authentication as %s failed: %v (run kinit, or check the keytab, the principal, "+
+			"krb5.conf and dfs.namenode.kerberos.principal)", s.user, strings.TrimPrefix(err.Error(), "no available namenodes: "))
+	}
 	switch {
 	case notFound(err) && action != "write":
 		return ErrNotExist
@@ -148,9 +168,6 @@ func (s *hdfsStore) explain(action string, err error) error {
 		}
 		return fmt.Errorf("%w: namenode %s: %s%s; is the namenode running, and are its host and port right in the URL or in HADOOP_CONF_DIR?",
 			ErrUnreachable, strings.Join(s.addrs, ", "), connectionCause(err), tries)
-	}
-	if strings.Contains(strings.ToLower(err.Error()), "kerberos") || strings.Contains(err.Error(), "KRB") {
-		return fmt.Errorf("Kerberos authentication as %s failed: %v (run kinit, or check the keytab, the principal and krb5.conf)", s.user, err)
 	}
 	return err
 }
