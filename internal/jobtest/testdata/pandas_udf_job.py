@@ -1,0 +1,47 @@
+# The pandas UDF example of the talk "Building reproducible distributed
+# applications at scale": group by id, mean of v, expected 1.5 and 6.0.
+# Each UDF call also reports where its Python runs from, and imports a
+# package that only the shipped environment has.
+import importlib.util
+import json
+import os
+import sys
+
+import pandas as pd
+from pyspark.sql import SparkSession
+from pyspark.sql.functions import pandas_udf
+
+# The driver must not have the shipped-only package: a UDF that imports
+# it proves the executors run the shipped environment.
+assert importlib.util.find_spec("tabulate") is None, "the driver's Python has tabulate: the test proves nothing"
+
+spark = SparkSession.builder.appName("clusterpack-jobtest").getOrCreate()
+df = spark.createDataFrame([(1, 1.0), (1, 2.0), (2, 3.0), (2, 5.0), (2, 10.0)], ("id", "v"))
+
+
+@pandas_udf("double")
+def mean_fn(v: pd.Series) -> float:
+    import tabulate  # noqa: F401  only in the shipped environment
+
+    return v.mean()
+
+
+@pandas_udf("string")
+def where(v: pd.Series) -> str:
+    import pyarrow
+    import tabulate
+
+    return json.dumps({
+        "prefix": sys.prefix,
+        "executable": sys.executable,
+        "cwd": os.getcwd(),
+        "tabulate": tabulate.__file__,
+        "pandas": pd.__file__,
+        "pyarrow": pyarrow.__file__,
+        "version": "%d.%d" % sys.version_info[:2],
+    })
+
+
+rows = df.groupby("id").agg(mean_fn(df["v"]).alias("mean"), where(df["v"]).alias("where")).orderBy("id").collect()
+print("JOBTEST-RESULT " + json.dumps([{"id": r["id"], "mean": r["mean"], "where": json.loads(r["where"])} for r in rows]), flush=True)
+spark.stop()
