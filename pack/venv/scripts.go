@@ -75,6 +75,16 @@ for cp_dir in $PATH; do
 done
 set +f
 IFS=$cp_ifs
+# A pyenv shim is a script that starts the real interpreter without our
+# argv[0], so the interpreter would not find this environment: ask pyenv
+# for the interpreter behind the shim instead.
+case $cp_python in
+*/shims/*)
+	if cp_real=$(pyenv which "$cp_name" 2>/dev/null) && [ -x "$cp_real" ]; then
+		cp_python=$cp_real
+	fi
+	;;
+esac
 if [ -z "$cp_python" ]; then
 	echo "$cp_argv0: $cp_name is not on PATH ($PATH); install Python %s on this machine or build the environment with --python-path or --bundle-python" >&2
 	exit 127
