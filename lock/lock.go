@@ -128,7 +128,7 @@ type Result struct {
 }
 
 // Make gathers the inputs, resolves them and returns the lock.
-func Make(ctx context.Context, in Input, env Env) (*Result, error) {
+func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	log := env.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -137,17 +137,32 @@ func Make(ctx context.Context, in Input, env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var cacheKey string
 	if in.FromVenv != "" {
 		venvReqs, venvRefs, python, err := fromVenv(ctx, in.FromVenv)
 		if err != nil {
 			return nil, err
 		}
+		onlyVenv := len(in.Requirements) == 0 && len(in.Editables) == 0 && len(in.RequirementFiles) == 0 && len(in.ConstraintFiles) == 0
 		in.Requirements = append(append([]string{}, in.Requirements...), venvReqs...)
 		in.Editables = append(append([]string{}, in.Editables...), venvRefs...)
 		if in.Target.Python == "" && len(in.Target.Platforms) == 0 {
 			in.Target.Python = python
 		}
+		if onlyVenv {
+			// Everything is pinned by what is installed: the same venv,
+			// target and indexes always give the same lock, so it is kept.
+			cacheKey = venvLockKey(in, cfg)
+			if res, err := cachedVenvLock(ctx, cacheKey, in, env); err == nil {
+				return res, nil
+			}
+		}
 	}
+	defer func() {
+		if cacheKey != "" && result != nil {
+			storeVenvLock(cacheKey, result.Lock, env)
+		}
+	}()
 	reqs, cons, refs, fileOpts, err := gather(ctx, in, env)
 	if err != nil {
 		return nil, err

@@ -483,4 +483,28 @@ func TestMakeFromVenv(t *testing.T) {
 	if res.Target.Synthetic() || !strings.HasPrefix(res.Target.Interpreter, venv) {
 		t.Errorf("target %q is not the virtualenv's interpreter", res.Target.Interpreter)
 	}
+
+	// The same virtualenv again: the kept lock, no request to the index.
+	pages := srv.Requests("/simple/app/")
+	again, err := Make(context.Background(), Input{FromVenv: venv, IndexURL: srv.IndexURL(), LockDir: work}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.Requests("/simple/app/") != pages || !bytes.Equal(write(t, again.Lock), write(t, res.Lock)) {
+		t.Fatal("re-locking an unchanged virtualenv went to the index or gave another lock")
+	}
+	// Another version installed: locked afresh.
+	pip = exec.Command(py.Python, "-m", "pip", "--python", filepath.Join(venv, "bin", "python"), "install", "--index-url", srv.IndexURL(), "lib-b==2.0")
+	if out, err := pip.CombinedOutput(); err != nil {
+		t.Fatalf("pip install into the venv: %v\n%s", err, out)
+	}
+	changed, err := Make(context.Background(), Input{FromVenv: venv, IndexURL: srv.IndexURL(), LockDir: work}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range changed.Lock.Packages {
+		if p.Name == "lib-b" && p.Version != "2.0" {
+			t.Fatalf("after upgrading lib-b the lock has %s", p.Version)
+		}
+	}
 }

@@ -1,19 +1,22 @@
 package lock
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
+	"github.com/clusterpack/clusterpack/lockfile"
+	"github.com/clusterpack/clusterpack/pipconfig"
+	"github.com/clusterpack/clusterpack/target"
 	"github.com/clusterpack/clusterpack/venvscan"
 )
-
-// notShipped are distributions of a virtualenv that are not locked from
-// it: pip installs packages and is never needed on cluster nodes.
-var notShipped = map[string]bool{"pip": true}
 
 // fromVenv turns a virtualenv's installed distributions into inputs: a
 // requirement pinning each one to its installed version (or to the file it
@@ -28,9 +31,6 @@ func fromVenv(ctx context.Context, dir string) (reqs, editables []string, python
 		return nil, nil, "", fmt.Errorf("virtualenv %s: its interpreter is missing (bin/python points nowhere); recreate the virtualenv or give --python", dir)
 	}
 	for _, d := range v.Dists {
-		if notShipped[d.NormalizedName] {
-			continue
-		}
 		switch {
 		case d.Editable:
 			if d.EditablePath == "" {
@@ -77,4 +77,72 @@ func locationURL(loc string) string {
 		return loc
 	}
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(loc)}).String()
+}
+
+// venvLockKey names the lock of a virtualenv: its pinned requirements,
+// the files that define its editable projects' metadata, the target and
+// the indexes.
+func venvLockKey(in Input, cfg *pipconfig.Config) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "venv lock 1\npython %q platforms %q\n", in.Target.Python, in.Target.Platforms)
+	reqs := append([]string{}, in.Requirements...)
+	sort.Strings(reqs)
+	for _, r := range reqs {
+		fmt.Fprintf(h, "req %s\n", r)
+	}
+	for _, dir := range in.Editables {
+		fmt.Fprintf(h, "editable %s\n", dir)
+		for _, name := range []string{"pyproject.toml", "setup.cfg", "setup.py"} {
+			if data, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
+				sum := sha256.Sum256(data)
+				fmt.Fprintf(h, "%s %x\n", name, sum)
+			}
+		}
+	}
+	fmt.Fprintf(h, "index %q %q %q %v\n", cfg.IndexURL, cfg.ExtraIndexURLs, cfg.FindLinks, cfg.NoIndex)
+	fmt.Fprintf(h, "cli %q %q %q %v %v %q %q\n", in.IndexURL, in.ExtraIndexURLs, in.FindLinks, in.NoIndex, in.Pre, in.OnlyBinary, in.NoBinary)
+	fmt.Fprintf(h, "lockdir %q\n", in.LockDir)
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+func venvLockPath(key string, env Env) string {
+	return filepath.Join(env.CacheDir, "locks", "venv-"+key+".toml")
+}
+
+// cachedVenvLock returns the kept lock of a virtualenv, if there is one.
+func cachedVenvLock(ctx context.Context, key string, in Input, env Env) (*Result, error) {
+	lk, err := lockfile.ReadFile(venvLockPath(key, env))
+	if err != nil {
+		return nil, err
+	}
+	tgt, err := target.Resolve(ctx, in.Target, target.Options{CacheDir: env.CacheDir, Getenv: env.Getenv})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Lock: lk, Target: tgt}, nil
+}
+
+// storeVenvLock keeps a virtualenv's lock for next time; failing to is
+// harmless.
+func storeVenvLock(key string, lk *lockfile.Lock, env Env) {
+	var buf bytes.Buffer
+	if err := lk.Write(&buf); err != nil {
+		return
+	}
+	path := venvLockPath(key, env)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return
+	}
+	if tmp.Close() == nil {
+		_ = os.Rename(tmp.Name(), path)
+	}
 }
