@@ -46,9 +46,13 @@ func median(d []time.Duration) time.Duration {
 // scikit-learn and their dependencies), runs it, and logs the build
 // time, the first run (which unpacks) and the warm start against plain
 // `python -c pass`.
+//
+// It measures, it does not test: it runs only with CLUSTERPACK_PEX_TIMING=1,
+// on a machine whose artifact cache holds a consistent set of those wheels
+// (what the cache holds depends on what else ran there).
 func TestTimings(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timings")
+	if os.Getenv("CLUSTERPACK_PEX_TIMING") != "1" {
+		t.Skip("set CLUSTERPACK_PEX_TIMING=1 to measure")
 	}
 	wheels := realWheels(t)
 	var py string
