@@ -165,6 +165,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // there is no package-level registry.
 func DefaultOpeners() map[string]Opener {
 	return map[string]Opener{
+		"hdfs": OpenHDFS,
 		"file": OpenFile,
 		"s3":   OpenS3,
 	}
