@@ -55,8 +55,14 @@
 // carries them (the --include-credentials flag): otherwise S3A finds them
 // as the AWS SDK does (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the
 // environment, instance roles). Spark's distribution has no S3A classes:
-// hadoop-aws and the AWS SDK jars of Spark's Hadoop version go with
-// Options.Jars (--jars).
+// hadoop-aws and the AWS SDK jars of Spark's Hadoop version must be on the
+// class path of spark-submit's JVM and of the executors, as
+// spark.driver.extraClassPath and spark.executor.extraClassPath
+// (Options.ClassPath: paths that exist on every node, such as the jars
+// directory of the cluster's Spark). --jars (Options.Jars) is too late for
+// the environment: spark-submit resolves the s3a:// URLs of --archives and
+// --files before it loads the jars it ships, and fails with
+// ClassNotFoundException: org.apache.hadoop.fs.s3a.S3AFileSystem.
 package spark
 
 import (
@@ -117,9 +123,15 @@ type Options struct {
 	DriverPython string
 	// S3 is the store the upload used, for s3:// URLs.
 	S3 S3
-	// Jars are more jars to ship (--jars), such as hadoop-aws and the
-	// AWS SDK for s3a:// URLs.
+	// Jars are more jars to ship (--jars) for the job's own use. They
+	// are loaded after spark-submit has read the environment, so they
+	// cannot carry the S3A file system that reads it: see ClassPath.
 	Jars []string
+	// ClassPath are jars (or directories) on every node and here, at the
+	// same paths, for the class path of the driver's and the executors'
+	// JVMs (spark.driver.extraClassPath, spark.executor.extraClassPath):
+	// hadoop-aws and the AWS SDK for s3a:// URLs.
+	ClassPath []string
 	// LocalInterpreter is, for a local master, the absolute path of the
 	// environment's interpreter on this machine (an unpacked venv's
 	// bin/python, or an executable copy of the pex).
@@ -236,6 +248,11 @@ func Args(env Env, o Options) (*Config, error) {
 	if len(o.Jars) > 0 {
 		set(keyJars, strings.Join(o.Jars, ","))
 	}
+	if len(o.ClassPath) > 0 {
+		cp := strings.Join(o.ClassPath, ":")
+		set("spark.driver.extraClassPath", cp)
+		set("spark.executor.extraClassPath", cp)
+	}
 	var python string
 	switch env.Format {
 	case FormatPex, FormatZip, FormatTarGz:
@@ -296,8 +313,8 @@ func Args(env Env, o Options) (*Config, error) {
 	}
 	if usesS3 {
 		c.Settings = append(c.Settings, s3Settings(o.S3)...)
-		if len(o.Jars) == 0 {
-			c.Notes = append(c.Notes, "s3a:// needs hadoop-aws and the AWS SDK jars of Spark's Hadoop version on the classpath: give them with --jars unless the cluster has them")
+		if len(o.ClassPath) == 0 {
+			c.Notes = append(c.Notes, "s3a:// needs hadoop-aws and the AWS SDK jars of Spark's Hadoop version on the class path of spark-submit and of the executors: give their paths on the nodes with --class-path unless Spark's jars directory has them (--jars is loaded too late to read the environment)")
 		}
 		if o.S3.AccessKey == "" {
 			c.Notes = append(c.Notes, "S3 credentials are not printed: S3A reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment of each JVM, or an instance role (--include-credentials prints them as properties)")

@@ -34,7 +34,7 @@ var cases = []struct {
 	{"local-venv-s3-code", venvS3, Options{Master: "local", LocalInterpreter: "/cache/environment/bin/python", S3: s3Local}},
 	{"standalone-venv-zip", venvZipFile, Options{Master: "spark://127.0.0.1:7077"}},
 	{"standalone-pex-s3", Env{Format: FormatPex, URL: "s3://bucket/envs/env-0123456789abcdef0123.pex", Interpreter: "./env-0123456789abcdef0123.pex"},
-		Options{Master: "standalone", S3: s3Local, Jars: []string{"/jars/hadoop-aws-3.4.1.jar", "/jars/bundle-2.24.6.jar"}}},
+		Options{Master: "standalone", S3: s3Local, Jars: []string{"/jobs/udfs.jar"}, ClassPath: []string{"/opt/s3a/hadoop-aws-3.4.1.jar", "/opt/s3a/bundle-2.24.6.jar"}}},
 	{"yarn-client-venv-s3", venvS3, Options{Master: "yarn", DeployMode: Client}},
 	{"yarn-cluster-venv-s3", venvS3, Options{Master: "yarn", DeployMode: Cluster, S3: S3{Region: "eu-west-1"}}},
 	{"yarn-client-pex-hdfs", pexHDFS, Options{Master: "yarn"}},

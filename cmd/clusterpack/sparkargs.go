@@ -53,8 +53,11 @@ themselves, client mode).
 
 s3:// becomes s3a://, with --s3-endpoint, path-style access and --s3-region
 as properties. Credentials are never printed unless --include-credentials
-is given. Spark has no S3A classes of its own: pass hadoop-aws and the AWS
-SDK jars of Spark's Hadoop version with --jars when the cluster lacks them.`
+is given. Spark has no S3A classes of its own: when the cluster's Spark
+lacks hadoop-aws and the AWS SDK jars of its Hadoop version, give their
+paths (the same on this machine and on the nodes) with --class-path, for
+spark-submit's JVM and the executors'. --jars ships jars for the job, but
+too late for S3A to read the environment.`
 
 // envSource is where spark-args and flink-args get their environment: a
 // manifest file, or an upload run first with the same inputs as upload.
@@ -143,6 +146,7 @@ func newSparkArgsCommand() *cobra.Command {
 		style       string
 		driver      string
 		jars        []string
+		classPath   []string
 		credentials bool
 	)
 	cmd := &cobra.Command{
@@ -166,7 +170,7 @@ func newSparkArgsCommand() *cobra.Command {
 			if driver == "" {
 				driver = os.Getenv("PYSPARK_DRIVER_PYTHON")
 			}
-			o := spark.Options{Master: master, DeployMode: deployMode, DriverPython: driver, Jars: jars,
+			o := spark.Options{Master: master, DeployMode: deployMode, DriverPython: driver, Jars: jars, ClassPath: classPath,
 				S3: spark.S3{Endpoint: src.sopts.S3Endpoint, PathStyle: src.pathSty, Region: src.sopts.S3Region}}
 			if credentials && usesS3(res) {
 				if err := loadS3Credentials(cmd.Context(), &o.S3, src.sopts.Profile); err != nil {
@@ -206,7 +210,8 @@ func newSparkArgsCommand() *cobra.Command {
 	f.StringVar(&deployMode, "deploy-mode", "client", "client or cluster")
 	f.StringVar(&style, "style", "flags", "flags, conf, json or pyspark")
 	f.StringVar(&driver, "driver-python", "", "the driver's Python in client mode (default: $PYSPARK_DRIVER_PYTHON, else python3)")
-	f.StringSliceVar(&jars, "jars", nil, "more jars to ship, such as hadoop-aws and the AWS SDK for s3a:// (comma-separated or repeated)")
+	f.StringSliceVar(&jars, "jars", nil, "more jars to ship for the job (comma-separated or repeated)")
+	f.StringSliceVar(&classPath, "class-path", nil, "jars at the same paths here and on the nodes for the driver's and executors' class path, such as hadoop-aws and the AWS SDK for s3a:// (comma-separated or repeated)")
 	f.BoolVar(&credentials, "include-credentials", false, "print the S3 credentials as properties (they end up in shell history and Spark's UI)")
 	return cmd
 }
