@@ -193,8 +193,15 @@ func run(t testing.TB, env []string, args ...string) string {
 // to the store, and returns the path of the upload manifest.
 func uploadEnv(t testing.TB, format, to string, extra ...string) string {
 	t.Helper()
+	return uploadPkgs(t, nil, shipped, format, to, extra...)
+}
+
+// uploadPkgs uploads an environment of pkgs, with env added to the
+// binary's environment (an S3 store's credentials).
+func uploadPkgs(t testing.TB, env, pkgs []string, format, to string, extra ...string) string {
+	t.Helper()
 	manifest := filepath.Join(t.TempDir(), "upload-"+strings.ReplaceAll(format, ".", "")+".json")
-	args := append([]string{"upload"}, shipped...)
+	args := append([]string{"upload"}, pkgs...)
 	args = append(args, "--python", python311(t), "--format", format, "--to", to, "--manifest", manifest)
 	if format != "pex" {
 		// The nodes' Python is this machine's, by absolute path: a
@@ -203,7 +210,9 @@ func uploadEnv(t testing.TB, format, to string, extra ...string) string {
 		// and so outside the environment.
 		args = append(args, "--python-path", python311(t))
 	}
-	run(t, nil, append(args, extra...)...)
+	start := time.Now()
+	run(t, env, append(args, extra...)...)
+	t.Logf("uploaded the %s environment to %s in %v", format, to, time.Since(start).Round(100*time.Millisecond))
 	return manifest
 }
 
@@ -299,10 +308,11 @@ func sparkEnv(t testing.TB, venv string) []string {
 }
 
 // standalone starts a Spark master and one worker on loopback, and
-// returns the master URL once the worker has registered.
-func standalone(t testing.TB, venv string) string {
+// returns the master URL once the worker has registered. extra is added
+// to their environment (and so to the executors').
+func standalone(t testing.TB, venv string, extra ...string) string {
 	t.Helper()
-	env := sparkEnv(t, venv)
+	env := append(sparkEnv(t, venv), extra...)
 	sparkClass := filepath.Join(venv, "bin", "spark-class")
 	port, ui, wui := freePort(t), freePort(t), freePort(t)
 	dir := t.TempDir()

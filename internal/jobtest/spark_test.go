@@ -29,8 +29,8 @@ type row struct {
 
 // submit runs the talk's job with spark-submit and exactly the flags
 // spark-args printed, through a shell (as a user's script would), and
-// returns the job's result.
-func submit(t *testing.T, venv, flags string) []row {
+// returns the job's result. extra is added to spark-submit's environment.
+func submit(t *testing.T, venv, flags string, extra ...string) []row {
 	t.Helper()
 	job, err := filepath.Abs(filepath.Join("testdata", "pandas_udf_job.py"))
 	if err != nil {
@@ -40,7 +40,7 @@ func submit(t *testing.T, venv, flags string) []row {
 	line := fmt.Sprintf("exec %s %s %s", filepath.Join(venv, "bin", "spark-submit"), strings.TrimSuffix(flags, "\n"), job)
 	t.Logf("$ %s", line)
 	start := time.Now()
-	p := startJob(t, sparkEnv(t, venv), dir, "sh", "-c", line)
+	p := startJob(t, append(sparkEnv(t, venv), extra...), dir, "sh", "-c", line)
 	select {
 	case <-p.done:
 	case <-time.After(5 * time.Minute):
@@ -129,18 +129,25 @@ func TestSparkLocal(t *testing.T) {
 			t.Logf("spark-args printed: %s", strings.TrimSpace(flags))
 			rows := submit(t, venv, flags)
 			checkMeans(t, rows)
-			root := filepath.Join(cache, "unpacked")
-			if format == "pex" {
-				// The pex unpacks itself under PEX_ROOT (~/.pex here).
-				home, _ := os.UserHomeDir()
-				root = filepath.Join(home, ".pex", "installed")
-				if !strings.HasPrefix(rows[0].Where.Executable, filepath.Join(cache, "unpacked")) {
-					t.Errorf("sys.executable is %s, want the pex under %s", rows[0].Where.Executable, cache)
-				}
-			}
-			checkShipped(t, rows, format, root)
+			checkLocal(t, rows, format, cache)
 		})
 	}
+}
+
+// checkLocal checks that a local master's UDFs ran the environment that
+// spark-args unpacked under cache.
+func checkLocal(t *testing.T, rows []row, format, cache string) {
+	t.Helper()
+	root := filepath.Join(cache, "unpacked")
+	if format == "pex" {
+		// The pex unpacks itself under PEX_ROOT (~/.pex here).
+		home, _ := os.UserHomeDir()
+		root = filepath.Join(home, ".pex", "installed")
+		if !strings.HasPrefix(rows[0].Where.Executable, filepath.Join(cache, "unpacked")) {
+			t.Errorf("sys.executable is %s, want the pex under %s", rows[0].Where.Executable, cache)
+		}
+	}
+	checkShipped(t, rows, format, root)
 }
 
 // TestSparkStandalone runs the job on a standalone master and worker on
@@ -160,17 +167,23 @@ func TestSparkStandalone(t *testing.T) {
 			flags := spargs(t, manifests[format], "--master", master, "--driver-python", filepath.Join(venv, "bin", "python"))
 			rows := submit(t, venv, flags)
 			checkMeans(t, rows)
-			// The executor's working directory is the worker's
-			// work/app-*/N: the environment is unpacked there.
-			cwd := rows[0].Where.Cwd
-			if !strings.Contains(cwd, string(filepath.Separator)+"work"+string(filepath.Separator)+"app-") {
-				t.Errorf("the UDF ran in %s, not in an executor's directory", cwd)
-			}
-			root := filepath.Join(cwd, "environment")
-			if format == "pex" {
-				root = filepath.Join(cwd, ".pex") // PEX_ROOT=./.pex
-			}
-			checkShipped(t, rows, format, root)
+			checkExecutor(t, rows, format)
 		})
 	}
+}
+
+// checkExecutor checks that a standalone executor's UDFs ran the
+// environment Spark unpacked (or, for a pex, that the pex unpacked) in
+// the executor's working directory, the worker's work/app-*/N.
+func checkExecutor(t *testing.T, rows []row, format string) {
+	t.Helper()
+	cwd := rows[0].Where.Cwd
+	if !strings.Contains(cwd, string(filepath.Separator)+"work"+string(filepath.Separator)+"app-") {
+		t.Errorf("the UDF ran in %s, not in an executor's directory", cwd)
+	}
+	root := filepath.Join(cwd, "environment")
+	if format == "pex" {
+		root = filepath.Join(cwd, ".pex") // PEX_ROOT=./.pex
+	}
+	checkShipped(t, rows, format, root)
 }
