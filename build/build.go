@@ -16,6 +16,7 @@ import (
 	"github.com/clusterpack/clusterpack/build517"
 	"github.com/clusterpack/clusterpack/buildenv"
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/internal/atomicfile"
 	"github.com/clusterpack/clusterpack/pack/pex"
 	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/pack/wheel"
@@ -148,7 +149,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(manifestPath, append(data, '\n')); err != nil {
+	if err := atomicfile.WriteFile(manifestPath, append(data, '\n'), 0o644); err != nil {
 		return nil, err
 	}
 	m.Archive = archivePath
@@ -256,26 +257,6 @@ func readManifest(path string) (*Manifest, error) {
 		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
 	return &m, nil
-}
-
-func writeAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
 }
 
 // mainPlatform is the most specific platform of a list.

@@ -14,7 +14,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/index/internal/atomicfile"
+	"github.com/clusterpack/clusterpack/internal/atomicfile"
 )
 
 // Metadata returns the core metadata (the METADATA file) of a file listed

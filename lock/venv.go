@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/clusterpack/clusterpack/internal/atomicfile"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/pipconfig"
 	"github.com/clusterpack/clusterpack/target"
@@ -129,20 +130,5 @@ func storeVenvLock(key string, lk *lockfile.Lock, env Env) {
 	if err := lk.Write(&buf); err != nil {
 		return
 	}
-	path := venvLockPath(key, env)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return
-	}
-	if tmp.Close() == nil {
-		_ = os.Rename(tmp.Name(), path)
-	}
+	_ = atomicfile.WriteFile(venvLockPath(key, env), buf.Bytes(), 0o644)
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clusterpack/clusterpack/internal/atomicfile"
 	"github.com/clusterpack/clusterpack/tags"
 )
 
@@ -125,7 +126,7 @@ func probe(ctx context.Context, path, cacheDir string) (*probeResult, error) {
 	}
 	if cacheFile != "" {
 		// A cache that cannot be written only costs a probe next time.
-		_ = writeFileAtomic(cacheFile, stdout.Bytes())
+		_ = atomicfile.WriteFile(cacheFile, stdout.Bytes(), 0o644)
 	}
 	return &r, nil
 }
@@ -140,30 +141,4 @@ func isScript(path string) bool {
 	var head [2]byte
 	n, _ := f.Read(head[:])
 	return n == 2 && string(head[:]) == "#!"
-}
-
-// writeFileAtomic writes data to a temporary file beside name and renames
-// it into place, so readers never see a partial file.
-func writeFileAtomic(name string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-"+filepath.Base(name)+"-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), name); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
 }

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/clusterpack/clusterpack/index/internal/atomicfile"
+	"github.com/clusterpack/clusterpack/internal/atomicfile"
 )
 
 // layout names the directory of this cache format inside the cache
