@@ -1,0 +1,263 @@
+package jobtest
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// ApacheFlink is the pinned PyFlink: its wheels and its dependencies'
+// have CPython 3.11 manylinux builds, except a few pure-Python sdists
+// (crcmod, dill, docopt, hdfs) that clusterpack builds.
+const ApacheFlink = "2.2.0"
+
+// flinkShipped is the PyFlink job's environment: PyFlink itself (its
+// Python workers import pyflink from it), and tabulate, which the
+// client's Python lacks.
+var flinkShipped = []string{"apache-flink==" + ApacheFlink, "tabulate==0.9.0"}
+
+// flinkLock locks flinkShipped for this machine's CPython 3.11 and drops
+// apache-flink-libraries from the lock: Flink's jars (310 MB), which the
+// TaskManager has and the Python workers do not use. It also has to go
+// because its wheel and apache-flink's both hold pyflink/README.txt and
+// pyflink/version.py (the same bytes), and clusterpack's venv writer
+// refuses a path written twice.
+func flinkLock(t *testing.T) string {
+	t.Helper()
+	lock := filepath.Join(t.TempDir(), "pylock.toml")
+	run(t, nil, append([]string{"lock", "--python", python311(t), "-o", lock}, flinkShipped...)...)
+	data, err := os.ReadFile(lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sep = "\n[[packages]]\n"
+	parts := strings.Split(string(data), sep)
+	kept := parts[:0]
+	for _, p := range parts {
+		if !strings.HasPrefix(p, `name = "apache-flink-libraries"`+"\n") {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) != len(parts)-1 {
+		t.Fatalf("the lock has no apache-flink-libraries package to drop:\n%s", data)
+	}
+	text := strings.ReplaceAll(strings.Join(kept, sep), `    { name = "apache-flink-libraries" },`+"\n", "")
+	if strings.Contains(text, "apache-flink-libraries") {
+		t.Fatalf("apache-flink-libraries is still in the lock:\n%s", text)
+	}
+	if err := os.WriteFile(lock, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return lock
+}
+
+var (
+	flinkOnce sync.Once
+	flinkVenv string
+	flinkErr  error
+)
+
+// flinkVenvDir installs apache-flink (the client's side, and the Flink
+// distribution it bundles) into a virtualenv in the cache, once.
+func flinkVenvDir(t testing.TB) string {
+	t.Helper()
+	py := python311(t)
+	flinkOnce.Do(func() {
+		dir := filepath.Join(devCache(), "jobtest", fmt.Sprintf("flink-apache-flink%s-py%s", ApacheFlink, Python))
+		flinkVenv, flinkErr = installVenv(dir, py, "apache-flink=="+ApacheFlink)
+	})
+	if flinkErr != nil {
+		unavailable(t, "cannot install apache-flink %s from PyPI: %v", ApacheFlink, flinkErr)
+	}
+	return flinkVenv
+}
+
+// flinkHome is the Flink distribution inside the pyflink package.
+func flinkHome(venv string) string {
+	return filepath.Join(venv, "lib", "python"+Python, "site-packages", "pyflink")
+}
+
+// flinkCluster starts a JobManager and a TaskManager of the bundled
+// distribution on loopback, in the foreground and in their own process
+// groups, with a configuration of their own (FLINK_CONF_DIR: free ports,
+// no files written into the cached distribution). It returns the
+// environment under which `flink run` finds the cluster, once the
+// TaskManager has registered.
+func flinkCluster(t *testing.T, venv string) []string {
+	t.Helper()
+	home := flinkHome(venv)
+	conf, logs, tmp := t.TempDir(), t.TempDir(), t.TempDir()
+	javaOpts, err := bundledJavaOpts(filepath.Join(home, "conf", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpc, rest := freePort(t), freePort(t)
+	config := strings.Join([]string{
+		"env.java.opts.all: " + javaOpts,
+		"jobmanager.bind-host: 127.0.0.1",
+		"jobmanager.rpc.address: 127.0.0.1",
+		fmt.Sprintf("jobmanager.rpc.port: %d", rpc),
+		"jobmanager.memory.process.size: 1024m",
+		"taskmanager.bind-host: 127.0.0.1",
+		"taskmanager.host: 127.0.0.1",
+		"taskmanager.numberOfTaskSlots: 2",
+		"taskmanager.memory.process.size: 2048m",
+		"parallelism.default: 1",
+		"rest.address: 127.0.0.1",
+		"rest.bind-address: 127.0.0.1",
+		fmt.Sprintf("rest.port: %d", rest),
+		"io.tmp.dirs: " + tmp,
+		"",
+	}, "\n")
+	// Logs go to the console, which the tests keep for failure messages.
+	log4j := strings.Join([]string{
+		"rootLogger.level = INFO",
+		"rootLogger.appenderRef.console.ref = ConsoleAppender",
+		"appender.console.name = ConsoleAppender",
+		"appender.console.type = CONSOLE",
+		"appender.console.layout.type = PatternLayout",
+		"appender.console.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-40c{1.} - %m%n",
+		"",
+	}, "\n")
+	for name, text := range map[string]string{"config.yaml": config, "log4j-console.properties": log4j, "log4j-cli.properties": log4j} {
+		if err := os.WriteFile(filepath.Join(conf, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := os.Environ()
+	if h := javaHome(t); h != "" {
+		env = append(env, "JAVA_HOME="+h)
+	}
+	env = append(env, "FLINK_HOME="+home, "FLINK_CONF_DIR="+conf, "FLINK_LOG_DIR="+logs,
+		"PYFLINK_CLIENT_EXECUTABLE=", "PYTHONPATH=") // only what flink-args prints
+	jm := start(t, "jobmanager", env, tmp, filepath.Join(home, "bin", "jobmanager.sh"), "start-foreground")
+	tm := start(t, "taskmanager", env, tmp, filepath.Join(home, "bin", "taskmanager.sh"), "start-foreground")
+	deadline := time.Now().Add(3 * time.Minute)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/taskmanagers", rest))
+		if err == nil {
+			var st struct {
+				TaskManagers []json.RawMessage `json:"taskmanagers"`
+			}
+			json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+			if len(st.TaskManagers) > 0 {
+				return env
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the Flink TaskManager did not register within 3 minutes\njobmanager:\n%s\ntaskmanager:\n%s", tail(jm.output(), 4000), tail(tm.output(), 4000))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// bundledJavaOpts is env.java.opts.all of the bundled config.yaml: the
+// --add-opens flags Flink needs on Java 17.
+func bundledJavaOpts(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "all: --add-"); ok {
+			return "--add-" + rest, nil
+		}
+	}
+	return "", fmt.Errorf("%s has no env.java.opts.all", path)
+}
+
+// flinkWhere is what the PyFlink job's UDAF reports of its Python.
+type flinkWhere struct {
+	where
+	PyFlink string `json:"pyflink"`
+}
+
+type flinkRow struct {
+	ID    int        `json:"id"`
+	Mean  float64    `json:"mean"`
+	Where flinkWhere `json:"where"`
+}
+
+// TestPyFlinkRun runs a PyFlink Table API job with pandas UDAFs through
+// `flink run -py` on a JobManager and TaskManager of the apache-flink
+// package's distribution, with exactly the options flink-args printed:
+// the TaskManager unpacks the shipped venv zip (-pyarch) and starts its
+// Python workers with the environment's interpreter (-pyexec).
+func TestPyFlinkRun(t *testing.T) {
+	heavy(t)
+	venv := flinkVenvDir(t)
+	store := t.TempDir()
+	manifest := uploadPkgs(t, nil, nil, "zip", store, "--lock", flinkLock(t))
+	client := filepath.Join(venv, "bin", "python")
+	flags := run(t, nil, "flink-args", "--manifest", manifest, "--client-python", client)
+	t.Logf("flink-args printed: %s", strings.TrimSpace(flags))
+	if !strings.Contains(flags, "-pyarch ") || !strings.Contains(flags, "-pyexec ") {
+		t.Fatalf("flink-args printed no -pyarch and -pyexec: %s", flags)
+	}
+	env := flinkCluster(t, venv)
+
+	job, err := filepath.Abs(filepath.Join("testdata", "pyflink_udf_job.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := fmt.Sprintf("exec %s run %s -py %s", filepath.Join(flinkHome(venv), "bin", "flink"), strings.TrimSuffix(flags, "\n"), job)
+	t.Logf("$ %s", line)
+	begin := time.Now()
+	p := start(t, "flink run", env, t.TempDir(), "sh", "-c", line)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Minute):
+		p.kill()
+		t.Fatalf("the job did not finish within 5 minutes; its output ends with:\n%s", tail(p.output(), 6000))
+	}
+	out := p.output()
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("flink run exited %d; its output ends with:\n%s", code, tail(out, 8000))
+	}
+	var rows []flinkRow
+	for _, l := range strings.Split(out, "\n") {
+		if rest, ok := strings.CutPrefix(l, "JOBTEST-RESULT "); ok {
+			if err := json.Unmarshal([]byte(rest), &rows); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("job finished in %v: %s", time.Since(begin).Round(time.Second), rest)
+		}
+	}
+	if rows == nil {
+		t.Fatalf("the job printed no result; its output ends with:\n%s", tail(out, 6000))
+	}
+	if len(rows) != 2 || rows[0].ID != 1 || rows[0].Mean != 1.5 || rows[1].ID != 2 || rows[1].Mean != 6.0 {
+		t.Fatalf("means = %+v, want id 1: 1.5, id 2: 6.0", rows)
+	}
+	for _, r := range rows {
+		w := r.Where
+		// The TaskManager unpacks the archive under the alias flink-args
+		// gave it (venv) in the Python worker's directory (its
+		// python-dist-*/python-archives), and the interpreter is the
+		// archive's bin/python.
+		root := filepath.Join(w.Cwd, "venv")
+		if filepath.Clean(w.Prefix) != root || filepath.Base(w.Cwd) != "python-archives" {
+			t.Errorf("sys.prefix is %s, not the archive unpacked as venv in the Python worker's python-archives directory (cwd %s)", w.Prefix, w.Cwd)
+		}
+		if w.Version != Python {
+			t.Errorf("the UDF ran on Python %s, want %s", w.Version, Python)
+		}
+		for what, p := range map[string]string{"sys.executable": w.Executable, "tabulate": w.Tabulate, "pyflink": w.PyFlink, "pandas": w.Pandas, "pyarrow": w.PyArrow} {
+			if !strings.HasPrefix(filepath.Clean(p), root+string(filepath.Separator)) {
+				t.Errorf("%s is %s, not under the shipped environment %s", what, p, root)
+			}
+		}
+	}
+}
