@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +22,8 @@ import (
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/target"
 )
+
+var update = flag.Bool("update", false, "rewrite golden files")
 
 func world() []testindex.Project {
 	return []testindex.Project{
@@ -227,4 +231,63 @@ func TestBuildIsNotRepeated(t *testing.T) {
 func newEnvFrom(t *testing.T, e Env) Env {
 	e.CacheDir = t.TempDir()
 	return e
+}
+
+// TestLayoutVersionGuard pins the bytes of archives built from fixed
+// wheels. The content hash trusts that the same inputs give the same
+// bytes; when a writer changes its output, LayoutVersion must change too,
+// or archives already built and uploaded under a name would keep the old
+// bytes. This test fails until both are updated (go test -update).
+func TestLayoutVersionGuard(t *testing.T) {
+	srv := testindex.Start(t, []testindex.Project{
+		{Name: "lib", Files: []testindex.File{testindex.Wheel(testindex.WheelSpec{Name: "lib", Version: "2.0", Files: map[string]string{"lib/__init__.py": "X = 40\n"},
+			EntryPoints: map[string]map[string]string{"console_scripts": {"lib-cli": "lib:main"}}})}},
+	}, testindex.Options{})
+	lenv := lock.Env{Getenv: func(string) string { return "" }, HomeDir: t.TempDir(), CacheDir: t.TempDir(), Version: "test"}
+	res, err := lock.Make(context.Background(), lock.Input{Requirements: []string{"lib"}, IndexURL: srv.IndexURL(),
+		Target: target.Spec{Python: "3.11", Platforms: []string{"manylinux_2_28_x86_64"}}}, lenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newEnv(t, lenv, res.Lock)
+	got := map[string]string{"layout_version": LayoutVersion}
+	for _, f := range []Format{FormatZip, FormatTarGz, FormatPex} {
+		p, err := NewPlan(res.Lock, ".", Options{Format: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Build(context.Background(), p, t.TempDir(), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[string(f)] = m.SHA256
+	}
+	golden := filepath.Join("testdata", "layout.json")
+	if *update {
+		data, _ := json.MarshalIndent(got, "", "  ")
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	var want map[string]string
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"zip", "tar.gz", "pex"} {
+		if got[f] == want[f] {
+			continue
+		}
+		if want["layout_version"] == LayoutVersion {
+			t.Errorf("the %s archive's bytes changed (sha256 %s, was %s) but LayoutVersion is still %q: bump it in plan.go, then go test -update", f, got[f], want[f], LayoutVersion)
+		} else {
+			t.Errorf("LayoutVersion is now %q: run go test -update to record the new bytes", LayoutVersion)
+		}
+	}
 }

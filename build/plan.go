@@ -24,7 +24,7 @@ import (
 
 // LayoutVersion is part of every content hash: it changes whenever the
 // archives clusterpack writes change for the same inputs.
-const LayoutVersion = "1"
+const LayoutVersion = "2"
 
 // Format is the kind of archive.
 type Format string

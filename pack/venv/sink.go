@@ -47,7 +47,11 @@ type sink interface {
 // overwrite another's or one of the environment's own.
 type paths struct {
 	files map[string]string // file path → who wrote it
-	dirs  map[string]bool
+	// raw identifies files copied raw from a wheel by CRC-32 and size, so
+	// that a second wheel shipping the same bytes at the same path (as
+	// apache-flink and apache-flink-libraries do) is not a conflict.
+	raw  map[string]rawID
+	dirs map[string]bool
 	// owner names who writes the files being added: a wheel's file name,
 	// or "the environment".
 	owner string
@@ -70,6 +74,33 @@ func (p *paths) claimFile(name string) error {
 	}
 	p.files[name] = p.owner
 	return nil
+}
+
+type rawID struct {
+	crc  uint32
+	size uint64
+}
+
+// claimRaw claims name for a member copied raw from a wheel. dup reports
+// that an earlier wheel wrote the very same member there (same CRC-32 and
+// size): pip overwrites such a file with identical bytes, so it is
+// written once and the second copy is skipped. Different content at one
+// path is still a conflict.
+func (p *paths) claimRaw(name string, fh *zip.FileHeader) (dup bool, err error) {
+	id := rawID{fh.CRC32, fh.UncompressedSize64}
+	if _, ok := p.files[name]; ok {
+		if prev, ok := p.raw[name]; ok && prev == id {
+			return true, nil
+		}
+	}
+	if err := p.claimFile(name); err != nil {
+		return false, err
+	}
+	if p.raw == nil {
+		p.raw = map[string]rawID{}
+	}
+	p.raw[name] = id
+	return false, nil
 }
 
 // missingDirs returns the parent directories of name not yet recorded,
@@ -168,7 +199,19 @@ func (z *zipSink) Create(name string, mode fs.FileMode) (io.WriteCloser, error) 
 }
 
 func (z *zipSink) CreateRaw(name string, fh *zip.FileHeader) (io.Writer, error) {
-	if err := z.prepare(name); err != nil {
+	dup, err := z.paths.claimRaw(name, fh)
+	if err != nil {
+		return nil, err
+	}
+	if dup {
+		return io.Discard, nil
+	}
+	dirs, err := z.paths.missingDirs(name)
+	if err != nil {
+		return nil, err
+	}
+	z.nfile++
+	if err := z.writeDirs(dirs); err != nil {
 		return nil, err
 	}
 	if fh.UncompressedSize64 >= 1<<32-1 || fh.CompressedSize64 >= 1<<32-1 {
@@ -328,6 +371,11 @@ func (t *tarSink) prepare(name string, mode fs.FileMode, size int64) error {
 	if err := t.paths.claimFile(name); err != nil {
 		return err
 	}
+	return t.header(name, mode, size)
+}
+
+// header writes the directories name needs and its tar header.
+func (t *tarSink) header(name string, mode fs.FileMode, size int64) error {
 	dirs, err := t.paths.missingDirs(name)
 	if err != nil {
 		return err
@@ -389,7 +437,17 @@ func (t *tarSink) CreateRaw(name string, fh *zip.FileHeader) (io.Writer, error) 
 		return nil, fmt.Errorf("%s: compression method %d is not supported", name, fh.Method)
 	}
 	size := int64(fh.UncompressedSize64)
-	if err := t.prepare(name, fh.Mode(), size); err != nil {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
+	dup, err := t.paths.claimRaw(name, fh)
+	if err != nil {
+		return nil, err
+	}
+	if dup {
+		return io.Discard, nil
+	}
+	if err := t.header(name, fh.Mode(), size); err != nil {
 		return nil, err
 	}
 	pr, pw := io.Pipe()
