@@ -7,12 +7,22 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const rootLong = `clusterpack turns a Python requirements file into an environment a Spark or
-Flink cluster can run: it resolves the requirements for the cluster's Python
-and platform, writes a PEP 751 pylock.toml, builds a content-hashed PEX file or
-zipped virtualenv, uploads it once, and prints the submit flags that use it.
+const rootLong = `clusterpack turns Python requirements into an environment a Spark or Flink
+cluster can run: it resolves the requirements for the cluster's Python and
+platform, writes a PEP 751 pylock.toml, builds a content-hashed PEX file or
+relocatable virtualenv archive, checks it in a CPython embedded in its own
+process, uploads it once to S3, HDFS or a directory, and prints the submit
+flags that use it.
 
-Start by asking what the cluster nodes accept:
+The steps, each usable alone:
+
+  clusterpack lock -r requirements.txt --python 3.11 --platform manylinux_2_28_x86_64
+  clusterpack build --lock pylock.toml --format tar.gz
+  clusterpack check dist/env-<hash>.tar.gz
+  clusterpack upload --lock pylock.toml --format tar.gz --to s3://bucket/envs --code .
+  spark-submit $(clusterpack spark-args --lock pylock.toml --format tar.gz --to s3://bucket/envs --code . --master yarn) job.py
+
+To see what wheels a cluster node accepts:
 
   clusterpack target --python 3.11 --platform manylinux_2_28_x86_64
 
