@@ -215,7 +215,9 @@ func TestPyFlinkRun(t *testing.T) {
 	line := fmt.Sprintf("exec %s run %s -py %s", filepath.Join(flinkHome(venv), "bin", "flink"), strings.TrimSuffix(flags, "\n"), job)
 	t.Logf("$ %s", line)
 	begin := time.Now()
-	p := start(t, "flink run", env, t.TempDir(), "sh", "-c", line)
+	runDir := t.TempDir()
+	resultFile := filepath.Join(runDir, "result.json")
+	p := start(t, "flink run", append(env, "JOBTEST_RESULT_FILE="+resultFile), runDir, "sh", "-c", line)
 	select {
 	case <-p.done:
 	case <-time.After(5 * time.Minute):
@@ -227,13 +229,11 @@ func TestPyFlinkRun(t *testing.T) {
 		t.Fatalf("flink run exited %d; its output ends with:\n%s", code, tail(out, 8000))
 	}
 	var rows []flinkRow
-	for _, l := range strings.Split(out, "\n") {
-		if rest, ok := strings.CutPrefix(l, "JOBTEST-RESULT "); ok {
-			if err := json.Unmarshal([]byte(rest), &rows); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("job finished in %v: %s", time.Since(begin).Round(time.Second), rest)
+	if rest, ok := jobResult(out, resultFile); ok {
+		if err := json.Unmarshal([]byte(rest), &rows); err != nil {
+			t.Fatalf("the job's result %q: %v; its output ends with:\n%s", rest, err, tail(out, 6000))
 		}
+		t.Logf("job finished in %v: %s", time.Since(begin).Round(time.Second), rest)
 	}
 	if rows == nil {
 		t.Fatalf("the job printed no result; its output ends with:\n%s", tail(out, 6000))

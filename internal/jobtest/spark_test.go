@@ -40,7 +40,8 @@ func submit(t *testing.T, venv, flags string, extra ...string) []row {
 	line := fmt.Sprintf("exec %s %s %s", filepath.Join(venv, "bin", "spark-submit"), strings.TrimSuffix(flags, "\n"), job)
 	t.Logf("$ %s", line)
 	start := time.Now()
-	p := startJob(t, append(sparkEnv(t, venv), extra...), dir, "sh", "-c", line)
+	resultFile := filepath.Join(dir, "result.json")
+	p := startJob(t, append(append(sparkEnv(t, venv), extra...), "JOBTEST_RESULT_FILE="+resultFile), dir, "sh", "-c", line)
 	select {
 	case <-p.done:
 	case <-time.After(5 * time.Minute):
@@ -51,18 +52,31 @@ func submit(t *testing.T, venv, flags string, extra ...string) []row {
 	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("spark-submit exited %d; its output ends with:\n%s", code, tail(out, 6000))
 	}
-	for _, l := range strings.Split(out, "\n") {
-		if rest, ok := strings.CutPrefix(l, "JOBTEST-RESULT "); ok {
-			var rows []row
-			if err := json.Unmarshal([]byte(rest), &rows); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("job finished in %v: %s", time.Since(start).Round(time.Second), rest)
-			return rows
+	if rest, ok := jobResult(out, resultFile); ok {
+		var rows []row
+		if err := json.Unmarshal([]byte(rest), &rows); err != nil {
+			t.Fatalf("the job's result %q: %v; its output ends with:\n%s", rest, err, tail(out, 6000))
 		}
+		t.Logf("job finished in %v: %s", time.Since(start).Round(time.Second), rest)
+		return rows
 	}
 	t.Fatalf("the job printed no result; its output ends with:\n%s", tail(out, 6000))
 	return nil
+}
+
+// jobResult is the job's result: the file it wrote, else the
+// JOBTEST-RESULT line of its output (which Spark's or Flink's log lines,
+// sharing the output, may split).
+func jobResult(out, resultFile string) (string, bool) {
+	if data, err := os.ReadFile(resultFile); err == nil && len(data) > 0 {
+		return string(data), true
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if rest, ok := strings.CutPrefix(l, "JOBTEST-RESULT "); ok {
+			return rest, true
+		}
+	}
+	return "", false
 }
 
 func startJob(t *testing.T, env []string, dir string, argv ...string) *process {
