@@ -14,7 +14,7 @@ const expandableForms = "manylinux_2_<minor>_<arch>, manylinux1_<arch>, manylinu
 	"musllinux_1_<minor>_<arch>, macosx_<major>_<minor>_<arch>, linux_<arch>, win_amd64, win32 or win_arm64"
 
 var (
-	versionedPlatform = regexp.MustCompile(`^(manylinux|musllinux|macosx)_([0-9]{1,4})_([0-9]{1,4})_([a-z0-9_]+)$`)
+	versionedPlatform = regexp.MustCompile(`^(manylinux|musllinux|macosx)_(0|[1-9][0-9]{0,3})_(0|[1-9][0-9]{0,3})_([a-z0-9_]+)$`)
 	legacyPlatform    = regexp.MustCompile(`^(manylinux1|manylinux2010|manylinux2014)_([a-z0-9_]+)$`)
 	linuxPlatform     = regexp.MustCompile(`^linux_([a-z0-9][a-z0-9_]*)$`)
 )
