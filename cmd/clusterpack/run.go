@@ -195,28 +195,21 @@ func newRunCommand() *cobra.Command {
 				fmt.Fprintln(cmd.ErrOrStderr(), "note:", note)
 			}
 			failed := false
-			if len(exec) > 0 {
-				setup := runner.Call{Exec: exec}
-				if chosen == 0 && input == "" {
-					setup.Exec = exec
-				} else if input == "" {
-					// --exec then the call: set up every worker first.
-					res, err := pool.Do(ctx, setup, runner.ModeAll)
-					if err != nil {
-						return err
-					}
-					for _, r := range res {
-						if r.Error != nil {
-							return fmt.Errorf("--exec failed on worker %d: %s", r.Worker, r.Error.Last)
-						}
-					}
+			switch {
+			case len(exec) == 0:
+			case chosen == 0:
+				c = runner.Call{Exec: exec} // only statements
+			default:
+				// --exec then the call (or the calls of --input): set up
+				// every worker first.
+				res, err := pool.Do(ctx, runner.Call{Exec: exec}, runner.ModeAll)
+				if err != nil {
+					return err
 				}
-				if chosen == 0 && input == "" {
-					c = setup
-				} else if input != "" && chosen == 0 {
-					c = setup
-				} else if input != "" {
-					c.Exec = exec
+				for _, r := range res {
+					if r.Error != nil {
+						return fmt.Errorf("--exec failed on worker %d: %s", r.Worker, r.Error.Last)
+					}
 				}
 			}
 			if input != "" {

@@ -57,6 +57,14 @@ func TestCheckAndRunEmbedded(t *testing.T) {
 	if err != nil || strings.TrimSpace(out) != `"hello cluster"` {
 		t.Fatalf("run --call: %v %q", err, out)
 	}
+	rows := filepath.Join(t.TempDir(), "rows.jsonl")
+	if err := os.WriteFile(rows, []byte("\"a\"\n\"b\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = run(t, "run", m.Archive, "--python", py.Python, "--exec", "import greet", "--eval", "greet.hello(row)", "--input", rows)
+	if err != nil || !strings.Contains(out, `"hello a"`) || !strings.Contains(out, `"hello b"`) || strings.Index(out, `"hello a"`) > strings.Index(out, `"hello b"`) {
+		t.Fatalf("run --exec --eval --input: %v %q", err, out)
+	}
 	_, _, err = run(t, "run", m.Archive, "--python", py.Python, "--eval", "1/0")
 	if err == nil {
 		t.Fatal("an exception in user code did not fail the command")
