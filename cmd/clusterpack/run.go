@@ -86,7 +86,8 @@ packages on sys.path, the way an executor would run a UDF:
   --call module:function [--args JSON]   call a function
   --file script.py [ARGS after --]       run a script as __main__
   --eval EXPR [--var name=JSON]...       print the value of an expression as JSON
-  --exec STATEMENTS                      run statements in order (repeatable)
+  --exec STATEMENTS                      run statements in order (repeatable); with
+                                         another call, they first run on every worker
 
 With --input rows.jsonl, the call is made once per row (the row is the
 function's argument, or the variable "row" of --eval/--exec), and results are
