@@ -76,7 +76,12 @@ func ExpandPlatform(tag string) ([]string, error) {
 		if major < 10 {
 			return nil, fmt.Errorf("platform %q: macOS %d.%d predates every macOS wheel tag (10.0)", tag, major, minor)
 		}
-		return MacPlatforms(version, arch), nil
+		platforms := MacPlatforms(version, arch)
+		if len(platforms) == 0 {
+			return nil, fmt.Errorf("platform %q: no macOS wheel tag runs %s on macOS %d.%d; name a later macOS version (%s wheels start at 10.4)",
+				tag, arch, major, minor, arch)
+		}
+		return platforms, nil
 	}
 }
 

@@ -51,7 +51,8 @@ func TestExpandPlatformErrors(t *testing.T) {
 		"", "any", "manylinux", "manylinux_2_28", "manylinux_2_28_", "manylinux_2_4_x86_64", "manylinux_2_16_aarch64",
 		"manylinux_2_28_sparc", "manylinux_2_28_armv8l", "manylinux1_aarch64", "manylinux2015_x86_64", "musllinux_1_2_mips",
 		"macosx_11_0_universal2", "macosx_9_0_x86_64", "macosx_11_x_arm64", "win_ia64", "linux_", "linux-x86_64",
-		"manylinux_2_99999_x86_64", " manylinux_2_28_x86_64", "py3-none-any",
+		"manylinux_2_99999_x86_64", " manylinux_2_28_x86_64", "py3-none-any", "mACosX_10_0_X86_64", "macosx_10_3_i386",
+		"macosx_10_2_ppc64",
 	} {
 		got, err := ExpandPlatform(in)
 		if err == nil {
