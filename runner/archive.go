@@ -1,12 +1,8 @@
 package runner
 
 import (
-	"archive/tar"
 	"archive/zip"
-	"bufio"
-	"compress/gzip"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -14,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -25,6 +20,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/pack/pex"
 	"github.com/clusterpack/clusterpack/pep503"
+	"github.com/clusterpack/clusterpack/unpack"
 )
 
 // Format is the kind of archive an Env was opened from.
@@ -142,10 +138,8 @@ func OpenArchive(ctx context.Context, archive string, opts OpenOptions) (*Env, e
 		return nil, err
 	}
 	dir := filepath.Join(opts.CacheDir, sum)
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err != nil {
-		if err := unpack(ctx, archive, dir); err != nil {
-			return nil, fmt.Errorf("unpacking %s: %w", archive, err)
-		}
+	if err := extract(ctx, archive, dir); err != nil {
+		return nil, fmt.Errorf("unpacking %s: %w", archive, err)
 	}
 	env := &Env{Archive: archive, SHA256: sum, Dir: dir, Platform: opts.Platform}
 	if err := env.describe(); err != nil {
@@ -193,155 +187,27 @@ func manifestPlatform(archive string) string {
 	return m.Platform
 }
 
-func unpack(ctx context.Context, archive, dir string) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
-	}
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	tmp := dir + ".tmp-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(rnd[:])
-	defer os.RemoveAll(tmp)
-	if err := os.Mkdir(tmp, 0o755); err != nil {
-		return err
-	}
-	var err error
-	if strings.HasSuffix(archive, ".tar.gz") || strings.HasSuffix(archive, ".tgz") {
-		err = untar(ctx, archive, tmp)
-	} else {
-		err = unzip(ctx, archive, tmp)
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(tmp, ".complete"), nil, 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, ".complete")); serr == nil {
-			return nil // another process won the race
+// extract extracts a venv archive or a pex into dir, once. Of a pex only
+// PEX-INFO and the .deps/ chroots are kept: its bootstrap is not needed.
+func extract(ctx context.Context, archive, dir string) error {
+	return unpack.Once(dir, func(tmp string) error {
+		if strings.HasSuffix(archive, ".tar.gz") || strings.HasSuffix(archive, ".tgz") {
+			return unpack.TarGzFile(ctx, archive, tmp)
 		}
-		return err
-	}
-	return nil
-}
-
-// safeJoin joins a member name to root, refusing names that leave it.
-func safeJoin(root, name string) (string, error) {
-	clean := path.Clean("/" + strings.TrimPrefix(name, "./"))
-	if name == "" || strings.HasPrefix(name, "/") || strings.Contains("/"+name+"/", "/../") || strings.Contains(name, "\\") {
-		return "", fmt.Errorf("member %q: absolute or '..' paths are not allowed", name)
-	}
-	return filepath.Join(root, filepath.FromSlash(clean)), nil
-}
-
-func unzip(ctx context.Context, archive, dir string) error {
-	zr, err := zip.OpenReader(archive)
-	if err != nil {
-		return fmt.Errorf("not a zip or pex archive: %w", err)
-	}
-	defer zr.Close()
-	isPex := false
-	for _, f := range zr.File {
-		if f.Name == "PEX-INFO" {
-			isPex = true
-		}
-	}
-	for _, f := range zr.File {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		// A pex's bootstrap is not needed: only its chroots and PEX-INFO.
-		if isPex && f.Name != "PEX-INFO" && !strings.HasPrefix(f.Name, ".deps/") {
-			continue
-		}
-		dst, err := safeJoin(dir, f.Name)
+		zr, err := zip.OpenReader(archive)
 		if err != nil {
-			return err
+			return fmt.Errorf("not a zip or pex archive: %w", err)
 		}
-		if f.FileInfo().IsDir() {
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return err
+		defer zr.Close()
+		var keep unpack.Keep
+		for _, f := range zr.File {
+			if f.Name == "PEX-INFO" {
+				keep = func(name string) bool { return name == "PEX-INFO" || strings.HasPrefix(name, ".deps/") }
+				break
 			}
-			continue
 		}
-		if f.Mode()&fs.ModeSymlink != 0 {
-			return fmt.Errorf("member %q is a symbolic link, which clusterpack archives do not contain", f.Name)
-		}
-		mode := fs.FileMode(0o644)
-		if f.Mode()&0o111 != 0 {
-			mode = 0o755
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return fmt.Errorf("member %q: %w", f.Name, err)
-		}
-		err = writeFile(dst, rc, mode)
-		rc.Close()
-		if err != nil {
-			return fmt.Errorf("member %q: %w", f.Name, err)
-		}
-	}
-	return nil
-}
-
-func untar(ctx context.Context, archive, dir string) error {
-	fh, err := os.Open(archive)
-	if err != nil {
-		return err
-	}
-	defer fh.Close()
-	gz, err := gzip.NewReader(bufio.NewReader(fh))
-	if err != nil {
-		return fmt.Errorf("not a tar.gz archive: %w", err)
-	}
-	tr := tar.NewReader(gz)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		dst, err := safeJoin(dir, h.Name)
-		if err != nil {
-			return err
-		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			mode := fs.FileMode(0o644)
-			if h.Mode&0o111 != 0 {
-				mode = 0o755
-			}
-			if err := writeFile(dst, tr, mode); err != nil {
-				return fmt.Errorf("member %q: %w", h.Name, err)
-			}
-		default:
-			return fmt.Errorf("member %q: type %q is not a file or directory, which clusterpack archives do not contain", h.Name, string(h.Typeflag))
-		}
-	}
-}
-
-func writeFile(dst string, r io.Reader, mode fs.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+		return unpack.Zip(ctx, &zr.Reader, tmp, keep)
+	})
 }
 
 var pyLibDir = regexp.MustCompile(`^python(\d+)\.(\d+)$`)

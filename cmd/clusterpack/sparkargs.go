@@ -1,17 +1,10 @@
 package main
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/url"
 	"os"
-	"path"
-	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -178,7 +171,7 @@ func newSparkArgsCommand() *cobra.Command {
 				}
 			}
 			if kind == spark.Local {
-				if o.LocalInterpreter, err = materialize(cmd.Context(), res, env.CacheDir, src.sopts); err != nil {
+				if o.LocalInterpreter, err = upload.Fetch(cmd.Context(), res, env.CacheDir, src.sopts); err != nil {
 					return err
 				}
 			}
@@ -256,195 +249,4 @@ func loadS3Credentials(ctx context.Context, s *spark.S3, profile string) error {
 		s.Region = cfg.Region
 	}
 	return nil
-}
-
-// materialize puts the environment on this machine for a local master,
-// once per content hash: CACHE/unpacked/<hash>/ holds the pex, or the
-// venv archive unpacked. It returns the interpreter's absolute path.
-func materialize(ctx context.Context, r *upload.Result, cacheDir string, sopts store.Options) (string, error) {
-	if r.ContentHash == "" || strings.ContainsAny(r.ContentHash, `/\.`) {
-		return "", fmt.Errorf("the manifest has no content hash: give the manifest that 'clusterpack upload --manifest FILE' wrote")
-	}
-	dir := filepath.Join(cacheDir, "unpacked", r.ContentHash)
-	name := path.Base(r.URL)
-	interp := filepath.Join(dir, name)
-	if r.Format != build.FormatPex {
-		interp = filepath.Join(dir, filepath.FromSlash(path.Clean(r.Interpreter)))
-	}
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return interp, nil
-	}
-	storeURL, objName := r.URL[:len(r.URL)-len(name)], name
-	u, err := url.Parse(storeURL)
-	if err != nil {
-		return "", err
-	}
-	st, err := store.Open(ctx, u.String(), sopts)
-	if err != nil {
-		return "", err
-	}
-	defer st.Close()
-	rc, info, err := st.Get(ctx, objName)
-	if err != nil {
-		return "", fmt.Errorf("fetching the environment to run it locally: %w", err)
-	}
-	defer rc.Close()
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+r.ContentHash+".tmp-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	switch r.Format {
-	case build.FormatPex:
-		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
-		if err != nil {
-			return "", err
-		}
-		if _, err := io.Copy(f, rc); err != nil {
-			f.Close()
-			return "", err
-		}
-		if err := f.Close(); err != nil {
-			return "", err
-		}
-	case build.FormatTarGz:
-		if err := untarGz(rc, filepath.Join(tmp, archiveDir(r.Interpreter))); err != nil {
-			return "", fmt.Errorf("unpacking %s: %w", r.URL, err)
-		}
-	default:
-		// zip needs random access: spool it beside the unpacked files.
-		zpath := filepath.Join(tmp, ".archive.zip")
-		f, err := os.Create(zpath)
-		if err != nil {
-			return "", err
-		}
-		n, err := io.Copy(f, rc)
-		f.Close()
-		if err != nil {
-			return "", err
-		}
-		if info.Size > 0 && n != info.Size {
-			return "", fmt.Errorf("fetching %s: got %d bytes of %d", r.URL, n, info.Size)
-		}
-		if err := unzipAll(zpath, filepath.Join(tmp, archiveDir(r.Interpreter))); err != nil {
-			return "", fmt.Errorf("unpacking %s: %w", r.URL, err)
-		}
-		os.Remove(zpath)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, ".complete"), nil, 0o644); err != nil {
-		return "", err
-	}
-	os.RemoveAll(dir) // an interrupted earlier attempt
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, ".complete")); serr == nil {
-			return interp, nil // another process was first
-		}
-		return "", err
-	}
-	return interp, nil
-}
-
-func archiveDir(interp string) string {
-	p := strings.TrimPrefix(path.Clean(interp), "./")
-	if i := strings.IndexByte(p, '/'); i > 0 {
-		return p[:i]
-	}
-	return "environment"
-}
-
-// safeJoin joins a member name under dir, refusing names that leave it.
-func safeJoin(dir, name string) (string, error) {
-	clean := path.Clean(name)
-	if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
-		return "", fmt.Errorf("archive member %q leaves the archive", name)
-	}
-	return filepath.Join(dir, filepath.FromSlash(clean)), nil
-}
-
-func unzipAll(zpath, dir string) error {
-	zr, err := zip.OpenReader(zpath)
-	if err != nil {
-		return err
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		p, err := safeJoin(dir, f.Name)
-		if err != nil {
-			return err
-		}
-		if strings.HasSuffix(f.Name, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		mode := f.Mode().Perm() | 0o600
-		if mode&0o111 != 0 {
-			mode |= 0o755
-		}
-		r, err := f.Open()
-		if err != nil {
-			return err
-		}
-		err = writeMember(p, r, mode)
-		r.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func untarGz(r io.Reader, dir string) error {
-	gz, err := gzip.NewReader(r)
-	if err != nil {
-		return err
-	}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		p, err := safeJoin(dir, h.Name)
-		if err != nil {
-			return err
-		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return err
-			}
-			if err := writeMember(p, tr, os.FileMode(h.Mode).Perm()|0o600); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("archive member %s has an unsupported type %q", h.Name, h.Typeflag)
-		}
-	}
-}
-
-func writeMember(p string, r io.Reader, mode os.FileMode) error {
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
