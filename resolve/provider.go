@@ -33,25 +33,20 @@ type provider struct {
 	wg     sync.WaitGroup
 	sem    chan struct{}
 
-	mu       sync.Mutex
-	projects map[string]*projectEntry
-	metas    map[string]*metaEntry
-	deps     map[string][]pubgrub.Dependency // "id\x00v" → dependencies
-	reqBy    map[string]string               // package → who first required it
-	direct   map[string]*Direct              // packages pinned by location
+	projects onceMap[*projectInfo]
+	metas    onceMap[metaResult] // by "name version"
+
+	mu     sync.Mutex
+	deps   map[string][]pubgrub.Dependency // "id\x00v" → dependencies
+	reqBy  map[string]string               // package → who first required it
+	direct map[string]*Direct              // packages pinned by location
 }
 
-type projectEntry struct {
-	done chan struct{}
-	info *projectInfo
-	err  error
-}
-
-type metaEntry struct {
-	done     chan struct{}
+// metaResult is a version's core metadata, or why the version cannot be
+// used.
+type metaResult struct {
 	md       *metadata.Metadata
 	unusable string
-	err      error
 }
 
 func newProvider(opts Options) *provider {
@@ -68,7 +63,6 @@ func newProvider(opts Options) *provider {
 		opts: opts, log: log, ranking: tags.NewRanking(opts.Target.Tags),
 		constraints: map[string][]pep508.Requirement{},
 		bg:          bg, cancel: cancel, sem: make(chan struct{}, par),
-		projects: map[string]*projectEntry{}, metas: map[string]*metaEntry{},
 		deps: map[string][]pubgrub.Dependency{}, reqBy: map[string]string{},
 		direct: map[string]*Direct{},
 	}
@@ -82,76 +76,32 @@ func (p *provider) close() {
 
 // project returns what the indexes list for a project, fetching it once.
 func (p *provider) project(ctx context.Context, name string) (*projectInfo, error) {
-	p.mu.Lock()
-	e, ok := p.projects[name]
-	if !ok {
-		e = &projectEntry{done: make(chan struct{})}
-		p.projects[name] = e
+	return p.projects.get(ctx, name, func() (*projectInfo, error) {
+		p.mu.Lock()
 		d := p.direct[name]
 		p.mu.Unlock()
 		if d != nil {
-			e.info = directInfo(name, d)
-		} else {
-			proj, err := p.opts.Source.Project(ctx, name)
-			if err == nil {
-				e.info = classify(proj, &p.opts, p.ranking)
-			}
-			e.err = err
+			return directInfo(name, d), nil
 		}
-		close(e.done)
-	} else {
-		p.mu.Unlock()
-	}
-	select {
-	case <-e.done:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	if e.err != nil && errors.Is(e.err, context.Canceled) && ctx.Err() == nil {
-		// A cancelled prefetch must not poison the entry: fetch again.
-		p.mu.Lock()
-		if p.projects[name] == e {
-			delete(p.projects, name)
+		proj, err := p.opts.Source.Project(ctx, name)
+		if err != nil {
+			return nil, err
 		}
-		p.mu.Unlock()
-		return p.project(ctx, name)
-	}
-	return e.info, e.err
+		return classify(proj, &p.opts, p.ranking), nil
+	})
 }
 
 // metadata returns the core metadata of a version, fetching it once.
-func (p *provider) metadata(ctx context.Context, name string, v int) (*metaEntry, error) {
+func (p *provider) metadata(ctx context.Context, name string, v int) (metaResult, error) {
 	info, err := p.project(ctx, name)
 	if err != nil {
-		return nil, err
+		return metaResult{}, err
 	}
 	c := info.candidates[v]
-	key := name + " " + c.version.String()
-	p.mu.Lock()
-	e, ok := p.metas[key]
-	if !ok {
-		e = &metaEntry{done: make(chan struct{})}
-		p.metas[key] = e
-		p.mu.Unlock()
-		e.md, e.unusable, e.err = p.fetchMetadata(ctx, name, c)
-		close(e.done)
-	} else {
-		p.mu.Unlock()
-	}
-	select {
-	case <-e.done:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	if e.err != nil && errors.Is(e.err, context.Canceled) && ctx.Err() == nil {
-		p.mu.Lock()
-		if p.metas[key] == e {
-			delete(p.metas, key)
-		}
-		p.mu.Unlock()
-		return p.metadata(ctx, name, v)
-	}
-	return e, e.err
+	return p.metas.get(ctx, name+" "+c.version.String(), func() (metaResult, error) {
+		md, unusable, err := p.fetchMetadata(ctx, name, c)
+		return metaResult{md: md, unusable: unusable}, err
+	})
 }
 
 func (p *provider) fetchMetadata(ctx context.Context, name string, c *candidate) (*metadata.Metadata, string, error) {
@@ -399,11 +349,12 @@ func (p *provider) depsOf(id string, v int) []pubgrub.Dependency {
 }
 
 func (p *provider) requiresPython(name string, v int) string {
-	c := p.projects[name].info.candidates[v]
-	p.mu.Lock()
-	e := p.metas[name+" "+c.version.String()]
-	p.mu.Unlock()
-	if e == nil || e.md == nil || e.md.RequiresPython.IsEmpty() {
+	info, ok := p.projects.peek(name)
+	if !ok {
+		return ""
+	}
+	e, ok := p.metas.peek(name + " " + info.candidates[v].version.String())
+	if !ok || e.md == nil || e.md.RequiresPython.IsEmpty() {
 		return ""
 	}
 	return e.md.RequiresPython.String()
@@ -553,14 +504,12 @@ func (p *provider) Prefer(id string, allowed pubgrub.Set) int {
 	if !ok {
 		return allowed.Highest()
 	}
-	p.mu.Lock()
-	e := p.projects[name]
-	p.mu.Unlock()
-	if e == nil || e.info == nil {
+	info, ok := p.projects.peek(name)
+	if !ok {
 		return allowed.Highest()
 	}
 	for _, i := range allowed.Versions() {
-		if e.info.candidates[i].version.String() == pref {
+		if info.candidates[i].version.String() == pref {
 			return i
 		}
 	}
@@ -577,13 +526,11 @@ func (p *provider) Describe(id string, s pubgrub.Set) string {
 		return id
 	}
 	name, _, _ := splitExtra(id)
-	p.mu.Lock()
-	e := p.projects[name]
-	p.mu.Unlock()
-	if e == nil || e.info == nil {
+	info, ok := p.projects.peek(name)
+	if !ok {
 		return id + " " + s.String()
 	}
-	cs := e.info.candidates
+	cs := info.candidates
 	vs := s.Versions()
 	if len(vs) == 0 {
 		return id + " (no version)"

@@ -183,7 +183,7 @@ func (p *provider) resolution(sol pubgrub.Solution) *Resolution {
 		if id == rootName || strings.Contains(id, "[") {
 			continue
 		}
-		info := p.projects[id].info
+		info, _ := p.projects.peek(id) // the solver chose it: its page is here
 		c := info.candidates[v]
 		pkg := Package{
 			Reference:      c.direct,
