@@ -587,3 +587,28 @@ func (p *provider) explainError(err error) error {
 	}
 	return &NoSolutionError{Target: where, Explanation: ns.Error()}
 }
+
+// List implements pubgrub.Lister: the versions a target can install, for
+// "no version matches" explanations, as pip's "from versions:" does. Long
+// lists keep the oldest two and the newest seven.
+func (p *provider) List(id string) string {
+	name, _, _ := splitExtra(id)
+	info, ok := p.projects.peek(name)
+	if !ok {
+		return ""
+	}
+	var vs []string
+	for _, c := range info.candidates {
+		if len(c.files) > 0 && !c.yanked {
+			vs = append(vs, c.version.String())
+		}
+	}
+	switch n := len(vs); {
+	case n == 0:
+		return ""
+	case n > 10:
+		return strings.Join(vs[:2], ", ") + ", ..., " + strings.Join(vs[n-7:], ", ") + fmt.Sprintf(" (%d versions)", n)
+	default:
+		return strings.Join(vs, ", ")
+	}
+}

@@ -227,7 +227,12 @@ func TestResolveExplains(t *testing.T) {
 		}, []string{"a"}, nil, []string{"requires Python >=3.12 (the target has 3.11.0)"}},
 		{"no such version", []dist{
 			{name: "a", version: "1.0"},
-		}, []string{"a>=5"}, nil, []string{"you require a>=5 (no version of a matches)"}},
+		}, []string{"a>=5"}, nil, []string{"you require a>=5 (no version of a matches; available: 1.0)"}},
+		{"no such version among many", []dist{
+			{name: "a", version: "1.0"}, {name: "a", version: "1.1"}, {name: "a", version: "1.2"}, {name: "a", version: "1.3"},
+			{name: "a", version: "1.4"}, {name: "a", version: "1.5"}, {name: "a", version: "1.6"}, {name: "a", version: "1.7"},
+			{name: "a", version: "1.8"}, {name: "a", version: "1.9"}, {name: "a", version: "1.10"},
+		}, []string{"a>=5"}, nil, []string{"(no version of a matches; available: 1.0, 1.1, ..., 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 1.10 (11 versions))"}},
 		{"sdist without a builder", []dist{
 			{name: "a", version: "1.0", sdist: true},
 		}, []string{"a"}, nil, []string{"a has only a source distribution (its metadata needs a PEP 517 build)"}},

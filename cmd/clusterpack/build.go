@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"time"
 
@@ -70,11 +72,18 @@ func (b *buildFlags) plan(cmd *cobra.Command, args []string, env lock.Env) (*bui
 	lockDir := "."
 	if b.lockPath != "" {
 		if lk, err = lockfile.ReadFile(b.lockPath); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, "", nil, fmt.Errorf("lock file %s does not exist: write it with 'clusterpack lock -o %s', or give the requirements instead of --lock", b.lockPath, b.lockPath)
+			}
 			return nil, "", nil, err
 		}
 		lockDir = filepath.Dir(b.lockPath)
 	} else {
-		res, err := lock.Make(cmd.Context(), b.input(args, ""), env)
+		in, err := b.input(args, "")
+		if err != nil {
+			return nil, "", nil, err
+		}
+		res, err := lock.Make(cmd.Context(), in, env)
 		if err != nil {
 			return nil, "", nil, err
 		}

@@ -56,7 +56,7 @@ func newFlinkArgsCommand() *cobra.Command {
 				client = os.Getenv("PYFLINK_CLIENT_EXECUTABLE")
 			}
 			o := flink.Options{ClientPython: client, ExecutionMode: mode,
-				S3: flink.S3{Endpoint: src.sopts.S3Endpoint, PathStyle: src.pathSty, Region: src.sopts.S3Region}}
+				S3: flink.S3{Endpoint: src.sopts.S3Endpoint, PathStyle: src.sopts.S3PathStyle, Region: src.sopts.S3Region}}
 			if credentials && usesS3(res) {
 				var s spark.S3
 				if err := loadS3Credentials(cmd.Context(), &s, src.sopts.Profile); err != nil {

@@ -55,7 +55,10 @@ func newLockCommand() *cobra.Command {
 			if format != "pylock" {
 				keep = ""
 			}
-			in := flags.input(args, keep)
+			in, err := flags.input(args, keep)
+			if err != nil {
+				return err
+			}
 			if output != "-" {
 				in.LockDir = filepath.Dir(output)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
+	"github.com/clusterpack/clusterpack/tags"
 	"github.com/clusterpack/clusterpack/target"
 )
 
@@ -39,8 +40,15 @@ func (l *lockFlags) register(f *pflag.FlagSet) {
 }
 
 // input is the lock.Input for the given arguments; lockPath, when not
-// empty, is where the lock will be written (its pins are kept).
-func (l *lockFlags) input(args []string, lockPath string) lock.Input {
+// empty, is where the lock will be written (its pins are kept). A
+// --platform that names no platform is a usage error, found before any
+// work starts.
+func (l *lockFlags) input(args []string, lockPath string) (lock.Input, error) {
+	for _, p := range l.platform {
+		if _, err := tags.ExpandPlatform(p); err != nil {
+			return lock.Input{}, usagef("--platform: %v", err)
+		}
+	}
 	in := l.in
 	in.Requirements = args
 	in.Target = target.Spec{Python: l.python, Platforms: l.platform}
@@ -52,7 +60,7 @@ func (l *lockFlags) input(args []string, lockPath string) lock.Input {
 			slog.Warn("ignoring the pins of the existing lock", "file", lockPath, "error", err)
 		}
 	}
-	return in
+	return in, nil
 }
 
 // given reports whether any lock input was given.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,8 @@ func main() {
 	stop()
 	if err != nil {
 		var ue *usageError
-		if errors.As(err, &ue) {
+		// cobra reports an unknown sub-command with an untyped error.
+		if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command ") {
 			fmt.Fprintf(os.Stderr, "clusterpack: %v\nRun 'clusterpack --help' for usage.\n", err)
 			os.Exit(2)
 		}

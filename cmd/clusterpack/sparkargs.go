@@ -5,17 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/spark"
-	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/upload"
 )
 
@@ -56,22 +53,12 @@ too late for S3A to read the environment.`
 // manifest file, or an upload run first with the same inputs as upload.
 type envSource struct {
 	manifest string
-	flags    buildFlags
-	to       string
-	code     []string
-	sopts    store.Options
-	pathSty  bool
+	uploadInputs
 }
 
 func (e *envSource) register(f *pflag.FlagSet) {
 	f.StringVar(&e.manifest, "manifest", "", "upload manifest (JSON) written by 'clusterpack upload --manifest FILE'")
-	e.flags.register(f)
-	f.StringVar(&e.to, "to", "", "store URL to upload to when no --manifest is given (default: a local store)")
-	f.StringArrayVar(&e.code, "code", nil, "project directory to ship as a code zip (repeatable)")
-	f.StringVar(&e.sopts.S3Endpoint, "s3-endpoint", "", "S3 endpoint URL of the store (default: AWS_ENDPOINT_URL_S3)")
-	f.StringVar(&e.sopts.S3Region, "s3-region", "", "S3 region of the store (default: from the AWS configuration)")
-	f.BoolVar(&e.pathSty, "s3-path-style", false, "path-style S3 requests (implied by --s3-endpoint)")
-	f.StringVar(&e.sopts.Profile, "profile", "", "AWS profile (default: AWS_PROFILE)")
+	e.uploadInputs.register(f)
 }
 
 // load returns the upload manifest and the environment of the command.
@@ -80,55 +67,26 @@ func (e *envSource) load(cmd *cobra.Command, args []string) (*upload.Result, loc
 	if err != nil {
 		return nil, env, err
 	}
-	e.sopts.S3PathStyle = e.pathSty
-	e.sopts.Logger = env.Logger
-	if e.sopts.S3Endpoint == "" {
-		if e.sopts.S3Endpoint = os.Getenv("AWS_ENDPOINT_URL_S3"); e.sopts.S3Endpoint == "" {
-			e.sopts.S3Endpoint = os.Getenv("AWS_ENDPOINT_URL")
-		}
+	e.s3Defaults()
+	if e.manifest == "" {
+		res, err := e.run(cmd, args, env)
+		return res, env, err
 	}
-	if e.manifest != "" {
-		if len(args) > 0 || e.flags.lockPath != "" || e.flags.given(nil) || e.to != "" || len(e.code) > 0 {
-			return nil, env, usagef("give either --manifest or upload inputs (requirements, --lock, --to, --code), not both")
-		}
-		data, err := os.ReadFile(e.manifest)
-		if err != nil {
-			return nil, env, err
-		}
-		var r upload.Result
-		if err := json.Unmarshal(data, &r); err != nil {
-			return nil, env, fmt.Errorf("%s is not an upload manifest: %w", e.manifest, err)
-		}
-		if r.URL == "" {
-			return nil, env, fmt.Errorf("%s has no url: it is a build manifest, not an upload manifest ('clusterpack upload --manifest FILE' writes one)", e.manifest)
-		}
-		return &r, env, nil
+	if e.given(args) {
+		return nil, env, usagef("give either --manifest or upload inputs (requirements, --lock, --to, --code), not both")
 	}
-	to := e.to
-	if to == "" {
-		if to, err = store.DefaultLocalURL(os.Getenv, runtime.GOOS); err != nil {
-			return nil, env, err
-		}
-	}
-	plan, lockDir, lk, err := e.flags.plan(cmd, args, env)
+	data, err := os.ReadFile(e.manifest)
 	if err != nil {
 		return nil, env, err
 	}
-	st, err := store.Open(cmd.Context(), to, e.sopts)
-	if err != nil {
-		return nil, env, err
+	var r upload.Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, env, fmt.Errorf("%s is not an upload manifest: %w", e.manifest, err)
 	}
-	defer st.Close()
-	client, err := lock.DownloadClient(env, lk)
-	if err != nil {
-		return nil, env, err
+	if r.URL == "" {
+		return nil, env, fmt.Errorf("%s has no url: it is a build manifest, not an upload manifest ('clusterpack upload --manifest FILE' writes one)", e.manifest)
 	}
-	res, err := upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: e.code, LockDir: lockDir, Progress: progressBar(cmd)},
-		build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
-	if err != nil {
-		return nil, env, err
-	}
-	return res, env, nil
+	return &r, env, nil
 }
 
 func newSparkArgsCommand() *cobra.Command {
@@ -164,7 +122,7 @@ func newSparkArgsCommand() *cobra.Command {
 				driver = os.Getenv("PYSPARK_DRIVER_PYTHON")
 			}
 			o := spark.Options{Master: master, DeployMode: deployMode, DriverPython: driver, Jars: jars, ClassPath: classPath,
-				S3: spark.S3{Endpoint: src.sopts.S3Endpoint, PathStyle: src.pathSty, Region: src.sopts.S3Region}}
+				S3: spark.S3{Endpoint: src.sopts.S3Endpoint, PathStyle: src.sopts.S3PathStyle, Region: src.sopts.S3Region}}
 			if credentials && usesS3(res) {
 				if err := loadS3Credentials(cmd.Context(), &o.S3, src.sopts.Profile); err != nil {
 					return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/lock"
@@ -28,15 +29,76 @@ a plain directory. Without --to, a store under the user's data directory.
 
   clusterpack upload --lock pylock.toml --to s3://my-bucket/envs --code . --json`
 
+// uploadInputs are what upload, spark-args and flink-args upload: the
+// build inputs, the store and the code directories.
+type uploadInputs struct {
+	flags buildFlags
+	to    string
+	code  []string
+	force bool
+	sopts store.Options
+}
+
+func (u *uploadInputs) register(f *pflag.FlagSet) {
+	u.flags.register(f)
+	f.StringVar(&u.to, "to", "", "store URL: s3://bucket/prefix, hdfs://namenode:port/path, file:///dir or a directory (default: a local store)")
+	f.StringArrayVar(&u.code, "code", nil, "project directory to ship as a code zip (repeatable)")
+	f.StringVar(&u.sopts.S3Endpoint, "s3-endpoint", "", "S3 endpoint URL for S3-compatible servers (default: AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL)")
+	f.StringVar(&u.sopts.S3Region, "s3-region", "", "S3 region (default: from the AWS configuration)")
+	f.BoolVar(&u.sopts.S3PathStyle, "s3-path-style", false, "path-style S3 requests (implied by --s3-endpoint)")
+	f.StringVar(&u.sopts.Profile, "profile", "", "AWS profile (default: AWS_PROFILE)")
+}
+
+// s3Defaults fills the S3 endpoint from the environment as the AWS tools
+// do, when --s3-endpoint is not given.
+func (u *uploadInputs) s3Defaults() {
+	if u.sopts.S3Endpoint == "" {
+		if u.sopts.S3Endpoint = os.Getenv("AWS_ENDPOINT_URL_S3"); u.sopts.S3Endpoint == "" {
+			u.sopts.S3Endpoint = os.Getenv("AWS_ENDPOINT_URL")
+		}
+	}
+}
+
+// given reports whether any upload input was given.
+func (u *uploadInputs) given(args []string) bool {
+	return len(args) > 0 || u.flags.lockPath != "" || u.flags.given(nil) || u.to != "" || len(u.code) > 0
+}
+
+// run makes sure the store has the environment and the code: it opens
+// the store first, so a wrong --to fails before any locking, then locks
+// or reads the lock, and builds and sends only what the store lacks.
+func (u *uploadInputs) run(cmd *cobra.Command, args []string, env lock.Env) (*upload.Result, error) {
+	u.s3Defaults()
+	u.sopts.Logger = env.Logger
+	to := u.to
+	if to == "" {
+		var err error
+		if to, err = store.DefaultLocalURL(os.Getenv, runtime.GOOS); err != nil {
+			return nil, err
+		}
+	}
+	st, err := store.Open(cmd.Context(), to, u.sopts)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	plan, lockDir, lk, err := u.flags.plan(cmd, args, env)
+	if err != nil {
+		return nil, err
+	}
+	client, err := lock.DownloadClient(env, lk)
+	if err != nil {
+		return nil, err
+	}
+	return upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Progress: progressBar(cmd)},
+		build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
+}
+
 func newUploadCommand() *cobra.Command {
 	var (
-		flags        buildFlags
-		to           string
-		code         []string
-		force        bool
+		in           uploadInputs
 		manifestPath string
 		asJSON       bool
-		sopts        store.Options
 	)
 	cmd := &cobra.Command{
 		Use:   "upload [REQUIREMENT]...",
@@ -48,27 +110,7 @@ func newUploadCommand() *cobra.Command {
 				return err
 			}
 			start := time.Now()
-			if to == "" {
-				if to, err = store.DefaultLocalURL(os.Getenv, runtime.GOOS); err != nil {
-					return err
-				}
-			}
-			plan, lockDir, lk, err := flags.plan(cmd, args, env)
-			if err != nil {
-				return err
-			}
-			sopts.Logger = env.Logger
-			st, err := store.Open(cmd.Context(), to, sopts)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			client, err := lock.DownloadClient(env, lk)
-			if err != nil {
-				return err
-			}
-			res, err := upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: code, LockDir: lockDir, Force: force, Progress: progressBar(cmd)},
-				build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
+			res, err := in.run(cmd, args, env)
 			if err != nil {
 				return err
 			}
@@ -98,14 +140,9 @@ func newUploadCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	flags.register(f)
-	f.StringVar(&to, "to", "", "store URL: s3://bucket/prefix, hdfs://namenode:port/path, file:///dir or a directory (default: a local store)")
-	f.StringArrayVar(&code, "code", nil, "project directory to ship as a code zip (repeatable)")
-	f.BoolVar(&force, "force", false, "upload even what the store has already")
+	in.register(f)
+	f.BoolVar(&in.force, "force", false, "upload even what the store has already")
 	f.StringVar(&manifestPath, "manifest", "", "write the upload manifest (JSON) to this file")
 	f.BoolVar(&asJSON, "json", false, "print the upload manifest as JSON")
-	f.StringVar(&sopts.S3Endpoint, "s3-endpoint", "", "S3 endpoint URL for S3-compatible servers (default: AWS_ENDPOINT_URL_S3)")
-	f.StringVar(&sopts.S3Region, "s3-region", "", "S3 region (default: from the AWS configuration)")
-	f.StringVar(&sopts.Profile, "profile", "", "AWS profile (default: AWS_PROFILE)")
 	return cmd
 }

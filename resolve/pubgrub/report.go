@@ -11,13 +11,14 @@ import (
 type reporter struct {
 	root     string
 	describe func(pkg string, s Set) string
+	list     func(pkg string) string // may be nil
 	refs     map[*Incompatibility]int
 	numbers  map[*Incompatibility]int
 	lines    []string
 }
 
-func explain(inc *Incompatibility, root string, describe func(string, Set) string) string {
-	r := &reporter{root: root, describe: describe, refs: map[*Incompatibility]int{}, numbers: map[*Incompatibility]int{}}
+func explain(inc *Incompatibility, root string, describe func(string, Set) string, list func(string) string) string {
+	r := &reporter{root: root, describe: describe, list: list, refs: map[*Incompatibility]int{}, numbers: map[*Incompatibility]int{}}
 	if inc.Kind != CauseDerived {
 		return "Because " + r.text(inc) + ", your requirements are unsatisfiable."
 	}
@@ -153,7 +154,13 @@ func (r *reporter) text(inc *Incompatibility) string {
 			s = "you require " + req
 		}
 		if _, ok := inc.term(inc.Depends.Package); !ok {
-			s += " (no version of " + r.describe(inc.Depends.Package, FullSet(inc.Depends.Set.Len())) + " matches)"
+			s += " (no version of " + r.describe(inc.Depends.Package, FullSet(inc.Depends.Set.Len())) + " matches"
+			if r.list != nil {
+				if avail := r.list(inc.Depends.Package); avail != "" {
+					s += "; available: " + avail
+				}
+			}
+			s += ")"
 		}
 		return s
 	case CauseUnavailable:

@@ -27,6 +27,13 @@ type Preferrer interface {
 	Prefer(pkg string, allowed Set) int
 }
 
+// Lister is an optional Provider method naming the candidates of pkg as a
+// user would read them ("1.0, 1.1 or 2.0"), for the explanation of a
+// requirement that no candidate matches. An empty string says nothing.
+type Lister interface {
+	List(pkg string) string
+}
+
 // Versions is the candidate list of a package.
 type Versions struct {
 	// Count is the number of candidates, numbered 0 (oldest) to Count-1.
@@ -59,10 +66,11 @@ type NoSolutionError struct {
 	Incompatibility *Incompatibility
 	root            string
 	describe        func(pkg string, s Set) string
+	list            func(pkg string) string
 }
 
 func (e *NoSolutionError) Error() string {
-	return explain(e.Incompatibility, e.root, e.describe)
+	return explain(e.Incompatibility, e.root, e.describe, e.list)
 }
 
 type solver struct {
@@ -187,7 +195,11 @@ func (s *solver) resolveConflict(inc *Incompatibility) (*Incompatibility, error)
 	learned := false
 	for {
 		if inc.isFailure(s.root) {
-			return nil, &NoSolutionError{Incompatibility: inc, root: s.root, describe: s.p.Describe}
+			e := &NoSolutionError{Incompatibility: inc, root: s.root, describe: s.p.Describe}
+			if l, ok := s.p.(Lister); ok {
+				e.list = l.List
+			}
+			return nil, e
 		}
 		var (
 			recent     *assignment
