@@ -19,8 +19,10 @@ import (
 	"github.com/clusterpack/clusterpack/index"
 )
 
-// Downloader fetches a file to a path, verifying the index's hash;
-// *index.Client is one.
+// Downloader fetches a file to a path. When f.Hashes has a sha256 it
+// must check the bytes against it while writing (and fail with an
+// *index.HashMismatchError): Get then trusts that digest rather than
+// reading the file again. *index.Client is one.
 type Downloader interface {
 	Download(ctx context.Context, f index.File, dst string) error
 }
@@ -43,7 +45,7 @@ func (c *Cache) Get(ctx context.Context, f index.File) (path, digest string, err
 	if strings.ContainsAny(f.Filename, `/\`) || f.Filename == "" || f.Filename == "." || f.Filename == ".." {
 		return "", "", fmt.Errorf("artifact %q: not a plain file name", f.Filename)
 	}
-	if want := strings.ToLower(f.Hashes["sha256"]); len(want) == 64 {
+	if want := strings.ToLower(f.Hashes["sha256"]); isDigest(want) {
 		p := c.Path(want, f.Filename)
 		if _, err := os.Stat(p); err == nil {
 			return p, want, nil
@@ -61,12 +63,15 @@ func (c *Cache) Get(ctx context.Context, f index.File) (path, digest string, err
 	if err := c.Source.Download(ctx, f, tmp); err != nil {
 		return "", "", err
 	}
-	digest, err = hashFile(tmp)
-	if err != nil {
-		return "", "", err
-	}
-	if want := strings.ToLower(f.Hashes["sha256"]); want != "" && want != digest {
-		return "", "", &index.HashMismatchError{Filename: f.Filename, Algorithm: "sha256", Expected: want, Actual: digest}
+	if want := strings.ToLower(f.Hashes["sha256"]); isDigest(want) {
+		digest = want // the Downloader checked it while writing
+	} else {
+		if digest, err = hashFile(tmp); err != nil {
+			return "", "", err
+		}
+		if want != "" && want != digest {
+			return "", "", &index.HashMismatchError{Filename: f.Filename, Algorithm: "sha256", Expected: want, Actual: digest}
+		}
 	}
 	dst := c.Path(digest, f.Filename)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
@@ -92,6 +97,15 @@ func (c *Cache) Verify(path, digest string) error {
 		return fmt.Errorf("cached file %s was corrupted (sha256 %s, want %s); it has been removed, run again to download it", path, got, digest)
 	}
 	return nil
+}
+
+// isDigest reports whether s is a sha256 in lower-case hex.
+func isDigest(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 func hashFile(path string) (string, error) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -90,6 +91,33 @@ func TestGetRejectsBadNamesAndHashes(t *testing.T) {
 	sum := sha256.Sum256([]byte("content"))
 	if digest != hex.EncodeToString(sum[:]) || filepath.Base(p) != "a-1.0-py3-none-any.whl" {
 		t.Fatalf("got %s %s", p, digest)
+	}
+}
+
+// TestGetTrustsOnlyAVerifyingDownloader: with the real index client, a
+// file whose bytes differ from the index's sha256 never enters the cache.
+func TestGetTrustsOnlyAVerifyingDownloader(t *testing.T) {
+	whl := testindex.Wheel(testindex.WheelSpec{Name: "demo", Version: "1.0", Files: map[string]string{"demo/__init__.py": ""}})
+	srv := testindex.Start(t, []testindex.Project{{Name: "demo", Files: []testindex.File{whl}}}, testindex.Options{})
+	client, err := index.New(index.Options{IndexURLs: []string{srv.IndexURL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj, err := client.Project(context.Background(), "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := proj.Files[0]
+	wrong := strings.Repeat("ab", 32)
+	f.Hashes = map[string]string{"sha256": wrong}
+	c := &Cache{Dir: t.TempDir(), Source: client}
+	_, _, err = c.Get(context.Background(), f)
+	var hm *index.HashMismatchError
+	if !errors.As(err, &hm) || hm.Expected != wrong {
+		t.Fatalf("got %v, want a hash mismatch expecting %s", err, wrong)
+	}
+	if _, err := os.Stat(c.Path(wrong, f.Filename)); err == nil {
+		t.Fatal("a file with the wrong bytes was cached under the index's digest")
 	}
 }
 
