@@ -51,7 +51,10 @@ func (n *Netrc) Lookup(host string) (user, password string, ok bool) {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	host = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1] // a bracketed IPv6 literal
+	}
+	host = strings.ToLower(host)
 	e, found := n.machines[host]
 	if !found {
 		if n.dflt == nil {

@@ -53,6 +53,16 @@ machine dup.example.com login second password two
 			}
 		})
 	}
+	// IPv6 hosts: the brackets of a URL's host are not part of the name.
+	v6, err := ParseNetrc(strings.NewReader("machine ::1 login six password v6\nmachine [ login bracket password b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for host, want := range map[string]string{"[::1]:8080": "six", "[::1]": "six", "::1": "six", "[": "bracket"} {
+		if user, _, ok := v6.Lookup(host); !ok || user != want {
+			t.Errorf("Lookup(%q) = %q, %v; want %q", host, user, ok, want)
+		}
+	}
 	noDefault, err := ParseNetrc(strings.NewReader("machine a login b password c"))
 	if err != nil {
 		t.Fatal(err)
