@@ -37,15 +37,19 @@ type Env struct {
 
 // Manifest describes a built archive; `build --json` prints it.
 type Manifest struct {
-	Name               string     `json:"name"`
-	Format             Format     `json:"format"`
-	ContentHash        string     `json:"content_hash"`
-	Archive            string     `json:"archive"`
-	SHA256             string     `json:"sha256"`
-	Size               int64      `json:"size"`
-	Python             string     `json:"python"`
-	Platform           string     `json:"platform"`
-	Interpreter        string     `json:"interpreter"`
+	Name        string `json:"name"`
+	Format      Format `json:"format"`
+	ContentHash string `json:"content_hash"`
+	Archive     string `json:"archive"`
+	SHA256      string `json:"sha256"`
+	Size        int64  `json:"size"`
+	Python      string `json:"python"`
+	Platform    string `json:"platform"`
+	Interpreter string `json:"interpreter"`
+	// BundledPython says the venv archive carries its own CPython
+	// (--bundle-python): nodes need no Python, and Flink's thread mode,
+	// which makes the environment PYTHONHOME, finds a standard library.
+	BundledPython      bool       `json:"bundled_python,omitempty"`
 	Packages           []Package  `json:"packages"`
 	Local              []LocalPkg `json:"local,omitempty"`
 	ClusterpackVersion string     `json:"clusterpack_version"`
@@ -74,6 +78,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	manifestPath := filepath.Join(outDir, p.ManifestName())
 	if m, err := readManifest(manifestPath); err == nil {
 		if fi, err := os.Stat(archivePath); err == nil && fi.Size() == m.Size {
+			p.Describe(m)
 			m.Archive = archivePath
 			return m, nil
 		}
@@ -90,10 +95,8 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 		return nil, err
 	}
 	defer os.Remove(tmp.Name())
-	m := &Manifest{
-		Name: p.Options.Name, Format: p.Options.Format, ContentHash: p.ContentHash,
-		Python: p.Tool.PythonVersion, Platform: mainPlatform(p.Tool.Platforms), ClusterpackVersion: env.Version,
-	}
+	m := &Manifest{ClusterpackVersion: env.Version}
+	p.Describe(m)
 	switch p.Options.Format {
 	case FormatPex:
 		res, err := pex.Write(ctx, tmp, wheels, pex.Options{PythonVersion: p.Python, Shebang: p.Options.Shebang, EntryPoint: p.Options.EntryPoint, ContentHash: p.ContentHash, Verify: wheel.VerifySizes})
@@ -245,6 +248,18 @@ func frontend(p *Plan, env Env, cache *artifacts.Cache) (*build517.Frontend, err
 		Python: python, PythonVersion: p.Tool.PythonVersion, CacheDir: filepath.Join(env.CacheDir, "build517"),
 		Env: env.Getenv, Logger: env.Logger, Prepare: builder.Prepare,
 	}, nil
+}
+
+// Describe sets the fields of m that the plan decides: name, format,
+// content hash, target and whether a Python is bundled. A manifest read
+// back from a build directory or a store (perhaps written by an older
+// clusterpack, before a field existed) then describes the plan as this
+// version would; what only the archive knows (sha256, size, packages)
+// stays as read.
+func (p *Plan) Describe(m *Manifest) {
+	m.Name, m.Format, m.ContentHash = p.Options.Name, p.Options.Format, p.ContentHash
+	m.Python, m.Platform = p.Tool.PythonVersion, mainPlatform(p.Tool.Platforms)
+	m.BundledPython = p.Options.Format != FormatPex && p.Options.BundlePython != ""
 }
 
 func readManifest(path string) (*Manifest, error) {

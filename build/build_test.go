@@ -208,6 +208,21 @@ func TestBuildIsNotRepeated(t *testing.T) {
 			t.Errorf("temporary file left behind: %s", e.Name())
 		}
 	}
+	// A manifest an older clusterpack wrote (fields missing or stale) is
+	// brought up to date from the plan when the build is reused; what
+	// only the archive knows is kept.
+	mpath := filepath.Join(out, p.ManifestName())
+	old := bytes.Replace(mustRead(t, mpath), []byte(`"platform": "`+first.Platform+`"`), []byte(`"platform": "stale"`), 1)
+	if !bytes.Contains(old, []byte(`"stale"`)) {
+		t.Fatalf("the manifest has no platform to make stale:\n%s", old)
+	}
+	if err := os.WriteFile(mpath, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reused, err := Build(context.Background(), p, out, fx.env)
+	if err != nil || reused.Platform != first.Platform || reused.SHA256 != first.SHA256 || len(reused.Packages) != len(first.Packages) {
+		t.Fatalf("reusing a build with an old manifest: %+v %v", reused, err)
+	}
 
 	var buf bytes.Buffer
 	if err := fx.lock.Write(&buf); err != nil {
@@ -290,4 +305,13 @@ func TestLayoutVersionGuard(t *testing.T) {
 			t.Errorf("LayoutVersion is now %q: run go test -update to record the new bytes", LayoutVersion)
 		}
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

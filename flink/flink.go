@@ -20,8 +20,13 @@
 //
 // In thread mode (python.execution-mode: thread) Flink runs the Python
 // functions inside the TaskManager's JVM through PEMJA, which needs the
-// pemja and find-libpython packages in the environment and a shared
-// libpython on the nodes; Args says what is missing.
+// pemja and find-libpython packages in the environment. Flink 2.3 and
+// later run the archive's interpreter and make the unpacked environment
+// PYTHONHOME, so the environment must carry its own CPython (standard
+// library and shared libpython: --bundle-python); Flink 2.2 and earlier
+// look for python.executable in the TaskManager's own directory and
+// cannot run thread mode from a shipped environment at all. Args says
+// what is missing.
 package flink
 
 import (
@@ -44,6 +49,8 @@ type Env struct {
 	// Packages are the environment's distribution names, for the thread
 	// mode check.
 	Packages []string
+	// BundledPython says the archive carries its own CPython.
+	BundledPython bool
 }
 
 // Alias is the directory the archive is unpacked into.
@@ -101,11 +108,21 @@ var flagFor = map[string]string{
 }
 
 // ThreadModeError lists what thread mode lacks.
-type ThreadModeError struct{ Missing []string }
+type ThreadModeError struct {
+	Missing []string // packages
+	// NoPython says the environment carries no CPython of its own.
+	NoPython bool
+}
 
 func (e *ThreadModeError) Error() string {
-	return fmt.Sprintf("thread mode runs Python inside the JVM through PEMJA, and the environment lacks %s: add them to the requirements (pip names pemja, find-libpython) and upload again",
-		strings.Join(e.Missing, " and "))
+	var lacks []string
+	if len(e.Missing) > 0 {
+		lacks = append(lacks, fmt.Sprintf("lacks %s (add them to the requirements)", strings.Join(e.Missing, " and ")))
+	}
+	if e.NoPython {
+		lacks = append(lacks, "has no Python of its own, and Flink makes the unpacked environment PYTHONHOME in thread mode (build it with --bundle-python PATH)")
+	}
+	return "thread mode runs Python inside the TaskManager's JVM through PEMJA, and the environment " + strings.Join(lacks, " and ") + "; then upload again"
 }
 
 // Args computes the configuration that runs a PyFlink job on env.
@@ -149,11 +166,11 @@ func Args(env Env, o Options) (*Config, error) {
 				missing = append(missing, p)
 			}
 		}
-		if len(missing) > 0 {
-			return nil, &ThreadModeError{missing}
+		if len(missing) > 0 || !env.BundledPython {
+			return nil, &ThreadModeError{Missing: missing, NoPython: !env.BundledPython}
 		}
 		set(keyMode, Thread)
-		c.Notes = append(c.Notes, "thread mode loads libpython3.Y.so into the TaskManager: the Python on the nodes must be built with --enable-shared (or bundle one with --bundle-python)")
+		c.Notes = append(c.Notes, "thread mode with a shipped environment needs Flink 2.3 or later: earlier releases look for python.executable in the TaskManager's own directory, not in the unpacked archive")
 	default:
 		return nil, fmt.Errorf("unknown execution mode %q: give process or thread", o.ExecutionMode)
 	}

@@ -18,7 +18,7 @@ var (
 	zipFile = Env{Format: "zip", URL: "file:///srv/envs/env-0123.zip", Interpreter: "environment/bin/python"}
 	tarS3   = Env{Format: "tar.gz", URL: "s3://bucket/envs/env-0123.tar.gz", Interpreter: "environment/bin/python",
 		Code: []string{"s3://bucket/envs/code/code-aaaa.zip", "s3://bucket/envs/code/code-bbbb.zip"}}
-	threadEnv = Env{Format: "zip", URL: "hdfs:///envs/env-0123.zip", Interpreter: "environment/bin/python", Packages: []string{"apache-flink", "pemja", "find_libpython"}}
+	threadEnv = Env{Format: "zip", URL: "hdfs:///envs/env-0123.zip", Interpreter: "environment/bin/python", Packages: []string{"apache-flink", "pemja", "find_libpython"}, BundledPython: true}
 )
 
 var cases = []struct {
@@ -87,7 +87,12 @@ func TestThreadModeSaysWhatIsMissing(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	_, err = Args(Env{Format: "zip", URL: "file:///e.zip"}, Options{ExecutionMode: Thread})
-	if !errors.As(err, &tm) || len(tm.Missing) != 2 {
+	if !errors.As(err, &tm) || len(tm.Missing) != 2 || !tm.NoPython || !strings.Contains(err.Error(), "--bundle-python") {
+		t.Fatalf("got %v", err)
+	}
+	// Every package, but no Python of its own.
+	_, err = Args(Env{Format: "zip", URL: "file:///e.zip", Packages: []string{"pemja", "find-libpython"}}, Options{ExecutionMode: Thread})
+	if !errors.As(err, &tm) || len(tm.Missing) != 0 || !tm.NoPython || strings.Contains(err.Error(), "lacks") {
 		t.Fatalf("got %v", err)
 	}
 }

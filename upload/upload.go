@@ -156,6 +156,7 @@ func manifest(ctx context.Context, opts Options, env build.Env) (*build.Manifest
 	if m.ContentHash != p.ContentHash {
 		return nil, fmt.Errorf("manifest of %s is for %s", p.ContentHash, m.ContentHash)
 	}
+	p.Describe(&m)
 	return &m, nil
 }
 

@@ -27,8 +27,13 @@ Styles: flags ('flink run' options: -pyarch, -pyexec, -pyfs,
 -pyclientexec, -Dkey=value), conf (config.yaml lines), json.
 
 --execution-mode thread runs the Python functions inside the JVM through
-PEMJA: the command checks that the environment has pemja and
-find-libpython, and says what is missing.`
+PEMJA. Flink (2.3 and later) then makes the unpacked environment
+PYTHONHOME, so the environment needs a CPython of its own: build it with
+--bundle-python. The command checks that the environment has pemja,
+find-libpython and a bundled Python, and says what is missing.
+
+  clusterpack upload --lock pylock.toml --bundle-python /usr/bin/python3.11 --manifest env.json
+  flink run $(clusterpack flink-args --manifest env.json --execution-mode thread) -py job.py`
 
 func newFlinkArgsCommand() *cobra.Command {
 	var (
@@ -94,7 +99,7 @@ func newFlinkArgsCommand() *cobra.Command {
 }
 
 func flinkEnv(r *upload.Result) flink.Env {
-	e := flink.Env{Format: string(r.Format), URL: r.URL, Interpreter: r.Interpreter}
+	e := flink.Env{Format: string(r.Format), URL: r.URL, Interpreter: r.Interpreter, BundledPython: r.BundledPython}
 	for _, c := range r.Code {
 		e.Code = append(e.Code, c.URL)
 	}

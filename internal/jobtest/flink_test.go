@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,8 +16,11 @@ import (
 
 // ApacheFlink is the pinned PyFlink: its wheels and its dependencies'
 // have CPython 3.11 manylinux builds, except a few pure-Python sdists
-// (crcmod, dill, docopt, hdfs) that clusterpack builds.
-const ApacheFlink = "2.2.0"
+// (crcmod, dill, docopt, hdfs) that clusterpack builds. 2.3.0 is the
+// first release whose thread mode finds python.executable inside the
+// unpacked archive (2.2.0 ran "venv/bin/python" from the TaskManager's
+// own directory: "Cannot run program").
+const ApacheFlink = "2.3.0"
 
 // flinkShipped is the PyFlink job's environment: PyFlink itself (its
 // Python workers import pyflink from it), and tabulate, which the
@@ -24,11 +28,11 @@ const ApacheFlink = "2.2.0"
 var flinkShipped = []string{"apache-flink==" + ApacheFlink, "tabulate==0.9.0"}
 
 // flinkLock locks flinkShipped for this machine's CPython 3.11 and drops
-// apache-flink-libraries from the lock: Flink's jars (310 MB), which the
-// TaskManager has and the Python workers do not use. It also has to go
-// because its wheel and apache-flink's both hold pyflink/README.txt and
-// pyflink/version.py (the same bytes), and clusterpack's venv writer
-// refuses a path written twice.
+// apache-flink-libraries from the lock: Flink's jars (over 300 MB), which
+// the TaskManager has and the Python workers do not use. (Its wheel and
+// apache-flink's both hold pyflink/README.txt and pyflink/version.py, the
+// same bytes; the venv writer accepts that, see pack/venv's
+// TestSharedIdenticalFile, so the full lock builds too.)
 func flinkLock(t *testing.T) string {
 	t.Helper()
 	lock := filepath.Join(t.TempDir(), "pylock.toml")
@@ -212,31 +216,10 @@ func TestPyFlinkRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	line := fmt.Sprintf("exec %s run %s -py %s", filepath.Join(flinkHome(venv), "bin", "flink"), strings.TrimSuffix(flags, "\n"), job)
-	t.Logf("$ %s", line)
-	begin := time.Now()
-	runDir := t.TempDir()
-	resultFile := filepath.Join(runDir, "result.json")
-	p := start(t, "flink run", append(env, "JOBTEST_RESULT_FILE="+resultFile), runDir, "sh", "-c", line)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Minute):
-		p.kill()
-		t.Fatalf("the job did not finish within 5 minutes; its output ends with:\n%s", tail(p.output(), 6000))
-	}
-	out := p.output()
-	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("flink run exited %d; its output ends with:\n%s", code, tail(out, 8000))
-	}
 	var rows []flinkRow
-	if rest, ok := jobResult(out, resultFile); ok {
-		if err := json.Unmarshal([]byte(rest), &rows); err != nil {
-			t.Fatalf("the job's result %q: %v; its output ends with:\n%s", rest, err, tail(out, 6000))
-		}
-		t.Logf("job finished in %v: %s", time.Since(begin).Round(time.Second), rest)
-	}
-	if rows == nil {
-		t.Fatalf("the job printed no result; its output ends with:\n%s", tail(out, 6000))
+	result := flinkRun(t, venv, env, flags, job)
+	if err := json.Unmarshal([]byte(result), &rows); err != nil {
+		t.Fatalf("the job's result %q: %v", result, err)
 	}
 	if len(rows) != 2 || rows[0].ID != 1 || rows[0].Mean != 1.5 || rows[1].ID != 2 || rows[1].Mean != 6.0 {
 		t.Fatalf("means = %+v, want id 1: 1.5, id 2: 6.0", rows)
@@ -258,6 +241,101 @@ func TestPyFlinkRun(t *testing.T) {
 			if !strings.HasPrefix(filepath.Clean(p), root+string(filepath.Separator)) {
 				t.Errorf("%s is %s, not under the shipped environment %s", what, p, root)
 			}
+		}
+	}
+}
+
+// flinkRun runs `flink run FLAGS -py JOB` against the cluster of env and
+// returns the result the job wrote.
+func flinkRun(t *testing.T, venv string, env []string, flags, job string) string {
+	t.Helper()
+	line := fmt.Sprintf("exec %s run %s -py %s", filepath.Join(flinkHome(venv), "bin", "flink"), strings.TrimSuffix(flags, "\n"), job)
+	t.Logf("$ %s", line)
+	begin := time.Now()
+	runDir := t.TempDir()
+	resultFile := filepath.Join(runDir, "result.json")
+	p := start(t, "flink run", append(env, "JOBTEST_RESULT_FILE="+resultFile), runDir, "sh", "-c", line)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Minute):
+		p.kill()
+		t.Fatalf("the job did not finish within 5 minutes; its output ends with:\n%s", tail(p.output(), 6000))
+	}
+	out := p.output()
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("flink run exited %d; its output ends with:\n%s", code, tail(out, 8000))
+	}
+	result, ok := jobResult(out, resultFile)
+	if !ok {
+		t.Fatalf("the job printed no result; its output ends with:\n%s", tail(out, 6000))
+	}
+	t.Logf("job finished in %v: %s", time.Since(begin).Round(time.Second), result)
+	return result
+}
+
+// TestPyFlinkThreadMode runs a Python UDF in thread mode: PEMJA runs it
+// inside the TaskManager's JVM, with the packages of the environment
+// that flink-args --execution-mode thread shipped (after checking that it
+// has pemja and find-libpython).
+func TestPyFlinkThreadMode(t *testing.T) {
+	heavy(t)
+	venv := flinkVenvDir(t)
+	// Thread mode sets PYTHONHOME to the environment: it must carry its
+	// own CPython (the standard library and libpython).
+	manifest := uploadPkgs(t, nil, nil, "zip", t.TempDir(), "--lock", flinkLock(t), "--bundle-python", python311(t))
+	client := filepath.Join(venv, "bin", "python")
+	flags := run(t, nil, "flink-args", "--manifest", manifest, "--client-python", client, "--execution-mode", "thread")
+	t.Logf("flink-args printed: %s", strings.TrimSpace(flags))
+	if !strings.Contains(flags, "-Dpython.execution-mode=thread") {
+		t.Fatalf("flink-args printed no thread mode: %s", flags)
+	}
+	env := flinkCluster(t, venv)
+	job, err := filepath.Abs(filepath.Join("testdata", "pyflink_thread_job.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		ID      int     `json:"id"`
+		Doubled float64 `json:"doubled"`
+		Where   struct {
+			Prefix, Executable, Cwd, Thread, Tabulate, PyFlink, Version string
+			PID                                                         int
+			Path                                                        []string
+		} `json:"where"`
+	}
+	result := flinkRun(t, venv, env, flags, job)
+	if err := json.Unmarshal([]byte(result), &rows); err != nil {
+		t.Fatalf("the job's result %q: %v", result, err)
+	}
+	if len(rows) != 2 || rows[0].Doubled != 2 || rows[1].Doubled != 6 {
+		t.Fatalf("doubled = %+v, want 2 and 6", rows)
+	}
+	for _, r := range rows {
+		w := r.Where
+		// Flink unpacks the archive as venv in the job's python-archives
+		// directory and makes it PYTHONHOME: the standard library, the
+		// packages and the interpreter all come from the shipped
+		// environment.
+		root := filepath.Join(w.Cwd, "venv")
+		if filepath.Clean(w.Prefix) != root || filepath.Base(w.Cwd) != "python-archives" {
+			t.Errorf("sys.prefix is %s, not the archive unpacked as venv in python-archives (cwd %s)", w.Prefix, w.Cwd)
+		}
+		if w.Version != Python {
+			t.Errorf("the UDF ran on Python %s, want %s", w.Version, Python)
+		}
+		for what, p := range map[string]string{"tabulate": w.Tabulate, "pyflink": w.PyFlink} {
+			if !strings.HasPrefix(filepath.Clean(p), root+string(filepath.Separator)) {
+				t.Errorf("%s is %s, not under the shipped environment %s", what, p, root)
+			}
+		}
+		stdlib := filepath.Join(root, "lib", "python"+Python)
+		if !slices.Contains(w.Path, stdlib) {
+			t.Errorf("the standard library %s (bundled) is not on sys.path %q", stdlib, w.Path)
+		}
+		// Thread mode: the UDF runs inside the TaskManager's JVM.
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", w.PID))
+		if err != nil || !strings.Contains(string(cmdline), "TaskManagerRunner") {
+			t.Errorf("the UDF ran in process %d (%q), not in the TaskManager's JVM", w.PID, strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}
 	}
 }
