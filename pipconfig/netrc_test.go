@@ -161,9 +161,18 @@ func FuzzParseNetrc(f *testing.F) {
 			}
 			return
 		}
+		// Lookup takes a URL's host, with or without a port: every machine
+		// name that can be a host name is found both ways. (A name with
+		// a colon or brackets is no host name: "a:b" is host a, port b.)
 		for host := range n.machines {
-			if _, _, ok := n.Lookup(host); !ok && host == strings.ToLower(host) {
+			if host != strings.ToLower(host) || strings.ContainsAny(host, ":[]") {
+				continue
+			}
+			if _, _, ok := n.Lookup(host); !ok {
 				t.Fatalf("Lookup(%q) misses its own machine", host)
+			}
+			if _, _, ok := n.Lookup(host + ":443"); !ok && host != "" {
+				t.Fatalf("Lookup(%q) misses machine %q", host+":443", host)
 			}
 		}
 	})
