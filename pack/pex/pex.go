@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/distfilename"
+	"github.com/clusterpack/clusterpack/internal/hashpipe"
 	"github.com/clusterpack/clusterpack/pack/wheel"
 )
 
@@ -195,7 +195,9 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 	defer cancelHash()
 	go hashWheels(hashCtx, sorted, hashes)
 
-	cw := &countingWriter{w: w, h: sha256.New()}
+	hw := hashpipe.New(w, sha256.New())
+	defer hw.Close()
+	cw := &countingWriter{w: hw}
 	if _, err := io.WriteString(cw, opts.Shebang+"\n"); err != nil {
 		return nil, fmt.Errorf("pex: writing the shebang: %w", err)
 	}
@@ -260,7 +262,7 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 		return nil, fmt.Errorf("pex: writing the zip central directory: %w", err)
 	}
 	res.Size = cw.n
-	res.SHA256 = hex.EncodeToString(cw.h.Sum(nil))
+	res.SHA256 = hex.EncodeToString(hw.Sum())
 	res.Zip64 = cw.zip64()
 	if res.Zip64 {
 		res.Note = Zip64Note
@@ -372,11 +374,10 @@ func writeFile(zw *zip.Writer, name string, mode os.FileMode, content []byte) er
 	return err
 }
 
-// countingWriter counts and hashes what goes through it and keeps the
-// last bytes, to see whether the zip writer ended with zip64 records.
+// countingWriter counts what goes through it and keeps the last bytes,
+// to see whether the zip writer ended with zip64 records.
 type countingWriter struct {
 	w    io.Writer
-	h    hash.Hash
 	n    int64
 	tail []byte
 }
@@ -387,7 +388,6 @@ const tailSize = 56 + 20 + 22
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
-	c.h.Write(p[:n])
 	c.n += int64(n)
 	if n >= tailSize {
 		c.tail = append(c.tail[:0], p[n-tailSize:n]...)

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/clusterpack/clusterpack/internal/hashpipe"
 	"github.com/clusterpack/clusterpack/pack/wheel"
 )
 
@@ -183,8 +184,9 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 		}
 	}
 
-	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(w, h)}
+	hw := hashpipe.New(w, sha256.New())
+	defer hw.Close()
+	cw := &countWriter{w: hw}
 	var s sink
 	var gz *parallelGzip
 	switch opts.Format {
@@ -210,7 +212,7 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 	}
 	res.Files, res.Zip64 = s.counts()
 	res.Size = cw.n
-	res.SHA256 = hex.EncodeToString(h.Sum(nil))
+	res.SHA256 = hex.EncodeToString(hw.Sum())
 	res.Interpreter = "bin/python"
 	return res, nil
 }
