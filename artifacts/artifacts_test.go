@@ -15,7 +15,10 @@ import (
 	"github.com/clusterpack/clusterpack/internal/testindex"
 )
 
-func TestGetDownloadsOnceAndVerifies(t *testing.T) {
+// demoIndex serves one wheel and returns it, the server, a real index
+// client and the wheel's index.File.
+func demoIndex(t *testing.T) (testindex.File, *testindex.Server, *index.Client, index.File) {
+	t.Helper()
 	whl := testindex.Wheel(testindex.WheelSpec{Name: "demo", Version: "1.0", Files: map[string]string{"demo/__init__.py": ""}})
 	srv := testindex.Start(t, []testindex.Project{{Name: "demo", Files: []testindex.File{whl}}}, testindex.Options{})
 	client, err := index.New(index.Options{IndexURLs: []string{srv.IndexURL()}})
@@ -26,7 +29,11 @@ func TestGetDownloadsOnceAndVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := proj.Files[0]
+	return whl, srv, client, proj.Files[0]
+}
+
+func TestGetDownloadsOnceAndVerifies(t *testing.T) {
+	whl, srv, client, f := demoIndex(t)
 	c := &Cache{Dir: t.TempDir(), Source: client}
 	var wg sync.WaitGroup
 	paths := make([]string, 8)
@@ -97,21 +104,11 @@ func TestGetRejectsBadNamesAndHashes(t *testing.T) {
 // TestGetTrustsOnlyAVerifyingDownloader: with the real index client, a
 // file whose bytes differ from the index's sha256 never enters the cache.
 func TestGetTrustsOnlyAVerifyingDownloader(t *testing.T) {
-	whl := testindex.Wheel(testindex.WheelSpec{Name: "demo", Version: "1.0", Files: map[string]string{"demo/__init__.py": ""}})
-	srv := testindex.Start(t, []testindex.Project{{Name: "demo", Files: []testindex.File{whl}}}, testindex.Options{})
-	client, err := index.New(index.Options{IndexURLs: []string{srv.IndexURL()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	proj, err := client.Project(context.Background(), "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := proj.Files[0]
+	_, _, client, f := demoIndex(t)
 	wrong := strings.Repeat("ab", 32)
 	f.Hashes = map[string]string{"sha256": wrong}
 	c := &Cache{Dir: t.TempDir(), Source: client}
-	_, _, err = c.Get(context.Background(), f)
+	_, _, err := c.Get(context.Background(), f)
 	var hm *index.HashMismatchError
 	if !errors.As(err, &hm) || hm.Expected != wrong {
 		t.Fatalf("got %v, want a hash mismatch expecting %s", err, wrong)

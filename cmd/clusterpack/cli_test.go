@@ -150,11 +150,12 @@ func TestCLIWorkflow(t *testing.T) {
 	if m.Format != "zip" || !strings.Contains(m.Archive, m.ContentHash) || len(m.Packages) != 2 || m.Interpreter != "environment/bin/python" {
 		t.Errorf("manifest %+v", m)
 	}
-	if _, err := os.Stat(m.Archive); err != nil && !filepath.IsAbs(m.Archive) {
-		_, err = os.Stat(filepath.Join(c.dir, m.Archive))
-		if err != nil {
-			t.Errorf("the archive the manifest names is not there: %v", err)
-		}
+	archive := m.Archive
+	if !filepath.IsAbs(archive) {
+		archive = filepath.Join(c.dir, archive) // relative to the working directory
+	}
+	if _, err := os.Stat(archive); err != nil {
+		t.Errorf("the archive the manifest names is not there: %v", err)
 	}
 	first := m.SHA256
 	again := c.ok("build", "--lock", "pylock.toml", "--format", "zip", "-o", "dist2", "--json")

@@ -23,7 +23,6 @@ type Writer struct {
 	free chan []byte
 	done chan struct{}
 	once sync.Once
-	n    int64
 }
 
 // New returns a Writer to w that hashes with h.
@@ -47,7 +46,6 @@ func New(w io.Writer, h hash.Hash) *Writer {
 // hashing.
 func (p *Writer) Write(b []byte) (int, error) {
 	n, err := p.w.Write(b)
-	p.n += int64(n)
 	written := b[:n]
 	for len(written) > 0 {
 		k := copy(p.buf[len(p.buf):cap(p.buf)], written)
@@ -60,9 +58,6 @@ func (p *Writer) Write(b []byte) (int, error) {
 	}
 	return n, err
 }
-
-// N is the number of bytes written.
-func (p *Writer) N() int64 { return p.n }
 
 // Sum hashes what is left, stops the hasher and returns the digest of
 // every byte written. The Writer must not be written to afterwards.
