@@ -27,7 +27,7 @@
 # ${CLUSTERPACK_DEV_CACHE:-~/.cache/clusterpack-dev}: the AWS CLI in
 # bench-upload-venv, the virtualenv being uploaded in bench-upload-env
 # (cluster-pack runs inside it, as its users run it), versitygw in bin/ (the
-# binary internal/s3test builds, or the same `go install` here), and builds
+# binary internal/testing/s3test builds, or the same `go install` here), and builds
 # clusterpack and the helper from this checkout with `go build`. Servers it
 # starts are killed at exit; the temporary directory is removed (KEEP_WORK=1
 # keeps it).
@@ -49,7 +49,7 @@ S3FS_VERSION=2026.9.0 # and fsspec of the same version
 PANDAS_VERSION=3.1.1
 PYARROW_VERSION=26.0.1
 VERSITYGW_MODULE=github.com/versity/versitygw/cmd/versitygw
-VERSITYGW_VERSION=v1.8.0 # as internal/s3test
+VERSITYGW_VERSION=v1.8.0 # as internal/testing/s3test
 
 RUNS="${RUNS:-3}"
 SIZE_MIB="${SIZE_MIB:-512}"
@@ -120,7 +120,7 @@ go build -o "$work/uploadbench" ./bench/upload/uploadbench
 cp="$work/clusterpack"
 ub="$work/uploadbench"
 
-# The S3 server, as internal/s3test starts it (posix backend, loopback,
+# The S3 server, as internal/testing/s3test starts it (posix backend, loopback,
 # --quiet), plus an access log that names each request's operation.
 port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 server="http://127.0.0.1:$port"

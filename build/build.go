@@ -12,14 +12,14 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/clusterpack/clusterpack/artifacts"
-	"github.com/clusterpack/clusterpack/build517"
-	"github.com/clusterpack/clusterpack/buildenv"
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/index/artifacts"
 	"github.com/clusterpack/clusterpack/internal/atomicfile"
 	"github.com/clusterpack/clusterpack/pack/pex"
 	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/pack/wheel"
+	"github.com/clusterpack/clusterpack/sdist/build517"
+	"github.com/clusterpack/clusterpack/sdist/buildenv"
 	"github.com/clusterpack/clusterpack/target"
 )
 

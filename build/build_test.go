@@ -16,8 +16,8 @@ import (
 	"testing"
 
 	"github.com/clusterpack/clusterpack/index"
-	"github.com/clusterpack/clusterpack/internal/pyref"
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/pyref"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/target"

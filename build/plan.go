@@ -16,10 +16,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/distfilename"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
-	"github.com/clusterpack/clusterpack/tags"
+	"github.com/clusterpack/clusterpack/pypa/distfilename"
+	"github.com/clusterpack/clusterpack/pypa/tags"
 )
 
 // LayoutVersion is part of every content hash: it changes whenever the

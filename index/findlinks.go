@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
 // findLinksFiles lists the files of one find-links location that belong

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/clusterpack/clusterpack/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
 // sourceFiles is what one index or find-links location offers.

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/clusterpack/clusterpack/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
 // suggestTimeout bounds the search for near names: it only improves an

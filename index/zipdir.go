@@ -10,7 +10,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
 // Zip format constants (APPNOTE.TXT).

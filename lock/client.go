@@ -4,8 +4,8 @@ import (
 	"path/filepath"
 
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/lock/pipconfig"
 	"github.com/clusterpack/clusterpack/lockfile"
-	"github.com/clusterpack/clusterpack/pipconfig"
 )
 
 // DownloadClient is an index client for fetching the files a lock names,

@@ -19,13 +19,13 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/clusterpack/clusterpack/artifacts"
-	"github.com/clusterpack/clusterpack/build517"
 	"github.com/clusterpack/clusterpack/index"
-	"github.com/clusterpack/clusterpack/metadata"
-	"github.com/clusterpack/clusterpack/pep503"
-	"github.com/clusterpack/clusterpack/pep508"
+	"github.com/clusterpack/clusterpack/index/artifacts"
+	"github.com/clusterpack/clusterpack/pypa/metadata"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep508"
 	"github.com/clusterpack/clusterpack/resolve"
+	"github.com/clusterpack/clusterpack/sdist/build517"
 )
 
 // reference is a requirement given by location: a wheel or sdist at a URL

@@ -14,16 +14,16 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/artifacts"
-	"github.com/clusterpack/clusterpack/build517"
-	"github.com/clusterpack/clusterpack/buildenv"
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/index/artifacts"
+	"github.com/clusterpack/clusterpack/lock/pipconfig"
+	"github.com/clusterpack/clusterpack/lock/reqfile"
 	"github.com/clusterpack/clusterpack/lockfile"
-	"github.com/clusterpack/clusterpack/pep503"
-	"github.com/clusterpack/clusterpack/pep508"
-	"github.com/clusterpack/clusterpack/pipconfig"
-	"github.com/clusterpack/clusterpack/reqfile"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep508"
 	"github.com/clusterpack/clusterpack/resolve"
+	"github.com/clusterpack/clusterpack/sdist/build517"
+	"github.com/clusterpack/clusterpack/sdist/buildenv"
 	"github.com/clusterpack/clusterpack/target"
 )
 

@@ -13,10 +13,10 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/internal/atomicfile"
+	"github.com/clusterpack/clusterpack/lock/pipconfig"
+	"github.com/clusterpack/clusterpack/lock/venvscan"
 	"github.com/clusterpack/clusterpack/lockfile"
-	"github.com/clusterpack/clusterpack/pipconfig"
 	"github.com/clusterpack/clusterpack/target"
-	"github.com/clusterpack/clusterpack/venvscan"
 )
 
 // fromVenv turns a virtualenv's installed distributions into inputs: a

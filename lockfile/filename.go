@@ -5,8 +5,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/pep440"
-	"github.com/clusterpack/clusterpack/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep440"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
 // artifactFilename is name, else the last component of path (either

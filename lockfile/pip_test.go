@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clusterpack/clusterpack/internal/pyref"
+	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 )
 
 // buildWheel writes a minimal pure-Python wheel into dir and returns its

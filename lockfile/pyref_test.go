@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterpack/clusterpack/internal/pyref"
+	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 )
 
 // validateScript validates each TOML text with packaging.pylock and

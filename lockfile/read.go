@@ -10,7 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/clusterpack/clusterpack/pep440"
+	"github.com/clusterpack/clusterpack/pypa/pep440"
 )
 
 // ReadFile reads and validates the lock file at path. See Read.

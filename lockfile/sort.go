@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/pep440"
+	"github.com/clusterpack/clusterpack/pypa/pep440"
 )
 
 // Sorted returns a copy of the lock in the order Write uses: packages by

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clusterpack/clusterpack/pep440"
-	"github.com/clusterpack/clusterpack/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep440"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
 // Validate checks the lock against the pylock.toml specification and

@@ -5,10 +5,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/distfilename"
 	"github.com/clusterpack/clusterpack/index"
-	"github.com/clusterpack/clusterpack/pep440"
-	"github.com/clusterpack/clusterpack/tags"
+	"github.com/clusterpack/clusterpack/pypa/distfilename"
+	"github.com/clusterpack/clusterpack/pypa/pep440"
+	"github.com/clusterpack/clusterpack/pypa/tags"
 )
 
 // candidate is one version of a project and the files the target can use.

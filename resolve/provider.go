@@ -9,12 +9,12 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/clusterpack/clusterpack/metadata"
-	"github.com/clusterpack/clusterpack/pep440"
-	"github.com/clusterpack/clusterpack/pep503"
-	"github.com/clusterpack/clusterpack/pep508"
+	"github.com/clusterpack/clusterpack/pypa/metadata"
+	"github.com/clusterpack/clusterpack/pypa/pep440"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep508"
+	"github.com/clusterpack/clusterpack/pypa/tags"
 	"github.com/clusterpack/clusterpack/resolve/pubgrub"
-	"github.com/clusterpack/clusterpack/tags"
 )
 
 // provider answers the solver's questions from the indexes. Project pages

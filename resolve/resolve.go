@@ -14,10 +14,10 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/index"
-	"github.com/clusterpack/clusterpack/metadata"
-	"github.com/clusterpack/clusterpack/pep440"
-	"github.com/clusterpack/clusterpack/pep503"
-	"github.com/clusterpack/clusterpack/pep508"
+	"github.com/clusterpack/clusterpack/pypa/metadata"
+	"github.com/clusterpack/clusterpack/pypa/pep440"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep508"
 	"github.com/clusterpack/clusterpack/resolve/pubgrub"
 	"github.com/clusterpack/clusterpack/target"
 )

@@ -13,9 +13,9 @@ import (
 	"testing"
 
 	"github.com/clusterpack/clusterpack/index"
-	"github.com/clusterpack/clusterpack/internal/testindex"
-	"github.com/clusterpack/clusterpack/pep503"
-	"github.com/clusterpack/clusterpack/pep508"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep508"
 	"github.com/clusterpack/clusterpack/target"
 )
 

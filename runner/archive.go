@@ -18,9 +18,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clusterpack/clusterpack/internal/unpack"
 	"github.com/clusterpack/clusterpack/pack/pex"
-	"github.com/clusterpack/clusterpack/pep503"
-	"github.com/clusterpack/clusterpack/unpack"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
 // Format is the kind of archive an Env was opened from.

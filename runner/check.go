@@ -12,8 +12,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/clusterpack/clusterpack/pypa/tags"
 	"github.com/clusterpack/clusterpack/runner/elfcheck"
-	"github.com/clusterpack/clusterpack/tags"
 )
 
 // CheckOptions control Check.

@@ -59,7 +59,7 @@
 //
 // A process hosts one libpython, so the tests that embed Python run in
 // child processes of the test binary, one per CPython 3.9-3.13 from
-// internal/pyref (TestCPython; CLUSTERPACK_RUNNER_PYTHON selects the
+// internal/testing/pyref (TestCPython; CLUSTERPACK_RUNNER_PYTHON selects the
 // version in the child). TestThroughput with CLUSTERPACK_RUNNER_BENCH=1
 // logs calls/s of str.upper against a subprocess-per-batch baseline.
 package runner

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clusterpack/clusterpack/internal/pyref"
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/pyref"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/pack/pex"
 	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/runner/internal/fakeso"

@@ -2,7 +2,7 @@
 # Prepares the reference implementations the differential tests compare
 # against and prints the environment that points the tests at them:
 #
-#   eval "$(scripts/devenv.sh)" && go test ./pep440/
+#   eval "$(scripts/devenv.sh)" && go test ./pypa/pep440/
 #
 # Everything goes to a cache outside the repo (CLUSTERPACK_DEV_CACHE,
 # default ~/.cache/clusterpack-dev); a second run reuses it. Progress goes to

@@ -15,7 +15,7 @@ import (
 
 	"github.com/colinmarc/hdfs/v2/hadoopconf"
 
-	"github.com/clusterpack/clusterpack/internal/hdfstest"
+	"github.com/clusterpack/clusterpack/internal/testing/hdfstest"
 	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
 	"github.com/jcmturner/gokrb5/v8/keytab"
 )

@@ -18,13 +18,13 @@ import (
 
 	"github.com/colinmarc/hdfs/v2"
 
-	"github.com/clusterpack/clusterpack/internal/hdfstest"
+	"github.com/clusterpack/clusterpack/internal/testing/hdfstest"
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/storetest"
 )
 
 // The HDFS tests run against a real HDFS: Hadoop's MiniDFSCluster on
-// loopback (internal/hdfstest), one shared by the tests of this package.
+// loopback (internal/testing/hdfstest), one shared by the tests of this package.
 // They do not run in parallel: some stop the namenode or put it in safe
 // mode.
 

@@ -20,7 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/clusterpack/clusterpack/internal/s3test"
+	"github.com/clusterpack/clusterpack/internal/testing/s3test"
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/storetest"
 )

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/clusterpack/clusterpack/internal/s3test"
+	"github.com/clusterpack/clusterpack/internal/testing/s3test"
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/storetest"
 )

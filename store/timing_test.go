@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterpack/clusterpack/internal/s3test"
+	"github.com/clusterpack/clusterpack/internal/testing/s3test"
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/storetest"
 )

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/clusterpack/clusterpack/internal/atomicfile"
-	"github.com/clusterpack/clusterpack/tags"
+	"github.com/clusterpack/clusterpack/pypa/tags"
 )
 
 // markerScript computes the PEP 508 marker environment exactly as

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/pep508"
+	"github.com/clusterpack/clusterpack/pypa/pep508"
 )
 
 // Spec is what a user asks for: --python and --platform.

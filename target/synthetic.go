@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/pep508"
-	"github.com/clusterpack/clusterpack/tags"
+	"github.com/clusterpack/clusterpack/pypa/pep508"
+	"github.com/clusterpack/clusterpack/pypa/tags"
 )
 
 // versionRequest matches "3", "3.11" or "3.11.7" (with an optional

@@ -9,8 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/clusterpack/clusterpack/pep508"
-	"github.com/clusterpack/clusterpack/tags"
+	"github.com/clusterpack/clusterpack/pypa/pep508"
+	"github.com/clusterpack/clusterpack/pypa/tags"
 )
 
 // Target is the Python environment that resolution and builds aim at.

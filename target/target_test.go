@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clusterpack/clusterpack/internal/pyref"
+	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

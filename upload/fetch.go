@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/build"
+	"github.com/clusterpack/clusterpack/internal/unpack"
 	"github.com/clusterpack/clusterpack/store"
-	"github.com/clusterpack/clusterpack/unpack"
 )
 
 // Fetch puts an uploaded environment on this machine, once per content

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clusterpack/clusterpack/internal/hdfstest"
+	"github.com/clusterpack/clusterpack/internal/testing/hdfstest"
 	"github.com/clusterpack/clusterpack/store"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/clusterpack/clusterpack/build"
-	"github.com/clusterpack/clusterpack/internal/s3test"
+	"github.com/clusterpack/clusterpack/internal/testing/s3test"
 	"github.com/clusterpack/clusterpack/store"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/clusterpack/clusterpack/build"
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/store"

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
 // The tests in this file run the built binary, as a user's shell does:

@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/clusterpack/clusterpack/cachedir"
 	"github.com/clusterpack/clusterpack/internal/atomicfile"
+	"github.com/clusterpack/clusterpack/internal/cachedir"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/target"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
-	"github.com/clusterpack/clusterpack/tags"
+	"github.com/clusterpack/clusterpack/pypa/tags"
 	"github.com/clusterpack/clusterpack/target"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/clusterpack/clusterpack/build"
-	"github.com/clusterpack/clusterpack/internal/pyref"
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/pyref"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/target"
 )

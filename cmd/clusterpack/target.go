@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/clusterpack/clusterpack/cachedir"
+	"github.com/clusterpack/clusterpack/internal/cachedir"
 	"github.com/clusterpack/clusterpack/target"
 )
 

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterpack/clusterpack/internal/pyref"
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/pyref"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
 // demoSpecs are the wheels most tests ship: a package with modules for

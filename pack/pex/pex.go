@@ -17,9 +17,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/distfilename"
 	"github.com/clusterpack/clusterpack/internal/hashpipe"
 	"github.com/clusterpack/clusterpack/pack/wheel"
+	"github.com/clusterpack/clusterpack/pypa/distfilename"
 )
 
 // Zip64Note says which Pythons can run a pex that needs zip64, the

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterpack/clusterpack/internal/pyref"
+	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 )
 
 // newest returns the newest reference CPython and its version.

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/pack/wheel"
 )
 

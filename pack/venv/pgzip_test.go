@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterpack/clusterpack/internal/pyref"
+	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 	"github.com/clusterpack/clusterpack/pack/wheel"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
 // TestSharedIdenticalFile: two wheels shipping the same bytes at one path

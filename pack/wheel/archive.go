@@ -7,9 +7,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/distfilename"
-	"github.com/clusterpack/clusterpack/pep440"
-	"github.com/clusterpack/clusterpack/pep503"
+	"github.com/clusterpack/clusterpack/pypa/distfilename"
+	"github.com/clusterpack/clusterpack/pypa/pep440"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
 // Size limits for the .dist-info files Install reads into memory.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterpack/clusterpack/internal/pyref"
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/pyref"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
 // bigSpec is a wheel of about 2,000 files of a few KiB each, like a

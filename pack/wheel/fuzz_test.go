@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
 // FuzzInstall installs arbitrary bytes as a wheel, into a directory that

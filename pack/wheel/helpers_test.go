@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
 // venv311 is the scheme most tests install into.

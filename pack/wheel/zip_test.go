@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/clusterpack/clusterpack/internal/testindex"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
 // installZip installs whl into a fresh zip and returns its bytes.

@@ -1,0 +1,37 @@
+// Package jobtest proves spark-args and flink-args on real jobs: it locks,
+// builds and uploads environments with the clusterpack binary, prints the
+// submit flags with `clusterpack spark-args` or `clusterpack flink-args`,
+// and runs jobs with exactly those flags. Each job's UDFs report where
+// their Python runs from, and import a package (tabulate) that only the
+// shipped environment has.
+//
+// Spark: the PySpark pandas UDF example of the talk (group by id, mean of
+// v: 1.5 and 6.0) with spark-submit, pex and venv zip, on local[2] and on a
+// standalone master and worker started on loopback, from a local store
+// (TestSparkLocal, TestSparkStandalone) and from a real S3 server
+// (internal/testing/s3test; TestSparkLocalS3, TestSparkStandaloneS3). On local[2]
+// spark-args fetches the environment from the store and unpacks it here;
+// on the standalone cluster spark-submit and the executor read s3a://
+// URLs with hadoop-aws of pyspark's Hadoop and the AWS SDK v2 modules it
+// needs, resolved from Maven Central by testdata/s3a/pom.xml into the
+// cache and given to spark-args with --class-path.
+//
+// Flink: the same aggregation as a PyFlink Table API job with pandas
+// UDAFs (TestPyFlinkRun), run with `flink run -py` against a JobManager
+// and TaskManager of the distribution the apache-flink package bundles,
+// on a venv zip that has apache-flink itself (the Python workers import
+// pyflink from it).
+//
+// pyspark and apache-flink come from PyPI, installed once into
+// virtualenvs under ${CLUSTERPACK_DEV_CACHE:-$HOME/.cache/clusterpack-dev}/jobtest,
+// named by the pinned versions and marked complete only when the install
+// finished. The tests need Java 17 (JAVA_HOME, else /usr/lib/jvm/*17*),
+// CPython 3.11 and, for s3a://, Maven. When something cannot be had (no
+// network, no Java, no Maven), the tests fail if
+// CLUSTERPACK_REQUIRE_REFERENCE=1 and are skipped otherwise. They run only
+// without -short.
+//
+// Every JVM and Python worker runs in a process group of its own, which
+// the tests kill when they end; their output is kept and its tail shown
+// when something fails.
+package jobtest
