@@ -9,9 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/target"
 )
 
 // Interpreter is a CPython whose shared libpython the runner can load.
@@ -78,50 +78,18 @@ func FindInterpreter(ctx context.Context, env *Env, opts FindOptions) (*Interpre
 		}
 		return nil, fmt.Errorf("%w: %s", ErrNoInterpreter, strings.Join(searched, "; "))
 	}
-	name := "python" + xy
-	found := false
-	for _, dir := range filepath.SplitList(opts.getenv("PATH")) {
-		if dir == "" {
-			continue
-		}
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			found = true
-			if in := try(p); in != nil {
-				return in, nil
-			}
+	local, err := target.LocalInterpreters(xy, target.Options{Getenv: opts.Getenv})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range local.Candidates {
+		if in := try(p); in != nil {
+			return in, nil
 		}
 	}
-	if !found {
-		searched = append(searched, name+" on PATH: not found")
-	}
-	root := opts.getenv("PYENV_ROOT")
-	if root == "" && opts.getenv("HOME") != "" {
-		root = filepath.Join(opts.getenv("HOME"), ".pyenv")
-	}
-	if root != "" {
-		matches, _ := filepath.Glob(filepath.Join(root, "versions", xy+".*", "bin", name))
-		sort.Slice(matches, func(i, j int) bool { return patchOf(matches[i], xy) > patchOf(matches[j], xy) })
-		for _, m := range matches {
-			if in := try(m); in != nil {
-				return in, nil
-			}
-		}
-		if len(matches) == 0 {
-			searched = append(searched, fmt.Sprintf("pyenv (%s): no %s.* version", filepath.Join(root, "versions"), xy))
-		}
-	}
+	searched = append(searched, local.Notes...)
 	return nil, fmt.Errorf("%w of version %s for this archive: looked at %s. Install one with a shared libpython (e.g. `pyenv install %s`, or your distribution's python%s and libpython%s packages), or point at one with --python /path/to/python%s",
 		ErrNoInterpreter, xy, strings.Join(searched, "; "), xy, xy, xy, xy)
-}
-
-func patchOf(p, xy string) int {
-	dir := filepath.Base(filepath.Dir(filepath.Dir(p)))
-	n, err := strconv.Atoi(strings.TrimPrefix(dir, xy+"."))
-	if err != nil {
-		return -1
-	}
-	return n
 }
 
 const probeScript = `import json, os, sys, sysconfig

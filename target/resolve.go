@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/clusterpack/clusterpack/pypa/pep508"
@@ -55,7 +54,7 @@ func Resolve(ctx context.Context, spec Spec, opts Options) (*Target, error) {
 		if len(spec.Platforms) > 0 {
 			return synthetic(v, spec.Platforms)
 		}
-		if py := findInterpreter(v, opts); py != "" {
+		if py, err := FindInterpreter(spec.Python, opts); err == nil {
 			t, err := fromInterpreter(ctx, py, opts)
 			if err == nil && (!v.exact || t.PythonFullVersion == v.full) {
 				return t, nil
@@ -150,58 +149,4 @@ func lookPath(py string, opts Options) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no %s on PATH: install Python, or pass --python with a path to an interpreter, or --python 3.11 --platform manylinux_2_28_x86_64 for a cluster target: %w", py, exec.ErrNotFound)
-}
-
-// findInterpreter looks for a local CPython of the requested version: first
-// pythonX.Y on PATH, then pyenv's versions (newest patch first).
-func findInterpreter(v pythonVersion, opts Options) string {
-	name := "python" + v.short()
-	root := opts.getenv("PYENV_ROOT")
-	if root == "" {
-		if home := opts.getenv("HOME"); home != "" {
-			root = filepath.Join(home, ".pyenv")
-		}
-	}
-	// pyenv's shims are shell scripts that pick an interpreter each time
-	// they run: use the interpreter behind them (found below) instead.
-	if p, err := lookPath(name, opts); err == nil && (root == "" || !strings.HasPrefix(p, filepath.Join(root, "shims")+string(filepath.Separator))) {
-		return p
-	}
-	if root == "" {
-		return ""
-	}
-	matches, _ := filepath.Glob(filepath.Join(root, "versions", v.short()+".*", "bin", name))
-	best, bestPatch := "", -1
-	for _, m := range matches {
-		dir := filepath.Base(filepath.Dir(filepath.Dir(m)))
-		if v.exact {
-			if dir == v.full {
-				return m
-			}
-			continue
-		}
-		// Only final releases: "3.11.7", not "3.11.7t" or "3.11-dev".
-		patch, err := strconv.Atoi(strings.TrimPrefix(dir, v.short()+"."))
-		if err == nil && patch > bestPatch {
-			best, bestPatch = m, patch
-		}
-	}
-	return best
-}
-
-// FindInterpreter returns a local CPython of the version "X.Y" (or
-// "X.Y.Z"): pythonX.Y on PATH, then pyenv's versions. It is how
-// clusterpack finds a Python to run PEP 517 builds for a synthetic target.
-func FindInterpreter(version string, opts Options) (string, error) {
-	v, ok, err := parseVersionRequest(version)
-	if err != nil {
-		return "", err
-	}
-	if !ok {
-		return "", fmt.Errorf("%q is not a Python version", version)
-	}
-	if p := findInterpreter(v, opts); p != "" {
-		return p, nil
-	}
-	return "", fmt.Errorf("no Python %s on this machine (looked for python%s on PATH and in pyenv): install it (e.g. pyenv install %s) or run with --python /path/to/python%s", v.short(), v.short(), v.short(), v.short())
 }

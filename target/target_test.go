@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -354,5 +355,58 @@ func TestPlatformMarkers(t *testing.T) {
 		if env["sys_platform"] != tt.sysPlatform || env["platform_system"] != tt.system || env["platform_machine"] != tt.machine {
 			t.Errorf("%s: got %s/%s/%s, want %s/%s/%s", tt.platform, env["sys_platform"], env["platform_system"], env["platform_machine"], tt.sysPlatform, tt.system, tt.machine)
 		}
+	}
+}
+
+func TestLocalInterpreters(t *testing.T) {
+	root := t.TempDir()
+	mk := func(p string) string {
+		p = filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	onPath := mk("bin/python3.11")
+	shim := mk("pyenv/shims/python3.12")
+	v9 := mk("pyenv/versions/3.11.9/bin/python3.11")
+	v10 := mk("pyenv/versions/3.11.10/bin/python3.11")
+	mk("pyenv/versions/3.11.10t/bin/python3.11")
+	mk("pyenv/versions/3.11-dev/bin/python3.11")
+	mk("pyenv/versions/3.12.1/bin/python3.12")
+	env := map[string]string{"PATH": filepath.Join(root, "bin") + ":" + filepath.Dir(shim), "PYENV_ROOT": filepath.Join(root, "pyenv")}
+	opts := Options{Getenv: func(k string) string { return env[k] }}
+	tests := []struct {
+		version   string
+		want      []string
+		wantNotes []string
+	}{
+		{"3.11", []string{onPath, v10, v9}, nil},
+		{"3.11.9", []string{onPath, v9}, nil},
+		{"3.12", []string{filepath.Join(root, "pyenv/versions/3.12.1/bin/python3.12")}, []string{"python3.12 on PATH: not found"}},
+		{"3.13", nil, []string{"python3.13 on PATH: not found", "no 3.13.* version"}},
+	}
+	for _, tt := range tests {
+		s, err := LocalInterpreters(tt.version, opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.version, err)
+		}
+		if !slices.Equal(s.Candidates, tt.want) {
+			t.Errorf("%s: candidates %q, want %q", tt.version, s.Candidates, tt.want)
+		}
+		if len(s.Notes) != len(tt.wantNotes) {
+			t.Errorf("%s: notes %q, want %q", tt.version, s.Notes, tt.wantNotes)
+		}
+		for i, n := range tt.wantNotes {
+			if i < len(s.Notes) && !strings.Contains(s.Notes[i], n) {
+				t.Errorf("%s: note %q, want it to contain %q", tt.version, s.Notes[i], n)
+			}
+		}
+	}
+	if _, err := LocalInterpreters("three", opts); err == nil {
+		t.Error("LocalInterpreters(\"three\"): no error")
 	}
 }
