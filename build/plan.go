@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/pypa/distfilename"
 	"github.com/clusterpack/clusterpack/pypa/tags"
@@ -75,7 +74,7 @@ type Artifact struct {
 // goes in, and the name it will have.
 type Plan struct {
 	Options     Options
-	Tool        lock.ToolTable
+	Tool        lockfile.ClusterpackTool
 	Python      [2]int
 	Artifacts   []Artifact // sorted by name
 	Local       []lockfile.Package
@@ -107,8 +106,8 @@ func NewPlan(lk *lockfile.Lock, lockDir string, opts Options) (*Plan, error) {
 	if opts.Format == "" {
 		opts.Format = FormatZip
 	}
-	var tool lock.ToolTable
-	if err := lk.DecodeTool("clusterpack", &tool); err != nil || tool.PythonVersion == "" {
+	tool, err := lk.Clusterpack()
+	if err != nil {
 		return nil, fmt.Errorf("the lock has no [tool.clusterpack] target: make it with clusterpack lock")
 	}
 	major, minor, err := splitVersion(tool.PythonVersion)

@@ -82,36 +82,8 @@ type Env struct {
 	Version string
 }
 
-// ToolTable is what clusterpack records under [tool.clusterpack]: the
-// target the lock was resolved for, so that build can rebuild it.
-type ToolTable struct {
-	PythonVersion     string   `toml:"python-version"`
-	PythonFullVersion string   `toml:"python-full-version"`
-	Interpreter       bool     `toml:"from-interpreter"`
-	Platforms         []string `toml:"platforms"`
-	Markers           Markers  `toml:"markers"`
-	Pre               bool     `toml:"pre,omitempty"`
-	OnlyBinary        []string `toml:"only-binary,omitempty"`
-	NoBinary          []string `toml:"no-binary,omitempty"`
-}
-
-// Markers is the target's marker environment in a TOML-friendly form.
-type Markers struct {
-	ImplementationName           string `toml:"implementation_name"`
-	ImplementationVersion        string `toml:"implementation_version"`
-	OSName                       string `toml:"os_name"`
-	PlatformMachine              string `toml:"platform_machine"`
-	PlatformPythonImplementation string `toml:"platform_python_implementation"`
-	PlatformRelease              string `toml:"platform_release"`
-	PlatformSystem               string `toml:"platform_system"`
-	PlatformVersion              string `toml:"platform_version"`
-	PythonFullVersion            string `toml:"python_full_version"`
-	PythonVersion                string `toml:"python_version"`
-	SysPlatform                  string `toml:"sys_platform"`
-}
-
-func markersOf(env pep508.Environment) Markers {
-	return Markers{
+func markersOf(env pep508.Environment) lockfile.Markers {
+	return lockfile.Markers{
 		ImplementationName: env["implementation_name"], ImplementationVersion: env["implementation_version"],
 		OSName: env["os_name"], PlatformMachine: env["platform_machine"],
 		PlatformPythonImplementation: env["platform_python_implementation"], PlatformRelease: env["platform_release"],
@@ -505,12 +477,12 @@ func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s s
 		}
 		lk.Packages = append(lk.Packages, lp)
 	}
-	tool := ToolTable{
+	tool := lockfile.ClusterpackTool{
 		PythonVersion: tgt.PythonVersion, PythonFullVersion: tgt.PythonFullVersion,
 		Interpreter: !tgt.Synthetic(), Platforms: tgt.Platforms, Markers: markersOf(tgt.Markers),
 		Pre: s.pre, OnlyBinary: s.onlyBinary, NoBinary: s.noBinary,
 	}
-	if err := lk.SetTool("clusterpack", tool); err != nil {
+	if err := lk.SetClusterpack(tool); err != nil {
 		return nil, err
 	}
 	if err := lk.Validate(); err != nil {
