@@ -8,9 +8,14 @@
 # default ~/.cache/clusterpack-dev); a second run reuses it. Progress goes to
 # standard error, the exports to standard output.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 exec 3>&1 1>&2
 cache="${CLUSTERPACK_DEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clusterpack-dev}"
 mkdir -p "$cache"
+# One devenv.sh at a time fills the cache: two at once (two worktrees, two
+# test runs) would each delete the other's half-made venv.
+exec 9>"$cache/.devenv.lock"
+flock 9
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 
 # Pinned reference versions: bump deliberately, the differential tests follow.
@@ -55,6 +60,13 @@ for v in 3.7 3.8 3.9 3.10 3.11 3.12 3.13; do
 	interpreters="$interpreters${interpreters:+:}$py=$dir"
 done
 export CLUSTERPACK_TEST_INTERPRETERS="$interpreters"
+# The heavy parts (the S3 server, the HDFS minicluster, pyspark,
+# apache-flink, hadoop-aws), each with a progress line, before any timed
+# test runs. CLUSTERPACK_DEVENV_HEAVY=0 skips them (the tests that need
+# them then install them themselves, inside their timeouts).
+if [ "${CLUSTERPACK_DEVENV_HEAVY:-1}" != "0" ]; then
+	CLUSTERPACK_DEV_CACHE="$cache" go run ./internal/testing/devinstall
+fi
 echo "export CLUSTERPACK_TEST_PYTHON='$CLUSTERPACK_TEST_PYTHON'" >&3
 echo "export CLUSTERPACK_TEST_UV='$CLUSTERPACK_TEST_UV'" >&3
 echo "export CLUSTERPACK_TEST_INTERPRETERS='$CLUSTERPACK_TEST_INTERPRETERS'" >&3

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of clusterpack. It installs what the tests need by itself
-# (scripts/devenv.sh: the reference implementations, under a cache outside
-# the repo), then runs vet, the tests, and every fuzz target briefly.
+# (scripts/devenv.sh: the reference implementations, the S3 server, the
+# HDFS minicluster, pyspark and apache-flink, under a cache outside the
+# repo, each with a progress line), then runs vet, the tests (each package
+# with its own timeout, scripts/test-timeouts), and every fuzz target
+# briefly.
 #
 #   CLUSTERPACK_DEV_CACHE  where to keep downloads (default: ~/.cache/clusterpack-dev)
 #   FUZZTIME               how much each fuzz target runs, as go test -fuzztime
@@ -21,9 +24,12 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 go vet ./...
-go build -o "$CLUSTERPACK_DEV_CACHE/testsummary" ./internal/testsummary
-# The summary prints each package's result, failed tests' output, and a count.
-go test -count=1 -json ./... | "$CLUSTERPACK_DEV_CACHE/testsummary"
+# Each package runs as a go test of its own, with the -timeout that
+# scripts/test-timeouts gives it, two at a time; the summary prints each
+# package's result, failed tests' output, timeouts and crashes with the
+# tests that were running, the slowest packages, and a count.
+go build -o "$CLUSTERPACK_DEV_CACHE/testrun" ./internal/testrun
+"$CLUSTERPACK_DEV_CACHE/testrun" -p 2 -timeouts scripts/test-timeouts ./...
 
 # Every fuzz target, briefly: a crash here is a parser bug.
 fuzztime="${FUZZTIME:-20000x}"
@@ -32,7 +38,7 @@ if [ "$fuzztime" != "0" ]; then
 		pkg="./$(dirname "${f#./}")"
 		grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //' | while read -r fn; do
 			echo "fuzz $pkg $fn ($fuzztime)"
-			if ! out="$(go test -run '^$' -fuzz "^$fn\$" -fuzztime "$fuzztime" "$pkg" 2>&1)"; then
+			if ! out="$(go test -timeout 5m -run '^$' -fuzz "^$fn\$" -fuzztime "$fuzztime" "$pkg" 2>&1)"; then
 				echo "$out"
 				exit 1
 			fi

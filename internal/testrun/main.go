@@ -1,96 +1,235 @@
-// Command testsummary reads `go test -json` events on standard input and
-// prints what a person wants from a test run: one line a package as
-// `go test` prints them, the whole output of every failed test, and a
-// closing count of the tests that passed, failed and were skipped. It
-// exits 1 when anything failed.
+// Command testrun runs the tests of every package, each package as a
+// `go test -json` run of its own with the -timeout that
+// scripts/test-timeouts gives it (sized to the package: the end-to-end
+// jobs get tens of minutes, a parser a few), a few packages at a time,
+// longest timeout first. It prints what a person wants from a test run:
+// one line a package as `go test` prints them, the whole output of every
+// failed test, every timeout or crash with the tests that were running
+// (each counted as a failure), the slowest packages, and a closing count
+// of the tests that passed, failed and were skipped. It exits 1 when
+// anything failed.
+//
+//	go run ./internal/testrun [-p 2] [-timeouts scripts/test-timeouts] [-default 10m] [packages] [-- go test flags]
 package main
 
 import (
-	"bufio"
-	"encoding/json"
+	"bytes"
+	"context"
+	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 )
-
-type event struct {
-	Action  string
-	Package string
-	Test    string
-	Output  string
-	Elapsed float64
-}
 
 func main() {
 	var (
-		passed, failed, skipped int
-		output                  = map[string]*strings.Builder{} // package/test → output
-		failedTests             []string
-		pkgFailed               bool
+		parallel  = flag.Int("p", 2, "packages tested at once")
+		table     = flag.String("timeouts", "scripts/test-timeouts", "the table of package timeouts")
+		def       = flag.Duration("default", 10*time.Minute, "the timeout of a package no rule names")
+		slowCount = flag.Int("slowest", 10, "how many of the slowest packages to list")
 	)
-	in := bufio.NewScanner(os.Stdin)
-	in.Buffer(make([]byte, 1<<20), 1<<26)
-	for in.Scan() {
-		line := in.Bytes()
-		var e event
-		if err := json.Unmarshal(line, &e); err != nil {
-			// Build errors and other non-JSON lines go straight through.
-			fmt.Println(string(line))
-			continue
-		}
-		key := e.Package + " " + e.Test
-		switch e.Action {
-		case "build-output":
-			fmt.Print(e.Output)
-		case "build-fail":
-			pkgFailed = true
-		case "output":
-			b := output[key]
-			if b == nil {
-				b = &strings.Builder{}
-				output[key] = b
-			}
-			b.WriteString(e.Output)
-		case "pass", "fail", "skip":
-			if e.Test != "" {
-				// Subtests are counted too: each is a case that ran.
-				switch e.Action {
-				case "pass":
-					passed++
-				case "fail":
-					failed++
-					failedTests = append(failedTests, key)
-				case "skip":
-					skipped++
-				}
-				if e.Action != "fail" {
-					delete(output, key)
-				}
-				continue
-			}
-			switch e.Action {
-			case "pass":
-				fmt.Printf("ok  \t%s\t%.3fs\n", e.Package, e.Elapsed)
-			case "skip":
-				fmt.Printf("?   \t%s\t[no test files]\n", e.Package)
-			case "fail":
-				pkgFailed = true
-				fmt.Printf("FAIL\t%s\t%.3fs\n", e.Package, e.Elapsed)
-				if b := output[key]; b != nil {
-					fmt.Print(b.String())
-				}
-			}
-		}
+	flag.Parse()
+	patterns, extra := splitArgs(flag.Args())
+	ctx := context.Background()
+	module, pkgs, err := listPackages(ctx, patterns)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testrun:", err)
+		os.Exit(2)
 	}
-	sort.Strings(failedTests)
-	for _, k := range failedTests {
-		if b := output[k]; b != nil {
-			fmt.Printf("\n=== %s\n%s", k, b.String())
-		}
+	f, err := os.Open(*table)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testrun:", err)
+		os.Exit(2)
 	}
-	fmt.Printf("tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
-	if failed > 0 || pkgFailed {
+	tt, err := parseTimeouts(f, *table, module, *def)
+	f.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testrun:", err)
+		os.Exit(2)
+	}
+	results := runAll(ctx, os.Stdout, pkgs, tt, *parallel, extra)
+	if !report(os.Stdout, results, tt, *slowCount) {
 		os.Exit(1)
 	}
+}
+
+// splitArgs separates package patterns from the go test flags after --.
+func splitArgs(args []string) (patterns, extra []string) {
+	if i := slices.Index(args, "--"); i >= 0 {
+		patterns, extra = args[:i], args[i+1:]
+	} else {
+		patterns = args
+	}
+	if len(patterns) == 0 {
+		patterns = []string{"./..."}
+	}
+	return patterns, extra
+}
+
+func listPackages(ctx context.Context, patterns []string) (module string, pkgs []string, err error) {
+	out, err := exec.CommandContext(ctx, "go", "list", "-m").Output()
+	if err != nil {
+		return "", nil, fmt.Errorf("go list -m: %w", err)
+	}
+	module = strings.TrimSpace(string(out))
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-e"}, patterns...)...)
+	cmd.Stderr = &stderr
+	out, err = cmd.Output()
+	if err != nil {
+		return "", nil, fmt.Errorf("go list %s: %w\n%s", strings.Join(patterns, " "), err, stderr.String())
+	}
+	return module, strings.Fields(string(out)), nil
+}
+
+// runAll tests each package, parallel at a time, those with the longest
+// timeouts first (they are the slowest, and a long one started last would
+// end the run late). It prints each package's line as it ends.
+func runAll(ctx context.Context, w io.Writer, pkgs []string, tt *timeouts, parallel int, extra []string) []*result {
+	order := slices.Clone(pkgs)
+	sort.SliceStable(order, func(i, j int) bool { return tt.For(order[i]) > tt.For(order[j]) })
+	var (
+		mu      sync.Mutex
+		results []*result
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, max(parallel, 1))
+	)
+	for _, pkg := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := testPackage(ctx, pkg, tt.For(pkg), extra)
+			mu.Lock()
+			defer mu.Unlock()
+			results = append(results, r)
+			printLine(w, r, tt.For(pkg))
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// testPackage runs go test -json for one package. A stream that cannot
+// be read, or a go command that fails without saying so in its events,
+// still makes a failed result.
+func testPackage(ctx context.Context, pkg string, timeout time.Duration, extra []string) *result {
+	args := append([]string{"test", "-count=1", "-json", "-timeout", timeout.String()}, extra...)
+	args = append(args, pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return &result{Package: pkg, Action: "fail", BuildOutput: err.Error()}
+	}
+	begin := time.Now()
+	if err := cmd.Start(); err != nil {
+		return &result{Package: pkg, Action: "fail", BuildOutput: err.Error()}
+	}
+	r, readErr := readEvents(stdout)
+	waitErr := cmd.Wait()
+	if readErr != nil {
+		r = &result{Action: "fail", BuildOutput: readErr.Error()}
+	}
+	r.Package = pkg
+	if r.Elapsed == 0 {
+		r.Elapsed = time.Since(begin).Seconds()
+	}
+	r.BuildOutput += stderr.String()
+	if waitErr != nil && r.Action != "fail" {
+		r.Action = "fail"
+		r.BuildOutput += fmt.Sprintf("go test: %v\n", waitErr)
+	}
+	return r
+}
+
+func printLine(w io.Writer, r *result, timeout time.Duration) {
+	switch {
+	case r.Action == "skip":
+		fmt.Fprintf(w, "?   \t%s\t[no test files]\n", r.Package)
+	case r.Action == "pass":
+		fmt.Fprintf(w, "ok  \t%s\t%.3fs\n", r.Package, r.Elapsed)
+	case r.TimedOut():
+		fmt.Fprintf(w, "FAIL\t%s\t%.3fs\tTIMED OUT after %v while running %s\n", r.Package, r.Elapsed, timeout, strings.Join(r.Unfinished, ", "))
+	case r.Panic != "":
+		fmt.Fprintf(w, "FAIL\t%s\t%.3fs\tPANIC while running %s\n", r.Package, r.Elapsed, orNone(r.Unfinished))
+	default:
+		fmt.Fprintf(w, "FAIL\t%s\t%.3fs\n", r.Package, r.Elapsed)
+	}
+}
+
+func orNone(tests []string) string {
+	if len(tests) == 0 {
+		return "no test (in TestMain or a background goroutine)"
+	}
+	return strings.Join(tests, ", ")
+}
+
+// report prints the failures, the slowest packages and the counts, and
+// reports whether everything passed.
+func report(w io.Writer, results []*result, tt *timeouts, slowest int) bool {
+	sort.Slice(results, func(i, j int) bool { return results[i].Package < results[j].Package })
+	var passed, failed, skipped, failedPkgs int
+	for _, r := range results {
+		passed += r.Passed
+		failed += r.Failed
+		skipped += r.Skipped
+		if r.Action != "fail" {
+			continue
+		}
+		failedPkgs++
+		if r.Failed == 0 {
+			// The package failed with no failed test: a build error, a
+			// failing TestMain, a crash between tests. It counts once.
+			failed++
+		}
+		fmt.Fprintf(w, "\n=== FAIL %s\n", r.Package)
+		if r.BuildOutput != "" {
+			fmt.Fprint(w, r.BuildOutput)
+		}
+		for _, f := range r.Failures {
+			fmt.Fprintf(w, "--- %s\n%s", f.Test, f.Output)
+		}
+		switch {
+		case r.TimedOut():
+			fmt.Fprintf(w, "--- TIMED OUT after %v (scripts/test-timeouts) while running: %s\n%s", tt.For(r.Package), strings.Join(r.Unfinished, ", "), r.Panic)
+		case r.Panic != "":
+			fmt.Fprintf(w, "--- PANIC while running: %s\n%s", orNone(r.Unfinished), r.Panic)
+		case len(r.Unfinished) > 0:
+			fmt.Fprintf(w, "--- did not finish: %s\n", strings.Join(r.Unfinished, ", "))
+		}
+		if len(r.Failures) == 0 && r.Panic == "" && r.Output != "" {
+			fmt.Fprint(w, tail(r.Output, 8000))
+		}
+	}
+	byTime := slices.Clone(results)
+	sort.SliceStable(byTime, func(i, j int) bool { return byTime[i].Elapsed > byTime[j].Elapsed })
+	if len(byTime) > slowest {
+		byTime = byTime[:slowest]
+	}
+	fmt.Fprintf(w, "\nslowest packages (elapsed / timeout):\n")
+	for _, r := range byTime {
+		fmt.Fprintf(w, "  %8.1fs / %-6v %s\n", r.Elapsed, tt.For(r.Package), r.Package)
+	}
+	fmt.Fprintf(w, "tests: %d passed, %d failed, %d skipped", passed, failed, skipped)
+	if failedPkgs > 0 {
+		fmt.Fprintf(w, "; %d packages failed", failedPkgs)
+	}
+	fmt.Fprintln(w)
+	return failed == 0 && failedPkgs == 0
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
 }

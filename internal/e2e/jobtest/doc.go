@@ -13,7 +13,7 @@
 // spark-args fetches the environment from the store and unpacks it here;
 // on the standalone cluster spark-submit and the executor read s3a://
 // URLs with hadoop-aws of pyspark's Hadoop and the AWS SDK v2 modules it
-// needs, resolved from Maven Central by testdata/s3a/pom.xml into the
+// needs, resolved from Maven Central by internal/testing/clusterparts into the
 // cache and given to spark-args with --class-path.
 //
 // Flink: the same aggregation as a PyFlink Table API job with pandas
@@ -23,9 +23,9 @@
 // pyflink from it).
 //
 // pyspark and apache-flink come from PyPI, installed once into
-// virtualenvs under ${CLUSTERPACK_DEV_CACHE:-$HOME/.cache/clusterpack-dev}/jobtest,
-// named by the pinned versions and marked complete only when the install
-// finished. The tests need Java 17 (JAVA_HOME, else /usr/lib/jvm/*17*),
+// virtualenvs of the dev cache by internal/testing/clusterparts, which
+// scripts/devenv.sh runs before the tests (so no test spends its timeout
+// on a download). The tests need Java 17 (JAVA_HOME, else /usr/lib/jvm/*17*),
 // CPython 3.11 and, for s3a://, Maven. When something cannot be had (no
 // network, no Java, no Maven), the tests fail if
 // CLUSTERPACK_REQUIRE_REFERENCE=1 and are skipped otherwise. They run only

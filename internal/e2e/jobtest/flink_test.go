@@ -2,6 +2,7 @@ package jobtest
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,9 +10,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/testing/clusterparts"
 )
 
 // ApacheFlink is the pinned PyFlink: its wheels and its dependencies'
@@ -20,7 +22,7 @@ import (
 // first release whose thread mode finds python.executable inside the
 // unpacked archive (2.2.0 ran "venv/bin/python" from the TaskManager's
 // own directory: "Cannot run program").
-const ApacheFlink = "2.3.0"
+const ApacheFlink = clusterparts.ApacheFlink
 
 // flinkShipped is the PyFlink job's environment: PyFlink itself (its
 // Python workers import pyflink from it), and tabulate, which the
@@ -62,25 +64,15 @@ func flinkLock(t *testing.T) string {
 	return lock
 }
 
-var (
-	flinkOnce sync.Once
-	flinkVenv string
-	flinkErr  error
-)
-
-// flinkVenvDir installs apache-flink (the client's side, and the Flink
-// distribution it bundles) into a virtualenv in the cache, once.
+// flinkVenvDir is the virtualenv of apache-flink (the client's side, and
+// the Flink distribution it bundles).
 func flinkVenvDir(t testing.TB) string {
 	t.Helper()
-	py := python311(t)
-	flinkOnce.Do(func() {
-		dir := filepath.Join(devCache(), "jobtest", fmt.Sprintf("flink-apache-flink%s-py%s", ApacheFlink, Python))
-		flinkVenv, flinkErr = installVenv(dir, py, "apache-flink=="+ApacheFlink)
-	})
-	if flinkErr != nil {
-		unavailable(t, "cannot install apache-flink %s from PyPI: %v", ApacheFlink, flinkErr)
+	dir, err := clusterparts.FlinkVenv(context.Background(), os.Stderr)
+	if err != nil {
+		unavailable(t, "%v", err)
 	}
-	return flinkVenv
+	return dir
 }
 
 // flinkHome is the Flink distribution inside the pyflink package.

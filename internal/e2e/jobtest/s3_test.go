@@ -2,25 +2,18 @@ package jobtest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/clusterpack/clusterpack/internal/testing/clusterparts"
 	"github.com/clusterpack/clusterpack/internal/testing/s3test"
 )
 
-// HadoopVersion is the Hadoop that pyspark bundles (its
-// jars/hadoop-client-api-*.jar), and so the hadoop-aws that
-// testdata/s3a/pom.xml pins.
-const HadoopVersion = "3.4.1"
+// HadoopVersion is the Hadoop that pyspark bundles, and so the
+// hadoop-aws that clusterparts pins.
+const HadoopVersion = clusterparts.HadoopAWS
 
 // s3Env starts an S3 server and returns it with the environment that
 // points the clusterpack binary and Spark's JVMs at its credentials, and
@@ -35,68 +28,19 @@ func s3Env(t *testing.T) (*s3test.Server, []string) {
 	return srv, env
 }
 
-var (
-	s3aOnce sync.Once
-	s3aList []string
-	s3aErr  error
-)
-
-// s3aJars are hadoop-aws and the AWS SDK modules it needs, resolved from
-// Maven Central once into the cache, for spark-args --class-path.
+// s3aJars are hadoop-aws and the AWS SDK modules it needs, for
+// spark-args --class-path; venv is the pyspark whose Hadoop they match.
 func s3aJars(t *testing.T, venv string) []string {
 	t.Helper()
-	pom, err := os.ReadFile(filepath.Join("testdata", "s3a", "pom.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(pom), "<hadoop.version>"+HadoopVersion+"</hadoop.version>") {
-		t.Fatalf("testdata/s3a/pom.xml does not pin hadoop-aws %s", HadoopVersion)
-	}
-	api, _ := filepath.Glob(filepath.Join(venv, "lib", "python"+Python, "site-packages", "pyspark", "jars", "hadoop-client-api-*.jar"))
+	api, _ := filepath.Glob(filepath.Join(clusterparts.SitePackages(venv), "pyspark", "jars", "hadoop-client-api-*.jar"))
 	if want := "hadoop-client-api-" + HadoopVersion + ".jar"; len(api) != 1 || filepath.Base(api[0]) != want {
-		t.Fatalf("pyspark %s bundles %v, not %s: pin hadoop-aws of its Hadoop in testdata/s3a/pom.xml and HadoopVersion", PySpark, api, want)
+		t.Fatalf("pyspark %s bundles %v, not %s: pin hadoop-aws of its Hadoop in internal/testing/clusterparts (s3a-pom.xml and HadoopAWS)", PySpark, api, want)
 	}
-	s3aOnce.Do(func() { s3aList, s3aErr = resolveJars(pom) })
-	if s3aErr != nil {
-		unavailable(t, "cannot resolve hadoop-aws %s and the AWS SDK from Maven Central: %v", HadoopVersion, s3aErr)
+	jars, err := clusterparts.S3AJars(context.Background(), os.Stderr)
+	if err != nil {
+		unavailable(t, "cannot resolve hadoop-aws %s and the AWS SDK from Maven Central: %v", HadoopVersion, err)
 	}
-	return s3aList
-}
-
-func resolveJars(pom []byte) ([]string, error) {
-	sum := sha256.Sum256(pom)
-	dir := filepath.Join(devCache(), "jobtest", "s3a-jars-hadoop"+HadoopVersion+"-"+hex.EncodeToString(sum[:6]))
-	jars := filepath.Join(dir, "jars")
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err != nil {
-		mvn, err := exec.LookPath("mvn")
-		if err != nil {
-			return nil, fmt.Errorf("mvn (Maven) is not installed: it resolves the jars from Maven Central (apt-get install maven)")
-		}
-		os.RemoveAll(dir)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "pom.xml"), pom, 0o644); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(os.Stderr, "jobtest: resolving hadoop-aws %s and the AWS SDK from Maven Central into %s once\n", HadoopVersion, dir)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, mvn, "-B", "-q", "-f", filepath.Join(dir, "pom.xml"),
-			"dependency:copy-dependencies", "-DincludeScope=runtime", "-DoutputDirectory="+jars)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, tail(string(out), 4000))
-		}
-		if err := os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644); err != nil {
-			return nil, err
-		}
-	}
-	list, err := filepath.Glob(filepath.Join(jars, "*.jar"))
-	if err != nil || len(list) == 0 {
-		return nil, fmt.Errorf("no jars in %s", jars)
-	}
-	sort.Strings(list)
-	return list, nil
+	return jars
 }
 
 // TestSparkLocalS3 uploads to an S3 server and runs the job on local[2]:

@@ -10,20 +10,21 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/testing/clusterparts"
 )
 
 // The pinned reference parts.
 const (
-	PySpark = "4.0.1"
-	Pandas  = "2.2.3"
-	PyArrow = "18.1.0"
-	Python  = "3.11"
+	PySpark = clusterparts.PySpark
+	Pandas  = clusterparts.Pandas
+	PyArrow = clusterparts.PyArrow
+	Python  = clusterparts.Python
 )
 
 // The shipped environment: the talk's requirements, plus tabulate, which
@@ -47,31 +48,14 @@ func heavy(t *testing.T) {
 	}
 }
 
-func devCache() string {
-	if d := os.Getenv("CLUSTERPACK_DEV_CACHE"); d != "" {
-		return d
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "clusterpack-dev")
-}
-
 // python311 is the machine's CPython 3.11.
 func python311(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv("CLUSTERPACK_JOBTEST_PYTHON"); p != "" {
-		return p
+	p, err := clusterparts.Python311()
+	if err != nil {
+		unavailable(t, "%v", err)
 	}
-	home, _ := os.UserHomeDir()
-	matches, _ := filepath.Glob(filepath.Join(home, ".pyenv", "versions", Python+".*", "bin", "python"+Python))
-	sort.Strings(matches)
-	if len(matches) > 0 {
-		return matches[len(matches)-1]
-	}
-	if p, err := exec.LookPath("python" + Python); err == nil {
-		return p
-	}
-	unavailable(t, "no CPython %s on this machine (set CLUSTERPACK_JOBTEST_PYTHON)", Python)
-	return ""
+	return p
 }
 
 // javaHome is a Java 17 installation.
@@ -92,51 +76,15 @@ func javaHome(t testing.TB) string {
 	return ""
 }
 
-var (
-	sparkOnce sync.Once
-	sparkVenv string
-	sparkErr  error
-)
-
-// sparkVenvDir installs pyspark, pandas and pyarrow (the driver's side)
-// into a virtualenv in the cache, once.
+// sparkVenvDir is the virtualenv of pyspark, pandas and pyarrow (the
+// driver's side), which scripts/devenv.sh installed (or this installs).
 func sparkVenvDir(t testing.TB) string {
 	t.Helper()
-	py := python311(t)
-	sparkOnce.Do(func() {
-		dir := filepath.Join(devCache(), "jobtest", fmt.Sprintf("spark-pyspark%s-pandas%s-pyarrow%s-py%s", PySpark, Pandas, PyArrow, Python))
-		sparkVenv, sparkErr = installVenv(dir, py, "pyspark=="+PySpark, "pandas=="+Pandas, "pyarrow=="+PyArrow)
-	})
-	if sparkErr != nil {
-		unavailable(t, "cannot install pyspark %s from PyPI: %v", PySpark, sparkErr)
+	dir, err := clusterparts.SparkVenv(context.Background(), os.Stderr)
+	if err != nil {
+		unavailable(t, "%v", err)
 	}
-	return sparkVenv
-}
-
-// installVenv makes a virtualenv with pkgs at dir unless a finished one
-// is there (its .complete marker); an interrupted install is redone.
-func installVenv(dir, python string, pkgs ...string) (string, error) {
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return dir, nil
-	}
-	os.RemoveAll(dir)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", err
-	}
-	fmt.Fprintf(os.Stderr, "jobtest: installing %s into %s once (a few minutes)\n", strings.Join(pkgs, " "), dir)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, python, "-m", "venv", dir).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("python -m venv: %v\n%s", err, out)
-	}
-	args := append([]string{"install", "--disable-pip-version-check", "--no-input", "-q"}, pkgs...)
-	if out, err := exec.CommandContext(ctx, filepath.Join(dir, "bin", "pip"), args...).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("pip install: %v\n%s", err, tail(string(out), 3000))
-	}
-	if err := os.WriteFile(filepath.Join(dir, ".complete"), []byte(strings.Join(pkgs, "\n")+"\n"), 0o644); err != nil {
-		return "", err
-	}
-	return dir, nil
+	return dir
 }
 
 var (

@@ -22,6 +22,7 @@ package hdfstest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -39,6 +40,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/testing/devcache"
 )
 
 // HadoopVersion is the Hadoop the minicluster runs (java/pom.xml).
@@ -144,7 +147,7 @@ func unavailable(t testing.TB, err error) {
 }
 
 func start(cfg Config) (*Cluster, error) {
-	classpath, err := build()
+	classpath, err := Install(context.Background(), os.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -342,26 +345,20 @@ func xmlEscape(s string) string {
 	return b.String()
 }
 
-// build compiles the Java side into the cache once and returns its class
-// path. Concurrent test binaries wait for each other on a lock file.
-func build() (string, error) {
-	cache, err := cacheDir()
+// Install compiles the Java side into the dev cache unless it is there
+// (which makes Maven download Hadoop into ~/.m2 the first time), and
+// returns its class path; progress lines go to log. Concurrent processes
+// wait for each other on a lock file.
+func Install(ctx context.Context, log io.Writer) (string, error) {
+	dir, err := devcache.Path("hdfs-minicluster-" + HadoopVersion)
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "hdfs-minicluster-"+HadoopVersion)
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err := devcache.Lock(dir)
 	if err != nil {
 		return "", err
 	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", fmt.Errorf("locking %s: %w", lock.Name(), err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	defer unlock()
 
 	sum, err := sourcesHash()
 	if err != nil {
@@ -376,7 +373,7 @@ func build() (string, error) {
 	if err != nil {
 		return "", errors.New("mvn (Maven) is not installed: it builds the HDFS minicluster from Maven Central (apt-get install maven)")
 	}
-	fmt.Fprintf(os.Stderr, "hdfstest: building the HDFS minicluster in %s; the first run downloads Hadoop %s from Maven Central (about 140 MB, into ~/.m2)\n", dir, HadoopVersion)
+	fmt.Fprintf(log, "hdfstest: building the HDFS minicluster in %s; the first run downloads Hadoop %s from Maven Central (about 140 MB, into ~/.m2)\n", dir, HadoopVersion)
 	if err := os.RemoveAll(dir); err != nil {
 		return "", err
 	}
@@ -399,12 +396,12 @@ func build() (string, error) {
 		return "", err
 	}
 	begin := time.Now()
-	cmd := exec.Command(mvn, "-B", "-q", "package", "-f", filepath.Join(src, "pom.xml"))
+	cmd := exec.CommandContext(ctx, mvn, "-B", "-q", "package", "-f", filepath.Join(src, "pom.xml"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("building the HDFS minicluster with Maven (%s) failed: %v\n%s", strings.Join(cmd.Args, " "), err, tail(out, 16<<10))
 	}
-	fmt.Fprintf(os.Stderr, "hdfstest: built the HDFS minicluster in %v\n", time.Since(begin).Round(time.Second))
+	fmt.Fprintf(log, "hdfstest: built the HDFS minicluster in %v\n", time.Since(begin).Round(time.Second))
 	if _, err := classpath(dir); err != nil {
 		return "", err
 	}
@@ -440,20 +437,6 @@ func sourcesHash() (string, error) {
 		return nil
 	})
 	return hex.EncodeToString(h.Sum(nil)), err
-}
-
-func cacheDir() (string, error) {
-	if d := os.Getenv("CLUSTERPACK_DEV_CACHE"); d != "" {
-		return d, nil
-	}
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "clusterpack-dev"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("no cache directory for the HDFS minicluster (set CLUSTERPACK_DEV_CACHE): %w", err)
-	}
-	return filepath.Join(home, ".cache", "clusterpack-dev"), nil
 }
 
 func findJava() (string, error) {

@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -24,6 +25,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/testing/devcache"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -93,7 +96,7 @@ var (
 // first time (in this process; across processes the cache keeps it).
 func Binary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() { buildBin, buildErr = build() })
+	buildOnce.Do(func() { buildBin, buildErr = Install(context.Background(), os.Stderr) })
 	if buildErr != nil {
 		if os.Getenv("CLUSTERPACK_REQUIRE_REFERENCE") == "1" {
 			t.Fatalf("s3test: cannot build the S3 server: %v", buildErr)
@@ -103,19 +106,12 @@ func Binary(t testing.TB) string {
 	return buildBin
 }
 
-func cacheDir() (string, error) {
-	if d := os.Getenv("CLUSTERPACK_DEV_CACHE"); d != "" {
-		return filepath.Join(d, "bin"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(home, ".cache", "clusterpack-dev", "bin"), nil
-}
-
-func build() (string, error) {
-	dir, err := cacheDir()
+// Install builds the server into the dev cache unless it is there, and
+// returns its path; progress lines go to log. Concurrent test processes
+// each put a whole binary in place (a rename), so a reader never sees a
+// half-written one.
+func Install(ctx context.Context, log io.Writer) (string, error) {
+	dir, err := devcache.Path("bin")
 	if err != nil {
 		return "", err
 	}
@@ -131,9 +127,9 @@ func build() (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(gobin)
-	fmt.Fprintf(os.Stderr, "s3test: building the S3 test server %s@%s into %s once (this takes a few minutes)\n", Module, Version, dir)
+	fmt.Fprintf(log, "s3test: building the S3 test server %s@%s into %s once (this takes a few minutes)\n", Module, Version, dir)
 	start := time.Now()
-	cmd := exec.Command("go", "install", Module+"@"+Version)
+	cmd := exec.CommandContext(ctx, "go", "install", Module+"@"+Version)
 	cmd.Dir = gobin // outside any module: go install pkg@version ignores go.mod
 	cmd.Env = append(os.Environ(), "GOBIN="+gobin)
 	out, err := cmd.CombinedOutput()
@@ -145,7 +141,7 @@ func build() (string, error) {
 	if err := os.Rename(filepath.Join(gobin, "versitygw"), bin); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(os.Stderr, "s3test: built %s in %v\n", bin, time.Since(start).Round(time.Second))
+	fmt.Fprintf(log, "s3test: built %s in %v\n", bin, time.Since(start).Round(time.Second))
 	return bin, nil
 }
 
