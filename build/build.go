@@ -238,16 +238,14 @@ func firstError(errs []error) error {
 
 // frontend builds sdists with a local interpreter of the target's version.
 func frontend(p *Plan, env Env, cache *artifacts.Cache) (*build517.Frontend, error) {
-	topts := target.Options{CacheDir: env.CacheDir, Getenv: env.Getenv}
-	python, err := target.FindInterpreter(p.Tool.PythonVersion, topts)
+	python, err := target.FindInterpreter(p.Tool.PythonVersion, target.Options{CacheDir: env.CacheDir, Getenv: env.Getenv})
 	if err != nil {
 		return nil, fmt.Errorf("the lock has source-only packages, which are built into wheels with a local Python: %w", err)
 	}
-	builder := &buildenv.Builder{Source: env.Client, Artifacts: cache, Dir: filepath.Join(env.CacheDir, "buildenv"), TargetOptions: topts, Logger: env.Logger}
-	return &build517.Frontend{
-		Python: python, PythonVersion: p.Tool.PythonVersion, CacheDir: filepath.Join(env.CacheDir, "build517"),
-		Env: env.Getenv, Logger: env.Logger, Prepare: builder.Prepare,
-	}, nil
+	return buildenv.NewFrontend(buildenv.FrontendOptions{
+		Python: python, PythonVersion: p.Tool.PythonVersion, Source: env.Client, Artifacts: cache,
+		CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger,
+	}), nil
 }
 
 // Describe sets the fields of m that the plan decides: name, format,

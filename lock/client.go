@@ -18,10 +18,6 @@ func DownloadClient(env Env, lk *lockfile.Lock) (*index.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	netrc, err := pipconfig.LoadNetrc(env.Getenv, env.HomeDir)
-	if err != nil {
-		return nil, err
-	}
 	var indexes []string
 	if !cfg.NoIndex {
 		indexes = append([]string{cfg.IndexURL}, cfg.ExtraIndexURLs...)
@@ -31,16 +27,26 @@ func DownloadClient(env Env, lk *lockfile.Lock) (*index.Client, error) {
 			indexes = append(indexes, p.Index)
 		}
 	}
-	indexes = dedupe(indexes)
+	return newClient(env, cfg, settings{indexes: dedupe(indexes), findLinks: cfg.FindLinks, noIndex: len(indexes) == 0, trustedHosts: cfg.TrustedHosts})
+}
+
+// newClient is the one index client constructor: the sources of s (its
+// indexes, find-links and trusted hosts), pip's certificates, timeouts
+// and retries from cfg, and netrc credentials.
+func newClient(env Env, cfg *pipconfig.Config, s settings) (*index.Client, error) {
+	netrc, err := pipconfig.LoadNetrc(env.Getenv, env.HomeDir)
+	if err != nil {
+		return nil, err
+	}
 	return index.New(index.Options{
-		IndexURLs:      indexes,
-		FindLinks:      cfg.FindLinks,
-		NoIndex:        len(indexes) == 0,
+		IndexURLs:      s.indexes,
+		FindLinks:      s.findLinks,
+		NoIndex:        s.noIndex,
 		CacheDir:       filepath.Join(env.CacheDir, "http"),
 		Credentials:    netrc.Lookup,
 		CertFile:       cfg.Cert,
 		ClientCertFile: cfg.ClientCert,
-		TrustedHosts:   cfg.TrustedHosts,
+		TrustedHosts:   s.trustedHosts,
 		Timeout:        cfg.Timeout,
 		Retries:        cfg.Retries,
 		UserAgent:      "clusterpack/" + env.Version,

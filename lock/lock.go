@@ -101,10 +101,10 @@ type Result struct {
 
 // Make gathers the inputs, resolves them and returns the lock.
 func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
-	log := env.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if env.Logger == nil {
+		env.Logger = slog.New(slog.DiscardHandler)
 	}
+	log := env.Logger
 	cfg, err := pipconfig.Load(env.Getenv, pipconfig.LoadOptions{HomeDir: env.HomeDir, Command: "install"})
 	if err != nil {
 		return nil, err
@@ -144,24 +144,7 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	netrc, err := pipconfig.LoadNetrc(env.Getenv, env.HomeDir)
-	if err != nil {
-		return nil, err
-	}
-	client, err := index.New(index.Options{
-		IndexURLs:      settings.indexes,
-		FindLinks:      settings.findLinks,
-		NoIndex:        settings.noIndex,
-		CacheDir:       filepath.Join(env.CacheDir, "http"),
-		Credentials:    netrc.Lookup,
-		CertFile:       cfg.Cert,
-		ClientCertFile: cfg.ClientCert,
-		TrustedHosts:   settings.trustedHosts,
-		Timeout:        cfg.Timeout,
-		Retries:        cfg.Retries,
-		UserAgent:      "clusterpack/" + env.Version,
-		Logger:         log,
-	})
+	client, err := newClient(env, cfg, settings)
 	if err != nil {
 		return nil, err
 	}
@@ -209,20 +192,14 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 // does the same). findErr says why no interpreter was found, if none was:
 // static metadata still works then.
 func newFrontend(tgt *target.Target, client *index.Client, cache *artifacts.Cache, env Env, log *slog.Logger) (*build517.Frontend, error) {
-	topts := target.Options{CacheDir: env.CacheDir, Getenv: env.Getenv}
 	python, findErr := tgt.Interpreter, error(nil)
 	if tgt.Synthetic() {
-		python, findErr = target.FindInterpreter(tgt.PythonVersion, topts)
+		python, findErr = target.FindInterpreter(tgt.PythonVersion, target.Options{CacheDir: env.CacheDir, Getenv: env.Getenv})
 	}
-	builder := &buildenv.Builder{Source: client, Artifacts: cache, Dir: filepath.Join(env.CacheDir, "buildenv"), TargetOptions: topts, Logger: log}
-	return &build517.Frontend{
-		Python:        python,
-		PythonVersion: tgt.PythonVersion,
-		CacheDir:      filepath.Join(env.CacheDir, "build517"),
-		Env:           env.Getenv,
-		Logger:        log,
-		Prepare:       builder.Prepare,
-	}, findErr
+	return buildenv.NewFrontend(buildenv.FrontendOptions{
+		Python: python, PythonVersion: tgt.PythonVersion, Source: client, Artifacts: cache,
+		CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: log,
+	}), findErr
 }
 
 // sdistMetadata reads the metadata of source-only versions: static PEP 643

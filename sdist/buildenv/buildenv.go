@@ -21,6 +21,7 @@ import (
 	"github.com/clusterpack/clusterpack/pack/wheel"
 	"github.com/clusterpack/clusterpack/pypa/pep508"
 	"github.com/clusterpack/clusterpack/resolve"
+	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
 )
 
@@ -134,4 +135,37 @@ func splitVersion(v string) (int, int, error) {
 		return 0, 0, fmt.Errorf("python version %q is not X.Y", v)
 	}
 	return major, minor, nil
+}
+
+// FrontendOptions say how NewFrontend sets up a PEP 517 frontend.
+type FrontendOptions struct {
+	// Python runs the hooks; PythonVersion is its X.Y.
+	Python        string
+	PythonVersion string
+	// Source resolves the build requirements (the index client), and
+	// Artifacts holds their wheels.
+	Source    resolve.Source
+	Artifacts *artifacts.Cache
+	// CacheDir is clusterpack's cache root: the build environments go to
+	// its buildenv/ and the frontend's work to its build517/.
+	CacheDir string
+	// Getenv is the process environment the hooks see.
+	Getenv func(string) string
+	Logger *slog.Logger
+}
+
+// NewFrontend is the PEP 517 frontend that builds sdists (or reads their
+// metadata) with opts.Python, each build in an isolated environment of
+// its build requirements that a Builder prepares under the cache.
+func NewFrontend(opts FrontendOptions) *build517.Frontend {
+	topts := target.Options{CacheDir: opts.CacheDir, Getenv: opts.Getenv}
+	builder := &Builder{Source: opts.Source, Artifacts: opts.Artifacts, Dir: filepath.Join(opts.CacheDir, "buildenv"), TargetOptions: topts, Logger: opts.Logger}
+	return &build517.Frontend{
+		Python:        opts.Python,
+		PythonVersion: opts.PythonVersion,
+		CacheDir:      filepath.Join(opts.CacheDir, "build517"),
+		Env:           opts.Getenv,
+		Logger:        opts.Logger,
+		Prepare:       builder.Prepare,
+	}
 }
