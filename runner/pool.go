@@ -443,12 +443,12 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 	if c.File != "" {
 		return st, errors.New("--input works with a function call, an expression or statements, not a file")
 	}
+	if err := c.check(true, opts); err != nil {
+		return st, err
+	}
 	req, err := c.request()
 	if err != nil {
 		return st, err
-	}
-	if opts.Raw && c.Function == "" {
-		return st, errors.New("raw rows work only with a function call")
 	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -531,12 +531,7 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 			if failure != nil {
 				break
 			}
-			st.Calls++
-			if r.Straggler {
-				st.Stragglers++
-			} else if r.Error != nil {
-				st.Errors++
-			}
+			st.count(r)
 			if r.setup {
 				failure = fmt.Errorf("%s: %s", c.Function+c.Eval, r.Error.Last)
 				cancel()
