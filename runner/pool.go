@@ -437,12 +437,10 @@ type MapStats struct {
 // in user code are results (Error set) and the run goes on; a call past
 // the pool's timeout is emitted as a straggler placeholder in its place.
 // Map stops at the first error from rows or emit, or when the function
-// itself cannot be found or imported.
+// itself cannot be found or imported. A script (Call.File) takes no rows:
+// ErrFileRows.
 func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result) error, opts MapOptions) (MapStats, error) {
 	var st MapStats
-	if c.File != "" {
-		return st, errors.New("--input works with a function call, an expression or statements, not a file")
-	}
 	if err := c.check(true, opts); err != nil {
 		return st, err
 	}
