@@ -1,12 +1,25 @@
 // Package runner hosts CPython inside the clusterpack process, as JEP and
 // PEMJA do inside the JVM, to check and run an environment archive before
-// it ships (DESIGN.md, principle 6).
+// it ships: it imports and runs the archive's code on this machine, so
+// that a broken environment fails on the laptop or in CI rather than on
+// every executor of the cluster.
 //
 // # Use
 //
 //	env, _ := runner.OpenArchive(ctx, "env-<hash>.zip", runner.OpenOptions{CacheDir: dir})
 //	rep, _ := runner.Check(ctx, env, runner.CheckOptions{})           // check
-//	in, _ := runner.FindInterpreter(ctx, env, runner.FindOptions{})   // run
+//
+// Run opens an archive, loads a libpython and drives a pool of workers
+// for one call, or for one call per row, handing the results over in
+// order:
+//
+//	stats, err := runner.Run(ctx, "env-<hash>.zip", runner.Call{Function: "mod:fn"}, runner.RunOptions{
+//		Open: runner.OpenOptions{CacheDir: dir}, Pool: runner.PoolOptions{Workers: 2, Timeout: time.Second},
+//		Setup: []string{"import mod"}, Rows: runner.JSONLines(f), OnResult: emit, Progress: os.Stderr})
+//
+// or the same by hand:
+//
+//	in, _ := runner.FindInterpreter(ctx, env, runner.FindOptions{})
 //	py, _ := runner.Load(*in)
 //	pool, _ := runner.NewPool(ctx, py, env, runner.PoolOptions{Workers: 2, Timeout: time.Second})
 //	res, _ := pool.Do(ctx, runner.Call{Eval: "__import__('os').getpid()"}, runner.ModeAny)

@@ -246,6 +246,11 @@ func TestInProcessMap(t *testing.T) {
 	if err != nil || strings.Join(vals, ",") != `"\"AB\"","\"CD\""` {
 		t.Fatalf("raw map: %v %v", err, vals)
 	}
+	// A script takes no rows.
+	_, err = p.Map(context.Background(), Call{File: "job.py"}, JSONLines(strings.NewReader("1\n")), func(Result) error { return nil }, MapOptions{})
+	if !errors.Is(err, ErrFileRows) {
+		t.Fatalf("script map: %v", err)
+	}
 }
 
 func TestInProcessStragglers(t *testing.T) {

@@ -437,18 +437,16 @@ type MapStats struct {
 // in user code are results (Error set) and the run goes on; a call past
 // the pool's timeout is emitted as a straggler placeholder in its place.
 // Map stops at the first error from rows or emit, or when the function
-// itself cannot be found or imported.
+// itself cannot be found or imported. A script (Call.File) takes no rows:
+// ErrFileRows.
 func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result) error, opts MapOptions) (MapStats, error) {
 	var st MapStats
-	if c.File != "" {
-		return st, errors.New("--input works with a function call, an expression or statements, not a file")
+	if err := c.check(true, opts); err != nil {
+		return st, err
 	}
 	req, err := c.request()
 	if err != nil {
 		return st, err
-	}
-	if opts.Raw && c.Function == "" {
-		return st, errors.New("raw rows work only with a function call")
 	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -531,12 +529,7 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 			if failure != nil {
 				break
 			}
-			st.Calls++
-			if r.Straggler {
-				st.Stragglers++
-			} else if r.Error != nil {
-				st.Errors++
-			}
+			st.count(r)
 			if r.setup {
 				failure = fmt.Errorf("%s: %s", c.Function+c.Eval, r.Error.Last)
 				cancel()

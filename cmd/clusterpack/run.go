@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,180 +99,179 @@ call on every worker (set-up statements).
 
   clusterpack run env.zip --exec 'import os' --eval 'os.getpid()'`
 
+// runFlags are the flags of the run command.
+type runFlags struct {
+	call, args, file, eval, input, stragglers, python, mode string
+	vars, exec                                              []string
+	workers                                                 int
+	timeout                                                 time.Duration
+	raw                                                     bool
+}
+
 func newRunCommand() *cobra.Command {
-	var (
-		call, args, file, eval, input, stragglers, python, mode string
-		vars, exec                                              []string
-		workers                                                 int
-		timeout                                                 time.Duration
-		raw                                                     bool
-	)
+	var fl runFlags
 	cmd := &cobra.Command{
 		Use:   "run ARCHIVE [-- SCRIPT ARGS]",
 		Short: "Run code of an archive in an embedded CPython",
 		Long:  runLong,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			c := runner.Call{Function: call, File: file, Eval: eval, Argv: argv[1:]}
-			if args != "" {
-				if !json.Valid([]byte(args)) {
-					return usagef("--args is not JSON: %s", args)
-				}
-				c.Args = json.RawMessage(args)
-			}
-			if len(vars) > 0 {
-				c.Vars = map[string]json.RawMessage{}
-				for _, v := range vars {
-					name, value, ok := strings.Cut(v, "=")
-					if !ok {
-						return usagef("--var %q: want name=JSON", v)
-					}
-					if !json.Valid([]byte(value)) {
-						value = mustJSON(value) // a bare word is a string
-					}
-					c.Vars[name] = json.RawMessage(value)
-				}
-			}
-			chosen := 0
-			for _, s := range []string{call, file, eval} {
-				if s != "" {
-					chosen++
-				}
-			}
-			if chosen > 1 {
-				return usagef("give one of --call, --file and --eval (with --exec before it if you like)")
-			}
-			if chosen == 0 && len(exec) == 0 {
-				return usagef("nothing to run: give --call, --file, --eval or --exec")
-			}
-			var m runner.Mode
-			switch mode {
-			case "any":
-				m = runner.ModeAny
-			case "all":
-				m = runner.ModeAll
-			default:
-				return usagef("--mode must be any or all, not %q", mode)
+			c, opts, err := fl.request(argv[1:])
+			if err != nil {
+				return err
 			}
 			env, err := commandEnv()
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			archive, err := runner.OpenArchive(ctx, argv[0], runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner")})
-			if err != nil {
-				return err
-			}
-			interp, err := runner.FindInterpreter(ctx, archive, runner.FindOptions{Python: python, Getenv: os.Getenv})
-			if err != nil {
-				return err
-			}
-			py, err := runner.Load(*interp)
-			if err != nil {
-				return err
-			}
+			opts.Open = runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner")}
 			out := bufio.NewWriter(cmd.OutOrStdout())
 			defer out.Flush()
-			var mu sync.Mutex
-			popts := runner.PoolOptions{Workers: workers, Timeout: timeout, StdoutToStderr: input != ""}
-			if stragglers != "" {
-				sf, err := os.Create(stragglers)
+			stderr := cmd.ErrOrStderr()
+			// Progress lines go to standard error after the results
+			// written so far, so that the two streams keep their order.
+			opts.Progress = flushFirst{out, stderr}
+			if fl.stragglers != "" {
+				sf, err := os.Create(fl.stragglers)
 				if err != nil {
 					return err
 				}
 				defer sf.Close()
 				enc := json.NewEncoder(sf)
-				popts.OnStraggler = func(r runner.Result) {
+				var mu sync.Mutex
+				opts.Pool.OnStraggler = func(r runner.Result) {
 					mu.Lock()
 					defer mu.Unlock()
 					_ = enc.Encode(r)
 				}
 			}
-			pool, err := runner.NewPool(ctx, py, archive, popts)
-			if err != nil {
-				return err
-			}
-			defer pool.Close(ctx)
-			if note := pool.Note(); note != "" {
-				fmt.Fprintln(cmd.ErrOrStderr(), "note:", note)
-			}
 			failed := false
-			switch {
-			case len(exec) == 0:
-			case chosen == 0:
-				c = runner.Call{Exec: exec} // only statements
-			default:
-				// --exec then the call (or the calls of --input): set up
-				// every worker first.
-				res, err := pool.Do(ctx, runner.Call{Exec: exec}, runner.ModeAll)
-				if err != nil {
-					return err
-				}
-				for _, r := range res {
-					if r.Error != nil {
-						return fmt.Errorf("--exec failed on worker %d: %s", r.Worker, r.Error.Last)
-					}
-				}
-			}
-			if input != "" {
-				f, err := os.Open(input)
+			if fl.input != "" {
+				f, err := os.Open(fl.input)
 				if err != nil {
 					return err
 				}
 				defer f.Close()
+				opts.Rows = runner.JSONLines(f)
 				enc := json.NewEncoder(out)
-				stats, err := pool.Map(ctx, c, runner.JSONLines(f), func(r runner.Result) error {
-					return enc.Encode(r)
-				}, runner.MapOptions{Raw: raw})
-				if err != nil {
-					return err
-				}
-				out.Flush()
-				fmt.Fprintf(cmd.ErrOrStderr(), "%d calls, %d errors, %d stragglers\n", stats.Calls, stats.Errors, stats.Stragglers)
-				if stats.Errors > 0 {
-					return fmt.Errorf("%d of %d calls failed", stats.Errors, stats.Calls)
-				}
-				return nil
-			}
-			res, err := pool.Do(ctx, c, m)
-			if err != nil {
-				return err
-			}
-			for _, r := range res {
-				if r.Error != nil {
-					failed = true
-					fmt.Fprintf(cmd.ErrOrStderr(), "worker %d: %s\n", r.Worker, strings.TrimRight(r.Error.Traceback, "\n"))
-					continue
-				}
-				if eval != "" || call != "" {
-					v := r.Value
-					if len(v) == 0 {
-						v = json.RawMessage("null")
+				opts.OnResult = func(r runner.Result) error { return enc.Encode(r) }
+			} else {
+				opts.OnResult = func(r runner.Result) error {
+					if r.Error != nil {
+						failed = true
+						fmt.Fprintf(stderr, "worker %d: %s\n", r.Worker, strings.TrimRight(r.Error.Traceback, "\n"))
+					} else if fl.eval != "" || fl.call != "" {
+						v := r.Value
+						if len(v) == 0 {
+							v = json.RawMessage("null")
+						}
+						fmt.Fprintf(out, "%s\n", v)
 					}
-					fmt.Fprintf(out, "%s\n", v)
+					return nil
 				}
 			}
-			if failed {
+			stats, err := runner.Run(cmd.Context(), argv[0], c, opts)
+			var se *runner.SetupError
+			switch {
+			case errors.As(err, &se):
+				return fmt.Errorf("--exec failed on worker %d: %s", se.Worker, se.Err.Last)
+			case errors.Is(err, runner.ErrFileRows):
+				return errors.New("--input works with a function call, an expression or statements, not a file")
+			case err != nil:
+				return err
+			case fl.input != "" && stats.Errors > 0:
+				return fmt.Errorf("%d of %d calls failed", stats.Errors, stats.Calls)
+			case failed:
 				return errors.New("the code raised an exception (traceback above)")
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&call, "call", "", "module:function to call")
-	f.StringVar(&args, "args", "", "arguments of --call as JSON (array, object or one value)")
-	f.StringVar(&file, "file", "", "script to run as __main__")
-	f.StringVar(&eval, "eval", "", "expression whose value is printed as JSON")
-	f.StringArrayVar(&vars, "var", nil, "name=JSON value bound for --eval (repeatable)")
-	f.StringArrayVar(&exec, "exec", nil, "statements to run first, in order (repeatable)")
-	f.StringVar(&input, "input", "", "JSON lines file: one call per row, results as JSON lines in order")
-	f.BoolVar(&raw, "raw", false, "with --input and --call: pass each row to the function as a str (fast path)")
-	f.IntVar(&workers, "workers", 1, "interpreters running calls")
-	f.DurationVar(&timeout, "timeout", 0, "report calls longer than this as stragglers (e.g. 2s)")
-	f.StringVar(&stragglers, "stragglers", "", "file for the late results of stragglers (JSON lines)")
-	f.StringVar(&mode, "mode", "any", "any: each call on one worker; all: on every worker")
-	f.StringVar(&python, "python", "", "a local CPython of the archive's version to load (default: bundled, PATH, pyenv)")
+	f.StringVar(&fl.call, "call", "", "module:function to call")
+	f.StringVar(&fl.args, "args", "", "arguments of --call as JSON (array, object or one value)")
+	f.StringVar(&fl.file, "file", "", "script to run as __main__")
+	f.StringVar(&fl.eval, "eval", "", "expression whose value is printed as JSON")
+	f.StringArrayVar(&fl.vars, "var", nil, "name=JSON value bound for --eval (repeatable)")
+	f.StringArrayVar(&fl.exec, "exec", nil, "statements to run first, in order (repeatable)")
+	f.StringVar(&fl.input, "input", "", "JSON lines file: one call per row, results as JSON lines in order")
+	f.BoolVar(&fl.raw, "raw", false, "with --input and --call: pass each row to the function as a str (fast path)")
+	f.IntVar(&fl.workers, "workers", 1, "interpreters running calls")
+	f.DurationVar(&fl.timeout, "timeout", 0, "report calls longer than this as stragglers (e.g. 2s)")
+	f.StringVar(&fl.stragglers, "stragglers", "", "file for the late results of stragglers (JSON lines)")
+	f.StringVar(&fl.mode, "mode", "any", "any: each call on one worker; all: on every worker")
+	f.StringVar(&fl.python, "python", "", "a local CPython of the archive's version to load (default: bundled, PATH, pyenv)")
 	return cmd
+}
+
+// request is the call and the options the flags ask for, without the
+// archive's cache, the files and the printing; a mistake is a usage
+// error.
+func (fl *runFlags) request(scriptArgs []string) (runner.Call, runner.RunOptions, error) {
+	c := runner.Call{Function: fl.call, File: fl.file, Eval: fl.eval, Argv: scriptArgs}
+	opts := runner.RunOptions{
+		Find: runner.FindOptions{Python: fl.python, Getenv: os.Getenv},
+		Pool: runner.PoolOptions{Workers: fl.workers, Timeout: fl.timeout, StdoutToStderr: fl.input != ""},
+		Map:  runner.MapOptions{Raw: fl.raw},
+	}
+	if fl.args != "" {
+		if !json.Valid([]byte(fl.args)) {
+			return c, opts, usagef("--args is not JSON: %s", fl.args)
+		}
+		c.Args = json.RawMessage(fl.args)
+	}
+	if len(fl.vars) > 0 {
+		c.Vars = map[string]json.RawMessage{}
+		for _, v := range fl.vars {
+			name, value, ok := strings.Cut(v, "=")
+			if !ok {
+				return c, opts, usagef("--var %q: want name=JSON", v)
+			}
+			if !json.Valid([]byte(value)) {
+				value = mustJSON(value) // a bare word is a string
+			}
+			c.Vars[name] = json.RawMessage(value)
+		}
+	}
+	chosen := 0
+	for _, s := range []string{fl.call, fl.file, fl.eval} {
+		if s != "" {
+			chosen++
+		}
+	}
+	if chosen > 1 {
+		return c, opts, usagef("give one of --call, --file and --eval (with --exec before it if you like)")
+	}
+	if chosen == 0 && len(fl.exec) == 0 {
+		return c, opts, usagef("nothing to run: give --call, --file, --eval or --exec")
+	}
+	switch fl.mode {
+	case "any":
+		opts.Mode = runner.ModeAny
+	case "all":
+		opts.Mode = runner.ModeAll
+	default:
+		return c, opts, usagef("--mode must be any or all, not %q", fl.mode)
+	}
+	if chosen == 0 {
+		c = runner.Call{Exec: fl.exec} // only statements
+	} else {
+		opts.Setup = fl.exec // run first on every worker
+	}
+	return c, opts, nil
+}
+
+// flushFirst writes to w after flushing out.
+type flushFirst struct {
+	out *bufio.Writer
+	w   io.Writer
+}
+
+func (f flushFirst) Write(p []byte) (int, error) {
+	if err := f.out.Flush(); err != nil {
+		return 0, err
+	}
+	return f.w.Write(p)
 }
 
 func mustJSON(s string) string {

@@ -65,8 +65,27 @@ func TestCheckAndRunEmbedded(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"hello a"`) || !strings.Contains(out, `"hello b"`) || strings.Index(out, `"hello a"`) > strings.Index(out, `"hello b"`) {
 		t.Fatalf("run --exec --eval --input: %v %q", err, out)
 	}
-	_, _, err = run(t, "run", m.Archive, "--python", py.Python, "--eval", "1/0")
-	if err == nil {
-		t.Fatal("an exception in user code did not fail the command")
+	_, errOut, err := run(t, "run", m.Archive, "--python", py.Python, "--exec", "import greet", "--eval", "greet.hello(row)", "--input", rows, "--stragglers", filepath.Join(t.TempDir(), "late.jsonl"))
+	if err != nil || !strings.HasSuffix(errOut, "2 calls, 0 errors, 0 stragglers\n") {
+		t.Fatalf("run --input: %v, stderr %q", err, errOut)
+	}
+	_, errOut, err = run(t, "run", m.Archive, "--python", py.Python, "--eval", "1/0")
+	if err == nil || err.Error() != "the code raised an exception (traceback above)" || !strings.Contains(errOut, "worker 0: Traceback") || !strings.Contains(errOut, "ZeroDivisionError") {
+		t.Fatalf("an exception in user code: %v, stderr %q", err, errOut)
+	}
+	// The errors that name the flags are the command's words.
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--exec", "raise ValueError('no')", "--eval", "1"}, "--exec failed on worker 0: ValueError: no"},
+		{[]string{"--file", "job.py", "--input", rows}, "--input works with a function call, an expression or statements, not a file"},
+		{[]string{"--eval", "row", "--input", rows, "--exec", "raise KeyError(row)"}, "--exec failed on worker 0: NameError: name 'row' is not defined"},
+		{[]string{"--eval", "row + 1", "--input", rows}, "2 of 2 calls failed"},
+	} {
+		_, _, err := run(t, append([]string{"run", m.Archive, "--python", py.Python}, tt.args...)...)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("run %q: %v, want %q", tt.args, err, tt.want)
+		}
 	}
 }
