@@ -19,6 +19,7 @@ type event struct {
 
 // result is what one package's `go test -json` run came to.
 type result struct {
+	Unit    unit // what ran
 	Package string
 	Action  string  // pass, fail or skip (no test files)
 	Elapsed float64 // seconds, as go test reports them
@@ -40,6 +41,14 @@ type result struct {
 	Output string
 	// BuildOutput is what the build printed (compile errors).
 	BuildOutput string
+}
+
+// name is the unit's name, or the package's when the unit is unset.
+func (r *result) name() string {
+	if r.Unit.Package == "" {
+		return r.Package
+	}
+	return r.Unit.String()
 }
 
 type failure struct {

@@ -2,7 +2,8 @@
 // `go test -json` run of its own with the -timeout that
 // scripts/test-timeouts gives it (sized to the package: the end-to-end
 // jobs get tens of minutes, a parser a few), a few packages at a time,
-// longest timeout first. It prints what a person wants from a test run:
+// longest timeout first, and with -fuzztime every fuzz target too, in the
+// same slots. It prints what a person wants from a test run:
 // one line a package as `go test` prints them, the whole output of every
 // failed test, every timeout or crash with the tests that were running
 // (each counted as a failure), the slowest packages, and a closing count
@@ -33,6 +34,8 @@ func main() {
 		table     = flag.String("timeouts", "scripts/test-timeouts", "the table of package timeouts")
 		def       = flag.Duration("default", 10*time.Minute, "the timeout of a package no rule names")
 		slowCount = flag.Int("slowest", 10, "how many of the slowest packages to list")
+		fuzztime  = flag.String("fuzztime", "", "also run every fuzz target this long, as go test -fuzztime takes it (a count such as 20000x: short durations make go test report \"context deadline exceeded\")")
+		fuzzLimit = flag.Duration("fuzz-timeout", 5*time.Minute, "the -timeout of one fuzz target's run")
 	)
 	flag.Parse()
 	patterns, extra := splitArgs(flag.Args())
@@ -53,8 +56,21 @@ func main() {
 		fmt.Fprintln(os.Stderr, "testrun:", err)
 		os.Exit(2)
 	}
-	results := runAll(ctx, os.Stdout, pkgs, tt, *parallel, extra)
-	if !report(os.Stdout, results, tt, *slowCount) {
+	units := make([]unit, 0, len(pkgs))
+	for _, p := range pkgs {
+		units = append(units, unit{Package: p})
+	}
+	if *fuzztime != "" {
+		fuzz, err := fuzzTargets(ctx, pkgs)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testrun:", err)
+			os.Exit(2)
+		}
+		units = append(units, fuzz...)
+	}
+	plan := runPlan{timeouts: tt, fuzztime: *fuzztime, fuzzTimeout: *fuzzLimit, extra: extra}
+	results := runAll(ctx, os.Stdout, units, plan, *parallel)
+	if !report(os.Stdout, results, plan, *slowCount) {
 		os.Exit(1)
 	}
 }
@@ -88,29 +104,53 @@ func listPackages(ctx context.Context, patterns []string) (module string, pkgs [
 	return module, strings.Fields(string(out)), nil
 }
 
-// runAll tests each package, parallel at a time, those with the longest
+// runPlan is how each unit runs.
+type runPlan struct {
+	timeouts    *timeouts
+	fuzztime    string
+	fuzzTimeout time.Duration
+	extra       []string // more go test flags, for the packages' tests
+}
+
+func (p runPlan) timeout(u unit) time.Duration {
+	if u.Fuzz != "" {
+		return p.fuzzTimeout
+	}
+	return p.timeouts.For(u.Package)
+}
+
+func (p runPlan) args(u unit) []string {
+	if u.Fuzz != "" {
+		return []string{"-run", "^$", "-fuzz", "^" + u.Fuzz + "$", "-fuzztime", p.fuzztime}
+	}
+	return p.extra
+}
+
+// runAll runs the units, parallel at a time, those with the longest
 // timeouts first (they are the slowest, and a long one started last would
-// end the run late). It prints each package's line as it ends.
-func runAll(ctx context.Context, w io.Writer, pkgs []string, tt *timeouts, parallel int, extra []string) []*result {
-	order := slices.Clone(pkgs)
-	sort.SliceStable(order, func(i, j int) bool { return tt.For(order[i]) > tt.For(order[j]) })
+// end the run late; the fuzz targets fill the other slots meanwhile). It
+// prints each unit's line as it ends.
+func runAll(ctx context.Context, w io.Writer, units []unit, plan runPlan, parallel int) []*result {
+	order := slices.Clone(units)
+	sort.SliceStable(order, func(i, j int) bool { return plan.timeout(order[i]) > plan.timeout(order[j]) })
 	var (
 		mu      sync.Mutex
 		results []*result
 		wg      sync.WaitGroup
 		sem     = make(chan struct{}, max(parallel, 1))
 	)
-	for _, pkg := range order {
+	for _, u := range order {
 		wg.Add(1)
+		sem <- struct{}{} // in order
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
 			defer func() { <-sem }()
-			r := testPackage(ctx, pkg, tt.For(pkg), extra)
+			r := testPackage(ctx, u.Package, plan.timeout(u), plan.args(u))
+			r.Unit = u
 			mu.Lock()
 			defer mu.Unlock()
 			results = append(results, r)
-			printLine(w, r, tt.For(pkg))
+			printLine(w, r, plan.timeout(u))
 		}()
 	}
 	wg.Wait()
@@ -154,15 +194,15 @@ func testPackage(ctx context.Context, pkg string, timeout time.Duration, extra [
 func printLine(w io.Writer, r *result, timeout time.Duration) {
 	switch {
 	case r.Action == "skip":
-		fmt.Fprintf(w, "?   \t%s\t[no test files]\n", r.Package)
+		fmt.Fprintf(w, "?   \t%s\t[no test files]\n", r.name())
 	case r.Action == "pass":
-		fmt.Fprintf(w, "ok  \t%s\t%.3fs\n", r.Package, r.Elapsed)
+		fmt.Fprintf(w, "ok  \t%s\t%.3fs\n", r.name(), r.Elapsed)
 	case r.TimedOut():
-		fmt.Fprintf(w, "FAIL\t%s\t%.3fs\tTIMED OUT after %v while running %s\n", r.Package, r.Elapsed, timeout, strings.Join(r.Unfinished, ", "))
+		fmt.Fprintf(w, "FAIL\t%s\t%.3fs\tTIMED OUT after %v while running %s\n", r.name(), r.Elapsed, timeout, strings.Join(r.Unfinished, ", "))
 	case r.Panic != "":
-		fmt.Fprintf(w, "FAIL\t%s\t%.3fs\tPANIC while running %s\n", r.Package, r.Elapsed, orNone(r.Unfinished))
+		fmt.Fprintf(w, "FAIL\t%s\t%.3fs\tPANIC while running %s\n", r.name(), r.Elapsed, orNone(r.Unfinished))
 	default:
-		fmt.Fprintf(w, "FAIL\t%s\t%.3fs\n", r.Package, r.Elapsed)
+		fmt.Fprintf(w, "FAIL\t%s\t%.3fs\n", r.name(), r.Elapsed)
 	}
 }
 
@@ -175,8 +215,8 @@ func orNone(tests []string) string {
 
 // report prints the failures, the slowest packages and the counts, and
 // reports whether everything passed.
-func report(w io.Writer, results []*result, tt *timeouts, slowest int) bool {
-	sort.Slice(results, func(i, j int) bool { return results[i].Package < results[j].Package })
+func report(w io.Writer, results []*result, plan runPlan, slowest int) bool {
+	sort.Slice(results, func(i, j int) bool { return results[i].name() < results[j].name() })
 	var passed, failed, skipped, failedPkgs int
 	for _, r := range results {
 		passed += r.Passed
@@ -191,7 +231,7 @@ func report(w io.Writer, results []*result, tt *timeouts, slowest int) bool {
 			// failing TestMain, a crash between tests. It counts once.
 			failed++
 		}
-		fmt.Fprintf(w, "\n=== FAIL %s\n", r.Package)
+		fmt.Fprintf(w, "\n=== FAIL %s\n", r.name())
 		if r.BuildOutput != "" {
 			fmt.Fprint(w, r.BuildOutput)
 		}
@@ -200,7 +240,7 @@ func report(w io.Writer, results []*result, tt *timeouts, slowest int) bool {
 		}
 		switch {
 		case r.TimedOut():
-			fmt.Fprintf(w, "--- TIMED OUT after %v (scripts/test-timeouts) while running: %s\n%s", tt.For(r.Package), strings.Join(r.Unfinished, ", "), r.Panic)
+			fmt.Fprintf(w, "--- TIMED OUT after %v (scripts/test-timeouts) while running: %s\n%s", plan.timeout(r.Unit), strings.Join(r.Unfinished, ", "), r.Panic)
 		case r.Panic != "":
 			fmt.Fprintf(w, "--- PANIC while running: %s\n%s", orNone(r.Unfinished), r.Panic)
 		case len(r.Unfinished) > 0:
@@ -215,9 +255,9 @@ func report(w io.Writer, results []*result, tt *timeouts, slowest int) bool {
 	if len(byTime) > slowest {
 		byTime = byTime[:slowest]
 	}
-	fmt.Fprintf(w, "\nslowest packages (elapsed / timeout):\n")
+	fmt.Fprintf(w, "\nslowest (elapsed / timeout):\n")
 	for _, r := range byTime {
-		fmt.Fprintf(w, "  %8.1fs / %-6v %s\n", r.Elapsed, tt.For(r.Package), r.Package)
+		fmt.Fprintf(w, "  %8.1fs / %-6v %s\n", r.Elapsed, plan.timeout(r.Unit), r.name())
 	}
 	fmt.Fprintf(w, "tests: %d passed, %d failed, %d skipped", passed, failed, skipped)
 	if failedPkgs > 0 {

@@ -24,11 +24,17 @@ func fixture(t *testing.T) string {
 import "testing"
 func TestA(t *testing.T) { t.Run("one", func(t *testing.T) {}); t.Run("two", func(t *testing.T) {}) }
 func TestSkip(t *testing.T) { t.Skip("not here") }
+func FuzzFine(f *testing.F) { f.Add("a"); f.Fuzz(func(t *testing.T, s string) {}) }
+`,
+		"ok/x_test.go": `package ok_test
+import "testing"
+func FuzzOther(f *testing.F) { f.Fuzz(func(t *testing.T, b []byte) {}) }
 `,
 		"fails/fails_test.go": `package fails
 import "testing"
 func TestGood(t *testing.T) {}
 func TestBad(t *testing.T) { t.Log("the detail"); t.Fatal("wrong answer") }
+func FuzzBroken(f *testing.F) { f.Add("boom"); f.Fuzz(func(t *testing.T, s string) { if s == "boom" { t.Fatal("the parser broke on boom") } }) }
 `,
 		"hangs/hangs_test.go": `package hangs
 import ("testing"; "time")
@@ -81,20 +87,42 @@ func TestRunAndReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fuzz, err := fuzzTargets(ctx, pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range fuzz {
+		names = append(names, strings.TrimPrefix(u.String(), "example.com/fx/"))
+	}
+	if got := strings.Join(names, ","); got != "fails FuzzBroken,ok FuzzFine,ok FuzzOther" {
+		t.Errorf("fuzzTargets = %s", got)
+	}
+	units := fuzz
+	for _, p := range pkgs {
+		units = append(units, unit{Package: p})
+	}
+	plan := runPlan{timeouts: tt, fuzztime: "50x", fuzzTimeout: 2 * time.Minute}
 	var lines strings.Builder
-	results := runAll(ctx, &lines, pkgs, tt, 2, nil)
+	results := runAll(ctx, &lines, units, plan, 2)
 	byPkg := map[string]*result{}
 	for _, r := range results {
-		byPkg[strings.TrimPrefix(r.Package, "example.com/fx/")] = r
+		byPkg[strings.TrimPrefix(r.name(), "example.com/fx/")] = r
+	}
+	if r := byPkg["ok FuzzFine"]; r == nil || r.Action != "pass" {
+		t.Errorf("ok FuzzFine: %+v", r)
+	}
+	if r := byPkg["fails FuzzBroken"]; r == nil || r.Action != "fail" || r.Failed != 1 || !strings.Contains(r.Failures[0].Output, "the parser broke on boom") {
+		t.Errorf("fails FuzzBroken: %+v", r)
 	}
 
-	if r := byPkg["ok"]; r.Action != "pass" || r.Passed != 3 || r.Skipped != 1 || r.Failed != 0 {
+	if r := byPkg["ok"]; r.Action != "pass" || r.Passed != 6 || r.Skipped != 1 || r.Failed != 0 {
 		t.Errorf("ok: %+v", r)
 	}
 	if r := byPkg["notests"]; r.Action != "skip" {
 		t.Errorf("notests: %+v", r)
 	}
-	if r := byPkg["fails"]; r.Action != "fail" || r.Failed != 1 || len(r.Failures) != 1 || !strings.Contains(r.Failures[0].Output, "the detail") {
+	if r := byPkg["fails"]; r.Action != "fail" || r.Failed != 3 || len(r.Failures) != 3 || r.Failures[0].Test != "TestBad" || !strings.Contains(r.Failures[0].Output, "the detail") {
 		t.Errorf("fails: %+v", r)
 	}
 	r := byPkg["hangs"]
@@ -124,7 +152,7 @@ func TestRunAndReport(t *testing.T) {
 	}
 
 	var out strings.Builder
-	if report(&out, results, tt, 3) {
+	if report(&out, results, plan, 3) {
 		t.Error("report says everything passed")
 	}
 	text := out.String()
@@ -136,14 +164,15 @@ func TestRunAndReport(t *testing.T) {
 		"wrong answer",
 		"boom in a goroutine",
 		"undefined: undefined",
-		"slowest packages (elapsed / timeout):",
-		"; 4 packages failed",
+		"=== FAIL example.com/fx/fails FuzzBroken",
+		"slowest (elapsed / timeout):",
+		"; 5 packages failed",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the report lacks %q:\n%s", want, text)
 		}
 	}
-	if !strings.Contains(text, "tests: 6 passed, 5 failed, 1 skipped; 4 packages failed\n") {
+	if !strings.Contains(text, "tests: 11 passed, 8 failed, 1 skipped; 5 packages failed\n") {
 		t.Errorf("the count is wrong:\n%s", text)
 	}
 }
@@ -157,9 +186,9 @@ func failedNames(r *result) string {
 }
 
 func TestReportAllPassed(t *testing.T) {
-	tt := &timeouts{Default: time.Minute}
+	plan := runPlan{timeouts: &timeouts{Default: time.Minute}}
 	var out strings.Builder
-	ok := report(&out, []*result{{Package: "p", Action: "pass", Passed: 2, Elapsed: 1.5}, {Package: "q", Action: "skip"}}, tt, 10)
+	ok := report(&out, []*result{{Package: "p", Action: "pass", Passed: 2, Elapsed: 1.5}, {Package: "q", Action: "skip"}}, plan, 10)
 	if !ok {
 		t.Errorf("report failed a passing run:\n%s", out.String())
 	}
