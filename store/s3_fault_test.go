@@ -28,9 +28,9 @@ import (
 func TestS3Ensure(t *testing.T) {
 	srv := s3test.Start(t)
 	s := openS3(t, srv, "envs", store.Options{})
-	testEnsure(t, s, func(t *testing.T, name string) {
+	storetest.Ensure(t, s, func(t *testing.T, name string) {
 		// versitygw's posix backend keeps an object as a plain file.
-		flipByte(t, filepath.Join(srv.DataDir, srv.Bucket, "envs", name), 12345)
+		storetest.FlipByte(t, filepath.Join(srv.DataDir, srv.Bucket, "envs", name), 12345)
 	})
 }
 
