@@ -14,6 +14,7 @@ import (
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/backends"
 	"github.com/clusterpack/clusterpack/target"
 )
 
@@ -67,7 +68,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	storeAt := t.TempDir()
-	st, err := store.Open(context.Background(), storeAt, store.Options{})
+	st, err := store.Open(context.Background(), storeAt, store.Options{Openers: backends.Openers()})
 	if err != nil {
 		t.Fatal(err)
 	}

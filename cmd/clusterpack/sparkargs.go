@@ -67,7 +67,7 @@ func (e *envSource) load(cmd *cobra.Command, args []string) (*upload.Result, loc
 	if err != nil {
 		return nil, env, err
 	}
-	e.s3Defaults()
+	e.storeDefaults()
 	if e.manifest == "" {
 		res, err := e.run(cmd, args, env)
 		return res, env, err
