@@ -110,7 +110,8 @@ type Options struct {
 	Openers map[string]Opener
 
 	// S3Endpoint is the S3 endpoint URL ("http://127.0.0.1:9000"). Empty
-	// means AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS's own.
+	// means AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS's own
+	// (store/s3.Endpoint says which).
 	S3Endpoint string
 	// S3PathStyle forces path-style addressing (bucket in the path, not
 	// the host name). It is also used whenever a custom endpoint is set.

@@ -50,17 +50,12 @@ func (u *uploadInputs) register(f *pflag.FlagSet) {
 	f.StringVar(&u.sopts.Profile, "profile", "", "AWS profile (default: AWS_PROFILE)")
 }
 
-// storeDefaults gives the store options every backend of this build, and
-// fills the S3 endpoint from the environment as the AWS tools do, when
-// --s3-endpoint is not given.
+// storeDefaults gives the store options every backend of this build.
+// The S3 endpoint, when --s3-endpoint is not given, is the store's to
+// find (s3.Endpoint).
 func (u *uploadInputs) storeDefaults() {
 	if u.sopts.Openers == nil {
 		u.sopts.Openers = backends.Openers()
-	}
-	if u.sopts.S3Endpoint == "" {
-		if u.sopts.S3Endpoint = os.Getenv("AWS_ENDPOINT_URL_S3"); u.sopts.S3Endpoint == "" {
-			u.sopts.S3Endpoint = os.Getenv("AWS_ENDPOINT_URL")
-		}
 	}
 }
 

@@ -9,7 +9,9 @@
 // assume-role and credential_process profiles included), then web
 // identity, ECS and EC2 instance roles (IMDS; AWS_EC2_METADATA_DISABLED
 // turns it off). An explicit store.Options.Profile wins over credentials in
-// the environment, as --profile does for the AWS CLI.
+// the environment, as --profile does for the AWS CLI. Endpoint and
+// LoadConfig give the same endpoint, region and credentials to other S3
+// clients.
 //
 // Put uploads with manager.Uploader: one PutObject below the part size,
 // else a multipart upload of store.Options.Concurrency parts at a time. S3
@@ -42,15 +44,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	s3api "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -85,7 +81,6 @@ func Open(ctx context.Context, u *url.URL, opts store.Options) (store.Store, err
 	if u.Host == "" {
 		return nil, &store.Error{Op: "open", URL: redacted, Err: errors.New("no bucket: use s3://bucket/prefix")}
 	}
-	getenv := backend.Getenv(opts)
 	log := backend.Logger(opts.Logger)
 	s := &s3Store{
 		bucket:      u.Host,
@@ -109,75 +104,17 @@ func Open(ctx context.Context, u *url.URL, opts store.Options) (store.Store, err
 	if s.concurrency <= 0 {
 		s.concurrency = defaultConcurrency
 	}
-	attempts := opts.MaxAttempts
-	if attempts <= 0 {
-		attempts = defaultAttempts
-	}
-
-	profile := opts.Profile
-	if profile == "" {
-		profile = getenv("AWS_PROFILE")
-	}
-	load := []func(*config.LoadOptions) error{
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = attempts
-				o.RateLimiter = ratelimit.None
-				// 429 is throttling too (S3-compatible servers and
-				// proxies send it); the SDK does not retry it by default.
-				o.Retryables = append(o.Retryables, retry.RetryableHTTPStatusCode{
-					Codes: map[int]struct{}{http.StatusTooManyRequests: {}},
-				})
-			})
-		}),
-		config.WithLogger(logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
-			log.Debug(fmt.Sprintf(format, v...), "store", "s3", "class", string(c))
-		})),
-		config.WithClientLogMode(aws.LogRetries),
-	}
-	s.credsFrom = "the default AWS credential chain (environment, profile \"default\", instance role)"
-	if profile != "" {
-		load = append(load, config.WithSharedConfigProfile(profile))
-		s.credsFrom = fmt.Sprintf("profile %q", profile)
-	}
-	if f := getenv("AWS_CONFIG_FILE"); f != "" {
-		load = append(load, config.WithSharedConfigFiles([]string{f}))
-	}
-	if f := getenv("AWS_SHARED_CREDENTIALS_FILE"); f != "" {
-		load = append(load, config.WithSharedCredentialsFiles([]string{f}))
-	}
-	if ak, sk := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); ak != "" && sk != "" && opts.Profile == "" {
-		load = append(load, config.WithCredentialsProvider(
-			credentials.NewStaticCredentialsProvider(ak, sk, getenv("AWS_SESSION_TOKEN"))))
-		s.credsFrom = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-	}
-	if strings.EqualFold(getenv("AWS_EC2_METADATA_DISABLED"), "true") {
-		load = append(load, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-	}
-	region := opts.S3Region
-	if region == "" {
-		region = getenv("AWS_REGION")
-	}
-	if region == "" {
-		region = getenv("AWS_DEFAULT_REGION")
-	}
-	if region != "" {
-		load = append(load, config.WithRegion(region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	c, err := loadConfig(ctx, opts, log)
+	s.credsFrom = c.credsFrom
 	if err != nil {
 		return nil, &store.Error{Op: "open", URL: redacted, Err: fmt.Errorf("loading the AWS configuration (%s): %w", s.credsFrom, err)}
 	}
+	cfg := c.aws
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
 
-	endpoint := opts.S3Endpoint
-	for _, k := range []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"} {
-		if endpoint == "" {
-			endpoint = getenv(k)
-		}
-	}
+	endpoint := Endpoint(opts)
 	pathStyle := opts.S3PathStyle
 	if endpoint != "" {
 		e, err := url.Parse(endpoint)
