@@ -27,6 +27,7 @@ const (
 	NoDigest                    // an object without a recorded sha256: unverifiable, to be replaced
 	DigestMismatch              // an object whose recorded sha256 is not the one wanted
 	Corrupt                     // read back, the content does not hash to its recorded sha256
+	Rejected                    // present, but EnsureOptions.Accept turned it down
 )
 
 func (s State) String() string {
@@ -41,6 +42,8 @@ func (s State) String() string {
 		return "present with another sha256"
 	case Corrupt:
 		return "present but corrupt (content does not match its sha256)"
+	case Rejected:
+		return "present but not what was expected"
 	}
 	return fmt.Sprintf("State(%d)", int(s))
 }
@@ -115,6 +118,12 @@ type EnsureOptions struct {
 	Force bool
 	// Verify reads a present object back and hashes it (a download).
 	Verify bool
+	// Accept, when not nil, is asked about an object Check found Present
+	// (with the wanted sha256, or with any when Want is ""): the caller
+	// may know more than a digest, such as the size and sha256 a manifest
+	// records. An object it turns down is replaced, and Found is
+	// Rejected. It is not called with Force.
+	Accept func(ctx context.Context, found Info) bool
 	// Put is passed to Store.Put (ContentType, Progress); its SHA256 is
 	// set from the Content.
 	Put PutOptions
@@ -123,12 +132,13 @@ type EnsureOptions struct {
 // EnsureResult says what Ensure did.
 type EnsureResult struct {
 	Info     Info
-	Found    State // what Check found before any upload
-	Uploaded bool
+	Found    State // what Check (and Accept) found before any upload
+	Uploaded bool  // whether build ran and its content was put
 }
 
 // Ensure makes sure name holds the content: when Check finds it Present
-// (and not Force) it returns without calling build; otherwise it calls
+// (and not Force, and Accept takes it) it returns without calling build,
+// and EnsureResult.Info describes the object found; otherwise it calls
 // build and puts its content, checking on the way that the bytes hash to
 // Content.SHA256 and fail the Put (nothing stored) if not. Two Ensures of
 // the same name at once both succeed and leave one object.
@@ -139,6 +149,9 @@ func Ensure(ctx context.Context, s Store, name string, build func(ctx context.Co
 	info, state, err := Check(ctx, s, name, opts.Want, opts.Verify)
 	if err != nil {
 		return EnsureResult{}, err
+	}
+	if state == Present && !opts.Force && opts.Accept != nil && !opts.Accept(ctx, info) {
+		state = Rejected
 	}
 	res := EnsureResult{Info: info, Found: state}
 	if state == Present && !opts.Force {

@@ -4,6 +4,12 @@
 // Store interface, and every backend passes the same conformance suite
 // (store/storetest), as restic does for its backends.
 //
+// The backends are packages of their own, store/file, store/s3 and
+// store/hdfs; this package has what they share: the interface, the
+// errors, Open and the upload-if-absent logic (Ensure). Open dispatches on
+// the URL's scheme through the table of openers the caller gives
+// (Options.Openers); store/backends.Openers is the table of every backend.
+//
 // Objects are addressed by a name relative to the store's root URL
 // ("env-3f2a….pex", "code/code-91bc….zip"). Names use "/" as separator,
 // are clean (no "." or ".." segments, no leading or trailing "/", no
@@ -25,11 +31,9 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -88,18 +92,26 @@ type PutOptions struct {
 }
 
 // Opener opens the store at u. Options.Openers maps URL schemes to them.
-// u is absolute; for a plain path it is a file URL.
+// Each backend package has one (file.Open, s3.Open, hdfs.Open, and
+// hdfs.Opener for other HDFS options). u is absolute; for a plain path it
+// is a file URL.
 type Opener func(ctx context.Context, u *url.URL, opts Options) (Store, error)
 
-// Options configure Open. The zero value works: the default openers, the
-// process environment, no logging, default part size and concurrency.
+// Options configure Open. Openers must be given; for the rest the zero
+// value works: the process environment, no logging, default part size
+// and concurrency.
 type Options struct {
 	// Openers maps a URL scheme ("file", "s3", "hdfs") to its opener.
-	// Nil means DefaultOpeners().
+	// Open knows no scheme of its own: the backends import this package
+	// for the Store interface and the errors, so it cannot import them.
+	// The caller builds the table, store/backends.Openers() for every
+	// backend of clusterpack; there is no registry that backends add
+	// themselves to.
 	Openers map[string]Opener
 
 	// S3Endpoint is the S3 endpoint URL ("http://127.0.0.1:9000"). Empty
-	// means AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS's own.
+	// means AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS's own
+	// (store/s3.Endpoint says which).
 	S3Endpoint string
 	// S3PathStyle forces path-style addressing (bucket in the path, not
 	// the host name). It is also used whenever a custom endpoint is set.
@@ -128,49 +140,6 @@ type Options struct {
 	MaxAttempts int
 }
 
-// The errors callers branch on. Backends wrap them (errors.Is works) in
-// an *Error that names the URL and the operation.
-var (
-	// ErrNotExist: no object of that name.
-	ErrNotExist = errors.New("no such object")
-	// ErrNoContainer: the bucket (or the root directory) does not exist.
-	ErrNoContainer = errors.New("no such bucket or directory")
-	// ErrAccessDenied: the credentials do not allow the operation.
-	ErrAccessDenied = errors.New("access denied")
-	// ErrUnreachable: the server could not be reached.
-	ErrUnreachable = errors.New("cannot reach the server")
-	// ErrInvalidName: the object name is not a clean relative name.
-	ErrInvalidName = errors.New("invalid object name")
-	// ErrSizeMismatch: the reader given to Put had fewer or more bytes
-	// than the size given.
-	ErrSizeMismatch = errors.New("content size differs from the size given")
-	// ErrUnsupportedScheme: Open has no opener for the URL's scheme.
-	ErrUnsupportedScheme = errors.New("unsupported store URL scheme")
-)
-
-// Error is the error of one store operation: which, on which URL (never
-// with credentials) and why.
-type Error struct {
-	Op  string // "open", "stat", "put", "get", "list"
-	URL string // the object's or the store's URL, without credentials
-	Err error  // the reason; wraps one of the Err* values when it is one of them
-}
-
-func (e *Error) Error() string { return e.Op + " " + e.URL + ": " + e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
-
-// DefaultOpeners returns a new map with the openers of the backends built
-// into this package: "file" and "s3" (and "hdfs", OpenHDFS, once its
-// backend is in). Callers may add or replace entries in the map they get;
-// there is no package-level registry.
-func DefaultOpeners() map[string]Opener {
-	return map[string]Opener{
-		"hdfs": OpenHDFS,
-		"file": OpenFile,
-		"s3":   OpenS3,
-	}
-}
-
 // Open opens the store at rawURL: "s3://bucket/prefix",
 // "hdfs://namenode:port/path", "file:///dir", or a plain path (relative
 // paths are made absolute). The scheme chooses the opener in
@@ -181,8 +150,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {
 		return nil, &Error{Op: "open", URL: Redact(rawURL), Err: err}
 	}
 	openers := opts.Openers
-	if openers == nil {
-		openers = DefaultOpeners()
+	if len(openers) == 0 {
+		return nil, &Error{Op: "open", URL: Redact(rawURL),
+			Err: fmt.Errorf("%w %q: no openers are given (Options.Openers; store/backends.Openers has every backend)", ErrUnsupportedScheme, u.Scheme)}
 	}
 	op, ok := openers[u.Scheme]
 	if !ok || op == nil {
@@ -236,48 +206,6 @@ func Redact(rawURL string) string {
 	return u.String()
 }
 
-// ValidName reports whether name is a valid object name, and why not.
-func ValidName(name string) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("%w: empty", ErrInvalidName)
-	case strings.HasPrefix(name, "/"), strings.HasSuffix(name, "/"):
-		return fmt.Errorf("%w %q: must not start or end with /", ErrInvalidName, name)
-	case strings.Contains(name, "\\"):
-		return fmt.Errorf("%w %q: use / as separator", ErrInvalidName, name)
-	case strings.ContainsRune(name, 0):
-		return fmt.Errorf("%w %q: NUL byte", ErrInvalidName, name)
-	case path.Clean(name) != name:
-		return fmt.Errorf("%w %q: not clean (empty, . or .. segments)", ErrInvalidName, name)
-	case name == ".." || strings.HasPrefix(name, "../"):
-		return fmt.Errorf("%w %q: outside the store", ErrInvalidName, name)
-	case strings.HasSuffix(name, sidecarSuffix):
-		return fmt.Errorf("%w %q: the suffix %s is reserved", ErrInvalidName, name, sidecarSuffix)
-	}
-	for _, seg := range strings.Split(name, "/") {
-		if strings.HasPrefix(seg, tempPrefix) {
-			return fmt.Errorf("%w %q: the prefix %s is reserved", ErrInvalidName, name, tempPrefix)
-		}
-	}
-	return nil
-}
-
-// ValidSHA256 reports whether s is empty or a lowercase hex sha256.
-func ValidSHA256(s string) error {
-	if s == "" {
-		return nil
-	}
-	if len(s) != 64 {
-		return fmt.Errorf("sha256 %q: want 64 lowercase hex digits", s)
-	}
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return fmt.Errorf("sha256 %q: want 64 lowercase hex digits", s)
-		}
-	}
-	return nil
-}
-
 // DefaultLocalURL is the store used when no URL is given: the user's data
 // directory. $XDG_DATA_HOME/clusterpack/store, else
 // ~/.local/share/clusterpack/store; on macOS ("darwin")
@@ -308,99 +236,4 @@ func DefaultLocalURL(getenv func(string) string, goos string) (string, error) {
 		return "", errors.New("cannot find the local store directory: neither $XDG_DATA_HOME nor $HOME is set (give --to)")
 	}
 	return filepath.Join(home, ".local", "share", "clusterpack", "store"), nil
-}
-
-// logger returns l, or a logger that discards everything when l is nil.
-func logger(l *slog.Logger) *slog.Logger {
-	if l == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return l
-}
-
-// progress serialises calls to a PutOptions.Progress and keeps done
-// monotonic. A nil *progress does nothing.
-type progress struct {
-	fn    func(done, total int64)
-	total int64
-	mu    sync.Mutex
-	done  int64
-}
-
-func newProgress(fn func(done, total int64), total int64) *progress {
-	if fn == nil {
-		return nil
-	}
-	return &progress{fn: fn, total: total}
-}
-
-// add reports n more bytes.
-func (p *progress) add(n int64) {
-	if p == nil || n == 0 {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.done += n
-	p.fn(p.done, p.total)
-}
-
-// countingReader reports what is read through it to a progress.
-type countingReader struct {
-	r io.Reader
-	p *progress
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.p.add(int64(n))
-	return n, err
-}
-
-// exactReader reads exactly size bytes from r: it fails with
-// ErrSizeMismatch when r ends early or has bytes past size. Backends wrap
-// Put's reader in it so a short or long content is never stored. A
-// negative size accepts any length.
-type exactReader struct {
-	r    io.Reader
-	size int64
-	n    int64
-}
-
-func newExactReader(r io.Reader, size int64) *exactReader {
-	return &exactReader{r: r, size: size}
-}
-
-func (e *exactReader) Read(b []byte) (int, error) {
-	if e.size >= 0 && e.n >= e.size {
-		// Check that r has nothing more.
-		var one [1]byte
-		for {
-			n, err := e.r.Read(one[:])
-			if n > 0 {
-				return 0, fmt.Errorf("%w: more than %d bytes", ErrSizeMismatch, e.size)
-			}
-			if err == io.EOF {
-				return 0, io.EOF
-			}
-			if err != nil {
-				return 0, err
-			}
-		}
-	}
-	if e.size >= 0 && int64(len(b)) > e.size-e.n {
-		b = b[:e.size-e.n]
-	}
-	n, err := e.r.Read(b)
-	e.n += int64(n)
-	if err == io.EOF {
-		if e.size >= 0 && e.n < e.size {
-			return n, fmt.Errorf("%w: content ended after %d of %d bytes", ErrSizeMismatch, e.n, e.size)
-		}
-		if e.size >= 0 {
-			// Reaching size exactly with EOF: done.
-			return n, io.EOF
-		}
-	}
-	return n, err
 }

@@ -21,7 +21,8 @@ import (
 // goes to cacheDir/unpacked/<hash>/<name>, a venv archive is unpacked
 // there under the directory its interpreter path names. The bytes are
 // checked against the manifest's sha256. It returns the interpreter's
-// absolute path.
+// absolute path. opts open the store of the manifest's URL (its Openers
+// must know the URL's scheme).
 func Fetch(ctx context.Context, r *Result, cacheDir string, opts store.Options) (string, error) {
 	if r.ContentHash == "" || strings.ContainsAny(r.ContentHash, `/\.`) {
 		return "", fmt.Errorf("the manifest has no content hash: give the manifest that 'clusterpack upload --manifest FILE' wrote")

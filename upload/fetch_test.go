@@ -9,6 +9,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/backends"
 )
 
 func TestFetch(t *testing.T) {
@@ -24,7 +25,7 @@ func TestFetch(t *testing.T) {
 				t.Fatal(err)
 			}
 			cache := t.TempDir()
-			interp, err := Fetch(context.Background(), res, cache, store.Options{})
+			interp, err := Fetch(context.Background(), res, cache, store.Options{Openers: backends.Openers()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +54,7 @@ func TestFetch(t *testing.T) {
 			if err := os.Remove(filepath.Join(f.storeAt, res.Archive)); err != nil {
 				t.Fatal(err)
 			}
-			again, err := Fetch(context.Background(), res, cache, store.Options{})
+			again, err := Fetch(context.Background(), res, cache, store.Options{Openers: backends.Openers()})
 			if err != nil || again != interp {
 				t.Fatalf("second fetch: %s %v", again, err)
 			}
@@ -68,7 +69,7 @@ func TestFetchChecksSHA256(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := t.TempDir()
-	_, err := Fetch(context.Background(), res, cache, store.Options{})
+	_, err := Fetch(context.Background(), res, cache, store.Options{Openers: backends.Openers()})
 	if err == nil || !strings.Contains(err.Error(), res.SHA256) || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("corrupted object: %v", err)
 	}
@@ -76,7 +77,7 @@ func TestFetchChecksSHA256(t *testing.T) {
 		t.Errorf("a failed fetch left %d entries", len(entries))
 	}
 	for _, bad := range []*Result{{}, {Manifest: build.Manifest{ContentHash: "../x"}, URL: res.URL}, {Manifest: build.Manifest{ContentHash: "abc"}}} {
-		if _, err := Fetch(context.Background(), bad, cache, store.Options{}); err == nil || !strings.Contains(err.Error(), "clusterpack upload --manifest") {
+		if _, err := Fetch(context.Background(), bad, cache, store.Options{Openers: backends.Openers()}); err == nil || !strings.Contains(err.Error(), "clusterpack upload --manifest") {
 			t.Errorf("manifest %+v: %v", bad, err)
 		}
 	}

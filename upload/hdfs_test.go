@@ -7,6 +7,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/internal/testing/hdfstest"
 	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/backends"
 )
 
 // TestUploadToHDFS runs the upload against a real HDFS (the Hadoop
@@ -21,7 +22,7 @@ func TestUploadToHDFS(t *testing.T) {
 		}
 		return ""
 	}
-	st, err := store.Open(context.Background(), "hdfs:///user/clusterpack/envs", store.Options{Getenv: getenv})
+	st, err := store.Open(context.Background(), "hdfs:///user/clusterpack/envs", store.Options{Openers: backends.Openers(), Getenv: getenv})
 	if err != nil {
 		t.Fatal(err)
 	}

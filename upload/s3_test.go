@@ -9,6 +9,7 @@ import (
 	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/internal/testing/s3test"
 	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/backends"
 )
 
 // TestUploadToS3 runs the upload against a real S3 server: the first
@@ -18,7 +19,7 @@ import (
 func TestUploadToS3(t *testing.T) {
 	srv := s3test.Start(t)
 	f := setup(t)
-	st, err := store.Open(context.Background(), srv.URL("envs"), store.Options{S3Endpoint: srv.Endpoint, Getenv: srv.Getenv})
+	st, err := store.Open(context.Background(), srv.URL("envs"), store.Options{Openers: backends.Openers(), S3Endpoint: srv.Endpoint, Getenv: srv.Getenv})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -59,19 +58,40 @@ type Code struct {
 func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 	p := opts.Plan
 	res := &Result{URL: opts.Store.URL(p.Filename())}
-	m, present, err := present(ctx, opts, env)
+	var m *build.Manifest // the store's environment, or the one built
+	er, err := store.Ensure(ctx, opts.Store, p.Filename(), func(ctx context.Context) (store.Content, error) {
+		built, err := build.Build(ctx, p, filepath.Join(env.CacheDir, "builds"), env)
+		if err != nil {
+			return store.Content{}, err
+		}
+		f, err := os.Open(built.Archive)
+		if err != nil {
+			return store.Content{}, err
+		}
+		m = built
+		return store.Content{R: f, Size: built.Size, SHA256: built.SHA256}, nil
+	}, store.EnsureOptions{
+		Force: opts.Force,
+		// The environment is there when it matches its manifest: one Stat,
+		// plus the manifest itself when this machine has no copy of it.
+		Accept: func(ctx context.Context, found store.Info) bool {
+			stored, err := manifest(ctx, opts, env)
+			if err != nil {
+				return false // no trustworthy manifest: build and replace
+			}
+			if found.SHA256 != stored.SHA256 || found.Size != stored.Size {
+				return false // a corrupted or foreign object: replace it
+			}
+			m = stored
+			return true
+		},
+		Put: putOptions(opts, p.Filename()),
+	})
 	if err != nil {
 		return nil, err
 	}
-	if !present {
-		built, err := build.Build(ctx, p, filepath.Join(env.CacheDir, "builds"), env)
-		if err != nil {
-			return nil, err
-		}
-		if err := putFile(ctx, opts, p.Filename(), built.Archive, built.SHA256, built.Size); err != nil {
-			return nil, err
-		}
-		stored := *built
+	if er.Uploaded {
+		stored := *m
 		stored.Archive = p.Filename() // not this machine's path
 		data, err := json.MarshalIndent(stored, "", "  ")
 		if err != nil {
@@ -81,7 +101,7 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 		if _, err := opts.Store.Put(ctx, p.ManifestName(), bytes.NewReader(data), int64(len(data)), store.PutOptions{SHA256: hex.EncodeToString(sum[:]), ContentType: "application/json"}); err != nil {
 			return nil, err
 		}
-		m, res.Uploaded = built, true
+		res.Uploaded = true
 	}
 	res.Manifest = *m
 	res.Archive = p.Filename()
@@ -104,31 +124,6 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 		res.Code = []Code{}
 	}
 	return res, nil
-}
-
-// present reports whether the store has the environment, complete and
-// matching its manifest: one Stat, plus the manifest itself when this
-// machine has no copy of it.
-func present(ctx context.Context, opts Options, env build.Env) (*build.Manifest, bool, error) {
-	if opts.Force {
-		return nil, false, nil
-	}
-	p := opts.Plan
-	info, err := opts.Store.Stat(ctx, p.Filename())
-	if errors.Is(err, store.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	m, err := manifest(ctx, opts, env)
-	if err != nil {
-		return nil, false, nil // no trustworthy manifest: build and replace
-	}
-	if info.SHA256 != m.SHA256 || info.Size != m.Size {
-		return nil, false, nil // a corrupted or foreign object: replace it
-	}
-	return m, true, nil
 }
 
 // manifest reads the environment's manifest: the local build's when there
@@ -160,18 +155,13 @@ func manifest(ctx context.Context, opts Options, env build.Env) (*build.Manifest
 	return &m, nil
 }
 
-func putFile(ctx context.Context, opts Options, name, path, sum string, size int64) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	po := store.PutOptions{SHA256: sum}
+// putOptions report the progress of name's upload.
+func putOptions(opts Options, name string) store.PutOptions {
+	var po store.PutOptions
 	if opts.Progress != nil {
 		po.Progress = func(done, total int64) { opts.Progress(name, done, total) }
 	}
-	_, err = opts.Store.Put(ctx, name, f, size, po)
-	return err
+	return po
 }
 
 // uploadCode ships one project directory as a code zip unless the store
@@ -183,39 +173,41 @@ func uploadCode(ctx context.Context, opts Options, dir, cacheDir string) (*Code,
 	}
 	name := plan.Filename()
 	c := &Code{Path: plan.Project, URL: opts.Store.URL(name), TopLevel: plan.TopLevel}
-	if !opts.Force {
-		info, err := opts.Store.Stat(ctx, name)
-		if err == nil && info.SHA256 != "" {
-			c.SHA256 = info.SHA256
-			return c, nil
+	var tmpName string
+	defer func() {
+		if tmpName != "" {
+			os.Remove(tmpName)
 		}
-		if err != nil && !errors.Is(err, store.ErrNotExist) {
-			return nil, err
+	}()
+	er, err := store.Ensure(ctx, opts.Store, name, func(ctx context.Context) (store.Content, error) {
+		tmpDir := filepath.Join(cacheDir, "tmp")
+		if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+			return store.Content{}, err
 		}
-	}
-	tmpDir := filepath.Join(cacheDir, "tmp")
-	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
-		return nil, err
-	}
-	tmp, err := os.CreateTemp(tmpDir, "code-*.zip")
+		tmp, err := os.CreateTemp(tmpDir, "code-*.zip")
+		if err != nil {
+			return store.Content{}, err
+		}
+		tmpName = tmp.Name()
+		h := sha256.New()
+		cw := &countingWriter{w: io.MultiWriter(tmp, h)}
+		if err := plan.Write(ctx, cw); err != nil {
+			tmp.Close()
+			return store.Content{}, err
+		}
+		if err := tmp.Close(); err != nil {
+			return store.Content{}, err
+		}
+		f, err := os.Open(tmpName)
+		if err != nil {
+			return store.Content{}, err
+		}
+		return store.Content{R: f, Size: cw.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	}, store.EnsureOptions{Force: opts.Force, Put: putOptions(opts, name)})
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	cw := &countingWriter{w: io.MultiWriter(tmp, h)}
-	if err := plan.Write(ctx, cw); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	c.SHA256 = hex.EncodeToString(h.Sum(nil))
-	if err := putFile(ctx, opts, name, tmp.Name(), c.SHA256, cw.n); err != nil {
-		return nil, err
-	}
-	c.Uploaded = true
+	c.SHA256, c.Uploaded = er.Info.SHA256, er.Uploaded
 	return c, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/backends"
 	"github.com/clusterpack/clusterpack/target"
 )
 
@@ -67,7 +68,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	storeAt := t.TempDir()
-	st, err := store.Open(context.Background(), storeAt, store.Options{})
+	st, err := store.Open(context.Background(), storeAt, store.Options{Openers: backends.Openers()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,5 +165,29 @@ func TestCorruptedObjectIsReplaced(t *testing.T) {
 	info, err := f.st.Stat(context.Background(), first.Archive)
 	if err != nil || info.SHA256 != first.SHA256 || info.Size != first.Size {
 		t.Fatalf("after replacing: %+v %v", info, err)
+	}
+}
+
+// TestNoManifestIsReplaced: an archive whose manifest is neither on this
+// machine nor in the store is not trusted: it is built and uploaded again,
+// with its manifest.
+func TestNoManifestIsReplaced(t *testing.T) {
+	f := setup(t)
+	first := f.upload(t, false)
+	p, err := build.NewPlan(f.lock, ".", build.Options{Format: build.FormatZip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(f.storeAt, p.ManifestName())); err != nil {
+		t.Fatal(err)
+	}
+	f.env.CacheDir = t.TempDir()
+	f.st.reset()
+	again := f.upload(t, false)
+	if !again.Uploaded || again.SHA256 != first.SHA256 || f.st.gets.Load() != 1 {
+		t.Fatalf("without a manifest: uploaded %v, sha256 %s (first %s), %d gets", again.Uploaded, again.SHA256, first.SHA256, f.st.gets.Load())
+	}
+	if _, err := os.Stat(filepath.Join(f.storeAt, p.ManifestName())); err != nil {
+		t.Errorf("the manifest was not uploaded again: %v", err)
 	}
 }

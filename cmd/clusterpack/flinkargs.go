@@ -9,6 +9,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/flink"
 	"github.com/clusterpack/clusterpack/spark"
+	"github.com/clusterpack/clusterpack/store/s3"
 	"github.com/clusterpack/clusterpack/upload"
 )
 
@@ -61,10 +62,10 @@ func newFlinkArgsCommand() *cobra.Command {
 				client = os.Getenv("PYFLINK_CLIENT_EXECUTABLE")
 			}
 			o := flink.Options{ClientPython: client, ExecutionMode: mode,
-				S3: flink.S3{Endpoint: src.sopts.S3Endpoint, PathStyle: src.sopts.S3PathStyle, Region: src.sopts.S3Region}}
+				S3: flink.S3{Endpoint: s3.Endpoint(src.sopts), PathStyle: src.sopts.S3PathStyle, Region: src.sopts.S3Region}}
 			if credentials && usesS3(res) {
 				var s spark.S3
-				if err := loadS3Credentials(cmd.Context(), &s, src.sopts.Profile); err != nil {
+				if err := loadS3Credentials(cmd.Context(), &s, src.sopts); err != nil {
 					return err
 				}
 				o.S3.AccessKey, o.S3.SecretKey, o.S3.SessionToken = s.AccessKey, s.SecretKey, s.SessionToken

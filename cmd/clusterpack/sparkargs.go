@@ -7,12 +7,13 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/spark"
+	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/s3"
 	"github.com/clusterpack/clusterpack/upload"
 )
 
@@ -67,7 +68,7 @@ func (e *envSource) load(cmd *cobra.Command, args []string) (*upload.Result, loc
 	if err != nil {
 		return nil, env, err
 	}
-	e.s3Defaults()
+	e.storeDefaults()
 	if e.manifest == "" {
 		res, err := e.run(cmd, args, env)
 		return res, env, err
@@ -122,9 +123,9 @@ func newSparkArgsCommand() *cobra.Command {
 				driver = os.Getenv("PYSPARK_DRIVER_PYTHON")
 			}
 			o := spark.Options{Master: master, DeployMode: deployMode, DriverPython: driver, Jars: jars, ClassPath: classPath,
-				S3: spark.S3{Endpoint: src.sopts.S3Endpoint, PathStyle: src.sopts.S3PathStyle, Region: src.sopts.S3Region}}
+				S3: spark.S3{Endpoint: s3.Endpoint(src.sopts), PathStyle: src.sopts.S3PathStyle, Region: src.sopts.S3Region}}
 			if credentials && usesS3(res) {
-				if err := loadS3Credentials(cmd.Context(), &o.S3, src.sopts.Profile); err != nil {
+				if err := loadS3Credentials(cmd.Context(), &o.S3, src.sopts); err != nil {
 					return err
 				}
 			}
@@ -187,18 +188,14 @@ func usesS3(r *upload.Result) bool {
 	return false
 }
 
-// loadS3Credentials reads the credentials the AWS SDK finds, as the
-// upload did.
-func loadS3Credentials(ctx context.Context, s *spark.S3, profile string) error {
-	var opts []func(*config.LoadOptions) error
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+// loadS3Credentials reads the credentials of the S3 store's chain, the
+// upload's, and the region that comes with them when none is given.
+func loadS3Credentials(ctx context.Context, s *spark.S3, sopts store.Options) error {
+	cfg, err := s3.LoadConfig(ctx, sopts)
 	if err != nil {
 		return fmt.Errorf("reading the AWS configuration for --include-credentials: %w", err)
 	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
+	creds, err := cfg.Credentials(ctx)
 	if err != nil {
 		return fmt.Errorf("--include-credentials: no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --profile): %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/backends"
 	"github.com/clusterpack/clusterpack/upload"
 )
 
@@ -49,13 +50,12 @@ func (u *uploadInputs) register(f *pflag.FlagSet) {
 	f.StringVar(&u.sopts.Profile, "profile", "", "AWS profile (default: AWS_PROFILE)")
 }
 
-// s3Defaults fills the S3 endpoint from the environment as the AWS tools
-// do, when --s3-endpoint is not given.
-func (u *uploadInputs) s3Defaults() {
-	if u.sopts.S3Endpoint == "" {
-		if u.sopts.S3Endpoint = os.Getenv("AWS_ENDPOINT_URL_S3"); u.sopts.S3Endpoint == "" {
-			u.sopts.S3Endpoint = os.Getenv("AWS_ENDPOINT_URL")
-		}
+// storeDefaults gives the store options every backend of this build.
+// The S3 endpoint, when --s3-endpoint is not given, is the store's to
+// find (s3.Endpoint).
+func (u *uploadInputs) storeDefaults() {
+	if u.sopts.Openers == nil {
+		u.sopts.Openers = backends.Openers()
 	}
 }
 
@@ -68,7 +68,7 @@ func (u *uploadInputs) given(args []string) bool {
 // the store first, so a wrong --to fails before any locking, then locks
 // or reads the lock, and builds and sends only what the store lacks.
 func (u *uploadInputs) run(cmd *cobra.Command, args []string, env lock.Env) (*upload.Result, error) {
-	u.s3Defaults()
+	u.storeDefaults()
 	u.sopts.Logger = env.Logger
 	to := u.to
 	if to == "" {

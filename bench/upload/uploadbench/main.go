@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/backends"
 )
 
 func main() {
@@ -203,7 +204,7 @@ func put(args []string) error {
 		*sum = hex.EncodeToString(h.Sum(nil))
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, *to, store.Options{S3Endpoint: *endpoint})
+	st, err := store.Open(ctx, *to, store.Options{Openers: backends.Openers(), S3Endpoint: *endpoint})
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package store_test
+package s3_test
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3api "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/clusterpack/clusterpack/internal/testing/s3test"
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/storetest"
@@ -28,9 +28,9 @@ import (
 func TestS3Ensure(t *testing.T) {
 	srv := s3test.Start(t)
 	s := openS3(t, srv, "envs", store.Options{})
-	testEnsure(t, s, func(t *testing.T, name string) {
+	storetest.Ensure(t, s, func(t *testing.T, name string) {
 		// versitygw's posix backend keeps an object as a plain file.
-		flipByte(t, filepath.Join(srv.DataDir, srv.Bucket, "envs", name), 12345)
+		storetest.FlipByte(t, filepath.Join(srv.DataDir, srv.Bucket, "envs", name), 12345)
 	})
 }
 
@@ -85,7 +85,7 @@ func TestS3KillDuringMultipartUpload(t *testing.T) {
 	}
 	// The incomplete upload is there, out of sight (its abort could not
 	// reach the dead server).
-	mu, err := srv.Client().ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(srv.Bucket)})
+	mu, err := srv.Client().ListMultipartUploads(ctx, &s3api.ListMultipartUploadsInput{Bucket: aws.String(srv.Bucket)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestS3CancelAbortsMultipartUpload(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Put error = %v; want context.Canceled", err)
 	}
-	mu, err := srv.Client().ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String(srv.Bucket)})
+	mu, err := srv.Client().ListMultipartUploads(context.Background(), &s3api.ListMultipartUploadsInput{Bucket: aws.String(srv.Bucket)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestS3Errors(t *testing.T) {
 	srv := s3test.Start(t)
 	ctx := context.Background()
 	t.Run("NoSuchBucket", func(t *testing.T) {
-		s, err := store.Open(ctx, "s3://no-such-bucket/envs", store.Options{Getenv: srv.Getenv})
+		s, err := open(ctx, "s3://no-such-bucket/envs", store.Options{Getenv: srv.Getenv})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +233,7 @@ func TestS3Errors(t *testing.T) {
 	})
 	t.Run("WrongSecret", func(t *testing.T) {
 		env := map[string]string{"AWS_SECRET_ACCESS_KEY": "not-the-secret-xyz"}
-		s, err := store.Open(ctx, srv.URL("envs"), store.Options{Getenv: overlay(srv.Getenv, env)})
+		s, err := open(ctx, srv.URL("envs"), store.Options{Getenv: overlay(srv.Getenv, env)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,14 +251,14 @@ func TestS3Errors(t *testing.T) {
 		creds := filepath.Join(dir, "credentials")
 		os.WriteFile(creds, []byte(fmt.Sprintf("[ci]\naws_access_key_id = %s\naws_secret_access_key = %s\n[bad]\naws_access_key_id = nobody\naws_secret_access_key = nothing\n", srv.AccessKey, srv.SecretKey)), 0o600)
 		env := map[string]string{"AWS_SHARED_CREDENTIALS_FILE": creds, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
-		s, err := store.Open(ctx, srv.URL("envs"), store.Options{Getenv: overlay(srv.Getenv, env), Profile: "ci"})
+		s, err := open(ctx, srv.URL("envs"), store.Options{Getenv: overlay(srv.Getenv, env), Profile: "ci"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		storetest.Put(t, s, "env-profile.pex", []byte("hello"))
 		// AWS_PROFILE works too, and errors name the profile.
 		env["AWS_PROFILE"] = "bad"
-		s, err = store.Open(ctx, srv.URL("envs"), store.Options{Getenv: overlay(srv.Getenv, env)})
+		s, err = open(ctx, srv.URL("envs"), store.Options{Getenv: overlay(srv.Getenv, env)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +283,7 @@ func TestS3Errors(t *testing.T) {
 	t.Run("EndpointFromEnvironment", func(t *testing.T) {
 		for _, k := range []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"} {
 			env := map[string]string{"AWS_ENDPOINT_URL_S3": "", k: srv.Endpoint}
-			s, err := store.Open(ctx, srv.URL("envs"), store.Options{Getenv: overlay(srv.Getenv, env)})
+			s, err := open(ctx, srv.URL("envs"), store.Options{Getenv: overlay(srv.Getenv, env)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -294,7 +294,7 @@ func TestS3Errors(t *testing.T) {
 	})
 	t.Run("BadURLs", func(t *testing.T) {
 		for _, u := range []string{"s3:///envs", "s3://key:secret@bucket/envs", "s3://bucket/a/../b"} {
-			_, err := store.Open(ctx, u, store.Options{Getenv: srv.Getenv})
+			_, err := open(ctx, u, store.Options{Getenv: srv.Getenv})
 			if err == nil {
 				t.Errorf("Open(%q) succeeded", u)
 			} else if strings.Contains(err.Error(), "secret") && !strings.Contains(err.Error(), "SECRET") {

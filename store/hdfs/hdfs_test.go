@@ -1,4 +1,4 @@
-package store_test
+package hdfs_test
 
 import (
 	"bytes"
@@ -16,10 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/colinmarc/hdfs/v2"
+	gohdfs "github.com/colinmarc/hdfs/v2"
 
 	"github.com/clusterpack/clusterpack/internal/testing/hdfstest"
 	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/hdfs"
 	"github.com/clusterpack/clusterpack/store/storetest"
 )
 
@@ -41,12 +42,12 @@ func freshDir(t *testing.T) string {
 	return fmt.Sprintf("/t/%s-%d-%d", strings.ReplaceAll(t.Name(), "/", "_"), time.Now().UnixNano(), dirSeq.Add(1))
 }
 
-func openHDFS(t *testing.T, rawURL string, opts store.Options, h store.HDFSOptions) store.Store {
+func openHDFS(t *testing.T, rawURL string, opts store.Options, h hdfs.Options) store.Store {
 	t.Helper()
 	if opts.Getenv == nil {
 		opts.Getenv = env(nil)
 	}
-	opts.Openers = map[string]store.Opener{"hdfs": store.HDFSOpener(h)}
+	opts.Openers = map[string]store.Opener{"hdfs": hdfs.Opener(h)}
 	s, err := store.Open(context.Background(), rawURL, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -56,13 +57,13 @@ func openHDFS(t *testing.T, rawURL string, opts store.Options, h store.HDFSOptio
 
 // rawClient talks to the cluster directly, as the superuser, to look
 // behind the store's back.
-func rawClient(t *testing.T, c *hdfstest.Cluster) *hdfs.Client {
+func rawClient(t *testing.T, c *hdfstest.Cluster) *gohdfs.Client {
 	t.Helper()
 	u, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := hdfs.NewClient(hdfs.ClientOptions{Addresses: []string{c.Addr}, User: u.Username})
+	cl, err := gohdfs.NewClient(gohdfs.ClientOptions{Addresses: []string{c.Addr}, User: u.Username})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestHDFSConformance(t *testing.T) {
 	c := hdfstest.Shared(t, hdfstest.Config{})
 	t.Logf("minicluster started in %v", c.Started.Round(time.Millisecond))
 	storetest.Run(t, func(t *testing.T) store.Store {
-		return openHDFS(t, c.URL(freshDir(t)), store.Options{}, store.HDFSOptions{})
+		return openHDFS(t, c.URL(freshDir(t)), store.Options{}, hdfs.Options{})
 	})
 }
 
@@ -101,11 +102,11 @@ func TestHDFSConformance(t *testing.T) {
 func TestHDFSConformanceNoXAttrs(t *testing.T) {
 	c := hdfstest.Shared(t, hdfstest.Config{NoXAttrs: true})
 	storetest.RunWith(t, func(t *testing.T) store.Store {
-		return openHDFS(t, c.URL(freshDir(t)), store.Options{}, store.HDFSOptions{})
+		return openHDFS(t, c.URL(freshDir(t)), store.Options{}, hdfs.Options{})
 	}, storetest.Config{BigSize: -1})
 
 	dir := freshDir(t)
-	s := openHDFS(t, c.URL(dir), store.Options{}, store.HDFSOptions{})
+	s := openHDFS(t, c.URL(dir), store.Options{}, hdfs.Options{})
 	defer s.Close()
 	content := []byte("manifest please")
 	storetest.Put(t, s, "sub/env-1.pex", content)
@@ -125,11 +126,11 @@ func TestHDFSConformanceNoXAttrs(t *testing.T) {
 func TestHDFSManifestOption(t *testing.T) {
 	c := hdfstest.Shared(t, hdfstest.Config{})
 	storetest.RunWith(t, func(t *testing.T) store.Store {
-		return openHDFS(t, c.URL(freshDir(t)), store.Options{}, store.HDFSOptions{SHA256: store.SHA256Manifest})
+		return openHDFS(t, c.URL(freshDir(t)), store.Options{}, hdfs.Options{SHA256: hdfs.SHA256Manifest})
 	}, storetest.Config{BigSize: -1})
 
 	dir := freshDir(t)
-	m := openHDFS(t, c.URL(dir), store.Options{}, store.HDFSOptions{SHA256: store.SHA256Manifest})
+	m := openHDFS(t, c.URL(dir), store.Options{}, hdfs.Options{SHA256: hdfs.SHA256Manifest})
 	defer m.Close()
 	content := []byte("written with a manifest")
 	storetest.Put(t, m, "env-m.pex", content)
@@ -138,7 +139,7 @@ func TestHDFSManifestOption(t *testing.T) {
 	if err != nil || len(attrs) != 0 {
 		t.Errorf("manifest mode set attributes %v, %v", attrs, err)
 	}
-	auto := openHDFS(t, c.URL(dir), store.Options{}, store.HDFSOptions{})
+	auto := openHDFS(t, c.URL(dir), store.Options{}, hdfs.Options{})
 	defer auto.Close()
 	info, err := auto.Stat(ctx(t), "env-m.pex")
 	if err != nil || info.SHA256 != storetest.SHA256(content) {
@@ -154,10 +155,52 @@ func TestHDFSManifestOption(t *testing.T) {
 	}
 }
 
+// The upload-if-absent checks, with corruption at rest made behind the
+// store's back: the file rewritten with one byte flipped and the old
+// digest.
+func TestHDFSEnsure(t *testing.T) {
+	c := hdfstest.Shared(t, hdfstest.Config{})
+	dir := freshDir(t)
+	s := openHDFS(t, c.URL(dir), store.Options{}, hdfs.Options{})
+	defer s.Close()
+	raw := rawClient(t, c)
+	storetest.Ensure(t, s, func(t *testing.T, name string) {
+		p := dir + "/" + name
+		b, err := raw.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		attrs, err := raw.ListXAttrs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[12345] ^= 0xff
+		if err := raw.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+		w, err := raw.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		for err = w.Close(); gohdfs.IsErrReplicating(err); err = w.Close() {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := raw.SetXAttr(p, hdfs.XAttrSHA256, attrs[hdfs.XAttrSHA256]); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestHDFSXAttr(t *testing.T) {
 	c := hdfstest.Shared(t, hdfstest.Config{})
 	dir := freshDir(t)
-	s := openHDFS(t, c.URL(dir), store.Options{}, store.HDFSOptions{})
+	s := openHDFS(t, c.URL(dir), store.Options{}, hdfs.Options{})
 	defer s.Close()
 	content := storetest.Data(1, 5000)
 	storetest.Put(t, s, "env-abc.pex", content)
@@ -166,15 +209,15 @@ func TestHDFSXAttr(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := attrs[store.XAttrSHA256]; got != storetest.SHA256(content) {
-		t.Errorf("xattr %s = %q; want %q", store.XAttrSHA256, got, storetest.SHA256(content))
+	if got := attrs[hdfs.XAttrSHA256]; got != storetest.SHA256(content) {
+		t.Errorf("xattr %s = %q; want %q", hdfs.XAttrSHA256, got, storetest.SHA256(content))
 	}
 	if _, err := raw.Stat(dir + "/env-abc.pex.sha256"); err == nil {
 		t.Error("xattr mode wrote a manifest")
 	}
 	assertNoTemps(t, raw, dir)
 	// A damaged attribute means no digest.
-	if err := raw.SetXAttr(dir+"/env-abc.pex", store.XAttrSHA256, "garbage"); err != nil {
+	if err := raw.SetXAttr(dir+"/env-abc.pex", hdfs.XAttrSHA256, "garbage"); err != nil {
 		t.Fatal(err)
 	}
 	if info, err := s.Stat(ctx(t), "env-abc.pex"); err != nil || info.SHA256 != "" {
@@ -190,7 +233,7 @@ func TestHDFSXAttr(t *testing.T) {
 	}
 }
 
-func assertNoTemps(t *testing.T, raw *hdfs.Client, dir string) {
+func assertNoTemps(t *testing.T, raw *gohdfs.Client, dir string) {
 	t.Helper()
 	entries, err := raw.ReadDir(dir)
 	if err != nil {
@@ -207,7 +250,7 @@ func assertNoTemps(t *testing.T, raw *hdfs.Client, dir string) {
 func TestHDFSFailedPutCleansUp(t *testing.T) {
 	c := hdfstest.Shared(t, hdfstest.Config{})
 	dir := freshDir(t)
-	s := openHDFS(t, c.URL(dir), store.Options{}, store.HDFSOptions{})
+	s := openHDFS(t, c.URL(dir), store.Options{}, hdfs.Options{})
 	defer s.Close()
 	raw := rawClient(t, c)
 	storetest.Put(t, s, "keep.bin", []byte("old"))
@@ -256,7 +299,7 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire"
 func TestHDFSDefaultFS(t *testing.T) {
 	c := hdfstest.Shared(t, hdfstest.Config{})
 	dir := freshDir(t)
-	s := openHDFS(t, "hdfs://"+dir, store.Options{Getenv: env(map[string]string{"HADOOP_CONF_DIR": c.ConfDir})}, store.HDFSOptions{})
+	s := openHDFS(t, "hdfs://"+dir, store.Options{Getenv: env(map[string]string{"HADOOP_CONF_DIR": c.ConfDir})}, hdfs.Options{})
 	defer s.Close()
 	storetest.Put(t, s, "env-1.pex", []byte("x"))
 	if u := s.URL("env-1.pex"); u != "hdfs://"+dir+"/env-1.pex" {
@@ -269,7 +312,7 @@ func TestHDFSDefaultFS(t *testing.T) {
 	// The same through HADOOP_HOME/etc/hadoop is covered by the unit
 	// tests; without any configuration the error says what to do.
 	_, err := store.Open(context.Background(), "hdfs:///x", store.Options{
-		Getenv: env(nil), Openers: map[string]store.Opener{"hdfs": store.OpenHDFS}})
+		Getenv: env(nil), Openers: map[string]store.Opener{"hdfs": hdfs.Open}})
 	if err == nil || !strings.Contains(err.Error(), "HADOOP_CONF_DIR") {
 		t.Errorf("hdfs:///x without configuration: %v; want a hint at HADOOP_CONF_DIR", err)
 	}
@@ -296,7 +339,7 @@ func TestHDFSHAFailover(t *testing.T) {
 	}
 	dir := freshDir(t)
 	for _, u := range []string{"hdfs://pair" + dir, "hdfs://" + dir} {
-		s := openHDFS(t, u, store.Options{Getenv: env(map[string]string{"HADOOP_CONF_DIR": conf})}, store.HDFSOptions{})
+		s := openHDFS(t, u, store.Options{Getenv: env(map[string]string{"HADOOP_CONF_DIR": conf})}, hdfs.Options{})
 		content := []byte("through the second namenode " + u)
 		storetest.Put(t, s, "env.pex", content)
 		got, info := storetest.ReadAll(t, s, "env.pex")
@@ -314,7 +357,7 @@ func TestHDFSHAFailover(t *testing.T) {
 		"dfs.namenode.rpc-address.pair.nn1": dead,
 		"dfs.namenode.rpc-address.pair.nn2": dead2,
 	})
-	s := openHDFS(t, "hdfs://pair/x", store.Options{Getenv: env(map[string]string{"HADOOP_CONF_DIR": conf2}), MaxAttempts: 1}, store.HDFSOptions{})
+	s := openHDFS(t, "hdfs://pair/x", store.Options{Getenv: env(map[string]string{"HADOOP_CONF_DIR": conf2}), MaxAttempts: 1}, hdfs.Options{})
 	defer s.Close()
 	_, err = s.Stat(ctx(t), "env.pex")
 	if !errors.Is(err, store.ErrUnreachable) || !strings.Contains(err.Error(), dead) || !strings.Contains(err.Error(), dead2) {
@@ -353,7 +396,7 @@ func TestHDFSUnreachable(t *testing.T) {
 	dead := deadPort(t)
 	rec := &recorder{}
 	s := openHDFS(t, "hdfs://"+dead+"/envs", store.Options{MaxAttempts: 3, Logger: slog.New(rec)},
-		store.HDFSOptions{RetryBase: 10 * time.Millisecond})
+		hdfs.Options{RetryBase: 10 * time.Millisecond})
 	defer s.Close()
 	_, err := s.Stat(ctx(t), "env-1.pex")
 	if !errors.Is(err, store.ErrUnreachable) {
@@ -397,7 +440,7 @@ func TestHDFSSilentNamenode(t *testing.T) {
 		}
 	}()
 	s := openHDFS(t, "hdfs://"+l.Addr().String()+"/x", store.Options{MaxAttempts: 1},
-		store.HDFSOptions{IOTimeout: 2 * time.Second})
+		hdfs.Options{IOTimeout: 2 * time.Second})
 	defer s.Close()
 
 	c, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -425,7 +468,7 @@ func TestHDFSSilentNamenode(t *testing.T) {
 func TestHDFSSafeMode(t *testing.T) {
 	c := hdfstest.Shared(t, hdfstest.Config{})
 	dir := freshDir(t)
-	s := openHDFS(t, c.URL(dir), store.Options{}, store.HDFSOptions{})
+	s := openHDFS(t, c.URL(dir), store.Options{}, hdfs.Options{})
 	defer s.Close()
 	storetest.Put(t, s, "before.pex", []byte("x"))
 	if err := c.EnterSafeMode(); err != nil {
@@ -437,7 +480,7 @@ func TestHDFSSafeMode(t *testing.T) {
 		}
 	}()
 	_, err := s.Put(ctx(t), "env-1.pex", strings.NewReader("x"), 1, store.PutOptions{})
-	if !errors.Is(err, store.ErrSafeMode) {
+	if !errors.Is(err, hdfs.ErrSafeMode) {
 		t.Fatalf("Put in safe mode: %v; want ErrSafeMode", err)
 	}
 	for _, want := range []string{c.URL(dir + "/env-1.pex"), "safe mode", "dfsadmin"} {
@@ -455,10 +498,10 @@ func TestHDFSSafeMode(t *testing.T) {
 func TestHDFSPermissionDenied(t *testing.T) {
 	c := hdfstest.Shared(t, hdfstest.Config{})
 	dir := freshDir(t)
-	owner := openHDFS(t, c.URL(dir), store.Options{}, store.HDFSOptions{})
+	owner := openHDFS(t, c.URL(dir), store.Options{}, hdfs.Options{})
 	defer owner.Close()
 	storetest.Put(t, owner, "env-1.pex", []byte("x")) // dir is the superuser's, 755
-	alice := openHDFS(t, c.URL(dir), store.Options{Getenv: env(map[string]string{"HADOOP_USER_NAME": "alice"})}, store.HDFSOptions{})
+	alice := openHDFS(t, c.URL(dir), store.Options{Getenv: env(map[string]string{"HADOOP_USER_NAME": "alice"})}, hdfs.Options{})
 	defer alice.Close()
 	if _, err := alice.Stat(ctx(t), "env-1.pex"); err != nil {
 		t.Errorf("alice may read: %v", err)
@@ -481,10 +524,10 @@ func TestHDFSNamenodeRestart(t *testing.T) {
 	c := hdfstest.Shared(t, hdfstest.Config{})
 	dir := freshDir(t)
 	rec := &recorder{}
-	s := openHDFS(t, c.URL(dir), store.Options{Logger: slog.New(rec), MaxAttempts: 8}, store.HDFSOptions{})
+	s := openHDFS(t, c.URL(dir), store.Options{Logger: slog.New(rec), MaxAttempts: 8}, hdfs.Options{})
 	defer s.Close()
 	storetest.Put(t, s, "env-1.pex", []byte("before"))
-	once := openHDFS(t, c.URL(dir), store.Options{MaxAttempts: 1}, store.HDFSOptions{})
+	once := openHDFS(t, c.URL(dir), store.Options{MaxAttempts: 1}, hdfs.Options{})
 	defer once.Close()
 
 	if err := c.Stop(); err != nil {
@@ -527,7 +570,7 @@ func TestHDFSNamenodeRestart(t *testing.T) {
 // Big test; here the no-op Stat a build makes before deciding to upload.
 func TestHDFSStatTiming(t *testing.T) {
 	c := hdfstest.Shared(t, hdfstest.Config{})
-	s := openHDFS(t, c.URL(freshDir(t)), store.Options{}, store.HDFSOptions{})
+	s := openHDFS(t, c.URL(freshDir(t)), store.Options{}, hdfs.Options{})
 	defer s.Close()
 	storetest.Put(t, s, "env-present.pex", []byte("x"))
 	for _, name := range []string{"env-present.pex", "env-missing.pex"} {
@@ -542,12 +585,12 @@ func TestHDFSStatTiming(t *testing.T) {
 }
 
 func TestHDFSURL(t *testing.T) {
-	s := openHDFS(t, "hdfs://nn.example.com:9000/a/b/", store.Options{}, store.HDFSOptions{})
+	s := openHDFS(t, "hdfs://nn.example.com:9000/a/b/", store.Options{}, hdfs.Options{})
 	defer s.Close()
 	if got := s.URL("env 1.pex"); got != "hdfs://nn.example.com:9000/a/b/env%201.pex" {
 		t.Errorf("URL = %q", got)
 	}
-	r := openHDFS(t, "hdfs://nn", store.Options{}, store.HDFSOptions{})
+	r := openHDFS(t, "hdfs://nn", store.Options{}, hdfs.Options{})
 	defer r.Close()
 	if got := r.URL("x/y.zip"); got != "hdfs://nn/x/y.zip" {
 		t.Errorf("URL at the root = %q", got)

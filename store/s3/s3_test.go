@@ -1,4 +1,4 @@
-package store_test
+package s3_test
 
 import (
 	"context"
@@ -8,8 +8,15 @@ import (
 
 	"github.com/clusterpack/clusterpack/internal/testing/s3test"
 	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/s3"
 	"github.com/clusterpack/clusterpack/store/storetest"
 )
+
+// open opens rawURL with store.Open and this backend alone.
+func open(ctx context.Context, rawURL string, opts store.Options) (store.Store, error) {
+	opts.Openers = map[string]store.Opener{"s3": s3.Open}
+	return store.Open(ctx, rawURL, opts)
+}
 
 // openS3 opens a store on srv under a prefix of its own.
 func openS3(t *testing.T, srv *s3test.Server, prefix string, opts store.Options) store.Store {
@@ -20,7 +27,7 @@ func openS3(t *testing.T, srv *s3test.Server, prefix string, opts store.Options)
 	if opts.PartSize == 0 {
 		opts.PartSize = 5 << 20
 	}
-	s, err := store.Open(context.Background(), srv.URL(prefix), opts)
+	s, err := open(context.Background(), srv.URL(prefix), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +49,7 @@ func TestS3ConformanceBucketRoot(t *testing.T) {
 		// A new bucket for each subtest: the store is the whole bucket.
 		b := fmt.Sprintf("root-%d", n.Add(1))
 		srv.CreateBucket(t, b)
-		s, err := store.Open(context.Background(), "s3://"+b, store.Options{Getenv: srv.Getenv, PartSize: 5 << 20})
+		s, err := open(context.Background(), "s3://"+b, store.Options{Getenv: srv.Getenv, PartSize: 5 << 20})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,20 +1,25 @@
-package store_test
+package file_test
 
 import (
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/file"
 	"github.com/clusterpack/clusterpack/store/storetest"
 )
 
+// opts opens file URLs and plain paths with this backend alone.
+var opts = store.Options{Openers: map[string]store.Opener{"file": file.Open}}
+
 func openDir(t *testing.T, dir string) store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), dir, store.Options{})
+	s, err := store.Open(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,10 +74,36 @@ func TestFileSidecar(t *testing.T) {
 func TestFileRootIsAFile(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "f")
 	os.WriteFile(f, nil, 0o644)
-	_, err := store.Open(context.Background(), f, store.Options{})
+	_, err := store.Open(context.Background(), f, opts)
 	if err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("Open of a file = %v; want a 'not a directory' error", err)
 	}
+}
+
+func TestFileOtherHost(t *testing.T) {
+	if _, err := store.Open(context.Background(), "file://otherhost/dir", opts); err == nil {
+		t.Error("file://otherhost/dir opened")
+	}
+}
+
+// Plain relative paths become absolute file URLs.
+func TestFileRelativePath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	s, err := store.Open(context.Background(), "rel/store", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "rel", "store", "x"))}).String(); s.URL("x") != want {
+		t.Errorf("URL = %q; want %q", s.URL("x"), want)
+	}
+}
+
+func TestFileEnsure(t *testing.T) {
+	dir := t.TempDir()
+	storetest.Ensure(t, openDir(t, dir), func(t *testing.T, name string) {
+		storetest.FlipByte(t, filepath.Join(dir, name), 12345)
+	})
 }
 
 func TestFilePermissionDenied(t *testing.T) {

@@ -1,4 +1,4 @@
-package store
+package hdfs
 
 import (
 	"context"
@@ -10,8 +10,13 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/colinmarc/hdfs/v2"
+	gohdfs "github.com/colinmarc/hdfs/v2"
+
+	"github.com/clusterpack/clusterpack/store"
 )
+
+// HDFS errors: which are worth another try, and what they mean in words
+// a user can act on.
 
 // hdfsKind sorts the errors of HDFS calls.
 type hdfsKind int
@@ -35,8 +40,8 @@ const (
 )
 
 // remoteException returns the Java exception an error carries, if any.
-func remoteException(err error) (hdfs.Error, bool) {
-	var re hdfs.Error
+func remoteException(err error) (gohdfs.Error, bool) {
+	var re gohdfs.Error
 	if errors.As(err, &re) {
 		return re, true
 	}
@@ -65,7 +70,7 @@ func hdfsErrorKind(err error) hdfsKind {
 		}
 		return kindPermanent
 	}
-	if hdfs.IsErrReplicating(err) {
+	if gohdfs.IsErrReplicating(err) {
 		return kindRetriable
 	}
 	if isKerberosError(err) {
@@ -121,14 +126,19 @@ func firstLine(s string) string {
 	return strings.TrimSpace(s)
 }
 
+// fail wraps err as the *Error of op on name, in words a user can act on.
+func (s *hdfsStore) fail(op, name, action string, err error) error {
+	return &store.Error{Op: op, URL: s.URL(name), Err: s.explain(action, err)}
+}
+
 // explain turns the error of an HDFS call into the package's sentinels and
 // words a user can act on. action is "read", "write" or "list".
 func (s *hdfsStore) explain(action string, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, ErrNotExist), errors.Is(err, ErrSizeMismatch), errors.Is(err, ErrInvalidName),
-		errors.Is(err, ErrSafeMode), errors.Is(err, ErrAccessDenied), errors.Is(err, ErrUnreachable),
-		errors.Is(err, errHDFSClosed):
+		errors.Is(err, store.ErrNotExist), errors.Is(err, store.ErrSizeMismatch), errors.Is(err, store.ErrInvalidName),
+		errors.Is(err, ErrSafeMode), errors.Is(err, store.ErrAccessDenied), errors.Is(err, store.ErrUnreachable),
+		errors.Is(err, errClosed):
 		return err
 	}
 	if re, ok := remoteException(err); ok {
@@ -139,7 +149,7 @@ func (s *hdfsStore) explain(action string, err error) error {
 				"(`hdfs dfsadmin -safemode get` shows it; a namenode leaves it by itself once enough blocks are reported after a start, "+
 				"otherwise the cluster's administrators take it out)", ErrSafeMode, msg)
 		case exAccess:
-			return fmt.Errorf("%w: %s (%s)", ErrAccessDenied, msg, s.whoHint())
+			return fmt.Errorf("%w: %s (%s)", store.ErrAccessDenied, msg, s.whoHint())
 		case exQuota, exNSQuota:
 			return fmt.Errorf("the directory's quota is exhausted: %s (free space or ask for a larger quota)", msg)
 		case exParentFile:
@@ -157,9 +167,9 @@ func (s *hdfsStore) explain(action string, err error) error {
 	}
 	switch {
 	case notFound(err) && action != "write":
-		return ErrNotExist
+		return store.ErrNotExist
 	case errors.Is(err, os.ErrPermission):
-		return fmt.Errorf("%w: HDFS user %s may not %s: %v (%s)", ErrAccessDenied, s.user, action, err, s.whoHint())
+		return fmt.Errorf("%w: HDFS user %s may not %s: %v (%s)", store.ErrAccessDenied, s.user, action, err, s.whoHint())
 	case isConnectionError(err):
 		tries := ""
 		var te *triedError
@@ -167,7 +177,7 @@ func (s *hdfsStore) explain(action string, err error) error {
 			tries = fmt.Sprintf(" (%d tries)", te.tries)
 		}
 		return fmt.Errorf("%w: namenode %s: %s%s; is the namenode running, and are its host and port right in the URL or in HADOOP_CONF_DIR?",
-			ErrUnreachable, strings.Join(s.addrs, ", "), connectionCause(err), tries)
+			store.ErrUnreachable, strings.Join(s.addrs, ", "), connectionCause(err), tries)
 	}
 	return err
 }

@@ -1,23 +1,7 @@
-package store
-
-import (
-	"bufio"
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"log/slog"
-	"net/url"
-	"os"
-	"path"
-	"path/filepath"
-	"sort"
-	"strings"
-	"time"
-)
-
-// The local backend keeps each object as a plain file under the root
+// Package file is the store backend of local directories: file:///dir
+// URLs and plain paths.
+//
+// The backend keeps each object as a plain file under the root
 // directory, and its recorded sha256 in a sidecar file beside it,
 // "<name>.sha256", in the format of sha256sum ("<hex>  <base name>\n"),
 // so `sha256sum -c env-….pex.sha256` checks an object by hand. A sidecar
@@ -35,9 +19,32 @@ import (
 // not do. A crash leaves at most a temporary file (ignored, and removed
 // by the next Put to that directory once it is a day old) or an object
 // without its digest (which callers treat as unverified).
+package file
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/internal/backend"
+)
+
+// The names reserved for the backend's own files.
 const (
-	sidecarSuffix = ".sha256"
-	tempPrefix    = ".clusterpack-tmp-"
+	sidecarSuffix = store.SidecarSuffix
+	tempPrefix    = store.TempPrefix
 )
 
 type fileStore struct {
@@ -45,11 +52,11 @@ type fileStore struct {
 	log  *slog.Logger
 }
 
-// OpenFile is the opener of file:// URLs and plain paths: the store is
-// the directory u.Path, created (with its parents) by the first Put.
-func OpenFile(ctx context.Context, u *url.URL, opts Options) (Store, error) {
+// Open is the opener of file:// URLs and plain paths: the store is the
+// directory u.Path, created (with its parents) by the first Put.
+func Open(ctx context.Context, u *url.URL, opts store.Options) (store.Store, error) {
 	if u.Host != "" && u.Host != "localhost" {
-		return nil, &Error{Op: "open", URL: Redact(u.String()),
+		return nil, &store.Error{Op: "open", URL: store.Redact(u.String()),
 			Err: fmt.Errorf("file URLs name a local directory: use file:///path (host %q is not supported)", u.Host)}
 	}
 	p := u.Path
@@ -57,19 +64,19 @@ func OpenFile(ctx context.Context, u *url.URL, opts Options) (Store, error) {
 		p = u.Opaque
 	}
 	if p == "" {
-		return nil, &Error{Op: "open", URL: Redact(u.String()), Err: errors.New("no directory in the URL")}
+		return nil, &store.Error{Op: "open", URL: store.Redact(u.String()), Err: errors.New("no directory in the URL")}
 	}
 	root := filepath.Clean(filepath.FromSlash(p))
 	if !filepath.IsAbs(root) {
 		abs, err := filepath.Abs(root)
 		if err != nil {
-			return nil, &Error{Op: "open", URL: Redact(u.String()), Err: err}
+			return nil, &store.Error{Op: "open", URL: store.Redact(u.String()), Err: err}
 		}
 		root = abs
 	}
-	s := &fileStore{root: root, log: logger(opts.Logger)}
+	s := &fileStore{root: root, log: backend.Logger(opts.Logger)}
 	if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
-		return nil, &Error{Op: "open", URL: s.URL(""), Err: fmt.Errorf("%s is a file, not a directory", root)}
+		return nil, &store.Error{Op: "open", URL: s.URL(""), Err: fmt.Errorf("%s is a file, not a directory", root)}
 	}
 	return s, nil
 }
@@ -92,39 +99,39 @@ func (s *fileStore) path(name string) string {
 }
 
 func (s *fileStore) err(op, name string, err error) error {
-	return &Error{Op: op, URL: s.URL(name), Err: err}
+	return &store.Error{Op: op, URL: s.URL(name), Err: err}
 }
 
 // osErr turns an os error into words and the package's sentinels.
 func osErr(err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return ErrNotExist
+		return store.ErrNotExist
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%w: %v (check the directory's permissions)", ErrAccessDenied, err)
+		return fmt.Errorf("%w: %v (check the directory's permissions)", store.ErrAccessDenied, err)
 	}
 	return err
 }
 
-func (s *fileStore) Stat(ctx context.Context, name string) (Info, error) {
-	if err := ValidName(name); err != nil {
-		return Info{}, s.err("stat", name, err)
+func (s *fileStore) Stat(ctx context.Context, name string) (store.Info, error) {
+	if err := store.ValidName(name); err != nil {
+		return store.Info{}, s.err("stat", name, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return Info{}, s.err("stat", name, err)
+		return store.Info{}, s.err("stat", name, err)
 	}
 	fi, err := os.Stat(s.path(name))
 	if err != nil {
-		return Info{}, s.err("stat", name, osErr(err))
+		return store.Info{}, s.err("stat", name, osErr(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return Info{}, s.err("stat", name, ErrNotExist)
+		return store.Info{}, s.err("stat", name, store.ErrNotExist)
 	}
 	sha, err := s.readSidecar(name)
 	if err != nil {
-		return Info{}, s.err("stat", name, err)
+		return store.Info{}, s.err("stat", name, err)
 	}
-	return Info{Name: name, Size: fi.Size(), SHA256: sha, ModTime: fi.ModTime()}, nil
+	return store.Info{Name: name, Size: fi.Size(), SHA256: sha, ModTime: fi.ModTime()}, nil
 }
 
 // readSidecar returns the recorded digest of name, "" when none.
@@ -146,7 +153,7 @@ func (s *fileStore) readSidecar(name string) (string, error) {
 		return "", nil
 	}
 	sha := strings.ToLower(fields[0])
-	if ValidSHA256(sha) != nil {
+	if store.ValidSHA256(sha) != nil {
 		// A damaged sidecar is no digest: the object counts as unverified.
 		s.log.Warn("ignoring a damaged sha256 sidecar", "url", s.URL(name)+sidecarSuffix)
 		return "", nil
@@ -154,20 +161,20 @@ func (s *fileStore) readSidecar(name string) (string, error) {
 	return sha, nil
 }
 
-func (s *fileStore) Get(ctx context.Context, name string) (io.ReadCloser, Info, error) {
-	if err := ValidName(name); err != nil {
-		return nil, Info{}, s.err("get", name, err)
+func (s *fileStore) Get(ctx context.Context, name string) (io.ReadCloser, store.Info, error) {
+	if err := store.ValidName(name); err != nil {
+		return nil, store.Info{}, s.err("get", name, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, Info{}, s.err("get", name, err)
+		return nil, store.Info{}, s.err("get", name, err)
 	}
 	f, err := os.Open(s.path(name))
 	if err != nil {
-		return nil, Info{}, s.err("get", name, osErr(err))
+		return nil, store.Info{}, s.err("get", name, osErr(err))
 	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
-		err = ErrNotExist
+		err = store.ErrNotExist
 	}
 	var sha string
 	if err == nil {
@@ -175,38 +182,38 @@ func (s *fileStore) Get(ctx context.Context, name string) (io.ReadCloser, Info, 
 	}
 	if err != nil {
 		f.Close()
-		return nil, Info{}, s.err("get", name, osErr(err))
+		return nil, store.Info{}, s.err("get", name, osErr(err))
 	}
-	return &ctxReadCloser{ctx: ctx, r: f, c: f}, Info{Name: name, Size: fi.Size(), SHA256: sha, ModTime: fi.ModTime()}, nil
+	return &backend.CtxReadCloser{Ctx: ctx, R: f, C: f}, store.Info{Name: name, Size: fi.Size(), SHA256: sha, ModTime: fi.ModTime()}, nil
 }
 
-func (s *fileStore) Put(ctx context.Context, name string, r io.Reader, size int64, opts PutOptions) (Info, error) {
-	if err := ValidName(name); err != nil {
-		return Info{}, s.err("put", name, err)
+func (s *fileStore) Put(ctx context.Context, name string, r io.Reader, size int64, opts store.PutOptions) (store.Info, error) {
+	if err := store.ValidName(name); err != nil {
+		return store.Info{}, s.err("put", name, err)
 	}
-	if err := ValidSHA256(opts.SHA256); err != nil {
-		return Info{}, s.err("put", name, err)
+	if err := store.ValidSHA256(opts.SHA256); err != nil {
+		return store.Info{}, s.err("put", name, err)
 	}
 	info, err := s.put(ctx, name, r, size, opts)
 	if err != nil {
-		return Info{}, s.err("put", name, err)
+		return store.Info{}, s.err("put", name, err)
 	}
 	return info, nil
 }
 
-func (s *fileStore) put(ctx context.Context, name string, r io.Reader, size int64, opts PutOptions) (info Info, err error) {
+func (s *fileStore) put(ctx context.Context, name string, r io.Reader, size int64, opts store.PutOptions) (info store.Info, err error) {
 	if err := ctx.Err(); err != nil {
-		return Info{}, err
+		return store.Info{}, err
 	}
 	dst := s.path(name)
 	dir := filepath.Dir(dst)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Info{}, fmt.Errorf("creating the directory: %w", osErr(err))
+		return store.Info{}, fmt.Errorf("creating the directory: %w", osErr(err))
 	}
 	removeStaleTemps(dir, s.log)
 	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
-		return Info{}, fmt.Errorf("creating a temporary file: %w", osErr(err))
+		return store.Info{}, fmt.Errorf("creating a temporary file: %w", osErr(err))
 	}
 	tmpName := tmp.Name()
 	defer func() {
@@ -215,32 +222,32 @@ func (s *fileStore) put(ctx context.Context, name string, r io.Reader, size int6
 			os.Remove(tmpName)
 		}
 	}()
-	var src io.Reader = &ctxReadCloser{ctx: ctx, r: newExactReader(r, size)}
-	if p := newProgress(opts.Progress, size); p != nil {
-		src = &countingReader{r: src, p: p}
+	var src io.Reader = &backend.CtxReadCloser{Ctx: ctx, R: backend.NewExactReader(r, size)}
+	if p := backend.NewProgress(opts.Progress, size); p != nil {
+		src = &backend.CountingReader{R: src, P: p}
 	}
 	n, err := io.Copy(tmp, src)
 	if err != nil {
-		return Info{}, err
+		return store.Info{}, err
 	}
 	if err := tmp.Sync(); err != nil {
-		return Info{}, fmt.Errorf("writing %s: %w", tmpName, err)
+		return store.Info{}, fmt.Errorf("writing %s: %w", tmpName, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return Info{}, fmt.Errorf("writing %s: %w", tmpName, err)
+		return store.Info{}, fmt.Errorf("writing %s: %w", tmpName, err)
 	}
 	fi, err := tmp.Stat()
 	if err != nil {
-		return Info{}, err
+		return store.Info{}, err
 	}
 	if err := tmp.Close(); err != nil {
-		return Info{}, fmt.Errorf("writing %s: %w", tmpName, err)
+		return store.Info{}, fmt.Errorf("writing %s: %w", tmpName, err)
 	}
 	var sideTmp string
 	if opts.SHA256 != "" {
 		sideTmp, err = writeTemp(dir, fmt.Sprintf("%s  %s\n", opts.SHA256, path.Base(name)))
 		if err != nil {
-			return Info{}, fmt.Errorf("writing the sha256 sidecar: %w", osErr(err))
+			return store.Info{}, fmt.Errorf("writing the sha256 sidecar: %w", osErr(err))
 		}
 		defer func() {
 			if err != nil {
@@ -249,25 +256,25 @@ func (s *fileStore) put(ctx context.Context, name string, r io.Reader, size int6
 		}()
 	}
 	if err := ctx.Err(); err != nil {
-		return Info{}, err
+		return store.Info{}, err
 	}
 	// The old digest goes first: a reader may see the new object with no
 	// digest for a moment, never with the old object's.
 	if err := os.Remove(dst + sidecarSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return Info{}, fmt.Errorf("removing the old sha256 sidecar: %w", osErr(err))
+		return store.Info{}, fmt.Errorf("removing the old sha256 sidecar: %w", osErr(err))
 	}
 	if err := os.Rename(tmpName, dst); err != nil {
-		return Info{}, fmt.Errorf("renaming the temporary file into place: %w", osErr(err))
+		return store.Info{}, fmt.Errorf("renaming the temporary file into place: %w", osErr(err))
 	}
 	if sideTmp != "" {
 		if err := os.Rename(sideTmp, dst+sidecarSuffix); err != nil {
 			os.Remove(sideTmp)
-			return Info{}, fmt.Errorf("renaming the sha256 sidecar into place (the object is stored, unverified): %w", osErr(err))
+			return store.Info{}, fmt.Errorf("renaming the sha256 sidecar into place (the object is stored, unverified): %w", osErr(err))
 		}
 	}
 	syncDir(dir)
 	s.log.Debug("stored", "url", s.URL(name), "size", n)
-	return Info{Name: name, Size: n, SHA256: opts.SHA256, ModTime: fi.ModTime()}, nil
+	return store.Info{Name: name, Size: n, SHA256: opts.SHA256, ModTime: fi.ModTime()}, nil
 }
 
 // writeTemp writes content to a new synced temporary file in dir.
@@ -323,16 +330,16 @@ func removeStaleTemps(dir string, log *slog.Logger) {
 	}
 }
 
-func (s *fileStore) List(ctx context.Context, prefix string) ([]Info, error) {
+func (s *fileStore) List(ctx context.Context, prefix string) ([]store.Info, error) {
 	// Walk only the deepest directory the prefix names.
 	start := ""
 	if i := strings.LastIndex(prefix, "/"); i >= 0 {
 		start = prefix[:i]
-		if ValidName(start) != nil {
+		if store.ValidName(start) != nil {
 			return nil, nil // no object can have that prefix
 		}
 	}
-	var out []Info
+	var out []store.Info
 	base := s.path(start)
 	if start == "" {
 		base = s.root
@@ -358,7 +365,7 @@ func (s *fileStore) List(ctx context.Context, prefix string) ([]Info, error) {
 			}
 			return nil
 		}
-		if !strings.HasPrefix(name, prefix) || ValidName(name) != nil {
+		if !strings.HasPrefix(name, prefix) || store.ValidName(name) != nil {
 			return nil // temporary files, sidecars
 		}
 		fi, err := os.Stat(p) // follows symbolic links
@@ -369,7 +376,7 @@ func (s *fileStore) List(ctx context.Context, prefix string) ([]Info, error) {
 		if err != nil {
 			return err
 		}
-		out = append(out, Info{Name: name, Size: fi.Size(), SHA256: sha, ModTime: fi.ModTime()})
+		out = append(out, store.Info{Name: name, Size: fi.Size(), SHA256: sha, ModTime: fi.ModTime()})
 		return nil
 	})
 	if err != nil {
@@ -377,25 +384,4 @@ func (s *fileStore) List(ctx context.Context, prefix string) ([]Info, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
-}
-
-// ctxReadCloser fails reads once ctx is done.
-type ctxReadCloser struct {
-	ctx context.Context
-	r   io.Reader
-	c   io.Closer
-}
-
-func (c *ctxReadCloser) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(b)
-}
-
-func (c *ctxReadCloser) Close() error {
-	if c.c == nil {
-		return nil
-	}
-	return c.c.Close()
 }

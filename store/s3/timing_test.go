@@ -1,4 +1,4 @@
-package store_test
+package s3_test
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func TestS3Timing(t *testing.T) {
 	}
 	srv := s3test.Start(t)
 	ctx := context.Background()
-	s, err := store.Open(ctx, srv.URL("envs"), store.Options{Getenv: srv.Getenv})
+	s, err := open(ctx, srv.URL("envs"), store.Options{Getenv: srv.Getenv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestS3Timing(t *testing.T) {
 	t.Logf("no-op check (one HEAD): %v each", (time.Since(start) / n).Round(time.Microsecond))
 	start = time.Now()
 	for range 20 {
-		s2, err := store.Open(ctx, srv.URL("envs"), store.Options{Getenv: srv.Getenv})
+		s2, err := open(ctx, srv.URL("envs"), store.Options{Getenv: srv.Getenv})
 		if err != nil {
 			t.Fatal(err)
 		}
