@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 func FuzzParseDirectURL(f *testing.F) {
@@ -46,7 +48,7 @@ func FuzzParseDirectURL(f *testing.F) {
 		if !reflect.DeepEqual(again, d) {
 			t.Fatalf("round trip changed %+v into %+v", d, again)
 		}
-		if StripUserinfo(d.URL) != d.URL {
+		if redact.Strip(d.URL) != d.URL {
 			t.Fatalf("URL %q still has userinfo", d.URL)
 		}
 	})
