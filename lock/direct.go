@@ -15,13 +15,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/index/artifacts"
 	"github.com/clusterpack/clusterpack/internal/redact"
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 	"github.com/clusterpack/clusterpack/pypa/metadata"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
 	"github.com/clusterpack/clusterpack/pypa/pep508"
@@ -240,7 +240,7 @@ func archiveDir(dir, tmpDir string) (string, string, error) {
 	h := sha256.New()
 	gz, _ := gzip.NewWriterLevel(io.MultiWriter(out, h), gzip.BestSpeed)
 	tw := tar.NewWriter(gz)
-	epoch := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	epoch := reproducible.Epoch()
 	err = filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -261,10 +261,7 @@ func archiveDir(dir, tmpDir string) (string, string, error) {
 			if err != nil {
 				return err
 			}
-			mode := int64(0o644)
-			if fi.Mode()&0o111 != 0 {
-				mode = 0o755
-			}
+			mode := int64(reproducible.Mode(fi.Mode()))
 			if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: mode, Size: fi.Size(), ModTime: epoch, Format: tar.FormatPAX}); err != nil {
 				return err
 			}

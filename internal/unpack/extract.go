@@ -13,6 +13,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 )
 
 // Keep chooses the members to extract by their names as the archive has
@@ -156,7 +158,7 @@ func (x *extractor) write(raw, name string, r io.Reader, perm fs.FileMode) error
 	if x.opts.Replace {
 		flags = os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	}
-	f, err := os.OpenFile(dst, flags, fileMode(perm))
+	f, err := os.OpenFile(dst, flags, reproducible.Mode(perm))
 	if err != nil {
 		return &MemberError{Name: raw, Err: err}
 	}
@@ -242,12 +244,4 @@ func (t Type) String() string {
 		return "hard link"
 	}
 	return "device or FIFO"
-}
-
-// fileMode keeps only whether a member is executable.
-func fileMode(m fs.FileMode) fs.FileMode {
-	if m&0o111 != 0 {
-		return 0o755
-	}
-	return 0o644
 }

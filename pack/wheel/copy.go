@@ -15,6 +15,7 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
@@ -39,7 +40,7 @@ type written struct {
 
 func newWritten(dest string, mode fs.FileMode, sum []byte, size int64) written {
 	return written{
-		file: InstalledFile{Path: dest, SHA256: hex.EncodeToString(sum), Size: size, Mode: normalMode(mode)},
+		file: InstalledFile{Path: dest, SHA256: hex.EncodeToString(sum), Size: size, Mode: reproducible.Mode(mode)},
 		hash: record.Hash{Algorithm: "sha256", Digest: sum},
 	}
 }
@@ -182,7 +183,7 @@ func (c *copier) copyScript(pf plannedFile) (written, bool, error) {
 // checked (by makePlan) and RECORD's sha256 is taken as the content's.
 func (c *copier) copyRaw(pf plannedFile) (written, error) {
 	fh := pf.f.FileHeader
-	fh.Name, fh.Modified, fh.Extra, fh.Comment = pf.dest, epoch, nil, ""
+	fh.Name, fh.Modified, fh.Extra, fh.Comment = pf.dest, reproducible.Epoch(), nil, ""
 	fh.SetMode(pf.mode)
 	raw, err := pf.f.OpenRaw()
 	if err != nil {

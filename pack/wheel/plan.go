@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
@@ -51,7 +52,7 @@ func (a *archive) makePlan(scheme Scheme) (*plan, error) {
 	}
 	for _, f := range a.members {
 		top, rest, _ := strings.Cut(f.Name, "/")
-		pf := plannedFile{f: f, dest: joinPath(p.libDir, f.Name), mode: normalMode(f.Mode())}
+		pf := plannedFile{f: f, dest: joinPath(p.libDir, f.Name), mode: reproducible.Mode(f.Mode())}
 		switch {
 		case top == a.distInfo && generatedFiles[rest]:
 			continue
