@@ -34,6 +34,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/shell"
 )
 
 // Env is what Flink needs to know of an uploaded environment.
@@ -225,11 +227,7 @@ func (c *Config) Argv() []string {
 
 // Flags is Argv as one shell-quoted line.
 func (c *Config) Flags() string {
-	a := c.Argv()
-	for i, s := range a {
-		a[i] = shellQuote(s)
-	}
-	return strings.Join(a, " ") + "\n"
+	return shell.Join(c.Argv()) + "\n"
 }
 
 // YAML is the configuration as lines of Flink's config.yaml (flat keys,
@@ -282,16 +280,4 @@ func yamlScalar(v string) string {
 	}
 	q, _ := json.Marshal(v)
 	return string(q)
-}
-
-func shellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-+=./:,@%", r)) {
-			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-		}
-	}
-	return s
 }

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // Download writes the file f to the path dst: it streams it into a
@@ -18,7 +20,7 @@ import (
 func (c *Client) Download(ctx context.Context, f File, dst string) (err error) {
 	u, err := url.Parse(f.URL)
 	if err != nil {
-		return fmt.Errorf("downloading %s: malformed URL %s: %w", f.Filename, Redact(f.URL), redactURLError(err))
+		return fmt.Errorf("downloading %s: malformed URL %s: %w", f.Filename, redact.Mask(f.URL), redactURLError(err))
 	}
 	u.User = nil
 	dir := filepath.Dir(dst)
@@ -65,7 +67,7 @@ func (c *Client) fetchFile(ctx context.Context, f File, u *url.URL, dst *os.File
 	}
 	err := c.do(ctx, request{url: u, index: f.Index}, func(resp *http.Response) error {
 		if resp.StatusCode != http.StatusOK {
-			return httpError(Redact(u.String()), resp)
+			return httpError(redact.Mask(u.String()), resp)
 		}
 		return writeBody(resp.Body, dst, check)
 	})

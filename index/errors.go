@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // ErrNotWheel is returned (wrapped) by Metadata for a file that is not a
@@ -134,7 +136,7 @@ func isNotFound(err error) bool {
 // host returns the host name of a URL string, without port: the name a
 // netrc file uses.
 func host(rawURL string) string {
-	u, err := url.Parse(Redact(rawURL))
+	u, err := url.Parse(redact.Strip(rawURL))
 	if err != nil || u.Hostname() == "" {
 		return "HOST"
 	}
@@ -143,9 +145,9 @@ func host(rawURL string) string {
 
 // hostPath returns a URL string without its scheme and user information.
 func hostPath(rawURL string) string {
-	rawURL = Redact(rawURL)
+	rawURL = redact.Strip(rawURL)
 	if i := strings.Index(rawURL, "://"); i >= 0 {
 		rawURL = rawURL[i+3:]
 	}
-	return strings.TrimPrefix(rawURL, redacted+"@")
+	return rawURL
 }

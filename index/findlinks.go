@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
@@ -31,7 +32,7 @@ func (c *Client) findLinksFiles(ctx context.Context, loc *location, name string)
 	var kept []File
 	for _, f := range files {
 		if fileOfProject(f.Filename, name) {
-			f.Index = loc.display
+			f.Index = redact.Strip(loc.display)
 			kept = append(kept, f)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // htmlAnchor holds the attributes of an <a> element that matter.
@@ -24,7 +26,7 @@ type htmlAnchor struct {
 // fetched from pageURL. Links resolve against the first <base href>, else
 // against the page's URL.
 func parseHTMLPage(body []byte, pageURL *url.URL) ([]File, error) {
-	display := Redact(pageURL.String())
+	display := redact.Mask(pageURL.String())
 	var (
 		base    *url.URL
 		anchors []htmlAnchor
@@ -54,7 +56,7 @@ func parseHTMLPage(body []byte, pageURL *url.URL) ([]File, error) {
 			}
 			resolved, err := pageURL.Parse(strings.TrimSpace(href))
 			if err != nil {
-				return nil, &PageError{URL: display, Err: fmt.Errorf("malformed <base href=%q>: %w", Redact(href), redactURLError(err))}
+				return nil, &PageError{URL: display, Err: fmt.Errorf("malformed <base href=%q>: %w", redact.Mask(href), redactURLError(err))}
 			}
 			base = resolved
 		case "meta":

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 func TestRetries(t *testing.T) {
@@ -206,7 +208,7 @@ func TestAuthentication(t *testing.T) {
 		if !errors.As(err, &unauthorized) || !unauthorized.SentCredentials || !strings.Contains(err.Error(), "rejected") {
 			t.Fatalf("error %v is not an *UnauthorizedError for rejected credentials", err)
 		}
-		if unauthorized.Index != "http://****@"+strings.TrimPrefix(s.URL, "http://")+"/simple/" {
+		if unauthorized.Index != "http://"+user+":****@"+strings.TrimPrefix(s.URL, "http://")+"/simple/" {
 			t.Errorf("Index %q", unauthorized.Index)
 		}
 	})
@@ -223,7 +225,7 @@ func TestAuthentication(t *testing.T) {
 		c := newTestClient(t, Options{IndexURLs: []string{withUserinfo + "/simple/"}, Logger: logs.logger(), FindLinks: []string{withUserinfo + "/missing/"}})
 		_, err := c.Project(context.Background(), "demo")
 		noteErr(err)
-		_, err = c.Metadata(context.Background(), File{Filename: "x-1.0-py3-none-any.whl", URL: s.URL + "/nothing.whl", Index: Redact(withUserinfo)})
+		_, err = c.Metadata(context.Background(), File{Filename: "x-1.0-py3-none-any.whl", URL: s.URL + "/nothing.whl", Index: redact.Mask(withUserinfo)})
 		noteErr(err)
 		noteErr(c.Download(context.Background(), File{Filename: "x.whl", URL: s.URL + "/packages/demo-1.0-py3-none-any.whl", Hashes: map[string]string{"sha256": "00"}}, filepath.Join(t.TempDir(), "x.whl")))
 		_, err = New(Options{IndexURLs: []string{"ftp://" + user + ":" + password + "@host/"}})

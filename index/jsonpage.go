@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // jsonProjectPage is a PEP 691 project page.
@@ -34,7 +36,7 @@ type jsonFile struct {
 // parseJSONPage parses a PEP 691 JSON project page fetched from pageURL.
 func parseJSONPage(body []byte, pageURL *url.URL) ([]File, error) {
 	malformed := func(format string, args ...any) error {
-		return &PageError{URL: Redact(pageURL.String()), Err: fmt.Errorf("malformed PEP 691 JSON: "+format, args...)}
+		return &PageError{URL: redact.Mask(pageURL.String()), Err: fmt.Errorf("malformed PEP 691 JSON: "+format, args...)}
 	}
 	var doc jsonProjectPage
 	if err := json.Unmarshal(body, &doc); err != nil {
@@ -42,7 +44,7 @@ func parseJSONPage(body []byte, pageURL *url.URL) ([]File, error) {
 	}
 	if doc.Meta != nil {
 		if err := checkAPIVersion(doc.Meta.APIVersion); err != nil {
-			return nil, &PageError{URL: Redact(pageURL.String()), Err: err}
+			return nil, &PageError{URL: redact.Mask(pageURL.String()), Err: err}
 		}
 	}
 	if doc.Files == nil {

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // resolveLink resolves a file link of a page against base: it returns the
@@ -16,7 +18,7 @@ import (
 func resolveLink(pageURL, base *url.URL, href string) (u *url.URL, filename string, hashes map[string]string, ok bool, err error) {
 	u, err = base.Parse(strings.TrimSpace(href))
 	if err != nil {
-		return nil, "", nil, false, fmt.Errorf("malformed link %q: %w", Redact(href), redactURLError(err))
+		return nil, "", nil, false, fmt.Errorf("malformed link %q: %w", redact.Mask(href), redactURLError(err))
 	}
 	switch u.Scheme {
 	case "http", "https":

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/internal/atomicfile"
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // Metadata returns the core metadata (the METADATA file) of a file listed
@@ -28,7 +29,7 @@ import (
 func (c *Client) Metadata(ctx context.Context, f File) ([]byte, error) {
 	u, err := url.Parse(f.URL)
 	if err != nil {
-		return nil, fmt.Errorf("metadata of %s: malformed URL %s: %w", f.Filename, Redact(f.URL), redactURLError(err))
+		return nil, fmt.Errorf("metadata of %s: malformed URL %s: %w", f.Filename, redact.Mask(f.URL), redactURLError(err))
 	}
 	if u.Scheme == "file" {
 		return localMetadata(ctx, f, u.Path)
@@ -77,7 +78,7 @@ func (c *Client) metadataCachePath(f File) string {
 	if c.cacheDir == "" {
 		return ""
 	}
-	key := []string{Redact(f.URL)}
+	key := []string{redact.Strip(f.URL)}
 	for name, value := range f.Hashes {
 		key = append(key, name+"="+value)
 	}
@@ -98,15 +99,15 @@ func (c *Client) coreMetadataFile(ctx context.Context, f File, u *url.URL) ([]by
 	var data []byte
 	err := c.do(ctx, request{url: &metadataURL, index: f.Index}, func(resp *http.Response) error {
 		if resp.StatusCode != http.StatusOK {
-			return httpError(Redact(metadataURL.String()), resp)
+			return httpError(redact.Mask(metadataURL.String()), resp)
 		}
 		var err error
 		data, err = io.ReadAll(io.LimitReader(resp.Body, maxMetadataSize+1))
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", Redact(metadataURL.String()), err)
+			return fmt.Errorf("reading %s: %w", redact.Mask(metadataURL.String()), err)
 		}
 		if len(data) > maxMetadataSize {
-			return fmt.Errorf("%s is larger than %d bytes", Redact(metadataURL.String()), maxMetadataSize)
+			return fmt.Errorf("%s is larger than %d bytes", redact.Mask(metadataURL.String()), maxMetadataSize)
 		}
 		return nil
 	})
@@ -128,7 +129,7 @@ func (c *Client) coreMetadataFile(ctx context.Context, f File, u *url.URL) ([]by
 // kept in a temporary file, checked against the index's hash and read.
 func (c *Client) wheelMetadata(ctx context.Context, f File, u *url.URL) ([]byte, error) {
 	failed := func(err error) error {
-		return fmt.Errorf("reading the metadata of %s from %s: %w", f.Filename, Redact(f.URL), err)
+		return fmt.Errorf("reading the metadata of %s from %s: %w", f.Filename, redact.Mask(f.URL), err)
 	}
 	spool, err := os.CreateTemp("", "clusterpack-*.whl")
 	if err != nil {
@@ -166,7 +167,7 @@ func (c *Client) wheelMetadata(ctx context.Context, f File, u *url.URL) ([]byte,
 			spooled = true
 			return writeBody(resp.Body, spool, check)
 		default:
-			return httpError(Redact(u.String()), resp)
+			return httpError(redact.Mask(u.String()), resp)
 		}
 	})
 	var status *HTTPError

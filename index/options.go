@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clusterpack/clusterpack/index/httpcache"
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // Defaults for the zero values of Options.
@@ -168,18 +169,18 @@ func New(opts Options) (*Client, error) {
 func parseIndexURL(raw string) (*location, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, fmt.Errorf("index URL %s: %w", Redact(raw), redactURLError(err))
+		return nil, fmt.Errorf("index URL %s: %w", redact.Mask(raw), redactURLError(err))
 	}
 	switch u.Scheme {
 	case "http", "https":
 		if u.Host == "" {
-			return nil, fmt.Errorf("index URL %s has no host", Redact(raw))
+			return nil, fmt.Errorf("index URL %s has no host", redact.Mask(raw))
 		}
 	case "file":
 	default:
-		return nil, fmt.Errorf("index URL %s: scheme must be https, http or file", Redact(raw))
+		return nil, fmt.Errorf("index URL %s: scheme must be https, http or file", redact.Mask(raw))
 	}
-	loc := &location{display: Redact(raw), user: u.User}
+	loc := &location{display: redact.Mask(raw), user: u.User}
 	u.User = nil
 	u.Fragment, u.RawFragment = "", ""
 	if !strings.HasSuffix(u.Path, "/") {
@@ -196,11 +197,11 @@ func parseIndexURL(raw string) (*location, error) {
 // or a local path.
 func parseFindLinks(raw string) (*location, error) {
 	raw = strings.TrimSpace(raw)
-	loc := &location{display: Redact(raw)}
+	loc := &location{display: redact.Mask(raw)}
 	if strings.Contains(raw, "://") {
 		u, err := url.Parse(raw)
 		if err != nil {
-			return nil, fmt.Errorf("find-links URL %s: %w", Redact(raw), redactURLError(err))
+			return nil, fmt.Errorf("find-links URL %s: %w", redact.Mask(raw), redactURLError(err))
 		}
 		switch u.Scheme {
 		case "http", "https":
@@ -211,7 +212,7 @@ func parseFindLinks(raw string) (*location, error) {
 		case "file":
 			raw = u.Path
 		default:
-			return nil, fmt.Errorf("find-links URL %s: scheme must be https, http or file", Redact(raw))
+			return nil, fmt.Errorf("find-links URL %s: scheme must be https, http or file", redact.Mask(raw))
 		}
 	}
 	path, err := filepath.Abs(raw)

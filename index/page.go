@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/clusterpack/clusterpack/index/httpcache"
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // acceptSimple asks for the PEP 691 JSON form first, then PEP 503 HTML.
@@ -56,7 +57,7 @@ func (c *Client) getPage(ctx context.Context, u *url.URL, index string, limit in
 		}
 	}
 	if entry != nil && entry.Fresh(c.now()) {
-		c.log.Debug("fresh in cache", "url", Redact(key))
+		c.log.Debug("fresh in cache", "url", redact.Mask(key))
 		return entryPage(entry)
 	}
 	header := http.Header{"Accept": {acceptSimple}}
@@ -67,9 +68,9 @@ func (c *Client) getPage(ctx context.Context, u *url.URL, index string, limit in
 	err := c.do(ctx, request{url: u, index: index, header: header}, func(resp *http.Response) error {
 		if resp.StatusCode == http.StatusNotModified {
 			if entry == nil {
-				return httpError(Redact(key), resp)
+				return httpError(redact.Mask(key), resp)
 			}
-			c.log.Debug("revalidated cached page", "url", Redact(key))
+			c.log.Debug("revalidated cached page", "url", redact.Mask(key))
 			entry.Revalidated(resp.Header, c.now())
 			c.store(entry)
 			var err error
@@ -77,14 +78,14 @@ func (c *Client) getPage(ctx context.Context, u *url.URL, index string, limit in
 			return err
 		}
 		if resp.ContentLength > limit {
-			return fmt.Errorf("%s: %w (%d bytes, limit %d)", Redact(key), errTooLarge, resp.ContentLength, limit)
+			return fmt.Errorf("%s: %w (%d bytes, limit %d)", redact.Mask(key), errTooLarge, resp.ContentLength, limit)
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", Redact(key), err)
+			return fmt.Errorf("reading %s: %w", redact.Mask(key), err)
 		}
 		if int64(len(body)) > limit {
-			return fmt.Errorf("%s: %w of %d bytes", Redact(key), errTooLarge, limit)
+			return fmt.Errorf("%s: %w of %d bytes", redact.Mask(key), errTooLarge, limit)
 		}
 		final := *resp.Request.URL
 		final.User = nil
@@ -112,14 +113,14 @@ func (c *Client) getPage(ctx context.Context, u *url.URL, index string, limit in
 // cache being an optimisation.
 func (c *Client) store(e *httpcache.Entry) {
 	if err := c.cache.Store(e); err != nil {
-		c.log.Warn("not caching page", "url", Redact(e.URL), "error", err.Error())
+		c.log.Warn("not caching page", "url", redact.Mask(e.URL), "error", err.Error())
 	}
 }
 
 func entryPage(e *httpcache.Entry) (*page, error) {
 	u, err := url.Parse(e.FinalURL)
 	if err != nil {
-		return nil, fmt.Errorf("cached page %s has a malformed URL: %w", Redact(e.URL), redactURLError(err))
+		return nil, fmt.Errorf("cached page %s has a malformed URL: %w", redact.Mask(e.URL), redactURLError(err))
 	}
 	return &page{url: u, contentType: e.Header.Get("Content-Type"), body: e.Body}, nil
 }
@@ -143,7 +144,7 @@ func readLocalPage(path string) (*page, error) {
 
 // parsePage parses a simple or find-links page by its content type.
 func parsePage(p *page) ([]File, error) {
-	display := Redact(p.url.String())
+	display := redact.Mask(p.url.String())
 	mediaType, params, err := mime.ParseMediaType(p.contentType)
 	if err != nil && p.contentType != "" {
 		return nil, &PageError{URL: display, Err: fmt.Errorf("malformed Content-Type %q: %w", p.contentType, err)}

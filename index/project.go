@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
@@ -87,7 +88,7 @@ func (c *Client) indexFiles(ctx context.Context, loc *location, name string) sou
 		return sourceFiles{err: fmt.Errorf("project %q on %s: %w", name, loc.display, err)}
 	}
 	for i := range files {
-		files[i].Index = loc.display
+		files[i].Index = redact.Strip(loc.display)
 	}
 	return sourceFiles{files: files, found: true}
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // request is one HTTP GET to send, with retries.
@@ -60,12 +62,12 @@ func (c *Client) do(ctx context.Context, r request, handle func(*http.Response) 
 			return fmt.Errorf("%w (gave up after %d attempts)", transient.err, attempt+1)
 		}
 		delay := c.backoff(attempt, transient.retryAfter)
-		c.log.Warn("retrying request", "url", Redact(r.url.String()), "retry", attempt+1, "of", c.retries, "delay", delay, "error", transient.err.Error())
+		c.log.Warn("retrying request", "url", redact.Mask(r.url.String()), "retry", attempt+1, "of", c.retries, "delay", delay, "error", transient.err.Error())
 		timer := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return fmt.Errorf("GET %s: %w", Redact(r.url.String()), context.Cause(ctx))
+			return fmt.Errorf("GET %s: %w", redact.Mask(r.url.String()), context.Cause(ctx))
 		case <-timer.C:
 		}
 	}
@@ -73,7 +75,7 @@ func (c *Client) do(ctx context.Context, r request, handle func(*http.Response) 
 
 // attempt sends r once, holding one of the client's slots meanwhile.
 func (c *Client) attempt(ctx context.Context, r request, handle func(*http.Response) error) error {
-	display := Redact(r.url.String())
+	display := redact.Mask(r.url.String())
 	index := r.index
 	if index == "" {
 		index = display

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // newHTTPClient builds the HTTP client: proxies from the environment, the
@@ -111,7 +113,7 @@ func (c *Client) checkOrigin(u *url.URL) error {
 		return nil
 	}
 	return fmt.Errorf("refusing plain-http URL %s: %s is not a trusted host; use https, or trust the host (pip's --trusted-host)",
-		Redact(u.String()), u.Host)
+		redact.Mask(u.String()), u.Host)
 }
 
 func isLoopback(host string) bool {

@@ -38,7 +38,7 @@ type File struct {
 	Size int64
 	// UploadTime is when the file was uploaded, the zero time when unknown.
 	UploadTime time.Time
-	// Index is the redacted URL of the index or find-links location that
-	// listed the file.
+	// Index is the URL of the index or find-links location that listed
+	// the file, without credentials (redact.Strip): it goes into locks.
 	Index string
 }

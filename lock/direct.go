@@ -15,12 +15,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/index/artifacts"
+	"github.com/clusterpack/clusterpack/internal/redact"
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 	"github.com/clusterpack/clusterpack/pypa/metadata"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
 	"github.com/clusterpack/clusterpack/pypa/pep508"
@@ -55,7 +56,7 @@ func (d *directResolver) resolve(ctx context.Context, ref reference) (*resolve.D
 		case u.Scheme == "http" || u.Scheme == "https":
 			return d.remote(ctx, ref, u)
 		default:
-			return nil, fmt.Errorf("%s: %s: %s requirements are not supported yet; build a wheel and require it by path", ref.source, index.Redact(ref.location), u.Scheme)
+			return nil, fmt.Errorf("%s: %s: %s requirements are not supported yet; build a wheel and require it by path", ref.source, redact.Mask(ref.location), u.Scheme)
 		}
 	}
 	abs, err := filepath.Abs(loc)
@@ -82,7 +83,7 @@ func (d *directResolver) resolve(ctx context.Context, ref reference) (*resolve.D
 
 func (d *directResolver) remote(ctx context.Context, ref reference, u *url.URL) (*resolve.Direct, error) {
 	if ref.editable {
-		return nil, fmt.Errorf("%s: -e needs a local project directory, not %s", ref.source, index.Redact(ref.location))
+		return nil, fmt.Errorf("%s: -e needs a local project directory, not %s", ref.source, redact.Mask(ref.location))
 	}
 	hashes := map[string]string{}
 	if frag := u.Fragment; frag != "" {
@@ -135,7 +136,7 @@ func (d *directResolver) file(ctx context.Context, ref reference, f index.File) 
 func (d *directResolver) finish(ref reference, dr *resolve.Direct) (*resolve.Direct, error) {
 	name := dr.Metadata.Name
 	if ref.named && pep503.Normalize(ref.req.Name) != pep503.Normalize(name) {
-		return nil, fmt.Errorf("%s: %s is %s, not %s", ref.source, index.Redact(ref.location), name, ref.req.Name)
+		return nil, fmt.Errorf("%s: %s is %s, not %s", ref.source, redact.Mask(ref.location), name, ref.req.Name)
 	}
 	r := ref.req
 	r.Name = name
@@ -239,7 +240,7 @@ func archiveDir(dir, tmpDir string) (string, string, error) {
 	h := sha256.New()
 	gz, _ := gzip.NewWriterLevel(io.MultiWriter(out, h), gzip.BestSpeed)
 	tw := tar.NewWriter(gz)
-	epoch := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	epoch := reproducible.Epoch()
 	err = filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -260,10 +261,7 @@ func archiveDir(dir, tmpDir string) (string, string, error) {
 			if err != nil {
 				return err
 			}
-			mode := int64(0o644)
-			if fi.Mode()&0o111 != 0 {
-				mode = 0o755
-			}
+			mode := int64(reproducible.Mode(fi.Mode()))
 			if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: mode, Size: fi.Size(), ModTime: epoch, Format: tar.FormatPAX}); err != nil {
 				return err
 			}

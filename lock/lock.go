@@ -16,6 +16,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/index/artifacts"
+	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/lock/pipconfig"
 	"github.com/clusterpack/clusterpack/lock/reqfile"
 	"github.com/clusterpack/clusterpack/lockfile"
@@ -312,7 +313,7 @@ func gather(ctx context.Context, in Input, env Env) (reqs, cons []pep508.Require
 			return nil, nil, nil, opts, fmt.Errorf("requirement %q: %w", s, err)
 		}
 		if r.URL != "" {
-			refs = append(refs, reference{source: "argument " + index.Redact(s), req: r, named: true, location: r.URL})
+			refs = append(refs, reference{source: "argument " + redact.Mask(s), req: r, named: true, location: r.URL})
 			continue
 		}
 		reqs = append(reqs, r)
@@ -443,9 +444,9 @@ func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s s
 				return nil, err
 			}
 			if lp.Index == "" && strings.HasPrefix(f.Index, "http") {
-				lp.Index = lockfile.StripCredentials(f.Index)
+				lp.Index = redact.Strip(f.Index)
 			}
-			url := lockfile.StripCredentials(f.URL)
+			url := redact.Strip(f.URL)
 			if strings.HasSuffix(f.Filename, ".whl") {
 				lp.Wheels = append(lp.Wheels, lockfile.Wheel{URL: url, Size: size, Hashes: hashes, UploadTime: f.UploadTime.UTC()})
 			} else {
@@ -488,7 +489,7 @@ func recordReference(lp *lockfile.Package, ref *resolve.Direct, lockDir string) 
 		}
 		a.Path = rel
 	} else {
-		a.URL = lockfile.StripCredentials(ref.File.URL)
+		a.URL = redact.Strip(ref.File.URL)
 	}
 	lp.Archive = a
 	return nil

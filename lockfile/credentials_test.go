@@ -6,29 +6,6 @@ import (
 	"testing"
 )
 
-func TestStripCredentials(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://user:secret@example.com/simple/", "https://example.com/simple/"},
-		{"https://token@example.com/simple/", "https://example.com/simple/"},
-		{"https://user:p@ss@example.com:8443/x?y=1#z", "https://example.com:8443/x?y=1#z"},
-		{"https://u:p@example.com", "https://example.com"},
-		{"https://example.com/a@b/c.whl", "https://example.com/a@b/c.whl"},
-		{"https://example.com/x?u=a@b", "https://example.com/x?u=a@b"},
-		{"git+https://oauth2:tok@gitlab.example.com/g/r.git", "git+https://gitlab.example.com/g/r.git"},
-		{"git+ssh://git@github.com/o/r.git", "git+ssh://git@github.com/o/r.git"},
-		{"ssh://git:secret@host/r", "ssh://git@host/r"},
-		{"git@github.com:o/r.git", "git@github.com:o/r.git"},
-		{"file:///tmp/x.whl", "file:///tmp/x.whl"},
-		{"not a url", "not a url"},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := StripCredentials(tt.in); got != tt.want {
-			t.Errorf("StripCredentials(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 // A lock made from URLs with credentials holds none of them in its bytes,
 // nor in its requirements export, nor after a read.
 func TestNoSecretsInOutput(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // The TOML encoder: values are written one way only, so the same model
@@ -113,7 +115,7 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	var err error
 	switch x := v.(type) {
 	case string:
-		return appendString(b, StripCredentials(x))
+		return appendString(b, redact.Strip(x))
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case int64:

@@ -36,7 +36,7 @@ func ReadFile(path string) (*Lock, error) {
 // tables (dependencies, attestation-identities, tool) are kept as they are.
 //
 // Read never keeps credentials: userinfo is stripped from every URL
-// (StripCredentials), so a lock read and written again holds no secret.
+// (redact.Strip), so a lock read and written again holds no secret.
 func Read(r io.Reader, filename string) (*Lock, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {

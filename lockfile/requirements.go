@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // RequirementsOptions configures WriteRequirements.
@@ -39,7 +41,7 @@ var lockOnlyMarker = regexp.MustCompile(`\b(extras|dependency_groups)\b`)
 //
 // A package marker is appended as " ; marker". Relative paths are written
 // as in the lock, so they are relative to the lock's directory. URLs are
-// written through StripCredentials.
+// written through redact.Strip.
 //
 // With opts.HashedOnly the output is accepted by
 // "pip install --require-hashes -r"; without it, directory and VCS
@@ -126,7 +128,7 @@ func (p *Package) requirement() ([]byte, error) {
 		a := p.Archive
 		ref := a.Path
 		if a.URL != "" {
-			ref = StripCredentials(a.URL)
+			ref = redact.Strip(a.URL)
 			if a.Subdirectory != "" {
 				ref += "#subdirectory=" + a.Subdirectory
 			}
@@ -168,7 +170,7 @@ func (p *Package) requirement() ([]byte, error) {
 
 // pipURL is the VCS source as a pip direct reference URL.
 func (v *VCS) pipURL() (string, error) {
-	u := StripCredentials(v.URL)
+	u := redact.Strip(v.URL)
 	if u == "" {
 		if !strings.HasPrefix(v.Path, "/") {
 			return "", fmt.Errorf("%w: vcs.path %q: pip needs an absolute path for a VCS checkout", ErrInvalidValue, v.Path)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // table reads typed values out of one decoded TOML table and remembers
@@ -278,7 +280,7 @@ func tomlTypeName(v any) string {
 
 // normalizeValue gives a free-form TOML value one representation however
 // it was spelt: arrays of tables become []any, offset date-times are in
-// UTC, and URLs lose their credentials (see StripCredentials).
+// UTC, and URLs lose their credentials (see redact.Strip).
 func normalizeValue(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -305,7 +307,7 @@ func normalizeValue(v any) any {
 		}
 		return x.UTC()
 	case string:
-		return StripCredentials(x)
+		return redact.Strip(x)
 	}
 	return v
 }

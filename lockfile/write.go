@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // Write writes the lock as pylock.toml. The output is deterministic: the
@@ -19,7 +21,7 @@ import (
 // "[[packages.attestation-identities]]" and "[packages.tool.*]"; the
 // top-level "[tool.*]" tables come last. Keys of free-form tables are
 // sorted. Strings are TOML basic strings; date-times are RFC 3339 in UTC.
-// Every URL is written through StripCredentials, so no password or token
+// Every URL is written through redact.Strip, so no password or token
 // reaches the file.
 //
 // Write validates the lock first and writes nothing when it is invalid.
@@ -81,11 +83,11 @@ func (p *Package) appendTOML(b []byte) ([]byte, error) {
 		}
 		kv.lines("dependencies", deps)
 	}
-	kv.str("index", StripCredentials(p.Index))
+	kv.str("index", redact.Strip(p.Index))
 	if v := p.VCS; v != nil {
 		kv.value("vcs", inline{
 			{"type", v.Type},
-			{"url", StripCredentials(v.URL)},
+			{"url", redact.Strip(v.URL)},
 			{"path", v.Path},
 			{"requested-revision", v.RequestedRevision},
 			{"commit-id", v.CommitID},
@@ -101,7 +103,7 @@ func (p *Package) appendTOML(b []byte) ([]byte, error) {
 	}
 	if a := p.Archive; a != nil {
 		kv.value("archive", inline{
-			{"url", StripCredentials(a.URL)},
+			{"url", redact.Strip(a.URL)},
 			{"path", a.Path},
 			{"size", a.Size},
 			{"upload-time", a.UploadTime},
@@ -146,7 +148,7 @@ func artifactInline(name string, uploaded time.Time, url, path string, size int6
 	return inline{
 		{"name", name},
 		{"upload-time", uploaded},
-		{"url", StripCredentials(url)},
+		{"url", redact.Strip(url)},
 		{"path", path},
 		{"size", size},
 		{"hashes", hashes},

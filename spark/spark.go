@@ -71,6 +71,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/shell"
 )
 
 // Format is how the environment was built, as in the manifest.
@@ -422,12 +424,7 @@ func (c *Config) Argv() []string {
 // arguments, for `eval "spark-submit $(clusterpack spark-args ...) job.py"`
 // (or plain $(...) when no value needs quoting).
 func (c *Config) Flags() string {
-	a := c.Argv()
-	q := make([]string, len(a))
-	for i, s := range a {
-		q[i] = ShellQuote(s)
-	}
-	return strings.Join(q, " ") + "\n"
+	return shell.Join(c.Argv()) + "\n"
 }
 
 // DefaultsConf is the configuration as spark-defaults.conf lines (Java
@@ -514,25 +511,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// ShellQuote quotes s for a POSIX shell: as is when it has only
-// characters no shell treats specially, else in single quotes.
-func ShellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-+=./:,@%", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // pyQuote is a Python string literal of s. Go's quoting uses only escapes

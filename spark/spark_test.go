@@ -117,23 +117,6 @@ func TestFlagsShellRoundTrip(t *testing.T) {
 	}
 }
 
-func TestShellQuote(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                 "''",
-		"abc":              "abc",
-		"a b":              "'a b'",
-		"it's":             `'it'\''s'`,
-		"s3a://b/k#env":    "'s3a://b/k#env'",
-		"k=v,w":            "k=v,w",
-		"local[2]":         "'local[2]'",
-		"./env/bin/python": "./env/bin/python",
-	} {
-		if got := ShellQuote(in); got != want {
-			t.Errorf("ShellQuote(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestErrors(t *testing.T) {
 	for _, tc := range []struct {
 		env  Env

@@ -1,21 +1,19 @@
-// Package unpack extracts clusterpack's archives (zipped virtualenvs,
-// pexes, tar.gz virtualenvs) onto disk safely: members that would land
-// outside the destination, links and devices are refused, and a whole
-// directory appears under its final name only once every file is written.
+// Package unpack extracts archives onto disk safely: clusterpack's own
+// (zipped virtualenvs, pexes, tar.gz virtualenvs) and the source
+// distributions it builds (tar.gz, tar or zip). Nothing is written
+// outside the destination: absolute names, drive letters, backslashes,
+// NUL and ".." components are refused, links are never created (an sdist
+// may have its links to files of the archive written as copies), devices
+// and FIFOs are refused, and limits can bound the size written. Once makes
+// a whole directory appear under its final name only when every file is
+// written.
 package unpack
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"bufio"
-	"compress/gzip"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -26,17 +24,55 @@ import (
 // completeMarker is the file Once writes last into a finished directory.
 const completeMarker = ".complete"
 
-// Join joins an archive member's name to root, refusing empty, absolute,
-// backslashed and ".." names: nothing may be written outside root. "." and
-// "./" (tar's name for the top directory) are root itself.
+// Join joins an archive member's name to root, refusing what CleanName
+// refuses: nothing may be written outside root. "." and "./" (tar's name
+// for the top directory) are root itself.
 func Join(root, name string) (string, error) {
-	trimmed := strings.TrimPrefix(name, "./")
-	if name == "" || strings.HasPrefix(name, "/") || strings.Contains(name, "\\") ||
-		strings.Contains("/"+trimmed+"/", "/../") {
-		return "", fmt.Errorf("member %q: absolute or '..' paths are not allowed", name)
+	clean, err := CleanName(name)
+	if err != nil {
+		return "", &MemberError{Name: name, Err: err}
 	}
-	return filepath.Join(root, filepath.FromSlash(path.Clean("/"+trimmed))), nil
+	return filepath.Join(root, filepath.FromSlash(clean)), nil
 }
+
+// CleanName checks an archive member's name and returns it cleaned and
+// slash-separated, without a leading "./"; "" stands for the archive's
+// root ("." or "./"). It refuses the empty name, NUL, backslashes,
+// absolute names, drive letters and ".." components.
+func CleanName(name string) (string, error) {
+	switch {
+	case name == "":
+		return "", errors.New("empty name")
+	case strings.ContainsRune(name, 0):
+		return "", errors.New("name contains NUL")
+	case strings.Contains(name, `\`):
+		return "", errors.New("name contains a backslash")
+	case strings.HasPrefix(name, "/"):
+		return "", errors.New("absolute path")
+	case len(name) >= 2 && name[1] == ':':
+		return "", errors.New("path with a drive letter")
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." {
+			return "", errors.New("path leaves the archive ('..')")
+		}
+	}
+	if clean := path.Clean(name); clean != "." {
+		return clean, nil
+	}
+	return "", nil
+}
+
+// MemberError is a member of an archive that cannot be extracted, or
+// read, and why.
+type MemberError struct {
+	Name string // the member's name as the archive has it
+	Err  error
+}
+
+func (e *MemberError) Error() string { return fmt.Sprintf("member %q: %v", e.Name, e.Err) }
+
+func (e *MemberError) Unwrap() error { return e.Err }
 
 // Complete reports whether Once has finished dir.
 func Complete(dir string) bool {
@@ -89,143 +125,4 @@ func Once(dir string, fill func(tmp string) error) error {
 		}
 	}
 	return nil
-}
-
-// Keep chooses the members to extract; nil keeps every member.
-type Keep func(name string) bool
-
-// ZipFile extracts the zip archive (or pex) at archive into dir.
-func ZipFile(ctx context.Context, archive, dir string, keep Keep) error {
-	zr, err := zip.OpenReader(archive)
-	if err != nil {
-		return fmt.Errorf("not a zip or pex archive: %w", err)
-	}
-	defer zr.Close()
-	return Zip(ctx, &zr.Reader, dir, keep)
-}
-
-// Zip extracts the members of zr that keep accepts into dir. Executable
-// members become 0755 and others 0644; symbolic links are refused, since
-// clusterpack's archives never contain them.
-func Zip(ctx context.Context, zr *zip.Reader, dir string, keep Keep) error {
-	for _, f := range zr.File {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if keep != nil && !keep(f.Name) {
-			continue
-		}
-		dst, err := Join(dir, f.Name)
-		if err != nil {
-			return err
-		}
-		mode := f.Mode()
-		switch {
-		case mode.IsDir():
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return err
-			}
-			continue
-		case !mode.IsRegular():
-			return fmt.Errorf("member %q is a %s, which clusterpack archives do not contain", f.Name, kind(mode))
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return fmt.Errorf("member %q: %w", f.Name, err)
-		}
-		err = writeFile(dst, rc, fileMode(mode))
-		rc.Close()
-		if err != nil {
-			return fmt.Errorf("member %q: %w", f.Name, err)
-		}
-	}
-	return nil
-}
-
-// TarGzFile extracts the tar.gz archive at archive into dir.
-func TarGzFile(ctx context.Context, archive, dir string) error {
-	f, err := os.Open(archive)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return TarGz(ctx, bufio.NewReader(f), dir)
-}
-
-// TarGz extracts a gzipped tar stream into dir: directories and regular
-// files only.
-func TarGz(ctx context.Context, r io.Reader, dir string) error {
-	gz, err := gzip.NewReader(r)
-	if err != nil {
-		return fmt.Errorf("not a tar.gz archive: %w", err)
-	}
-	tr := tar.NewReader(gz)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading the tar stream: %w", err)
-		}
-		dst, err := Join(dir, h.Name)
-		if err != nil {
-			return err
-		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := writeFile(dst, tr, fileMode(fs.FileMode(h.Mode))); err != nil {
-				return fmt.Errorf("member %q: %w", h.Name, err)
-			}
-		default:
-			return fmt.Errorf("member %q: type %q is not a file or directory, which clusterpack archives do not contain",
-				h.Name, string(h.Typeflag))
-		}
-	}
-}
-
-// fileMode keeps only whether a member is executable.
-func fileMode(m fs.FileMode) fs.FileMode {
-	if m&0o111 != 0 {
-		return 0o755
-	}
-	return 0o644
-}
-
-func kind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "symbolic link"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	}
-	return "special file"
-}
-
-// writeFile writes a new file; an existing one (a duplicate member) is an
-// error rather than silently replaced.
-func writeFile(dst string, r io.Reader, mode fs.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -153,18 +153,16 @@ func TestRefused(t *testing.T) {
 		members []member
 		want    string
 	}{
-		{"parent", []member{{"../evil", 0o644, "x"}}, "'..'"},
-		{"deep parent", []member{{"a/../../evil", 0o644, "x"}}, "'..'"},
+		{"parent", []member{{"../evil", 0o644, "x"}}, "leaves the archive ('..')"},
+		{"deep parent", []member{{"a/../../evil", 0o644, "x"}}, "leaves the archive"},
 		{"absolute", []member{{"/tmp/evil", 0o644, "x"}}, "absolute"},
-		{"backslash", []member{{`..\evil`, 0o644, "x"}}, "absolute"},
+		{"backslash", []member{{`..\evil`, 0o644, "x"}}, "backslash"},
+		{"drive letter", []member{{"C:/evil", 0o644, "x"}}, "drive letter"},
 		{"symlink", []member{{"link", fs.ModeSymlink | 0o777, "/etc/passwd"}}, "symbolic link"},
 		{"duplicate", []member{{"a", 0o644, "x"}, {"a", 0o644, "y"}}, "exists"},
 	}
 	for _, tt := range tests {
 		for _, format := range []string{"zip", "tar.gz"} {
-			if format == "tar.gz" && tt.name == "symlink" {
-				tt.want = "not a file or directory"
-			}
 			outer := t.TempDir()
 			dir := filepath.Join(outer, "in")
 			os.Mkdir(dir, 0o755)

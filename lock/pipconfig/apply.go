@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
@@ -195,7 +196,7 @@ func (fc *formatControl) add(value string, target, other *nameSet) error {
 func redactFields(value string) string {
 	fields := strings.Fields(value)
 	for i, f := range fields {
-		fields[i] = Redact(f)
+		fields[i] = redact.Mask(f)
 	}
 	return strings.Join(fields, " ")
 }

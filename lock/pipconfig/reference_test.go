@@ -9,28 +9,6 @@ import (
 	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 )
 
-// TestRedactMatchesPip compares Redact with pip's redact_auth_from_url.
-func TestRedactMatchesPip(t *testing.T) {
-	py := pyref.Default(t)
-	urls := []string{
-		"https://user:pass@host/simple", "https://token@host:8080/s?x=1#f", "https://user:p@ss@host/",
-		"https://us%40er:p%3Ass@host/", "https://us er:pw@host/", "https://user:@host/",
-		"git+https://u:p@github.com/a/b.git@v1", "https://host/path@notauth", "https://host/simple",
-		"https://ü:ß@host/", "http://[::1]:80/", "https://a:b:c@h/",
-	}
-	var want []string
-	py.Run(t, `
-import json, sys
-from pip._internal.utils.misc import redact_auth_from_url
-print(json.dumps([redact_auth_from_url(u) for u in json.load(sys.stdin)]))
-`, urls, &want)
-	for i, u := range urls {
-		if got := Redact(u); got != want[i] {
-			t.Errorf("Redact(%q) = %q, pip gives %q", u, got, want[i])
-		}
-	}
-}
-
 // TestNetrcMatchesPython compares Lookup with requests' use of Python's
 // netrc module (login, else account; then password).
 func TestNetrcMatchesPython(t *testing.T) {

@@ -3,7 +3,8 @@ package reqfile
 import (
 	"errors"
 	"fmt"
-	"regexp"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // ErrURLNotAllowed is matched (errors.Is) when a file names an http(s)
@@ -21,9 +22,10 @@ type Error struct {
 	Err    error
 }
 
-// Error returns "file:line: message" with any URL password replaced by ****.
+// Error returns "file:line: message" with the credentials of every URL in
+// it masked (redact.Mask).
 func (e *Error) Error() string {
-	return redactURL(fmt.Sprintf("%s: %v", e.Source, e.Err))
+	return redact.Mask(fmt.Sprintf("%s: %v", e.Source, e.Err))
 }
 
 // Unwrap returns the underlying error.
@@ -31,13 +33,4 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func lineError(src Source, format string, args ...any) error {
 	return &Error{Source: src, Err: fmt.Errorf(format, args...)}
-}
-
-// userinfoPassword matches the password of "scheme://user:password@" (and
-// of scheme-less "user:password@host" inside a URL-ish token).
-var userinfoPassword = regexp.MustCompile(`(://[^/@:\s]*):[^/@\s]*@`)
-
-// redactURL replaces every "user:password@" in s by "user:****@".
-func redactURL(s string) string {
-	return userinfoPassword.ReplaceAllString(s, "$1:****@")
 }

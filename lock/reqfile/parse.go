@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // maxDepth bounds the nesting of -r/-c files, so URLs that differ only in
@@ -44,7 +46,7 @@ func (p *parser) parseFile(name string, constraint bool, from *Source) error {
 	for i, open := range p.stack {
 		if open == key {
 			chain := append(append([]string{}, p.stack[i:]...), key)
-			return &Error{*from, fmt.Errorf("%w: %s; remove one of the -r/-c lines", ErrCycle, redactURL(strings.Join(chain, " -> ")))}
+			return &Error{*from, fmt.Errorf("%w: %s; remove one of the -r/-c lines", ErrCycle, redact.Mask(strings.Join(chain, " -> ")))}
 		}
 	}
 	if len(p.stack) >= maxDepth {

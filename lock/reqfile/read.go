@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // isRemote reports whether name is an http(s) URL, fetched with
@@ -27,7 +29,7 @@ func isFileURL(name string) bool { return urlScheme(name) == "file" }
 func fileURLPath(rawURL string) (string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return "", fmt.Errorf("invalid file: URL %q: %w", redactURL(rawURL), err)
+		return "", fmt.Errorf("invalid file: URL %q: %w", redact.Mask(rawURL), err)
 	}
 	if u.Host != "" && u.Host != "localhost" {
 		return "", fmt.Errorf("file: URL %q names host %q; only local files can be read", rawURL, u.Host)
@@ -45,11 +47,11 @@ func (p *parser) readSource(name string) ([]byte, error) {
 	switch {
 	case isRemote(name):
 		if p.opts.Fetch == nil {
-			return nil, fmt.Errorf("cannot read %s: %w; download it and name the local copy instead", redactURL(name), ErrURLNotAllowed)
+			return nil, fmt.Errorf("cannot read %s: %w; download it and name the local copy instead", redact.Mask(name), ErrURLNotAllowed)
 		}
 		data, err := p.opts.Fetch(p.ctx, name)
 		if err != nil {
-			return nil, fmt.Errorf("cannot fetch %s: %w", redactURL(name), err)
+			return nil, fmt.Errorf("cannot fetch %s: %w", redact.Mask(name), err)
 		}
 		return data, nil
 	case isFileURL(name):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/pypa/pep508"
 )
 
@@ -45,9 +46,9 @@ type Source struct {
 // (just the file when the line is unknown).
 func (s Source) String() string {
 	if s.Line <= 0 {
-		return redactURL(s.File)
+		return redact.Mask(s.File)
 	}
-	return fmt.Sprintf("%s:%d", redactURL(s.File), s.Line)
+	return fmt.Sprintf("%s:%d", redact.Mask(s.File), s.Line)
 }
 
 // Requirement is one requirement line.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // DirectURL is the content of a direct_url.json file: how a distribution
@@ -13,7 +15,8 @@ import (
 // "Direct URL Data Structure", PEP 610). Exactly one of VCS, Archive and
 // Dir is set.
 type DirectURL struct {
-	// URL is the url field with any userinfo (user:password@) removed.
+	// URL is the url field with its userinfo (user:password@) removed but
+	// for an ssh user name (see redact.Strip).
 	URL string
 	// Editable reports dir_info.editable: the project was installed in
 	// editable (development) mode from the local directory URL names.
@@ -53,11 +56,12 @@ type DirInfo struct {
 // "commit_id". Unknown keys are ignored. A field of the wrong type is an
 // error.
 //
-// The userinfo of the URL is removed, whatever it is: the specification
-// lets installers keep environment-variable references (${USER}) and
-// well-known names (the "git" of ssh://git@host/...) there, but the
-// result of this package is written into lock files and logs, where no
-// credential may appear.
+// The userinfo of the URL is removed by redact.Strip, as for anything
+// persisted: the result of this package is written into lock files and
+// logs, where no credential may appear. The specification lets installers
+// keep environment-variable references (${USER}) there, and those go too;
+// the user name of an ssh URL (the "git" of ssh://git@host/...), which it
+// also allows and which is no secret, is kept.
 func ParseDirectURL(data []byte) (*DirectURL, error) {
 	var top map[string]json.RawMessage
 	if err := decodeJSON(data, &top); err != nil {
@@ -74,7 +78,7 @@ func ParseDirectURL(data []byte) (*DirectURL, error) {
 	if !ok {
 		return nil, errors.New(`missing "url"`)
 	}
-	d.URL = StripUserinfo(u)
+	d.URL = redact.Strip(u)
 	if d.Subdirectory, _, err = jsonString(top, "subdirectory"); err != nil {
 		return nil, err
 	}

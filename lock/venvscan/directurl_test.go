@@ -63,9 +63,9 @@ func TestParseDirectURL(t *testing.T) {
 			want: &DirectURL{URL: "git+https://github.com/o/r.git", VCS: &VCSInfo{VCS: "git", CommitID: "c"}},
 		},
 		{
-			name: "ssh git user stripped too",
-			json: `{"url": "git+ssh://git@github.com/o/r.git", "vcs_info": {"vcs": "git", "commit_id": "c"}}`,
-			want: &DirectURL{URL: "git+ssh://github.com/o/r.git", VCS: &VCSInfo{VCS: "git", CommitID: "c"}},
+			name: "ssh git user kept, ssh password stripped",
+			json: `{"url": "git+ssh://git:pw@github.com/o/r.git", "vcs_info": {"vcs": "git", "commit_id": "c"}}`,
+			want: &DirectURL{URL: "git+ssh://git@github.com/o/r.git", VCS: &VCSInfo{VCS: "git", CommitID: "c"}},
 		},
 	}
 	for _, tt := range tests {
@@ -111,24 +111,5 @@ func TestParseDirectURLInvalid(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tt.wantErr)
 			}
 		})
-	}
-}
-
-func TestStripUserinfo(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://user:token@host/path", "https://host/path"},
-		{"https://token@host", "https://host"},
-		{"https://u:p@host:8443/a?b=c@d#e@f", "https://host:8443/a?b=c@d#e@f"},
-		{"https://host/a@b", "https://host/a@b"},
-		{"https://host?x=a@b", "https://host?x=a@b"},
-		{"https://us@er:p@ss@host/x", "https://host/x"},
-		{"file:///home/me/proj", "file:///home/me/proj"},
-		{"not a url @ all", "not a url @ all"},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := StripUserinfo(tt.in); got != tt.want {
-			t.Errorf("StripUserinfo(%q) = %q, want %q", tt.in, got, tt.want)
-		}
 	}
 }

@@ -12,5 +12,6 @@
 // .egg-link files and setuptools develop .pth entries.
 //
 // URLs returned by this package never carry credentials: the userinfo of
-// every URL read from direct_url.json is removed (see ParseDirectURL).
+// every URL read from direct_url.json is removed, but for an ssh user name
+// (see ParseDirectURL).
 package venvscan

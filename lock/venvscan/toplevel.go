@@ -1,11 +1,14 @@
 package venvscan
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
 // topLevelNames returns the importable top-level names of the
@@ -34,7 +37,7 @@ func topLevelNames(info string, kind infoKind) ([]string, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	entries, err := ParseRecord(data)
+	entries, err := record.Read(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", recordPath, err)
 	}
@@ -48,7 +51,7 @@ func topLevelNames(info string, kind infoKind) ([]string, error) {
 // headers), metadata and .data directories, __pycache__ and the files
 // of setuptools' editable finders (__editable__*) are skipped, and so is
 // any name that is not a Python identifier.
-func recordTopLevel(entries []RecordEntry) []string {
+func recordTopLevel(entries []record.Entry) []string {
 	var names []string
 	for _, e := range entries {
 		p := strings.ReplaceAll(e.Path, `\`, "/")

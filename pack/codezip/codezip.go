@@ -22,7 +22,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
+
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 )
 
 // LayoutVersion is part of every hash: it changes when the zips change
@@ -196,15 +197,8 @@ func fileOf(path, rel string) (File, error) {
 	if err != nil {
 		return File{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	mode := fs.FileMode(0o644)
-	if info.Mode()&0o111 != 0 {
-		mode = 0o755
-	}
-	return File{Path: rel, Source: path, Mode: mode, SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
+	return File{Path: rel, Source: path, Mode: reproducible.Mode(info.Mode()), SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
 }
-
-// epoch is the time of every entry: the zip format's earliest.
-var epoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Write writes the zip: entries sorted, fixed times and modes, deflated
 // at a fixed level, so the same plan gives the same bytes anywhere. A file
@@ -227,13 +221,13 @@ func (p *Plan) Write(ctx context.Context, w io.Writer) error {
 				continue
 			}
 			dirs[d] = true
-			fh := &zip.FileHeader{Name: d, Method: zip.Store, Modified: epoch}
+			fh := &zip.FileHeader{Name: d, Method: zip.Store, Modified: reproducible.Epoch()}
 			fh.SetMode(fs.ModeDir | 0o755)
 			if _, err := zw.CreateHeader(fh); err != nil {
 				return err
 			}
 		}
-		fh := &zip.FileHeader{Name: f.Path, Method: zip.Deflate, Modified: epoch}
+		fh := &zip.FileHeader{Name: f.Path, Method: zip.Deflate, Modified: reproducible.Epoch()}
 		fh.SetMode(f.Mode)
 		out, err := zw.CreateHeader(fh)
 		if err != nil {

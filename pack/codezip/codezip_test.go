@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 )
 
@@ -55,7 +56,7 @@ func entries(t *testing.T, data []byte) []string {
 	var out []string
 	for _, f := range zr.File {
 		out = append(out, f.Name)
-		if !f.Modified.Equal(epoch) && f.Modified.Year() != 1980 {
+		if !f.Modified.Equal(reproducible.Epoch()) && f.Modified.Year() != 1980 {
 			t.Errorf("%s dated %v", f.Name, f.Modified)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/internal/hashpipe"
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 	"github.com/clusterpack/clusterpack/pack/wheel"
 	"github.com/clusterpack/clusterpack/pypa/distfilename"
 )
@@ -364,7 +365,7 @@ func hashFile(path string, buf []byte) (string, error) {
 // writeFile adds a deflated entry dated 1980-01-01 with content.
 func writeFile(zw *zip.Writer, name string, mode os.FileMode, content []byte) error {
 	fh := &zip.FileHeader{Name: name, Method: zip.Deflate}
-	fh.ModifiedDate = 1<<5 | 1 // 1980-01-01 in MS-DOS fields only, as pack/wheel does
+	reproducible.SetZipEpoch(fh)
 	fh.SetMode(mode)
 	fw, err := zw.CreateHeader(fh)
 	if err != nil {

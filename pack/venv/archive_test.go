@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/pack/wheel"
@@ -139,7 +140,7 @@ func goEntries(t testing.TB, archive string) []entry {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" || !h.ModTime.Equal(epoch) {
+		if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" || !h.ModTime.Equal(reproducible.Epoch()) {
 			t.Errorf("%s: uid %d gid %d uname %q gname %q mtime %v", h.Name, h.Uid, h.Gid, h.Uname, h.Gname, h.ModTime)
 		}
 		out = append(out, entry{Name: h.Name, Mode: int(h.Mode), Size: n, Dir: h.Typeflag == tar.TypeDir})

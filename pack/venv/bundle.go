@@ -12,6 +12,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 )
 
 // bundled is a local CPython installation to copy into the environment.
@@ -208,7 +210,7 @@ func walkStdlib(ctx context.Context, root, prefix string) ([]ownFile, error) {
 		if !st.Mode().IsRegular() {
 			return nil // a link to a directory, a socket, ...
 		}
-		out = append(out, ownFile{name: prefix + "/" + rel, mode: normalMode(st.Mode()), src: p, size: st.Size()})
+		out = append(out, ownFile{name: prefix + "/" + rel, mode: reproducible.Mode(st.Mode()), src: p, size: st.Size()})
 		return nil
 	})
 	if err != nil {

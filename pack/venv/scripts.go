@@ -3,6 +3,8 @@ package venv
 import (
 	"fmt"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/shell"
 )
 
 // launcher renders bin/python (and its copies bin/pythonX, bin/pythonX.Y).
@@ -58,7 +60,7 @@ export LD_LIBRARY_PATH
 `)
 		}
 	case strings.HasPrefix(interp, "/"):
-		fmt.Fprintf(&b, "cp_python=%s\n", shellQuote(interp))
+		fmt.Fprintf(&b, "cp_python=%s\n", shell.SingleQuote(interp))
 	default:
 		fmt.Fprintf(&b, `cp_name=%s
 cp_python=
@@ -89,7 +91,7 @@ if [ -z "$cp_python" ]; then
 	echo "$cp_argv0: $cp_name is not on PATH ($PATH); install Python %s on this machine or build the environment with --python-path or --bundle-python" >&2
 	exit 127
 fi
-`, shellQuote(interp), xy)
+`, shell.SingleQuote(interp), xy)
 	}
 	b.WriteString(`if (exec -a cp true) 2>/dev/null; then
 	exec -a "$cp_argv0" "$cp_python" "$@"
@@ -103,11 +105,6 @@ echo "$cp_argv0: this shell cannot set argv[0] (exec -a) and there is no bash, z
 exit 126
 `)
 	return []byte(b.String())
-}
-
-// shellQuote quotes s for sh in single quotes.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // activate renders bin/activate for bash and zsh: it computes
@@ -168,7 +165,7 @@ if [ -n "${PYTHONHOME-}" ]; then
 	unset PYTHONHOME
 fi
 
-VIRTUAL_ENV_PROMPT=` + shellQuote(prompt) + `
+VIRTUAL_ENV_PROMPT=` + shell.SingleQuote(prompt) + `
 export VIRTUAL_ENV_PROMPT
 if [ -z "${VIRTUAL_ENV_DISABLE_PROMPT-}" ]; then
 	_OLD_VIRTUAL_PS1=${PS1-}

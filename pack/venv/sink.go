@@ -12,14 +12,10 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-	"time"
 
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 	"github.com/clusterpack/clusterpack/pack/wheel"
 )
-
-// epoch dates every entry: 1980-01-01 00:00 UTC, the earliest time a zip
-// archive can hold.
-var epoch = time.Date(1980, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // sink is an archive being written: a wheel.RawDestination for the
 // wheels, plus the calls Write uses for its own files. It creates
@@ -122,14 +118,6 @@ func (p *paths) missingDirs(name string) ([]string, error) {
 	return out, nil
 }
 
-// normalMode is 0755 for anything executable, else 0644.
-func normalMode(mode fs.FileMode) fs.FileMode {
-	if mode&0o111 != 0 {
-		return 0o755
-	}
-	return 0o644
-}
-
 // zipSink writes a zip archive. Wheel members go through
 // wheel.ZipDestination (raw copies of the wheels' compressed bytes); the
 // environment's own files are deflated by the caller (see precompressed)
@@ -151,10 +139,7 @@ func newZipSink(w *countWriter) *zipSink {
 
 func zipHeader(name string, mode fs.FileMode) *zip.FileHeader {
 	fh := &zip.FileHeader{Name: name}
-	// MS-DOS fields only (an extended-timestamp field would differ
-	// between CreateHeader and CreateRaw): 1980-01-01 00:00.
-	fh.ModifiedDate = 1<<5 | 1
-	fh.ModifiedTime = 0
+	reproducible.SetZipEpoch(fh)
 	fh.SetMode(mode)
 	return fh
 }
@@ -235,7 +220,7 @@ func (z *zipSink) addCompressed(name string, mode fs.FileMode, c *compressed) er
 	if err := z.prepare(name); err != nil {
 		return err
 	}
-	fh := zipHeader(name, normalMode(mode))
+	fh := zipHeader(name, reproducible.Mode(mode))
 	fh.Method = c.method
 	fh.CRC32 = c.crc
 	fh.UncompressedSize64 = c.size
@@ -328,7 +313,7 @@ func newTarSink(w io.Writer) *tarSink {
 }
 
 func tarHeader(name string, mode fs.FileMode, size int64) *tar.Header {
-	h := &tar.Header{Name: name, Mode: int64(mode.Perm()), Size: size, ModTime: epoch, Typeflag: tar.TypeReg}
+	h := &tar.Header{Name: name, Mode: int64(mode.Perm()), Size: size, ModTime: reproducible.Epoch(), Typeflag: tar.TypeReg}
 	if mode.IsDir() {
 		h.Typeflag, h.Name, h.Size = tar.TypeDir, name+"/", 0
 	}
@@ -384,7 +369,7 @@ func (t *tarSink) header(name string, mode fs.FileMode, size int64) error {
 		return err
 	}
 	t.nfile++
-	if err := t.tw.WriteHeader(tarHeader(name, normalMode(mode), size)); err != nil {
+	if err := t.tw.WriteHeader(tarHeader(name, reproducible.Mode(mode), size)); err != nil {
 		return fmt.Errorf("adding %s: %w", name, err)
 	}
 	return nil

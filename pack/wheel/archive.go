@@ -10,6 +10,7 @@ import (
 	"github.com/clusterpack/clusterpack/pypa/distfilename"
 	"github.com/clusterpack/clusterpack/pypa/pep440"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
+	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
 // Size limits for the .dist-info files Install reads into memory.
@@ -27,7 +28,7 @@ type archive struct {
 	distInfo string // the .dist-info directory, e.g. "foo-1.0.dist-info"
 	dataDirs map[string]bool
 	members  []*zip.File // regular files, in archive order
-	record   map[string]recordEntry
+	record   map[string]record.Entry
 	wheel    wheelInfo
 	scripts  []launcher
 	name     string // METADATA Name
@@ -134,11 +135,11 @@ func (a *archive) readDistInfo(wf distfilename.Wheel) error {
 	if v, err := pep440.Parse(a.version); err != nil || !v.Equal(wf.Version) {
 		return a.memberError(a.distInfo+"/METADATA", fmt.Errorf("%w: Version %q does not match the file name's version %s", ErrInvalidWheel, a.version, wf.Version))
 	}
-	record, err := a.readMember(a.distInfo+"/RECORD", maxRecordSize, true)
+	recordData, err := a.readMember(a.distInfo+"/RECORD", maxRecordSize, true)
 	if err != nil {
 		return err
 	}
-	if a.record, err = parseRecord(record); err != nil {
+	if a.record, err = readRecord(recordData); err != nil {
 		return a.memberError(a.distInfo+"/RECORD", fmt.Errorf("%w: %w", ErrInvalidWheel, err))
 	}
 	entryPoints, err := a.readMember(a.distInfo+"/entry_points.txt", maxSmallFile, false)

@@ -14,7 +14,9 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
-	"strconv"
+
+	"github.com/clusterpack/clusterpack/internal/reproducible"
+	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
 // copier writes planned members to a destination, verifying them.
@@ -33,13 +35,13 @@ type copier struct {
 // written is the outcome of writing one file.
 type written struct {
 	file InstalledFile
-	hash string // "sha256=..." for RECORD
+	hash record.Hash // the sha256 RECORD lists
 }
 
 func newWritten(dest string, mode fs.FileMode, sum []byte, size int64) written {
 	return written{
-		file: InstalledFile{Path: dest, SHA256: hex.EncodeToString(sum), Size: size, Mode: normalMode(mode)},
-		hash: recordHash("sha256", sum),
+		file: InstalledFile{Path: dest, SHA256: hex.EncodeToString(sum), Size: size, Mode: reproducible.Mode(mode)},
+		hash: record.Hash{Algorithm: "sha256", Digest: sum},
 	}
 }
 
@@ -65,25 +67,27 @@ type hashers struct {
 	w          io.Writer
 }
 
-func newHashers(rec recordEntry) *hashers {
-	h := &hashers{check: newHash(rec.algorithm)}
-	h.sha = h.check
-	h.w = h.check
-	if rec.algorithm != "sha256" {
+func newHashers(rec record.Entry) (*hashers, error) {
+	check, err := record.NewHash(rec.Hash.Algorithm)
+	if err != nil {
+		return nil, err
+	}
+	h := &hashers{check: check, sha: check, w: check}
+	if rec.Hash.Algorithm != "sha256" {
 		h.sha = sha256.New()
 		h.w = io.MultiWriter(h.check, h.sha)
 	}
-	return h
+	return h, nil
 }
 
 // verifyContent compares the content's hash and size with RECORD.
 func (c *copier) verifyContent(pf plannedFile, h hash.Hash, size int64) error {
-	if pf.record.size >= 0 && size != pf.record.size {
-		return c.archive.memberError(pf.f.Name, fmt.Errorf("%w: RECORD says %d bytes, the content has %d", ErrRecordMismatch, pf.record.size, size))
+	if pf.record.Size >= 0 && size != pf.record.Size {
+		return c.archive.memberError(pf.f.Name, fmt.Errorf("%w: RECORD says %d bytes, the content has %d", ErrRecordMismatch, pf.record.Size, size))
 	}
-	if got := h.Sum(nil); !bytes.Equal(got, pf.record.digest) {
+	if got := h.Sum(nil); !bytes.Equal(got, pf.record.Hash.Digest) {
 		return c.archive.memberError(pf.f.Name, fmt.Errorf("%w: RECORD says %s, the content hashes to %s",
-			ErrRecordMismatch, pf.record, recordHash(pf.record.algorithm, got)))
+			ErrRecordMismatch, pf.record.Hash, record.Hash{Algorithm: pf.record.Hash.Algorithm, Digest: got}))
 	}
 	return nil
 }
@@ -91,6 +95,10 @@ func (c *copier) verifyContent(pf plannedFile, h hash.Hash, size int64) error {
 // copyInflated writes the member's content through Create, hashing it.
 // The zip reader checks the CRC-32 and size at the end.
 func (c *copier) copyInflated(pf plannedFile) (written, error) {
+	h, err := newHashers(pf.record)
+	if err != nil {
+		return written{}, c.archive.memberError(pf.f.Name, err)
+	}
 	rc, err := pf.f.Open()
 	if err != nil {
 		return written{}, c.archive.memberError(pf.f.Name, err)
@@ -100,7 +108,6 @@ func (c *copier) copyInflated(pf plannedFile) (written, error) {
 	if err != nil {
 		return written{}, c.archive.memberError(pf.f.Name, fmt.Errorf("creating %s: %w", pf.dest, err))
 	}
-	h := newHashers(pf.record)
 	n, err := io.CopyBuffer(io.MultiWriter(w, h.w), ctxReader{c.ctx, rc}, c.buf)
 	if cerr := w.Close(); err == nil {
 		err = cerr
@@ -122,12 +129,15 @@ const maxShebangLine = 64 << 10
 // whole first line as pip and pypa/installer do. It reports false, having
 // written nothing, for other scripts.
 func (c *copier) copyScript(pf plannedFile) (written, bool, error) {
+	h, err := newHashers(pf.record)
+	if err != nil {
+		return written{}, false, c.archive.memberError(pf.f.Name, err)
+	}
 	rc, err := pf.f.Open()
 	if err != nil {
 		return written{}, false, c.archive.memberError(pf.f.Name, err)
 	}
 	defer rc.Close()
-	h := newHashers(pf.record)
 	br := bufio.NewReaderSize(io.TeeReader(ctxReader{c.ctx, rc}, h.w), maxShebangLine)
 	head, err := br.Peek(len("#!python"))
 	if string(head) != "#!python" {
@@ -173,7 +183,7 @@ func (c *copier) copyScript(pf plannedFile) (written, bool, error) {
 // checked (by makePlan) and RECORD's sha256 is taken as the content's.
 func (c *copier) copyRaw(pf plannedFile) (written, error) {
 	fh := pf.f.FileHeader
-	fh.Name, fh.Modified, fh.Extra, fh.Comment = pf.dest, epoch, nil, ""
+	fh.Name, fh.Modified, fh.Extra, fh.Comment = pf.dest, reproducible.Epoch(), nil, ""
 	fh.SetMode(pf.mode)
 	raw, err := pf.f.OpenRaw()
 	if err != nil {
@@ -184,11 +194,11 @@ func (c *copier) copyRaw(pf plannedFile) (written, error) {
 		return written{}, c.archive.memberError(pf.f.Name, fmt.Errorf("creating %s: %w", pf.dest, err))
 	}
 	src := io.TeeReader(ctxReader{c.ctx, raw}, w)
-	if c.verify == VerifySizes && pf.record.algorithm == "sha256" {
+	if c.verify == VerifySizes && pf.record.Hash.Algorithm == "sha256" {
 		if _, err := io.CopyBuffer(io.Discard, src, c.buf); err != nil {
 			return written{}, c.archive.memberError(pf.f.Name, fmt.Errorf("copying %s: %w", pf.dest, err))
 		}
-		return newWritten(pf.dest, pf.mode, pf.record.digest, int64(pf.f.UncompressedSize64)), nil
+		return newWritten(pf.dest, pf.mode, pf.record.Hash.Digest, int64(pf.f.UncompressedSize64)), nil
 	}
 	content := src
 	if pf.f.Method == zip.Deflate {
@@ -199,7 +209,10 @@ func (c *copier) copyRaw(pf plannedFile) (written, error) {
 		}
 		content = c.inflater
 	}
-	h := newHashers(pf.record)
+	h, err := newHashers(pf.record)
+	if err != nil {
+		return written{}, c.archive.memberError(pf.f.Name, err)
+	}
 	crc := crc32.NewIEEE()
 	n, err := io.CopyBuffer(io.MultiWriter(h.w, crc), content, c.buf)
 	if err == nil {
@@ -252,6 +265,3 @@ func (r ctxReader) Read(p []byte) (int, error) {
 	}
 	return r.r.Read(p)
 }
-
-// recordSize formats a size for RECORD.
-func recordSize(n int64) string { return strconv.FormatInt(n, 10) }

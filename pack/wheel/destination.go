@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"io"
 	"io/fs"
-	"time"
 )
 
 // Destination receives the files of an installation. Paths are
@@ -33,18 +32,4 @@ type Destination interface {
 type RawDestination interface {
 	Destination
 	CreateRaw(path string, fh *zip.FileHeader) (io.Writer, error)
-}
-
-// epoch is the modification time of every installed file: 1980-01-01, the
-// earliest a zip archive can record, so that installations are
-// reproducible.
-var epoch = time.Date(1980, time.January, 1, 0, 0, 0, 0, time.UTC)
-
-// normalMode is the mode an installed file gets: 0o755 when any execute
-// bit is set, else 0o644.
-func normalMode(mode fs.FileMode) fs.FileMode {
-	if mode&0o111 != 0 {
-		return 0o755
-	}
-	return 0o644
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"sync"
+
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 )
 
 // Dir is a Destination that writes into a directory on disk, the caller's
@@ -66,7 +68,7 @@ func (d *Dir) Create(name string, mode fs.FileMode) (io.WriteCloser, error) {
 		return nil, err
 	}
 	// Chmod on the open file is not subject to the umask.
-	if err := f.Chmod(normalMode(mode)); err != nil {
+	if err := f.Chmod(reproducible.Mode(mode)); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -113,7 +115,7 @@ func (f *dirFile) Close() error {
 	if err := f.file.Close(); err != nil {
 		return err
 	}
-	if err := f.root.Chtimes(f.name, epoch, epoch); err != nil {
+	if err := f.root.Chtimes(f.name, reproducible.Epoch(), reproducible.Epoch()); err != nil {
 		return fmt.Errorf("setting the time of %s: %w", f.name, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package wheel
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -62,31 +63,33 @@ func TestParseLaunchers(t *testing.T) {
 	}
 }
 
-func TestParseRecord(t *testing.T) {
-	entries, err := parseRecord([]byte("a.py,sha256=LCa0a2j_xo_5m0U8HTBBNBNCLXBkg7-g-YpeiGJm564,1\r\n\"b,c.py\",sha512=" +
-		"-HKZMP4bA9yzcJ7eigTZkm7Ilrfxz5zjZBuRqg3-TvwtLo03Ga3AUuNPPRqutNFl2Uh8JlCvNxd9KNEh7YuSuw,0\n/abs.py,,\nRECORD,,\n"))
+func TestReadRecord(t *testing.T) {
+	entries, err := readRecord([]byte("a.py,sha256=LCa0a2j_xo_5m0U8HTBBNBNCLXBkg7-g-YpeiGJm564,1\r\n\"b,c.py\",sha512=" +
+		"-HKZMP4bA9yzcJ7eigTZkm7Ilrfxz5zjZBuRqg3-TvwtLo03Ga3AUuNPPRqutNFl2Uh8JlCvNxd9KNEh7YuSuw,0\n/abs.py,,\nRECORD,,\nRECORD,,\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := entries["a.py"]; e.algorithm != "sha256" || e.size != 1 {
+	if e := entries["a.py"]; e.Hash.Algorithm != "sha256" || e.Size != 1 {
 		t.Errorf("a.py: %+v", e)
 	}
-	if e := entries["b,c.py"]; e.algorithm != "sha512" || len(e.digest) != 64 || e.size != 0 {
+	if e := entries["b,c.py"]; e.Hash.Algorithm != "sha512" || len(e.Hash.Digest) != 64 || e.Size != 0 {
 		t.Errorf("b,c.py: %+v", e)
 	}
-	if e, ok := entries["abs.py"]; !ok || e.algorithm != "" || e.size != -1 {
+	if e, ok := entries["abs.py"]; !ok || !e.Hash.IsZero() || e.Size != -1 {
 		t.Errorf("abs.py: %+v, %v", e, ok)
 	}
-	for _, bad := range []string{
-		"a.py,sha1=AAAA,1\n",
-		"a.py,crc32=AAAA,1\n",
-		"a.py,sha256,1\n",
-		"a.py,,-1\n",
-		"a.py,,1\na.py,,2\n",
-		",,\n",
+	for _, tt := range []struct{ data, wantErr string }{
+		{"a.py,sha1=2jmj7l5rSw0yVb_vlWAYkK_YBwk,1\n", "a.py: hash algorithm sha1 is not permitted"},
+		{"a.py,md5=1B2M2Y8AsgTpgAmY7PhCfg,1\n", "a.py: hash algorithm md5 is not permitted"},
+		{"a.py,crc32=AAAA,1\n", `a.py: unsupported hash algorithm "crc32"`},
+		{"a.py,sha256,1\n", "line 1: a.py: hash"},
+		{"a.py,,-1\n", "line 1: a.py: size"},
+		{"a.py,,1\n/a.py,,2\n", "a.py is listed twice, differently"},
+		{",,\n", "line 1: empty path"},
+		{"//,,\n", "only '/'"},
 	} {
-		if _, err := parseRecord([]byte(bad)); err == nil {
-			t.Errorf("parseRecord(%q) accepted it", bad)
+		if _, err := readRecord([]byte(tt.data)); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("readRecord(%q) = %v, want an error with %q", tt.data, err, tt.wantErr)
 		}
 	}
 }

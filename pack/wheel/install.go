@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"path/filepath"
 	"sort"
+
+	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
 // installerName is what .dist-info/INSTALLER says.
@@ -89,16 +91,16 @@ func install(ctx context.Context, filename string, zr *zip.Reader, dest Destinat
 	}
 
 	recordPath := joinPath(p.libDir, a.distInfo+"/RECORD")
-	rows := make([]recordRow, 0, len(out)+1)
+	rows := make([]record.Entry, 0, len(out)+1)
 	for _, w := range out {
-		rows = append(rows, recordRow{path: relPath(p.libDir, w.file.Path), hash: w.hash, size: recordSize(w.file.Size)})
+		rows = append(rows, record.Entry{Path: relPath(p.libDir, w.file.Path), Hash: w.hash, Size: w.file.Size})
 	}
-	rows = append(rows, recordRow{path: relPath(p.libDir, recordPath)})
-	record, err := renderRecord(rows)
+	rows = append(rows, record.Entry{Path: relPath(p.libDir, recordPath), Size: -1})
+	recordData, err := renderRecord(rows)
 	if err != nil {
 		return nil, fmt.Errorf("wheel %s: rendering RECORD: %w", filename, err)
 	}
-	w, err := c.writeGenerated(recordPath, 0o644, record)
+	w, err := c.writeGenerated(recordPath, 0o644, recordData)
 	if err != nil {
 		return nil, err
 	}

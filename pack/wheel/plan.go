@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/reproducible"
+	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
 // plannedFile is a member of the wheel and where it goes.
@@ -13,7 +16,7 @@ type plannedFile struct {
 	dest   string // relative to the environment root
 	mode   fs.FileMode
 	script bool // in the scripts directory: a "#!python" first line is rewritten
-	record recordEntry
+	record record.Entry
 }
 
 // plan is the layout of an installation.
@@ -49,7 +52,7 @@ func (a *archive) makePlan(scheme Scheme) (*plan, error) {
 	}
 	for _, f := range a.members {
 		top, rest, _ := strings.Cut(f.Name, "/")
-		pf := plannedFile{f: f, dest: joinPath(p.libDir, f.Name), mode: normalMode(f.Mode())}
+		pf := plannedFile{f: f, dest: joinPath(p.libDir, f.Name), mode: reproducible.Mode(f.Mode())}
 		switch {
 		case top == a.distInfo && generatedFiles[rest]:
 			continue
@@ -81,10 +84,10 @@ func (a *archive) makePlan(scheme Scheme) (*plan, error) {
 		switch {
 		case !ok:
 			return nil, a.memberError(f.Name, fmt.Errorf("%w: not listed in RECORD", ErrRecordMismatch))
-		case rec.algorithm == "":
+		case rec.Hash.IsZero():
 			return nil, a.memberError(f.Name, fmt.Errorf("%w: RECORD lists it without a hash", ErrRecordMismatch))
-		case rec.size >= 0 && uint64(rec.size) != f.UncompressedSize64:
-			return nil, a.memberError(f.Name, fmt.Errorf("%w: RECORD says %d bytes, the archive %d", ErrRecordMismatch, rec.size, f.UncompressedSize64))
+		case rec.Size >= 0 && uint64(rec.Size) != f.UncompressedSize64:
+			return nil, a.memberError(f.Name, fmt.Errorf("%w: RECORD says %d bytes, the archive %d", ErrRecordMismatch, rec.Size, f.UncompressedSize64))
 		}
 		pf.record = rec
 		if err := p.claim(pf.dest, f.Name); err != nil {

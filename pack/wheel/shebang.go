@@ -3,6 +3,8 @@ package wheel
 import (
 	"fmt"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/shell"
 )
 
 // maxShebang is the longest "#!interpreter\n" line kernels are known to
@@ -31,9 +33,9 @@ func shebangFor(interpreter string) (string, error) {
 		if len("#!"+interpreter+"\n") <= maxShebang && !strings.ContainsAny(interpreter, " \t") {
 			return "#!" + interpreter, nil
 		}
-		return trampoline("'" + interpreter + "'"), nil
+		return trampoline(shell.SingleQuote(interpreter)), nil
 	}
-	return trampoline(`"$(dirname -- "$(realpath -- "$0")")"/'` + interpreter + "'"), nil
+	return trampoline(`"$(dirname -- "$(realpath -- "$0")")"/` + shell.SingleQuote(interpreter)), nil
 }
 
 // trampoline is the /bin/sh form running the (shell-quoted) interpreter.

@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"io"
 	"io/fs"
+
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 )
 
 // Zip is a RawDestination that appends the installed files to a zip
@@ -29,8 +31,8 @@ func ZipDestination(w *zip.Writer, prefix string) *Zip {
 // Create adds a deflated entry.
 func (z *Zip) Create(name string, mode fs.FileMode) (io.WriteCloser, error) {
 	fh := &zip.FileHeader{Name: z.prefix + name, Method: zip.Deflate}
-	setEpoch(fh)
-	fh.SetMode(normalMode(mode))
+	reproducible.SetZipEpoch(fh)
+	fh.SetMode(reproducible.Mode(mode))
 	w, err := z.w.CreateHeader(fh)
 	if err != nil {
 		return nil, err
@@ -47,19 +49,11 @@ func (z *Zip) CreateRaw(name string, fh *zip.FileHeader) (io.Writer, error) {
 		CompressedSize64:   fh.CompressedSize64,
 		UncompressedSize64: fh.UncompressedSize64,
 	}
-	setEpoch(out)
-	out.SetMode(normalMode(fh.Mode()))
+	reproducible.SetZipEpoch(out)
+	out.SetMode(reproducible.Mode(fh.Mode()))
 	return z.w.CreateRaw(out)
 }
 
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
-
-// setEpoch dates fh 1980-01-01 00:00 in the MS-DOS fields only. Setting
-// Modified instead would add an extended-timestamp field in Create but not
-// in CreateRaw (which ignores Modified).
-func setEpoch(fh *zip.FileHeader) {
-	fh.ModifiedDate = 1<<5 | 1 // (1980-1980)<<9 | January<<5 | 1st
-	fh.ModifiedTime = 0
-}

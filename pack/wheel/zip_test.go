@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
@@ -70,7 +71,7 @@ func TestZipDestinationCopiesRaw(t *testing.T) {
 			got := map[string]*zip.File{}
 			for _, f := range zr.File {
 				got[f.Name] = f
-				if !f.Modified.Equal(epoch) {
+				if !f.Modified.Equal(reproducible.Epoch()) {
 					t.Errorf("%s dated %v", f.Name, f.Modified)
 				}
 			}

@@ -1,218 +1,90 @@
 package build517
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"bufio"
-	"bytes"
-	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
+
+	"github.com/clusterpack/clusterpack/internal/unpack"
 )
 
-// entryKind says what an archive entry is.
-type entryKind int
-
-const (
-	kindFile entryKind = iota
-	kindDir
-	kindSymlink
-	kindHardlink
-	kindOther // devices, FIFOs: never unpacked
-)
-
-// archiveEntry is one member of an sdist archive, its name already
-// checked by safeName.
-type archiveEntry struct {
-	name string
-	kind entryKind
-	link string // symlink target as written, or hardlink's archive name
-	mode fs.FileMode
-	body io.Reader // the content of a kindFile entry
+// sdistOptions are how sdists are unpacked (see internal/unpack): as pip
+// does, a link to a regular file of the archive is written as a copy of
+// it and a later member replaces an earlier one; any other link, a
+// device or a FIFO is an error. The limits are generous: pyspark's sdist
+// unpacks to about 320 MB.
+func sdistOptions() unpack.Options {
+	return unpack.Options{CopyLinks: true, Replace: true, MaxBytes: 8 << 30, MaxMembers: 500_000}
 }
 
-// errStopWalk ends walkArchive early without an error.
-var errStopWalk = errors.New("stop")
+// unpackSdist extracts the sdist (a .tar.gz, .tar or .zip, told apart by
+// content) into dest, which must exist and be empty, and returns the
+// source tree: the single top-level directory when the archive has one,
+// as sdists do, else dest.
+func unpackSdist(ctx context.Context, sdistPath, dest string, opts unpack.Options) (string, error) {
+	if err := unpack.File(ctx, sdistPath, dest, opts); err != nil {
+		return "", archiveError(sdistPath, err)
+	}
+	return sourceTree(dest)
+}
 
-// walkArchive calls visit for every entry of the .tar.gz, .tar or .zip
-// file at sdistPath (the format is read from the content, not the name).
-// Errors are *ArchiveError, or what visit returned.
-func walkArchive(sdistPath string, visit func(*archiveEntry) error) error {
-	f, err := os.Open(sdistPath)
+// archiveError makes an error of internal/unpack an *ArchiveError naming
+// the sdist (and the member, when there is one); cancellation stays as
+// it is.
+func archiveError(sdistPath string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var me *unpack.MemberError
+	if errors.As(err, &me) {
+		return &ArchiveError{Sdist: sdistPath, Entry: me.Name, Err: me.Err}
+	}
+	return &ArchiveError{Sdist: sdistPath, Err: err}
+}
+
+// sourceTree returns dest's only entry when it is a directory, else dest.
+func sourceTree(dest string) (string, error) {
+	entries, err := os.ReadDir(dest)
 	if err != nil {
-		return err
+		return "", err
 	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	head = head[:n]
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
+	if len(entries) == 1 && entries[0].IsDir() {
+		return filepath.Join(dest, entries[0].Name()), nil
 	}
-	switch {
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		zr, err := gzip.NewReader(bufio.NewReader(f))
-		if err != nil {
-			return &ArchiveError{Sdist: sdistPath, Err: err}
-		}
-		err = walkTar(sdistPath, zr, visit)
-		if errors.Is(err, errStopWalk) {
+	return dest, nil
+}
+
+// maxPKGINFO bounds the PKG-INFO read from an sdist (long descriptions
+// make it large, but not this large).
+const maxPKGINFO = 32 << 20
+
+// readPKGINFO returns the sdist's top-level PKG-INFO ("<root>/PKG-INFO", or
+// "PKG-INFO" in an archive without a root directory) without unpacking
+// anything else; nil when there is none.
+func readPKGINFO(ctx context.Context, sdistPath string) ([]byte, error) {
+	var found []byte
+	err := unpack.Walk(ctx, sdistPath, func(m *unpack.Member) error {
+		if m.Type != unpack.Regular || path.Base(m.Name) != "PKG-INFO" || strings.Count(m.Name, "/") > 1 {
 			return nil
 		}
-		return err
-	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
-		st, err := f.Stat()
+		data, err := io.ReadAll(io.LimitReader(m.Body, maxPKGINFO+1))
 		if err != nil {
-			return err
+			return &unpack.MemberError{Name: m.Raw, Err: err}
 		}
-		err = walkZip(sdistPath, f, st.Size(), visit)
-		if errors.Is(err, errStopWalk) {
-			return nil
+		if len(data) > maxPKGINFO {
+			return &unpack.MemberError{Name: m.Raw, Err: fmt.Errorf("larger than %d bytes", maxPKGINFO)}
 		}
-		return err
-	case len(head) >= 262 && string(head[257:262]) == "ustar":
-		err := walkTar(sdistPath, f, visit)
-		if errors.Is(err, errStopWalk) {
-			return nil
-		}
-		return err
-	default:
-		return &ArchiveError{Sdist: sdistPath, Err: errors.New("not a .tar.gz or .zip file")}
-	}
-}
-
-func walkTar(sdistPath string, r io.Reader, visit func(*archiveEntry) error) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return &ArchiveError{Sdist: sdistPath, Err: err}
-		}
-		if h.Typeflag == tar.TypeXGlobalHeader {
-			continue
-		}
-		name, err := safeName(h.Name)
-		if err != nil {
-			return &ArchiveError{Sdist: sdistPath, Entry: h.Name, Err: err}
-		}
-		e := &archiveEntry{name: name, mode: h.FileInfo().Mode().Perm()}
-		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
-			e.kind, e.body = kindFile, tr
-		case tar.TypeDir:
-			e.kind = kindDir
-		case tar.TypeSymlink:
-			e.kind, e.link = kindSymlink, h.Linkname
-		case tar.TypeLink:
-			e.kind, e.link = kindHardlink, h.Linkname
-		default:
-			e.kind = kindOther
-		}
-		if name == "" && e.kind != kindDir {
-			return &ArchiveError{Sdist: sdistPath, Entry: h.Name, Err: errors.New("names the archive root")}
-		}
-		if err := visit(e); err != nil {
-			return err
-		}
-	}
-}
-
-func walkZip(sdistPath string, r io.ReaderAt, size int64, visit func(*archiveEntry) error) error {
-	zr, err := zip.NewReader(r, size)
+		found = data
+		return fs.SkipAll
+	})
 	if err != nil {
-		return &ArchiveError{Sdist: sdistPath, Err: err}
+		return nil, archiveError(sdistPath, err)
 	}
-	for _, zf := range zr.File {
-		name, err := safeName(zf.Name)
-		if err != nil {
-			return &ArchiveError{Sdist: sdistPath, Entry: zf.Name, Err: err}
-		}
-		mode := zf.Mode()
-		e := &archiveEntry{name: name, mode: mode.Perm()}
-		switch {
-		case mode.IsDir() || strings.HasSuffix(zf.Name, "/"):
-			e.kind = kindDir
-		case mode&fs.ModeSymlink != 0:
-			target, err := readZipMember(zf, 4096)
-			if err != nil {
-				return &ArchiveError{Sdist: sdistPath, Entry: zf.Name, Err: err}
-			}
-			e.kind, e.link = kindSymlink, string(target)
-		case mode.IsRegular():
-			e.kind = kindFile
-		default:
-			e.kind = kindOther
-		}
-		if name == "" && e.kind != kindDir {
-			return &ArchiveError{Sdist: sdistPath, Entry: zf.Name, Err: errors.New("names the archive root")}
-		}
-		if e.kind == kindFile {
-			rc, err := zf.Open()
-			if err != nil {
-				return &ArchiveError{Sdist: sdistPath, Entry: zf.Name, Err: err}
-			}
-			e.body = rc
-			err = visit(e)
-			rc.Close()
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		if err := visit(e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func readZipMember(zf *zip.File, limit int64) ([]byte, error) {
-	rc, err := zf.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("longer than %d bytes", limit)
-	}
-	return data, nil
-}
-
-// safeName checks an archive member name and returns it cleaned and
-// slash-separated, without a leading "./" ("" for the root itself). It
-// refuses absolute names, drive letters, backslashes, NUL and ".."
-// components: nothing may land outside the unpack directory.
-func safeName(name string) (string, error) {
-	switch {
-	case strings.ContainsRune(name, 0):
-		return "", errors.New("name contains NUL")
-	case strings.Contains(name, `\`):
-		return "", errors.New("name contains a backslash")
-	case strings.HasPrefix(name, "/"):
-		return "", errors.New("absolute path")
-	case len(name) >= 2 && name[1] == ':':
-		return "", errors.New("path with a drive letter")
-	}
-	for _, part := range strings.Split(name, "/") {
-		if part == ".." {
-			return "", errors.New("path leaves the archive (..)")
-		}
-	}
-	clean := path.Clean(name)
-	if clean == "." {
-		return "", nil
-	}
-	return clean, nil
+	return found, nil
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/clusterpack/clusterpack/internal/unpack"
 )
 
 // member is one entry of a hand-made test archive.
@@ -93,11 +95,12 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 
 // TestUnpack: what unpacking writes, and what it refuses.
 func TestUnpack(t *testing.T) {
-	small := unpackLimits{maxBytes: 100, maxEntries: 5}
+	small := sdistOptions()
+	small.MaxBytes, small.MaxMembers = 100, 5
 	tests := []struct {
 		name    string
 		archive func(t *testing.T) string
-		limits  unpackLimits
+		opts    *unpack.Options   // nil: sdistOptions()
 		files   map[string]string // relative to the source tree
 		exec    []string
 		srcBase string
@@ -169,7 +172,7 @@ func TestUnpack(t *testing.T) {
 			archive: func(t *testing.T) string {
 				return tarGz(t, member{name: "p/d/", typeflag: tar.TypeDir}, member{name: "p/l", typeflag: tar.TypeSymlink, link: "d"})
 			},
-			errWant: "not a regular file of the sdist",
+			errWant: "not a regular file of the archive",
 		},
 		{
 			name: "hard link out of the tree",
@@ -182,7 +185,7 @@ func TestUnpack(t *testing.T) {
 		{
 			name:    "too large",
 			archive: func(t *testing.T) string { return tarGz(t, member{name: "p/big", body: strings.Repeat("x", 101)}) },
-			limits:  small,
+			opts:    &small,
 			errWant: "more than 100 bytes",
 		},
 		{
@@ -190,7 +193,7 @@ func TestUnpack(t *testing.T) {
 			archive: func(t *testing.T) string {
 				return tarGz(t, member{name: "p/f", body: strings.Repeat("x", 60)}, member{name: "p/g", typeflag: tar.TypeSymlink, link: "f"})
 			},
-			limits:  small,
+			opts:    &small,
 			errWant: "more than 100 bytes",
 		},
 		{
@@ -198,11 +201,11 @@ func TestUnpack(t *testing.T) {
 			archive: func(t *testing.T) string {
 				return tarGz(t, member{name: "1"}, member{name: "2"}, member{name: "3"}, member{name: "4"}, member{name: "5"}, member{name: "6"})
 			},
-			limits:  small,
+			opts:    &small,
 			errWant: "more than 5 entries",
 		},
-		{name: "not an archive", archive: func(t *testing.T) string { return writeTemp(t, "pkg-1.0.tar.gz", []byte("hello")) }, errWant: "not a .tar.gz or .zip"},
-		{name: "bz2 is not supported", archive: func(t *testing.T) string { return writeTemp(t, "pkg-1.0.tar.bz2", []byte("BZh91AY&SY")) }, errWant: "not a .tar.gz or .zip"},
+		{name: "not an archive", archive: func(t *testing.T) string { return writeTemp(t, "pkg-1.0.tar.gz", []byte("hello")) }, errWant: "not a tar.gz, tar or zip archive"},
+		{name: "bz2 is not supported", archive: func(t *testing.T) string { return writeTemp(t, "pkg-1.0.tar.bz2", []byte("BZh91AY&SY")) }, errWant: "not a tar.gz, tar or zip archive"},
 		{
 			name: "truncated gzip",
 			archive: func(t *testing.T) string {
@@ -214,16 +217,16 @@ func TestUnpack(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			limits := tt.limits
-			if limits.maxBytes == 0 {
-				limits = defaultLimits()
+			opts := sdistOptions()
+			if tt.opts != nil {
+				opts = *tt.opts
 			}
 			archive := tt.archive(t)
 			dest := filepath.Join(t.TempDir(), "src")
 			if err := os.Mkdir(dest, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			src, err := unpack(archive, dest, limits)
+			src, err := unpackSdist(context.Background(), archive, dest, opts)
 			if tt.errWant != "" {
 				var aerr *ArchiveError
 				if !errors.As(err, &aerr) || !strings.Contains(err.Error(), tt.errWant) || !strings.Contains(err.Error(), archive) {
@@ -281,7 +284,7 @@ func TestReadPKGINFO(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := readPKGINFO(tt.archive(t))
+			got, err := readPKGINFO(context.Background(), tt.archive(t))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -33,7 +33,7 @@ func (f *Frontend) withBuildTree(ctx context.Context, sdistPath string, py *inte
 		return err
 	}
 	f.logger().Info("unpacking sdist", "sdist", name)
-	src, err := unpack(sdistPath, unpacked, defaultLimits())
+	src, err := unpackSdist(ctx, sdistPath, unpacked, sdistOptions())
 	if err != nil {
 		return err
 	}

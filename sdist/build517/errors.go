@@ -87,7 +87,7 @@ func plainVersion(want string) string {
 }
 
 // ArchiveError reports an sdist that cannot be unpacked safely: not a
-// .tar.gz or .zip, corrupt, too large, or with entries that would escape
+// .tar.gz, .tar or .zip, corrupt, too large, or with entries that would escape
 // the unpack directory.
 type ArchiveError struct {
 	Sdist string // path of the source distribution

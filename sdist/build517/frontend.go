@@ -80,7 +80,7 @@ func (f *Frontend) Metadata(ctx context.Context, sdistPath, sdistSHA256 string) 
 	if err != nil {
 		return nil, err
 	}
-	pkgInfo, info, err := f.pkgInfo(sdistPath, sum)
+	pkgInfo, info, err := f.pkgInfo(ctx, sdistPath, sum)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (f *Frontend) BuildWheel(ctx context.Context, sdistPath, sdistSHA256, outDi
 	if err != nil {
 		return "", err
 	}
-	_, info, err := f.pkgInfo(sdistPath, sum)
+	_, info, err := f.pkgInfo(ctx, sdistPath, sum)
 	if err != nil {
 		return "", err
 	}
@@ -201,11 +201,11 @@ func sdistHash(sdistPath, given string) (string, error) {
 
 // pkgInfo returns the sdist's PKG-INFO, raw and parsed; both nil when it
 // has none or it does not parse (then the backend must make metadata).
-func (f *Frontend) pkgInfo(sdistPath, sum string) ([]byte, *metadata.Metadata, error) {
+func (f *Frontend) pkgInfo(ctx context.Context, sdistPath, sum string) ([]byte, *metadata.Metadata, error) {
 	data, ok := f.cachedPKGINFO(sum)
 	if !ok {
 		var err error
-		if data, err = readPKGINFO(sdistPath); err != nil {
+		if data, err = readPKGINFO(ctx, sdistPath); err != nil {
 			return nil, nil, err
 		}
 		f.storePKGINFO(sum, data)

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/reproducible"
 )
 
 // hookRunner is the Python script that loads the backend and calls one
@@ -167,10 +169,6 @@ func passedEnv() []string {
 	}
 }
 
-// sourceDateEpoch is 1980-01-01, the earliest time a zip can hold: wheels
-// built by backends that honour SOURCE_DATE_EPOCH come out reproducible.
-const sourceDateEpoch = "315532800"
-
 // hookEnv is the environment of a hook process: passedEnv from Env,
 // PYTHONNOUSERSITE, and PYTHONPATH set to the build environment so that
 // Python subprocesses the backend starts see it too (the hook process
@@ -187,7 +185,7 @@ func (f *Frontend) hookEnv(paths []string) []string {
 		}
 	}
 	if getenv("SOURCE_DATE_EPOCH") == "" {
-		env = append(env, "SOURCE_DATE_EPOCH="+sourceDateEpoch)
+		env = append(env, "SOURCE_DATE_EPOCH="+reproducible.SourceDateEpoch)
 	}
 	env = append(env, "PYTHONNOUSERSITE=1")
 	if len(paths) > 0 {

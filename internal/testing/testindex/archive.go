@@ -11,11 +11,9 @@ import (
 	"sort"
 	"strings"
 	"time"
-)
 
-// epoch is the timestamp of every archive entry: the earliest a zip file
-// can hold.
-var epoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	"github.com/clusterpack/clusterpack/internal/reproducible"
+)
 
 // entry is one file of an archive.
 type entry struct {
@@ -30,7 +28,7 @@ func writeZip(entries []entry) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: epoch}
+		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: reproducible.Epoch()}
 		h.SetMode(e.mode)
 		w, err := zw.CreateHeader(h)
 		if err != nil {
@@ -69,7 +67,7 @@ func writeTarGz(entries []entry) ([]byte, error) {
 	gz.ModTime = time.Time{}
 	tw := tar.NewWriter(gz)
 	for _, e := range all {
-		h := &tar.Header{Name: e.name, Mode: int64(e.mode.Perm()), ModTime: epoch, Typeflag: tar.TypeReg, Size: int64(len(e.data))}
+		h := &tar.Header{Name: e.name, Mode: int64(e.mode.Perm()), ModTime: reproducible.Epoch(), Typeflag: tar.TypeReg, Size: int64(len(e.data))}
 		if e.mode.IsDir() {
 			h.Typeflag, h.Size = tar.TypeDir, 0
 		}

@@ -2,15 +2,12 @@ package testindex
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/csv"
 	"fmt"
 	"io/fs"
-	"strconv"
 	"strings"
 
 	"github.com/clusterpack/clusterpack/pypa/pep503"
+	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
 // WheelSpec describes a wheel to build. Only Name and Version are required.
@@ -167,11 +164,11 @@ func BuildWheel(spec WheelSpec) ([]byte, error) {
 	if len(spec.EntryPoints) > 0 {
 		entries = append(entries, entry{name: info + "entry_points.txt", data: entryPoints(spec.EntryPoints), mode: 0o644})
 	}
-	record, err := recordFile(entries, info+"RECORD")
+	recordData, err := recordFile(entries, info+"RECORD")
 	if err != nil {
 		return nil, fmt.Errorf("wheel %s: %w", spec.Filename(), err)
 	}
-	entries = append(entries, entry{name: info + "RECORD", data: record, mode: 0o644})
+	entries = append(entries, entry{name: info + "RECORD", data: recordData, mode: 0o644})
 	return writeZip(entries)
 }
 
@@ -223,25 +220,16 @@ func entryPoints(groups map[string]map[string]string) []byte {
 	return []byte(b.String())
 }
 
-// recordHash is a RECORD hash: "sha256=" and the urlsafe base64 digest
-// without padding.
-func recordHash(data []byte) string {
-	sum := sha256.Sum256(data)
-	return "sha256=" + base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 // recordFile writes the RECORD of entries, ending with RECORD's own row.
 func recordFile(entries []entry, self string) ([]byte, error) {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	rows := make([]record.Entry, 0, len(entries)+1)
 	for _, e := range entries {
-		if err := w.Write([]string{e.name, recordHash(e.data), strconv.Itoa(len(e.data))}); err != nil {
-			return nil, err
-		}
+		rows = append(rows, record.Entry{Path: e.name, Hash: record.SHA256(e.data), Size: int64(len(e.data))})
 	}
-	if err := w.Write([]string{self, "", ""}); err != nil {
+	rows = append(rows, record.Entry{Path: self, Size: -1})
+	var buf bytes.Buffer
+	if err := record.Write(&buf, rows); err != nil {
 		return nil, err
 	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	return buf.Bytes(), nil
 }

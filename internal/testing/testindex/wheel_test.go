@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
 // readZip returns the entries of a zip in order, with their contents.
@@ -40,16 +42,16 @@ func readZip(t *testing.T, data []byte) ([]string, map[string][]byte) {
 
 // verifyRecord checks that RECORD lists every other entry with its hash
 // and size, and itself without.
-func verifyRecord(t *testing.T, names []string, contents map[string][]byte, record string) {
+func verifyRecord(t *testing.T, names []string, contents map[string][]byte, recordName string) {
 	t.Helper()
-	rows, err := csv.NewReader(bytes.NewReader(contents[record])).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(contents[recordName])).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
 	listed := map[string]bool{}
 	for _, row := range rows {
 		listed[row[0]] = true
-		if row[0] == record {
+		if row[0] == recordName {
 			if row[1] != "" || row[2] != "" {
 				t.Errorf("RECORD row for itself: %q", row)
 			}
@@ -60,8 +62,8 @@ func verifyRecord(t *testing.T, names []string, contents map[string][]byte, reco
 			t.Errorf("RECORD lists %s, not in the wheel", row[0])
 			continue
 		}
-		if row[1] != recordHash(data) || row[2] != strconv.Itoa(len(data)) {
-			t.Errorf("RECORD row %q, want hash %s size %d", row, recordHash(data), len(data))
+		if row[1] != record.SHA256(data).String() || row[2] != strconv.Itoa(len(data)) {
+			t.Errorf("RECORD row %q, want hash %s size %d", row, record.SHA256(data).String(), len(data))
 		}
 		if strings.HasSuffix(row[1], "=") || !strings.HasPrefix(row[1], "sha256=") {
 			t.Errorf("RECORD hash %q is not unpadded urlsafe sha256", row[1])
@@ -72,7 +74,7 @@ func verifyRecord(t *testing.T, names []string, contents map[string][]byte, reco
 			t.Errorf("%s is not in RECORD", n)
 		}
 	}
-	if names[len(names)-1] != record {
+	if names[len(names)-1] != recordName {
 		t.Errorf("last entry %s, want RECORD last", names[len(names)-1])
 	}
 }
