@@ -35,6 +35,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/redact"
 )
 
 // Store is one place objects are kept: a directory, an S3 prefix, an HDFS
@@ -147,11 +149,11 @@ type Options struct {
 func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {
 	u, err := ParseURL(rawURL)
 	if err != nil {
-		return nil, &Error{Op: "open", URL: Redact(rawURL), Err: err}
+		return nil, &Error{Op: "open", URL: redact.URL(rawURL), Err: err}
 	}
 	openers := opts.Openers
 	if len(openers) == 0 {
-		return nil, &Error{Op: "open", URL: Redact(rawURL),
+		return nil, &Error{Op: "open", URL: redact.URL(rawURL),
 			Err: fmt.Errorf("%w %q: no openers are given (Options.Openers; store/backends.Openers has every backend)", ErrUnsupportedScheme, u.Scheme)}
 	}
 	op, ok := openers[u.Scheme]
@@ -161,7 +163,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {
 			known = append(known, k+"://")
 		}
 		sort.Strings(known)
-		return nil, &Error{Op: "open", URL: Redact(rawURL),
+		return nil, &Error{Op: "open", URL: redact.URL(rawURL),
 			Err: fmt.Errorf("%w %q (this build knows %s)", ErrUnsupportedScheme, u.Scheme, strings.Join(known, ", "))}
 	}
 	return op(ctx, u, opts)
@@ -186,24 +188,6 @@ func ParseURL(rawURL string) (*url.URL, error) {
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	return u, nil
-}
-
-// Redact returns rawURL without a password or user info, for messages.
-// It never fails: an unparsable URL is cut at its first '@'.
-func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		if i := strings.LastIndex(rawURL, "@"); i >= 0 {
-			if j := strings.Index(rawURL, "://"); j >= 0 && j < i {
-				return rawURL[:j+3] + rawURL[i+1:]
-			}
-		}
-		return rawURL
-	}
-	u.User = nil
-	// Query parameters may carry signatures or keys.
-	u.RawQuery = ""
-	return u.String()
 }
 
 // DefaultLocalURL is the store used when no URL is given: the user's data

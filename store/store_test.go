@@ -73,20 +73,6 @@ func TestOpenSchemes(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
-	for in, want := range map[string]string{
-		"s3://AKIA:secret@bucket/p":       "s3://bucket/p",
-		"hdfs://user@nn:8020/p":           "hdfs://nn:8020/p",
-		"https://h/p?X-Amz-Signature=abc": "https://h/p",
-		"s3://bucket/p":                   "s3://bucket/p",
-		"s3://a:b%zz@bucket/p":            "s3://bucket/p",
-	} {
-		if got := store.Redact(in); got != want {
-			t.Errorf("Redact(%q) = %q; want %q", in, got, want)
-		}
-	}
-}
-
 func TestValidName(t *testing.T) {
 	for _, ok := range []string{"a", "env-1.pex", "a/b/c.zip", "a b", ".hidden"} {
 		if err := store.ValidName(ok); err != nil {

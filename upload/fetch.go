@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/build"
+	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/internal/unpack"
 	"github.com/clusterpack/clusterpack/store"
 )
@@ -50,7 +51,7 @@ func Fetch(ctx context.Context, r *Result, cacheDir string, opts store.Options) 
 		// Every format is spooled first: zip needs random access, and
 		// nothing is unpacked before its sha256 is known to be right.
 		spool := filepath.Join(tmp, name)
-		if err := download(rc, spool, r.SHA256, store.Redact(r.URL)); err != nil {
+		if err := download(rc, spool, r.SHA256, redact.URL(r.URL)); err != nil {
 			return err
 		}
 		into := filepath.Join(tmp, archiveDir(r.Interpreter))
@@ -63,7 +64,7 @@ func Fetch(ctx context.Context, r *Result, cacheDir string, opts store.Options) 
 			err = unpack.ZipFile(ctx, spool, into, nil)
 		}
 		if err != nil {
-			return fmt.Errorf("unpacking %s: %w", store.Redact(r.URL), err)
+			return fmt.Errorf("unpacking %s: %w", redact.URL(r.URL), err)
 		}
 		return os.Remove(spool)
 	})

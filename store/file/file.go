@@ -37,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/internal/backend"
 )
@@ -56,7 +57,7 @@ type fileStore struct {
 // directory u.Path, created (with its parents) by the first Put.
 func Open(ctx context.Context, u *url.URL, opts store.Options) (store.Store, error) {
 	if u.Host != "" && u.Host != "localhost" {
-		return nil, &store.Error{Op: "open", URL: store.Redact(u.String()),
+		return nil, &store.Error{Op: "open", URL: redact.URL(u.String()),
 			Err: fmt.Errorf("file URLs name a local directory: use file:///path (host %q is not supported)", u.Host)}
 	}
 	p := u.Path
@@ -64,13 +65,13 @@ func Open(ctx context.Context, u *url.URL, opts store.Options) (store.Store, err
 		p = u.Opaque
 	}
 	if p == "" {
-		return nil, &store.Error{Op: "open", URL: store.Redact(u.String()), Err: errors.New("no directory in the URL")}
+		return nil, &store.Error{Op: "open", URL: redact.URL(u.String()), Err: errors.New("no directory in the URL")}
 	}
 	root := filepath.Clean(filepath.FromSlash(p))
 	if !filepath.IsAbs(root) {
 		abs, err := filepath.Abs(root)
 		if err != nil {
-			return nil, &store.Error{Op: "open", URL: store.Redact(u.String()), Err: err}
+			return nil, &store.Error{Op: "open", URL: redact.URL(u.String()), Err: err}
 		}
 		root = abs
 	}

@@ -62,6 +62,7 @@ import (
 
 	gohdfs "github.com/colinmarc/hdfs/v2"
 
+	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/internal/backend"
 )
@@ -171,7 +172,7 @@ type hdfsStore struct {
 }
 
 func open(ctx context.Context, u *url.URL, opts store.Options, h Options) (store.Store, error) {
-	redacted := store.Redact(u.String())
+	redacted := redact.URL(u.String())
 	fail := func(err error) (store.Store, error) { return nil, &store.Error{Op: "open", URL: redacted, Err: err} }
 	if err := ctx.Err(); err != nil {
 		return fail(err)

@@ -50,6 +50,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/internal/backend"
 )
@@ -74,7 +75,7 @@ const (
 
 // Open is the opener of s3:// URLs.
 func Open(ctx context.Context, u *url.URL, opts store.Options) (store.Store, error) {
-	redacted := store.Redact(u.String())
+	redacted := redact.URL(u.String())
 	if u.User != nil {
 		return nil, &store.Error{Op: "open", URL: redacted, Err: errors.New("credentials do not belong in the URL: use a profile or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")}
 	}
@@ -119,7 +120,7 @@ func Open(ctx context.Context, u *url.URL, opts store.Options) (store.Store, err
 	if endpoint != "" {
 		e, err := url.Parse(endpoint)
 		if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" {
-			return nil, &store.Error{Op: "open", URL: redacted, Err: fmt.Errorf("S3 endpoint %q is not an http:// or https:// URL", store.Redact(endpoint))}
+			return nil, &store.Error{Op: "open", URL: redacted, Err: fmt.Errorf("S3 endpoint %q is not an http:// or https:// URL", redact.URL(endpoint))}
 		}
 		e.User = nil
 		endpoint = e.String()
