@@ -2,9 +2,9 @@ package runner
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,6 +21,7 @@ import (
 	"github.com/clusterpack/clusterpack/internal/unpack"
 	"github.com/clusterpack/clusterpack/pack/pex"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
+	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
 // Format is the kind of archive an Env was opened from.
@@ -368,24 +369,14 @@ func parseWheelTags(data []byte) []string {
 }
 
 // parseRecord returns the paths of a RECORD that stay inside the site
-// directory.
+// directory. Rows pypa/record refuses are skipped: the list only names
+// top-level modules, and an environment another tool installed may have
+// a row of its own making.
 func parseRecord(data []byte) []string {
-	r := csv.NewReader(strings.NewReader(string(data)))
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
+	entries, _ := record.ReadLenient(bytes.NewReader(data))
 	var files []string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			continue
-		}
-		if len(rec) == 0 || rec[0] == "" {
-			continue
-		}
-		p := path.Clean(strings.ReplaceAll(rec[0], "\\", "/"))
+	for _, e := range entries {
+		p := path.Clean(strings.ReplaceAll(e.Path, "\\", "/"))
 		if strings.HasPrefix(p, "../") || p == ".." || strings.HasPrefix(p, "/") {
 			continue
 		}

@@ -171,6 +171,42 @@ func Read(r io.Reader) ([]Entry, error) {
 	}
 }
 
+// ReadLenient parses a RECORD as Read does, but keeps going past the
+// rows Read refuses: it returns the rows it could read, and an error for
+// each it skipped, naming its line. It is for readers that only list an
+// installed distribution's files, written by whatever tool installed it.
+func ReadLenient(r io.Reader) ([]Entry, []error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+	var (
+		entries []Entry
+		errs    []error
+	)
+	for {
+		row, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return entries, errs
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("invalid CSV: %w", err))
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return entries, errs // a read error, not a bad row
+			}
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		e, err := parseRow(row)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("line %d: %w", line, err))
+			continue
+		}
+		entries = append(entries, e)
+	}
+}
+
 func parseRow(row []string) (Entry, error) {
 	if len(row) > 3 {
 		return Entry{}, fmt.Errorf("%d fields, want path,hash,size", len(row))

@@ -220,3 +220,42 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestReadLenient(t *testing.T) {
+	in := "a/__init__.py,sha256=AAAA,4\r\n" + // a digest of the wrong length
+		"a/mod.py,,\n" +
+		",,\n" + // no path
+		"a/b.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0,extra\n" + // four fields
+		"a/c.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\n"
+	entries, errs := ReadLenient(strings.NewReader(in))
+	var paths []string
+	for _, e := range entries {
+		paths = append(paths, e.Path)
+	}
+	if got := strings.Join(paths, " "); got != "a/mod.py a/c.py" {
+		t.Errorf("kept %q, want a/mod.py a/c.py", got)
+	}
+	var msgs []string
+	for _, err := range errs {
+		msgs = append(msgs, err.Error())
+	}
+	got := strings.Join(msgs, "\n")
+	for _, want := range []string{"line 1: a/__init__.py:", "line 3: empty path", "line 4: 4 fields"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors lack %q:\n%s", want, got)
+		}
+	}
+	if len(errs) != 3 {
+		t.Errorf("%d errors, want 3:\n%s", len(errs), got)
+	}
+	// What Read accepts, ReadLenient gives back the same, without errors.
+	good := "a/mod.py,,\na/c.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\n"
+	strict, err := Read(strings.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lenient, errs := ReadLenient(strings.NewReader(good))
+	if len(errs) != 0 || len(lenient) != len(strict) || lenient[1].Hash.String() != strict[1].Hash.String() {
+		t.Errorf("ReadLenient(%q) = %v, %v; Read gave %v", good, lenient, errs, strict)
+	}
+}
