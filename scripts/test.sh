@@ -23,6 +23,12 @@ if [ -n "$unformatted" ]; then
 	echo "$unformatted" >&2
 	exit 1
 fi
+# go.mod lists what the code imports, direct and indirect as they are.
+if ! diff="$(go mod tidy -diff)"; then
+	echo "go.mod or go.sum is not tidy (go mod tidy):" >&2
+	echo "$diff" >&2
+	exit 1
+fi
 go vet ./...
 # Each package runs as a go test of its own, with the -timeout that
 # scripts/test-timeouts gives it, and every fuzz target briefly (a crash
