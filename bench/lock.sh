@@ -39,7 +39,7 @@ RUNS="${RUNS:-3}"
 TOOLS="${TOOLS:-clusterpack uv pip-compile}"
 if [ "$#" -gt 0 ]; then sets="$*"; else sets="datascience pyspark flink web"; fi
 for s in $sets; do
-	[ -f "bench/sets/$s.txt" ] || { echo "lock.sh: no set bench/sets/$s.txt" >&2; exit 2; }
+	[ -f "testdata/stacks/$s.txt" ] || { echo "lock.sh: no set testdata/stacks/$s.txt" >&2; exit 2; }
 done
 
 log() { echo "lock.sh: $*" >&2; }
@@ -129,7 +129,7 @@ if [ -n "$(git status --porcelain --untracked-files=no -- . ':!bench' 2>/dev/nul
 # first: all three tools prefer the pins of an existing output file.
 run() {
 	local tool="$1" set="$2" mode="$3" rep="$4"
-	local in="$repo/bench/sets/$set.txt" out="$work/out/$tool-$set.txt" lg="$work/logs/$tool-$set-$mode-$rep.log"
+	local in="$repo/testdata/stacks/$set.txt" out="$work/out/$tool-$set.txt" lg="$work/logs/$tool-$set-$mode-$rep.log"
 	local c="$work/cache/$tool" t0 t1 rc=0
 	rm -f "$out"
 	if [ "$mode" = cold ]; then rm -rf "$c"; fi
