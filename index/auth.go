@@ -10,6 +10,18 @@ import (
 // (the longest path prefix winning, as files often live outside the
 // index's path), else those of the Credentials lookup.
 func (c *Client) credentialsFor(u *url.URL) (user, password string, ok bool) {
+	if user, password, ok := c.urlCredentialsFor(u); ok {
+		return user, password, true
+	}
+	if c.credentials != nil && u.Hostname() != "" {
+		return c.credentials(u.Hostname())
+	}
+	return "", "", false
+}
+
+// urlCredentialsFor returns the credentials of the index or find-links
+// URL on u's scheme, host and port, the longest path prefix winning.
+func (c *Client) urlCredentialsFor(u *url.URL) (user, password string, ok bool) {
 	var best *location
 	bestLen := -1
 	for _, loc := range c.locations() {
@@ -27,9 +39,6 @@ func (c *Client) credentialsFor(u *url.URL) (user, password string, ok bool) {
 	if best != nil {
 		password, _ := best.user.Password()
 		return best.user.Username(), password, true
-	}
-	if c.credentials != nil && u.Hostname() != "" {
-		return c.credentials(u.Hostname())
 	}
 	return "", "", false
 }

@@ -64,9 +64,41 @@ func (c *Client) newHTTPClient(opts Options, parallelism int) (*http.Client, err
 			if len(via) >= 10 {
 				return errors.New("stopped after 10 redirects")
 			}
-			return c.checkOrigin(req.URL)
+			if err := c.checkOrigin(req.URL); err != nil {
+				return err
+			}
+			c.redirectCredentials(req, via)
+			return nil
 		},
 	}, nil
+}
+
+// redirectCredentials decides the credentials of a redirected request,
+// instead of Go's rule (which keeps them for the same host name on any
+// port). As pip: credentials go only to the scheme, host and port they
+// belong to. On the same origin as the request before, the request gets
+// what a first request there would; on another origin, only credentials
+// given in an index or find-links URL of exactly that origin (not the
+// per-host lookup, netrc, which has no port or scheme); and none at all
+// once a redirect went from https to plain http.
+func (c *Client) redirectCredentials(req *http.Request, via []*http.Request) {
+	req.Header.Del("Authorization")
+	for _, prev := range via {
+		if prev.URL.Scheme == "https" && req.URL.Scheme == "http" {
+			return
+		}
+	}
+	prev := via[len(via)-1].URL
+	var user, password string
+	ok := false
+	if sameOrigin(prev, req.URL) {
+		user, password, ok = c.credentialsFor(req.URL)
+	} else {
+		user, password, ok = c.urlCredentialsFor(req.URL)
+	}
+	if ok {
+		req.SetBasicAuth(user, password)
+	}
 }
 
 // hostRouter sends requests to trusted hosts through a transport that
