@@ -15,6 +15,8 @@ import (
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/index/artifacts"
 	"github.com/clusterpack/clusterpack/internal/atomicfile"
+	"github.com/clusterpack/clusterpack/internal/redact"
+	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/pack/pex"
 	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/pack/wheel"
@@ -159,6 +161,41 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	return m, nil
 }
 
+// LockMismatchError reports a file whose sha256 is not the one the lock
+// records for it: the lock and the file disagree, and which is wrong
+// only the user can tell.
+type LockMismatchError struct {
+	LockFile string
+	Line     int // of the package's [[packages]] entry; 0 when unknown
+	Package  string
+	Version  string
+	Filename string
+	URL      string // where the file came from (redacted)
+	Locked   string // the lock's sha256
+	Actual   string // the file's
+}
+
+func (e *LockMismatchError) Error() string {
+	where := e.LockFile
+	if e.Line > 0 {
+		where = fmt.Sprintf("%s:%d", e.LockFile, e.Line)
+	}
+	return fmt.Sprintf("%s: package %s %s: the lock and the file disagree: the lock records sha256 %s for %s, but the file from %s has %s. "+
+		"If the lock is right, the file changed where it is published (or on the way) and must not be used; if the file is right, lock again",
+		where, e.Package, e.Version, e.Locked, e.Filename, e.URL, e.Actual)
+}
+
+func lockMismatch(lockFile string, a Artifact, hm *index.HashMismatchError) error {
+	line := 0
+	if data, err := os.ReadFile(lockFile); err == nil {
+		line = lockfile.PackageLine(data, a.Name, a.Version)
+	}
+	return &LockMismatchError{
+		LockFile: lockFile, Line: line, Package: a.Name, Version: a.Version, Filename: a.Filename,
+		URL: redact.Mask(a.URL), Locked: a.SHA256, Actual: hm.Actual,
+	}
+}
+
 // fetch downloads every artifact in parallel into the artifact cache
 // (verified against the lock's sha256) and builds sdists into wheels.
 func fetch(ctx context.Context, p *Plan, env Env) ([]string, error) {
@@ -187,6 +224,12 @@ func fetch(ctx context.Context, p *Plan, env Env) ([]string, error) {
 			f := index.File{Filename: a.Filename, URL: a.URL, Hashes: map[string]string{"sha256": a.SHA256}}
 			path, _, err := cache.Get(ctx, f)
 			if err != nil {
+				var hm *index.HashMismatchError
+				if errors.As(err, &hm) && p.LockFile != "" {
+					errs[i] = lockMismatch(p.LockFile, a, hm)
+					cancel()
+					return
+				}
 				errs[i] = fmt.Errorf("package %s: %w", a.Name, err)
 				cancel()
 				return

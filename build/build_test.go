@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -314,4 +315,65 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// TestLockHashMismatchNamesTheLock: a lock whose sha256 for a file is
+// not the file's is reported as the lock and the file disagreeing, at the
+// lock's line of that package, not as the index's fault.
+func TestLockHashMismatchNamesTheLock(t *testing.T) {
+	pyref.Default(t)
+	fx := setup(t)
+	var buf bytes.Buffer
+	if err := fx.lock.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	p0, err := NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lib Artifact
+	for _, a := range p0.Artifacts {
+		if a.Name == "lib" {
+			lib = a
+		}
+	}
+	wrong := strings.Repeat("0", 64)
+	text := strings.Replace(buf.String(), lib.SHA256, wrong, 1)
+	lockPath := filepath.Join(t.TempDir(), "pylock.toml")
+	if err := os.WriteFile(lockPath, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lk, err := lockfile.ReadFile(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(lk, filepath.Dir(lockPath), Options{Format: FormatZip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.LockFile = lockPath
+	_, err = Build(context.Background(), p, t.TempDir(), fx.env)
+	var lm *LockMismatchError
+	if !errors.As(err, &lm) {
+		t.Fatalf("Build = %v, want a *LockMismatchError", err)
+	}
+	wantLine := 0
+	for i, l := range strings.Split(text, "\n") {
+		if l == `name = "lib"` {
+			wantLine = i // the [[packages]] header is the line before
+			break
+		}
+	}
+	if lm.Line != wantLine || lm.Package != "lib" || lm.Locked != wrong || lm.Actual != lib.SHA256 {
+		t.Errorf("error %+v, want line %d, package lib, locked %s, actual %s", lm, wantLine, wrong, lib.SHA256)
+	}
+	msg := err.Error()
+	for _, want := range []string{lockPath + ":" + strconv.Itoa(wantLine) + ": package lib 2.0", "the lock and the file disagree", wrong, lib.SHA256} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "the index lists") {
+		t.Errorf("the message blames the index:\n%s", msg)
+	}
 }

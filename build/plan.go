@@ -79,6 +79,9 @@ type Plan struct {
 	Artifacts   []Artifact // sorted by name
 	Local       []lockfile.Package
 	ContentHash string
+	// LockFile is the lock's path, when it was read from one, for
+	// messages that name an entry's line; it is not part of the hash.
+	LockFile string
 	// bundleIdentity hashes the interpreter BundlePython names.
 	bundleIdentity string
 }

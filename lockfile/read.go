@@ -11,6 +11,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/clusterpack/clusterpack/pypa/pep440"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
 // ReadFile reads and validates the lock file at path. See Read.
@@ -366,4 +367,33 @@ func decodeWheel(t *table) (Wheel, error) {
 		return w, err
 	}
 	return w, t.done()
+}
+
+// PackageLine is the line of the "[[packages]]" header of the package
+// named name (normalised or not) at version in the lock text data, for
+// messages about an entry; 0 when data has no such entry, or does not
+// write its packages with such headers.
+func PackageLine(data []byte, name, version string) int {
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		return 0
+	}
+	var pkgs []map[string]any
+	switch v := raw["packages"].(type) {
+	case []map[string]any:
+		pkgs = v
+	case []any:
+		for _, p := range v {
+			m, _ := p.(map[string]any)
+			pkgs = append(pkgs, m)
+		}
+	}
+	for i, p := range pkgs {
+		n, _ := p["name"].(string)
+		v, _ := p["version"].(string)
+		if pep503.Normalize(n) == pep503.Normalize(name) && v == version {
+			return packageHeaderLine(data, i)
+		}
+	}
+	return 0
 }

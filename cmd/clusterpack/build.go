@@ -93,6 +93,7 @@ func (b *buildFlags) plan(cmd *cobra.Command, args []string, env lock.Env) (*bui
 	if err != nil {
 		return nil, "", nil, err
 	}
+	p.LockFile = b.lockPath
 	return p, lockDir, lk, nil
 }
 
