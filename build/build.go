@@ -2,9 +2,13 @@ package build
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -79,10 +83,17 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	archivePath := filepath.Join(outDir, p.Filename())
 	manifestPath := filepath.Join(outDir, p.ManifestName())
 	if m, err := readManifest(manifestPath); err == nil {
-		if fi, err := os.Stat(archivePath); err == nil && fi.Size() == m.Size {
+		ok, err := matchesManifest(archivePath, m)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			p.Describe(m)
 			m.Archive = archivePath
 			return m, nil
+		}
+		if env.Logger != nil {
+			env.Logger.Warn("the archive in the output directory is not the one its manifest describes (changed or corrupted); building it again", "archive", archivePath)
 		}
 	}
 	wheels, err := fetch(ctx, p, env)
@@ -301,6 +312,34 @@ func (p *Plan) Describe(m *Manifest) {
 	m.Name, m.Format, m.ContentHash = p.Options.Name, p.Options.Format, p.ContentHash
 	m.Python, m.Platform = p.Tool.PythonVersion, mainPlatform(p.Tool.Platforms)
 	m.BundledPython = p.Options.Format != FormatPex && p.Options.BundlePython != ""
+}
+
+// matchesManifest reports whether the archive at path is the one m
+// describes: its size and its sha256. The archive is hashed again on
+// every reuse rather than trusting a stamp (size and times): hashing
+// costs a fraction of a second for hundreds of MB, and only the hash
+// sees a change that kept the size and the times.
+func matchesManifest(path string, m *Manifest) (bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading the built archive: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("reading the built archive: %w", err)
+	}
+	if fi.Size() != m.Size || m.SHA256 == "" {
+		return false, nil
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false, fmt.Errorf("hashing the built archive %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)) == m.SHA256, nil
 }
 
 func readManifest(path string) (*Manifest, error) {

@@ -377,3 +377,41 @@ func TestLockHashMismatchNamesTheLock(t *testing.T) {
 		t.Errorf("the message blames the index:\n%s", msg)
 	}
 }
+
+// TestCorruptedArchiveIsRebuilt: an archive in the output directory whose
+// bytes changed in place (same size) is not reused: it is built again,
+// and comes out as the manifest describes.
+func TestCorruptedArchiveIsRebuilt(t *testing.T) {
+	pyref.Default(t)
+	fx := setup(t)
+	out := t.TempDir()
+	p, _ := NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	first, err := Build(context.Background(), p, out, fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := mustRead(t, first.Archive)
+	fi, _ := os.Stat(first.Archive)
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(first.Archive, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Keep the times too: only the bytes tell.
+	if err := os.Chtimes(first.Archive, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Build(context.Background(), p, out, fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sum(t, again.Archive); got != first.SHA256 || again.SHA256 != first.SHA256 {
+		t.Errorf("after a flipped byte the archive has sha256 %s (manifest %s), want %s: the corrupted archive was reused", got, again.SHA256, first.SHA256)
+	}
+	// A missing archive beside its manifest is built again too.
+	if err := os.Remove(first.Archive); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := Build(context.Background(), p, out, fx.env); err != nil || sum(t, m.Archive) != first.SHA256 {
+		t.Errorf("rebuilding a removed archive: %v", err)
+	}
+}
