@@ -83,7 +83,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	archivePath := filepath.Join(outDir, p.Filename())
 	manifestPath := filepath.Join(outDir, p.ManifestName())
 	if m, err := readManifest(manifestPath); err == nil {
-		ok, err := matchesManifest(archivePath, m)
+		ok, err := matchesManifest(env.CacheDir, archivePath, m)
 		if err != nil {
 			return nil, err
 		}
@@ -161,6 +161,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	if err := os.Rename(tmp.Name(), archivePath); err != nil {
 		return nil, err
 	}
+	writeStamp(env.CacheDir, archivePath, m.SHA256)
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
@@ -315,11 +316,12 @@ func (p *Plan) Describe(m *Manifest) {
 }
 
 // matchesManifest reports whether the archive at path is the one m
-// describes: its size and its sha256. The archive is hashed again on
-// every reuse rather than trusting a stamp (size and times): hashing
-// costs a fraction of a second for hundreds of MB, and only the hash
-// sees a change that kept the size and the times.
-func matchesManifest(path string, m *Manifest) (bool, error) {
+// describes: its size and its sha256. The sha256 is computed again
+// unless a stamp (stamp.go) shows the file unchanged since it was last
+// hashed: hashing costs about a second per 250 MB here, and the stamp's
+// change time moves on any write, even one that keeps the size and the
+// modification time.
+func matchesManifest(cacheDir, path string, m *Manifest) (bool, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -335,11 +337,18 @@ func matchesManifest(path string, m *Manifest) (bool, error) {
 	if fi.Size() != m.Size || m.SHA256 == "" {
 		return false, nil
 	}
+	if stampMatches(cacheDir, path, m.SHA256) {
+		return true, nil
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return false, fmt.Errorf("hashing the built archive %s: %w", path, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)) == m.SHA256, nil
+	if hex.EncodeToString(h.Sum(nil)) != m.SHA256 {
+		return false, nil
+	}
+	writeStamp(cacheDir, path, m.SHA256)
+	return true, nil
 }
 
 func readManifest(path string) (*Manifest, error) {
