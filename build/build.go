@@ -103,7 +103,12 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(outDir, "."+p.Filename()+".tmp-*")
+	// Temporary archives of builds that were killed are taken now: never
+	// one whose process still runs (atomicfile.RemoveStale).
+	if removed := atomicfile.RemoveStale(outDir, "."); len(removed) > 0 && env.Logger != nil {
+		env.Logger.Info("removed temporary files that builds killed before they finished left behind", "files", removed)
+	}
+	tmp, err := atomicfile.CreateTemp(outDir, "."+p.Filename()+".")
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/internal/testing/pyref"
@@ -413,5 +414,37 @@ func TestCorruptedArchiveIsRebuilt(t *testing.T) {
 	}
 	if m, err := Build(context.Background(), p, out, fx.env); err != nil || sum(t, m.Archive) != first.SHA256 {
 		t.Errorf("rebuilding a removed archive: %v", err)
+	}
+}
+
+// TestStaleTempsRemoved: the temporary archive a killed build left in the
+// output directory is removed by the next build; one of a process that
+// still runs is not.
+func TestStaleTempsRemoved(t *testing.T) {
+	pyref.Default(t)
+	fx := setup(t)
+	out := t.TempDir()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip(err)
+	}
+	old := time.Now().Add(-10 * time.Minute)
+	dead := filepath.Join(out, ".env-0123.zip.tmp-"+strconv.Itoa(cmd.Process.Pid)+"-42")
+	live := filepath.Join(out, ".env-4567.zip.tmp-"+strconv.Itoa(os.Getppid())+"-43")
+	for _, p := range []string{dead, live} {
+		if err := os.WriteFile(p, []byte("half an archive"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, old, old)
+	}
+	p, _ := NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	if _, err := Build(context.Background(), p, out, fx.env); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed build's temporary file is still there: %v", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live process's temporary file was removed: %v", err)
 	}
 }

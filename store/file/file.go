@@ -37,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clusterpack/clusterpack/internal/atomicfile"
 	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/internal/backend"
@@ -46,6 +47,9 @@ import (
 const (
 	sidecarSuffix = store.SidecarSuffix
 	tempPrefix    = store.TempPrefix
+	// tempPID is what atomicfile.CreateTemp is given: its names are
+	// ".clusterpack-tmp-<pid>-<random>", which start with tempPrefix.
+	tempPID = ".clusterpack-"
 )
 
 type fileStore struct {
@@ -212,7 +216,7 @@ func (s *fileStore) put(ctx context.Context, name string, r io.Reader, size int6
 		return store.Info{}, fmt.Errorf("creating the directory: %w", osErr(err))
 	}
 	removeStaleTemps(dir, s.log)
-	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
+	tmp, err := atomicfile.CreateTemp(dir, tempPID)
 	if err != nil {
 		return store.Info{}, fmt.Errorf("creating a temporary file: %w", osErr(err))
 	}
@@ -280,7 +284,7 @@ func (s *fileStore) put(ctx context.Context, name string, r io.Reader, size int6
 
 // writeTemp writes content to a new synced temporary file in dir.
 func writeTemp(dir, content string) (string, error) {
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	f, err := atomicfile.CreateTemp(dir, tempPID)
 	if err != nil {
 		return "", err
 	}
@@ -310,9 +314,13 @@ func syncDir(dir string) {
 	}
 }
 
-// removeStaleTemps removes the temporary files of Puts that crashed more
-// than a day ago. A running Put's temporary file is younger than that.
+// removeStaleTemps removes the temporary files of Puts whose process
+// died (atomicfile.RemoveStale: never one of a live process), and those
+// without a process id (an older clusterpack's) untouched for a day.
 func removeStaleTemps(dir string, log *slog.Logger) {
+	for _, p := range atomicfile.RemoveStale(dir, tempPID) {
+		log.Debug("removed a stale temporary file", "path", p)
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/file"
@@ -117,5 +120,32 @@ func TestFilePermissionDenied(t *testing.T) {
 	_, err := s.Put(context.Background(), "x", strings.NewReader("x"), 1, store.PutOptions{})
 	if !errors.Is(err, store.ErrAccessDenied) {
 		t.Errorf("Put into a read-only directory: %v; want ErrAccessDenied", err)
+	}
+}
+
+// TestFileStaleTemps: a Put removes the temporary files that Puts killed
+// (kill -9) left in its directory, but never one of a live process.
+func TestFileStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	s := openDir(t, dir)
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip(err)
+	}
+	old := time.Now().Add(-10 * time.Minute)
+	dead := filepath.Join(dir, ".clusterpack-tmp-"+strconv.Itoa(cmd.Process.Pid)+"-1")
+	live := filepath.Join(dir, ".clusterpack-tmp-"+strconv.Itoa(os.Getppid())+"-2")
+	for _, p := range []string{dead, live} {
+		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, old, old)
+	}
+	storetest.Put(t, s, "env-1.zip", []byte("whole"))
+	if _, err := os.Stat(dead); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed Put's temporary file is still there: %v", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live process's temporary file was removed: %v", err)
 	}
 }
