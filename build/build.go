@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -96,10 +97,16 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 			env.Logger.Warn("the archive in the output directory is not the one its manifest describes (changed or corrupted); building it again", "archive", archivePath)
 		}
 	}
-	wheels, err := fetch(ctx, p, env)
+	wheels, sources, err := fetch(ctx, p, env)
 	if err != nil {
 		return nil, err
 	}
+	vctx, stopVerify := context.WithCancel(ctx)
+	defer stopVerify()
+	verified := make(chan error, 1)
+	go func() {
+		verified <- verifyArtifacts(vctx, &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts")}, p.Artifacts, sources)
+	}()
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -120,7 +127,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 		res, err := pex.Write(ctx, tmp, wheels, pex.Options{PythonVersion: p.Python, Shebang: p.Options.Shebang, EntryPoint: p.Options.EntryPoint, ContentHash: p.ContentHash, Verify: wheel.VerifySizes})
 		if err != nil {
 			tmp.Close()
-			return nil, err
+			return nil, verifiedFirst(verified, err)
 		}
 		m.SHA256, m.Size, m.Note = res.SHA256, res.Size, res.Note
 		m.Interpreter = "./" + p.Filename()
@@ -138,7 +145,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 			Verify: wheel.VerifySizes})
 		if err != nil {
 			tmp.Close()
-			return nil, err
+			return nil, verifiedFirst(verified, err)
 		}
 		m.SHA256, m.Size = res.SHA256, res.Size
 		m.Interpreter = "environment/" + res.Interpreter
@@ -161,6 +168,9 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 		}
 	}
 	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := <-verified; err != nil {
 		return nil, err
 	}
 	if err := os.Rename(tmp.Name(), archivePath); err != nil {
@@ -215,7 +225,7 @@ func lockMismatch(lockFile string, a Artifact, hm *index.HashMismatchError) erro
 
 // fetch downloads every artifact in parallel into the artifact cache
 // (verified against the lock's sha256) and builds sdists into wheels.
-func fetch(ctx context.Context, p *Plan, env Env) ([]string, error) {
+func fetch(ctx context.Context, p *Plan, env Env) (wheels, sources []string, err error) {
 	cache := &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts"), Source: env.Client}
 	par := env.Parallelism
 	if par <= 0 {
@@ -256,8 +266,10 @@ func fetch(ctx context.Context, p *Plan, env Env) ([]string, error) {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, firstError(errs)
+		return nil, nil, firstError(errs)
 	}
+	sources = paths
+	wheels = slices.Clone(paths)
 	var sdists []int
 	for i, a := range p.Artifacts {
 		if !a.Wheel {
@@ -267,18 +279,46 @@ func fetch(ctx context.Context, p *Plan, env Env) ([]string, error) {
 	if len(sdists) > 0 {
 		fe, err := frontend(p, env, cache)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, i := range sdists {
 			a := p.Artifacts[i]
 			whl, err := fe.BuildWheel(ctx, paths[i], a.SHA256, filepath.Join(env.CacheDir, "wheels"))
 			if err != nil {
-				return nil, fmt.Errorf("package %s: %w", a.Name, err)
+				return nil, nil, fmt.Errorf("package %s: %w", a.Name, err)
 			}
-			paths[i] = whl
+			wheels[i] = whl
 		}
 	}
-	return paths, nil
+	return wheels, sources, nil
+}
+
+// verifiedFirst is the verification's error when it failed, else err: a
+// writer that failed because a file it read was tampered with (and so
+// removed) should say that, not what it tripped over.
+func verifiedFirst(verified <-chan error, err error) error {
+	if verr := <-verified; verr != nil && !errors.Is(verr, context.Canceled) {
+		return verr
+	}
+	return err
+}
+
+// verifyArtifacts hashes every file the archive is made from against the
+// lock's sha256, while the archive is written (the files are in the page
+// cache then, and the hashing has a core of its own): a cached file that
+// changed since it was downloaded (tampered, or corrupted on disk) fails
+// the build before the archive gets its final name, and is removed from
+// the cache, so the next run downloads it again.
+func verifyArtifacts(ctx context.Context, cache *artifacts.Cache, arts []Artifact, paths []string) error {
+	for i, a := range arts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := cache.Verify(paths[i], a.SHA256); err != nil {
+			return fmt.Errorf("package %s: %w", a.Name, err)
+		}
+	}
+	return nil
 }
 
 // firstError is the first real error, not a cancellation it caused.

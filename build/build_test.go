@@ -448,3 +448,48 @@ func TestStaleTempsRemoved(t *testing.T) {
 		t.Errorf("a live process's temporary file was removed: %v", err)
 	}
 }
+
+// TestTamperedCacheIsNotShipped: a wheel changed in the artifact cache
+// after it was downloaded (here: a module set to X = 9) fails the build
+// before the archive gets its name, and is dropped from the cache, so the
+// next build downloads the real one.
+func TestTamperedCacheIsNotShipped(t *testing.T) {
+	pyref.Default(t)
+	fx := setup(t)
+	p, _ := NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	first, err := Build(context.Background(), p, t.TempDir(), fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached, _ := filepath.Glob(filepath.Join(fx.env.CacheDir, "artifacts", "*", "*", "*", "lib-2.0-*.whl"))
+	if len(cached) == 0 {
+		cached, _ = filepath.Glob(filepath.Join(fx.env.CacheDir, "artifacts", "**", "lib-2.0-*.whl"))
+	}
+	if len(cached) == 0 {
+		var all []string
+		filepath.Walk(filepath.Join(fx.env.CacheDir, "artifacts"), func(p string, _ os.FileInfo, _ error) error { all = append(all, p); return nil })
+		t.Fatalf("no cached lib wheel:\n%s", strings.Join(all, "\n"))
+	}
+	evil := testindex.Wheel(testindex.WheelSpec{Name: "lib", Version: "2.0", Tag: "cp311-cp311-manylinux_2_17_x86_64", Files: map[string]string{"lib/__init__.py": "X = 9\n"}})
+	if err := os.WriteFile(cached[0], evil.Content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err = Build(context.Background(), p, out, fx.env)
+	if err == nil || !strings.Contains(err.Error(), "package lib") || !strings.Contains(err.Error(), "corrupted") {
+		t.Fatalf("Build with a tampered cache = %v, want an error naming package lib", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, p.Filename())); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an archive was written under the final name: %v", err)
+	}
+	if _, err := os.Stat(cached[0]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the tampered file is still in the cache: %v", err)
+	}
+	again, err := Build(context.Background(), p, out, fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.SHA256 != first.SHA256 {
+		t.Errorf("the rebuilt archive differs from the first: %s, want %s", again.SHA256, first.SHA256)
+	}
+}
