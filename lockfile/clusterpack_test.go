@@ -3,7 +3,9 @@ package lockfile
 import (
 	"bytes"
 	"errors"
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -43,5 +45,20 @@ func TestClusterpackToolMissing(t *testing.T) {
 		if _, err := lk.Clusterpack(); !errors.Is(err, ErrMissingKey) {
 			t.Errorf("%s: err = %v, want ErrMissingKey", name, err)
 		}
+	}
+}
+
+func TestReadFileMax(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/pylock.toml"
+	text := "lock-version = \"1.0\"\ncreated-by = \"x\"\npackages = []\n# " + string(bytes.Repeat([]byte("a"), 200)) + "\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFileMax(path, 100); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), path) {
+		t.Errorf("ReadFileMax over the bound = %v, want ErrTooLarge naming the file", err)
+	}
+	if _, err := ReadFileMax(path, 1<<20); err != nil {
+		t.Errorf("ReadFileMax under the bound = %v", err)
 	}
 }

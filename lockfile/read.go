@@ -16,12 +16,29 @@ import (
 
 // ReadFile reads and validates the lock file at path. See Read.
 func ReadFile(path string) (*Lock, error) {
+	return ReadFileMax(path, DefaultMaxSize)
+}
+
+// DefaultMaxSize bounds the lock files ReadFile reads: far above real
+// locks (thousands of packages with every platform's wheels stay under
+// 20 MB), far below what parsing could hold in memory.
+const DefaultMaxSize = 64 << 20
+
+// ErrTooLarge is matched (errors.Is) by the error for a lock file over
+// the size bound.
+var ErrTooLarge = errors.New("lock file too large")
+
+// ReadFileMax is ReadFile with a bound of max bytes on the file.
+func ReadFileMax(path string, max int64) (*Lock, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("lockfile: %w", err)
 	}
 	defer f.Close()
-	return Read(f, path)
+	if fi, err := f.Stat(); err == nil && fi.Size() > max {
+		return nil, &Error{File: path, Err: fmt.Errorf("%w: %d bytes, over the bound of %d; a real lock is far smaller, so this is likely not a lock (or was generated wrong)", ErrTooLarge, fi.Size(), max)}
+	}
+	return Read(io.LimitReader(f, max+1), path)
 }
 
 // Read parses a pylock.toml from r and validates it; filename is used in

@@ -41,6 +41,44 @@ type OpenOptions struct {
 	// for the static check. Empty: the "platform" of the build manifest
 	// beside the archive (<name>-<hash>.json), if there is one.
 	Platform string
+	// Limits bound what unpacking may write; the zero Limits are
+	// DefaultLimits, and a negative field lifts that bound.
+	Limits Limits
+}
+
+// Limits bound an archive's unpacking, against archives made to fill the
+// disk (a 1 MiB wheel that expands to 1 GiB).
+type Limits struct {
+	// MaxBytes bounds the bytes written.
+	MaxBytes int64
+	// MaxFiles bounds the number of members.
+	MaxFiles int
+	// MaxRatio bounds how many times its compressed size one zip member
+	// larger than 16 MiB may expand to.
+	MaxRatio int64
+}
+
+// DefaultLimits are above what real environments reach: the largest
+// (torch with its CUDA libraries) unpack to about 10 GB in under 100,000
+// files, and compiled code and data compress less than 20 to 1.
+var DefaultLimits = Limits{MaxBytes: 64 << 30, MaxFiles: 2_000_000, MaxRatio: 500}
+
+// unpackOptions are l with its defaults, as internal/unpack takes them.
+func (l Limits) unpackOptions() unpack.Options {
+	pick := func(v, def int64) int64 {
+		switch {
+		case v < 0:
+			return 0
+		case v == 0:
+			return def
+		}
+		return v
+	}
+	return unpack.Options{
+		MaxBytes:   pick(l.MaxBytes, DefaultLimits.MaxBytes),
+		MaxMembers: int(pick(int64(l.MaxFiles), int64(DefaultLimits.MaxFiles))),
+		MaxRatio:   pick(l.MaxRatio, DefaultLimits.MaxRatio),
+	}
 }
 
 // Env is an archive unpacked on this machine.
@@ -139,7 +177,7 @@ func OpenArchive(ctx context.Context, archive string, opts OpenOptions) (*Env, e
 		return nil, err
 	}
 	dir := filepath.Join(opts.CacheDir, sum)
-	if err := extract(ctx, archive, dir); err != nil {
+	if err := extract(ctx, archive, dir, opts.Limits.unpackOptions()); err != nil {
 		return nil, fmt.Errorf("unpacking %s: %w", archive, err)
 	}
 	env := &Env{Archive: archive, SHA256: sum, Dir: dir, Platform: opts.Platform}
@@ -190,25 +228,35 @@ func manifestPlatform(archive string) string {
 
 // extract extracts a venv archive or a pex into dir, once. Of a pex only
 // PEX-INFO and the .deps/ chroots are kept: its bootstrap is not needed.
-func extract(ctx context.Context, archive, dir string) error {
+func extract(ctx context.Context, archive, dir string, opts unpack.Options) error {
 	return unpack.Once(dir, func(tmp string) error {
 		if strings.HasSuffix(archive, ".tar.gz") || strings.HasSuffix(archive, ".tgz") {
-			return unpack.TarGzFile(ctx, archive, tmp)
+			return limitHint(unpack.File(ctx, archive, tmp, opts))
 		}
 		zr, err := zip.OpenReader(archive)
 		if err != nil {
 			return fmt.Errorf("not a zip or pex archive: %w", err)
 		}
-		defer zr.Close()
-		var keep unpack.Keep
 		for _, f := range zr.File {
 			if f.Name == "PEX-INFO" {
-				keep = func(name string) bool { return name == "PEX-INFO" || strings.HasPrefix(name, ".deps/") }
+				opts.Keep = func(name string) bool { return name == "PEX-INFO" || strings.HasPrefix(name, ".deps/") }
 				break
 			}
 		}
-		return unpack.Zip(ctx, &zr.Reader, tmp, keep)
+		zr.Close()
+		return limitHint(unpack.File(ctx, archive, tmp, opts))
 	})
+}
+
+// ErrTooLarge is matched (errors.Is) when an archive unpacks past its
+// Limits.
+var ErrTooLarge = unpack.ErrTooLarge
+
+func limitHint(err error) error {
+	if errors.Is(err, unpack.ErrTooLarge) {
+		return fmt.Errorf("%w; an archive that really is that large can be opened with higher Limits", err)
+	}
+	return err
 }
 
 var pyLibDir = regexp.MustCompile(`^python(\d+)\.(\d+)$`)

@@ -43,7 +43,15 @@ type Options struct {
 	MaxBytes int64
 	// MaxMembers bounds the number of members; 0 is no bound.
 	MaxMembers int
+	// MaxRatio bounds how many times its compressed size a zip member
+	// may expand to, once past ratioFloor bytes (a zip bomb: a 1 MiB
+	// wheel holding a 1 GiB member); 0 is no bound.
+	MaxRatio int64
 }
+
+// ratioFloor is the size below which MaxRatio does not apply: small
+// members of zeros compress a thousandfold, harmlessly.
+const ratioFloor = 16 << 20
 
 // File extracts the archive at archive, a tar.gz, tar or zip file told
 // apart by its content, into dir.
@@ -137,7 +145,12 @@ func (x *extractor) member(m *Member) error {
 		}
 		return nil
 	case Regular:
-		return x.write(m.Raw, m.Name, m.Body, m.Mode)
+		body := m.Body
+		if x.opts.MaxRatio > 0 && m.Compressed > 0 {
+			limit := max(m.Compressed*x.opts.MaxRatio, ratioFloor)
+			body = &ratioReader{r: body, left: limit, raw: m.Raw, ratio: x.opts.MaxRatio, compressed: m.Compressed}
+		}
+		return x.write(m.Raw, m.Name, body, m.Mode)
 	case Symlink, Hardlink:
 		if !x.opts.CopyLinks {
 			return &MemberError{Name: m.Raw, Err: fmt.Errorf("is a %s, which is not extracted", m.Type)}
@@ -146,6 +159,24 @@ func (x *extractor) member(m *Member) error {
 		return nil
 	}
 	return &MemberError{Name: m.Raw, Err: errors.New("is a device or FIFO")}
+}
+
+// ratioReader fails once a member has expanded past its ratio budget.
+type ratioReader struct {
+	r          io.Reader
+	left       int64
+	raw        string
+	ratio      int64
+	compressed int64
+}
+
+func (r *ratioReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.left -= int64(n)
+	if r.left < 0 {
+		return n, fmt.Errorf("%w: it expands more than %d times its compressed size of %d bytes (a zip bomb?)", ErrTooLarge, r.ratio, r.compressed)
+	}
+	return n, err
 }
 
 // write writes a regular file from r, within the byte budget.

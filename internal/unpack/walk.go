@@ -39,6 +39,9 @@ type Member struct {
 	// Body is the content of a Regular file, to be read before visit
 	// returns.
 	Body io.Reader
+	// Compressed is the size the member's content takes in a zip
+	// archive; 0 when not known (tar, whose stream is compressed whole).
+	Compressed int64
 }
 
 // maxZipLink bounds the target a zip symbolic link stores as content.
@@ -151,7 +154,7 @@ func walkZip(ctx context.Context, zr *zip.Reader, keep Keep, visit func(*Member)
 			continue
 		}
 		mode := zf.Mode()
-		m := &Member{Raw: zf.Name, Mode: mode.Perm()}
+		m := &Member{Raw: zf.Name, Mode: mode.Perm(), Compressed: int64(zf.CompressedSize64)}
 		switch {
 		case mode.IsDir() || strings.HasSuffix(zf.Name, "/"):
 			m.Type = Directory
