@@ -32,6 +32,12 @@ type Options struct {
 	LockDir string
 	// Force uploads even what the store has already.
 	Force bool
+	// Verify reads back what the store has and hashes it: an object whose
+	// bytes do not match its recorded sha256 (corrupted in place, with its
+	// size unchanged) is replaced. Without it, presence costs one metadata
+	// request, which proves the name, size and recorded digest but not the
+	// bytes.
+	Verify bool
 	// Progress reports bytes sent for each object, for a progress bar.
 	Progress func(name string, done, total int64)
 }
@@ -71,7 +77,8 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 		m = built
 		return store.Content{R: f, Size: built.Size, SHA256: built.SHA256}, nil
 	}, store.EnsureOptions{
-		Force: opts.Force,
+		Force:  opts.Force,
+		Verify: opts.Verify,
 		// The environment is there when it matches its manifest: one Stat,
 		// plus the manifest itself when this machine has no copy of it.
 		Accept: func(ctx context.Context, found store.Info) bool {
@@ -203,7 +210,7 @@ func uploadCode(ctx context.Context, opts Options, dir, cacheDir string) (*Code,
 			return store.Content{}, err
 		}
 		return store.Content{R: f, Size: cw.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
-	}, store.EnsureOptions{Force: opts.Force, Put: putOptions(opts, name)})
+	}, store.EnsureOptions{Force: opts.Force, Verify: opts.Verify, Put: putOptions(opts, name)})
 	if err != nil {
 		return nil, err
 	}

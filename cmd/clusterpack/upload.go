@@ -33,11 +33,12 @@ a plain directory. Without --to, a store under the user's data directory.
 // uploadInputs are what upload, spark-args and flink-args upload: the
 // build inputs, the store and the code directories.
 type uploadInputs struct {
-	flags buildFlags
-	to    string
-	code  []string
-	force bool
-	sopts store.Options
+	flags  buildFlags
+	to     string
+	code   []string
+	force  bool
+	verify bool
+	sopts  store.Options
 }
 
 func (u *uploadInputs) register(f *pflag.FlagSet) {
@@ -90,7 +91,7 @@ func (u *uploadInputs) run(cmd *cobra.Command, args []string, env lock.Env) (*up
 	if err != nil {
 		return nil, err
 	}
-	return upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Progress: progressBar(cmd)},
+	return upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Verify: u.verify, Progress: progressBar(cmd)},
 		build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
 }
 
@@ -142,6 +143,7 @@ func newUploadCommand() *cobra.Command {
 	f := cmd.Flags()
 	in.register(f)
 	f.BoolVar(&in.force, "force", false, "upload even what the store has already")
+	f.BoolVar(&in.verify, "verify", false, "read back what the store has and hash it; replace what does not match")
 	f.StringVar(&manifestPath, "manifest", "", "write the upload manifest (JSON) to this file")
 	f.BoolVar(&asJSON, "json", false, "print the upload manifest as JSON")
 	return cmd
