@@ -1,6 +1,7 @@
 package build
 
 import (
+	"archive/zip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,6 +26,9 @@ import (
 	"github.com/clusterpack/clusterpack/pack/pex"
 	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/pack/wheel"
+	"github.com/clusterpack/clusterpack/pypa/metadata"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep508"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/sdist/buildenv"
 	"github.com/clusterpack/clusterpack/target"
@@ -105,7 +109,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	defer stopVerify()
 	verified := make(chan error, 1)
 	go func() {
-		verified <- verifyArtifacts(vctx, &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts")}, p.Artifacts, sources)
+		verified <- verifyArtifacts(vctx, &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts")}, p, sources)
 	}()
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
@@ -309,16 +313,92 @@ func verifiedFirst(verified <-chan error, err error) error {
 // changed since it was downloaded (tampered, or corrupted on disk) fails
 // the build before the archive gets its final name, and is removed from
 // the cache, so the next run downloads it again.
-func verifyArtifacts(ctx context.Context, cache *artifacts.Cache, arts []Artifact, paths []string) error {
-	for i, a := range arts {
+//
+// It also reads each wheel's METADATA: the lock was made from the
+// metadata the index served beside the wheel (PEP 658), and a wheel that
+// requires a project the lock does not list among that package's
+// dependencies would ship without it.
+func verifyArtifacts(ctx context.Context, cache *artifacts.Cache, p *Plan, paths []string) error {
+	env := pep508.Environment(p.Tool.Markers.Environment())
+	for i, a := range p.Artifacts {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if err := cache.Verify(paths[i], a.SHA256); err != nil {
 			return fmt.Errorf("package %s: %w", a.Name, err)
 		}
+		if a.Wheel && p.depsRecorded {
+			if err := checkRequires(a, paths[i], env, p.LockFile); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// MetadataMismatchError reports a wheel whose METADATA requires a project
+// the lock does not list for it: the metadata the lock was made from (the
+// index's PEP 658 file) and the wheel disagree.
+type MetadataMismatchError struct {
+	LockFile string // "" when the lock was made in this run
+	Package  string
+	Version  string
+	Wheel    string
+	Requires string // the Requires-Dist line the lock lacks
+}
+
+func (e *MetadataMismatchError) Error() string {
+	lock := "the lock"
+	if e.LockFile != "" {
+		lock = "the lock " + e.LockFile
+	}
+	return fmt.Sprintf("package %s %s: the wheel %s requires %q, which %s does not list among its dependencies: the metadata the lock was made from (the index's .metadata file) and the wheel disagree; report it to the index's owner, and lock again once they agree",
+		e.Package, e.Version, e.Wheel, e.Requires, lock)
+}
+
+func checkRequires(a Artifact, path string, env pep508.Environment, lockFile string) error {
+	data, err := wheelMetadata(path)
+	if err != nil {
+		return fmt.Errorf("package %s: reading the METADATA of %s: %w", a.Name, a.Filename, err)
+	}
+	md, err := metadata.Parse(data)
+	if err != nil {
+		return fmt.Errorf("package %s: the METADATA of %s: %w", a.Name, a.Filename, err)
+	}
+	have := map[string]bool{pep503.Normalize(a.Name): true}
+	for _, d := range a.Dependencies {
+		have[d] = true
+	}
+	for _, r := range md.RequiresDist {
+		if r.Marker != nil && !r.Marker.Evaluate(env, nil) {
+			continue
+		}
+		if !have[pep503.Normalize(r.Name)] {
+			return &MetadataMismatchError{LockFile: lockFile, Package: a.Name, Version: a.Version, Wheel: a.Filename, Requires: r.String()}
+		}
+	}
+	return nil
+}
+
+// wheelMetadata reads the .dist-info/METADATA of the wheel at path.
+func wheelMetadata(path string) ([]byte, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		dir, name, ok := strings.Cut(f.Name, "/")
+		if ok && name == "METADATA" && strings.HasSuffix(dir, ".dist-info") {
+			rc, err := f.Open()
+			if err != nil {
+				return nil, err
+			}
+			defer rc.Close()
+			return io.ReadAll(io.LimitReader(rc, 16<<20))
+		}
+	}
+	return nil, errors.New("no .dist-info/METADATA")
 }
 
 // firstError is the first real error, not a cancellation it caused.

@@ -493,3 +493,38 @@ func TestTamperedCacheIsNotShipped(t *testing.T) {
 		t.Errorf("the rebuilt archive differs from the first: %s, want %s", again.SHA256, first.SHA256)
 	}
 }
+
+// TestMetadataDisagreesWithWheel: the index's PEP 658 .metadata file drops
+// a Requires-Dist the wheel has; the lock made from it lacks the
+// dependency, and building from it fails naming both, instead of
+// shipping an environment without it.
+func TestMetadataDisagreesWithWheel(t *testing.T) {
+	whl := testindex.Wheel(testindex.WheelSpec{Name: "app", Version: "1.0", RequiresDist: []string{"dep>=1", "winonly; sys_platform == 'win32'"}, Files: map[string]string{"app/__init__.py": "import dep\n"}})
+	whl.Metadata = []byte("Metadata-Version: 2.1\nName: app\nVersion: 1.0\n")
+	srv := testindex.Start(t, []testindex.Project{
+		{Name: "app", Files: []testindex.File{whl}},
+		{Name: "dep", Files: []testindex.File{testindex.Wheel(testindex.WheelSpec{Name: "dep", Version: "1.0", Files: map[string]string{"dep/__init__.py": ""}})}},
+	}, testindex.Options{})
+	lenv := lock.Env{Getenv: func(string) string { return "" }, HomeDir: t.TempDir(), CacheDir: t.TempDir(), Version: "test"}
+	res, err := lock.Make(context.Background(), lock.Input{Requirements: []string{"app"}, IndexURL: srv.IndexURL(),
+		Target: target.Spec{Python: "3.11", Platforms: []string{"manylinux_2_28_x86_64"}}}, lenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Lock.Packages) != 1 {
+		t.Fatalf("the lock has %d packages: the index's metadata was not the one used", len(res.Lock.Packages))
+	}
+	p, err := NewPlan(res.Lock, ".", Options{Format: FormatZip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err = Build(context.Background(), p, out, newEnv(t, lenv, res.Lock))
+	var mm *MetadataMismatchError
+	if !errors.As(err, &mm) || mm.Package != "app" || !strings.HasPrefix(mm.Requires, "dep") {
+		t.Fatalf("Build = %v, want a *MetadataMismatchError for app requiring dep", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, p.Filename())); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an archive was written under the final name: %v", err)
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/pypa/distfilename"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 	"github.com/clusterpack/clusterpack/pypa/tags"
 )
 
@@ -68,6 +69,9 @@ type Artifact struct {
 	SHA256        string
 	Size          int64
 	Wheel         bool // else an sdist, built into a wheel first
+	// Dependencies are the normalised names the lock records as the
+	// package's dependencies ([[packages.dependencies]]).
+	Dependencies []string
 }
 
 // Plan is everything about a build that is known before building: what
@@ -79,6 +83,9 @@ type Plan struct {
 	Artifacts   []Artifact // sorted by name
 	Local       []lockfile.Package
 	ContentHash string
+	// depsRecorded says the lock lists every package's dependencies (a
+	// clusterpack lock does), so a wheel requiring more is a mismatch.
+	depsRecorded bool
 	// LockFile is the lock's path, when it was read from one, for
 	// messages that name an entry's line; it is not part of the hash.
 	LockFile string
@@ -128,8 +135,14 @@ func NewPlan(lk *lockfile.Lock, lockDir string, opts Options) (*Plan, error) {
 			p.Local = append(p.Local, pkg)
 			continue
 		}
+		for _, d := range pkg.Dependencies {
+			if n, ok := d["name"].(string); ok {
+				a.Dependencies = append(a.Dependencies, pep503.Normalize(n))
+			}
+		}
 		p.Artifacts = append(p.Artifacts, a)
 	}
+	p.depsRecorded = strings.HasPrefix(lk.CreatedBy, "clusterpack")
 	sort.Slice(p.Artifacts, func(i, j int) bool { return p.Artifacts[i].Name < p.Artifacts[j].Name })
 	if opts.BundlePython != "" {
 		id, err := interpreterIdentity(opts.BundlePython)

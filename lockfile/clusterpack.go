@@ -49,3 +49,14 @@ func (l *Lock) Clusterpack() (ClusterpackTool, error) {
 	}
 	return t, nil
 }
+
+// Environment is m as a PEP 508 marker environment (key to value).
+func (m Markers) Environment() map[string]string {
+	return map[string]string{
+		"implementation_name": m.ImplementationName, "implementation_version": m.ImplementationVersion,
+		"os_name": m.OSName, "platform_machine": m.PlatformMachine,
+		"platform_python_implementation": m.PlatformPythonImplementation, "platform_release": m.PlatformRelease,
+		"platform_system": m.PlatformSystem, "platform_version": m.PlatformVersion,
+		"python_full_version": m.PythonFullVersion, "python_version": m.PythonVersion, "sys_platform": m.SysPlatform,
+	}
+}
