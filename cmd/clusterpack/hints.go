@@ -1,0 +1,89 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/clusterpack/clusterpack/target"
+)
+
+// The libraries' errors say what is wrong and what to do in their own
+// terms ("name an interpreter of that version"); only this command knows
+// the flags that do it. hint adds them: every command's error goes
+// through it (withHints), and the reports that reach the user as data
+// (check's findings, spark-args' and flink-args' notes) get theirs where
+// they are printed.
+
+// hint returns err with the flags that do what its message says, in
+// parentheses after it, when a library error in its chain has a hint:
+// the outermost such error decides. The library's message ends with
+// what to do, so the flags read as the way to do it.
+// The result wraps err, so errors.Is and errors.As (usageError's exit
+// code among them) see through it.
+func hint(err error) error {
+	if err == nil {
+		return nil
+	}
+	h := hintFor(err)
+	if h == "" {
+		return err
+	}
+	return &hinted{err: err, hint: h}
+}
+
+// hinted is an error with a flag hint after its message.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() + " (" + h.hint + ")" }
+func (h *hinted) Unwrap() error { return h.err }
+
+// hintFor walks err's chain, outermost first, for an error with a hint.
+func hintFor(err error) string {
+	if err == nil {
+		return ""
+	}
+	if _, ok := err.(*hinted); ok {
+		return "" // hinted already
+	}
+	if h := hintOf(err); h != "" {
+		return h
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return hintFor(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if h := hintFor(e); h != "" {
+				return h
+			}
+		}
+	}
+	return ""
+}
+
+// hintOf is the hint for err itself (not its chain), or "".
+func hintOf(err error) string {
+	switch e := err.(type) {
+	case *target.NoInterpreterError:
+		return "--python /path/to/python" + e.Version
+	case *target.NotOnPathError:
+		return "--python /path/to/python3, or --python 3.11 --platform manylinux_2_28_x86_64"
+	case *target.PlatformNeededError:
+		return "--platform manylinux_2_28_x86_64, for example"
+	case *target.NotCPythonError:
+		return "--python with a CPython, or a version such as --python 3.11"
+	}
+	return ""
+}
+
+// withHints makes every command below c return its errors through hint.
+func withHints(c *cobra.Command) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error { return hint(run(cmd, args)) }
+	}
+	for _, sub := range c.Commands() {
+		withHints(sub)
+	}
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/clusterpack/clusterpack/target"
+)
+
+// TestHint: the library errors that say what to do in their own terms
+// reach the user with the flag that does it, wherever they are in the
+// chain; other errors are left as they are.
+func TestHint(t *testing.T) {
+	plain := errors.New("plain")
+	tests := []struct {
+		name string
+		err  error
+		want string // the whole message; "" means err unchanged
+	}{
+		{"nil", nil, ""},
+		{"no hint", fmt.Errorf("lock: %w", plain), ""},
+		{"no interpreter", fmt.Errorf("building: %w", &target.NoInterpreterError{Version: "3.11"}),
+			"building: no Python 3.11 on this machine (looked for python3.11 on PATH and in pyenv): install it (e.g. pyenv install 3.11) or name an interpreter of that version (--python /path/to/python3.11)"},
+		{"not on PATH", &target.NotOnPathError{Command: "python3"},
+			"no python3 on PATH: install Python, or name an interpreter by its path, or give a Python version and the cluster's platform for a cluster target: executable file not found in $PATH (--python /path/to/python3, or --python 3.11 --platform manylinux_2_28_x86_64)"},
+		{"platform needed, outermost wins", &target.PlatformNeededError{Version: "3.11", Err: &target.NotOnPathError{Command: "python3"}},
+			"no local Python 3.11 to read the platform from, and no python3 on PATH: install Python, or name an interpreter by its path, or give a Python version and the cluster's platform for a cluster target: executable file not found in $PATH; name the cluster's platform (--platform manylinux_2_28_x86_64, for example)"},
+		{"not CPython", &target.NotCPythonError{Interpreter: "/usr/bin/pypy3", Implementation: "pypy"},
+			"python interpreter /usr/bin/pypy3 is pypy; a target for given platforms needs CPython (--python with a CPython, or a version such as --python 3.11)"},
+		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),
+			"plain\na synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
+		{"usage error", usagef("bad: %w", &target.PlatformNeededError{Version: "3.12"}),
+			"bad: a synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := hint(tt.err)
+			if tt.want == "" {
+				if got != tt.err {
+					t.Fatalf("hint(%v) = %v, want it unchanged", tt.err, got)
+				}
+				return
+			}
+			if got.Error() != tt.want {
+				t.Errorf("hint:\n got %s\nwant %s", got, tt.want)
+			}
+			if !errors.Is(got, tt.err) {
+				t.Errorf("hint(err) does not wrap err")
+			}
+			var ue *usageError
+			if errors.As(tt.err, &ue) && !errors.As(got, &ue) {
+				t.Errorf("a usage error is no longer one")
+			}
+			if again := hint(got); again.Error() != got.Error() {
+				t.Errorf("hinted twice: %s", again)
+			}
+		})
+	}
+}
+
+// TestCommandErrorsHinted: a command's error reaches the user hinted.
+func TestCommandErrorsHinted(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("PYENV_ROOT", t.TempDir())
+	t.Setenv("CLUSTERPACK_CACHE_DIR", t.TempDir())
+	_, _, err := run(t, "target", "--python", "3.11")
+	if err == nil || !strings.Contains(err.Error(), "no local Python 3.11") || !strings.HasSuffix(err.Error(), "(--platform manylinux_2_28_x86_64, for example)") {
+		t.Fatalf("target --python 3.11 without any Python: %v", err)
+	}
+}
