@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
 )
 
@@ -74,6 +75,12 @@ func hintOf(err error) string {
 		return "--platform manylinux_2_28_x86_64, for example"
 	case *target.NotCPythonError:
 		return "--python with a CPython, or a version such as --python 3.11"
+	case *build517.InterpreterError:
+		v := e.Version()
+		if v == "" {
+			v = "3.X"
+		}
+		return "--python /path/to/python" + v
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
 )
 
@@ -29,6 +30,10 @@ func TestHint(t *testing.T) {
 			"no local Python 3.11 to read the platform from, and no python3 on PATH: install Python, or name an interpreter by its path, or give a Python version and the cluster's platform for a cluster target: executable file not found in $PATH; name the cluster's platform (--platform manylinux_2_28_x86_64, for example)"},
 		{"not CPython", &target.NotCPythonError{Interpreter: "/usr/bin/pypy3", Implementation: "pypy"},
 			"python interpreter /usr/bin/pypy3 is pypy; a target for given platforms needs CPython (--python with a CPython, or a version such as --python 3.11)"},
+		{"sdist interpreter", fmt.Errorf("lock: %w", &build517.InterpreterError{Sdist: "plain-1.0.tar.gz", Want: "3.12"}),
+			"lock: building plain-1.0.tar.gz needs a CPython 3.12 interpreter, but none was given; name one, or install it with `pyenv install 3.12` (--python /path/to/python3.12)"},
+		{"sdist interpreter for a range", &build517.InterpreterError{Sdist: "needy-1.0.tar.gz", Python: "/usr/bin/python3", Want: ">=4", Found: "3.11.2"},
+			"building needy-1.0.tar.gz needs a CPython >=4 interpreter, but /usr/bin/python3 is Python 3.11.2; name one (--python /path/to/python3.X)"},
 		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),
 			"plain\na synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
 		{"usage error", usagef("bad: %w", &target.PlatformNeededError{Version: "3.12"}),
