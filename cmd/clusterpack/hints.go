@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
 )
@@ -75,12 +76,40 @@ func hintOf(err error) string {
 		return "--platform manylinux_2_28_x86_64, for example"
 	case *target.NotCPythonError:
 		return "--python with a CPython, or a version such as --python 3.11"
+	case *runner.NoInterpreterError:
+		if e.Given == "" {
+			return "--python /path/to/python" + e.Version
+		}
 	case *build517.InterpreterError:
 		v := e.Version()
 		if v == "" {
 			v = "3.X"
 		}
 		return "--python /path/to/python" + v
+	}
+	return ""
+}
+
+// hintReport adds their flags to check's findings that have a hint, for
+// the summary and the JSON alike.
+func hintReport(r *runner.Report) {
+	for _, list := range [][]runner.Finding{r.Static, r.Failures} {
+		for i := range list {
+			if h := findingHint(list[i].Hint, r.Python); h != "" {
+				list[i].Message += " (" + h + ")"
+			}
+		}
+	}
+}
+
+// findingHint is the hint of a finding's hint key, for an archive of
+// Python version ("X.Y").
+func findingHint(key, version string) string {
+	switch key {
+	case runner.HintInterpreter:
+		return "--python /path/to/python" + version
+	case runner.HintNewerPlatform:
+		return "lock and build with a newer --platform"
 	}
 	return ""
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
 )
@@ -34,6 +36,9 @@ func TestHint(t *testing.T) {
 			"lock: building plain-1.0.tar.gz needs a CPython 3.12 interpreter, but none was given; name one, or install it with `pyenv install 3.12` (--python /path/to/python3.12)"},
 		{"sdist interpreter for a range", &build517.InterpreterError{Sdist: "needy-1.0.tar.gz", Python: "/usr/bin/python3", Want: ">=4", Found: "3.11.2"},
 			"building needy-1.0.tar.gz needs a CPython >=4 interpreter, but /usr/bin/python3 is Python 3.11.2; name one (--python /path/to/python3.X)"},
+		{"runner searched", fmt.Errorf("run: %w", &runner.NoInterpreterError{Version: "3.11", Looked: []string{"python3.11 on PATH: not found"}}),
+			"run: no usable Python of version 3.11 for this archive: looked at python3.11 on PATH: not found. Install one with a shared libpython (e.g. `pyenv install 3.11`, or your distribution's python3.11 and libpython3.11 packages), or name one (--python /path/to/python3.11)"},
+		{"runner given", &runner.NoInterpreterError{Version: "3.11", Given: "/usr/bin/python3", Looked: []string{"/usr/bin/python3: Python 3.12, the archive needs 3.11"}}, ""},
 		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),
 			"plain\na synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
 		{"usage error", usagef("bad: %w", &target.PlatformNeededError{Version: "3.12"}),
@@ -62,6 +67,32 @@ func TestHint(t *testing.T) {
 				t.Errorf("hinted twice: %s", again)
 			}
 		})
+	}
+}
+
+// TestHintReport: check's findings with a hint key get their flags in
+// the message, which the summary and the JSON both show.
+func TestHintReport(t *testing.T) {
+	r := &runner.Report{Python: "3.11",
+		Static: []runner.Finding{
+			{Kind: "elf", Message: "fastlib 1.2: x.so requires GLIBC_2.34 from libc.so.6, newer than manylinux_2_28 allows; use a wheel built for manylinux_2_28 or older, or target a newer platform", Hint: runner.HintNewerPlatform},
+			{Kind: "tag", Message: "unchanged"},
+		},
+		Failures: []runner.Finding{{Kind: "interpreter", Message: "no usable Python ... or name one", Hint: runner.HintInterpreter}},
+	}
+	hintReport(r)
+	for _, want := range []string{
+		"or target a newer platform (lock and build with a newer --platform)\n",
+		"  FAIL tag: unchanged\n",
+		"or name one (--python /path/to/python3.11)\n",
+	} {
+		if !strings.Contains(r.Summary(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.Summary())
+		}
+	}
+	j, _ := json.Marshal(r)
+	if !strings.Contains(string(j), `"hint":"interpreter"`) || !strings.Contains(string(j), "(--python /path/to/python3.11)") {
+		t.Errorf("JSON lacks the hint: %s", j)
 	}
 }
 
