@@ -120,6 +120,9 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 		in.Requirements = append(append([]string{}, in.Requirements...), venvReqs...)
 		in.Editables = append(append([]string{}, in.Editables...), venvRefs...)
 		if in.Target.Python == "" && len(in.Target.Platforms) == 0 {
+			if python == "" {
+				return nil, fmt.Errorf("virtualenv %s: its interpreter is missing (bin/python points nowhere); recreate the virtualenv or give --python", in.FromVenv)
+			}
 			in.Target.Python = python
 		}
 		if onlyVenv {
