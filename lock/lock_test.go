@@ -3,6 +3,7 @@ package lock
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"net/url"
 	"os"
@@ -528,7 +529,7 @@ func TestMakeFromVenvWithoutInterpreter(t *testing.T) {
 	srv := testindex.Start(t, projects(), testindex.Options{})
 	env := testEnv(t, nil)
 	_, err := Make(context.Background(), Input{FromVenv: venv, IndexURL: srv.IndexURL(), LockDir: t.TempDir()}, env)
-	if err == nil || !strings.Contains(err.Error(), "points nowhere") {
+	if !errors.Is(err, ErrVenvNoInterpreter) || !strings.Contains(err.Error(), venv) {
 		t.Fatalf("no target: %v", err)
 	}
 	res, err := Make(context.Background(), Input{FromVenv: venv, IndexURL: srv.IndexURL(), LockDir: t.TempDir(), Target: synthetic()}, env)
@@ -537,5 +538,12 @@ func TestMakeFromVenvWithoutInterpreter(t *testing.T) {
 	}
 	if res.Target.PythonVersion != "3.11" || len(res.Lock.Packages) != 1 || res.Lock.Packages[0].Version != "0.5" {
 		t.Errorf("with a target: Python %s, %d packages", res.Target.PythonVersion, len(res.Lock.Packages))
+	}
+}
+
+func TestMakeNothingToLock(t *testing.T) {
+	_, err := Make(context.Background(), Input{Target: synthetic(), LockDir: t.TempDir()}, testEnv(t, nil))
+	if !errors.Is(err, ErrNothingToLock) {
+		t.Fatalf("Make without requirements = %v, want ErrNothingToLock", err)
 	}
 }

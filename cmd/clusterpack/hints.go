@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
@@ -67,6 +68,12 @@ func hintFor(err error) string {
 
 // hintOf is the hint for err itself (not its chain), or "".
 func hintOf(err error) string {
+	switch err {
+	case lock.ErrNothingToLock:
+		return "as arguments, -r FILE, -e DIR or --from-venv DIR"
+	case lock.ErrVenvNoInterpreter:
+		return "--python 3.11, or an interpreter's path"
+	}
 	switch e := err.(type) {
 	case *target.NoInterpreterError:
 		return "--python /path/to/python" + e.Version

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
@@ -39,6 +40,10 @@ func TestHint(t *testing.T) {
 		{"runner searched", fmt.Errorf("run: %w", &runner.NoInterpreterError{Version: "3.11", Looked: []string{"python3.11 on PATH: not found"}}),
 			"run: no usable Python of version 3.11 for this archive: looked at python3.11 on PATH: not found. Install one with a shared libpython (e.g. `pyenv install 3.11`, or your distribution's python3.11 and libpython3.11 packages), or name one (--python /path/to/python3.11)"},
 		{"runner given", &runner.NoInterpreterError{Version: "3.11", Given: "/usr/bin/python3", Looked: []string{"/usr/bin/python3: Python 3.12, the archive needs 3.11"}}, ""},
+		{"nothing to lock", lock.ErrNothingToLock,
+			"nothing to lock: give requirements, requirements files, editable projects or a virtualenv (as arguments, -r FILE, -e DIR or --from-venv DIR)"},
+		{"venv without interpreter", fmt.Errorf("virtualenv /v: %w; recreate the virtualenv or give the target's Python", lock.ErrVenvNoInterpreter),
+			"virtualenv /v: its interpreter is missing (bin/python points nowhere); recreate the virtualenv or give the target's Python (--python 3.11, or an interpreter's path)"},
 		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),
 			"plain\na synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
 		{"usage error", usagef("bad: %w", &target.PlatformNeededError{Version: "3.12"}),
