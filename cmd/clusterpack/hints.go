@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/resolve"
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
@@ -73,6 +74,8 @@ func hintOf(err error) string {
 		return "as arguments, -r FILE, -e DIR or --from-venv DIR"
 	case lock.ErrVenvNoInterpreter:
 		return "--python 3.11, or an interpreter's path"
+	case resolve.ErrDirectURL:
+		return "--find-links DIR"
 	}
 	switch e := err.(type) {
 	case *target.NoInterpreterError:

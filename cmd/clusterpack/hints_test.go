@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/resolve"
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
@@ -44,6 +45,8 @@ func TestHint(t *testing.T) {
 			"nothing to lock: give requirements, requirements files, editable projects or a virtualenv (as arguments, -r FILE, -e DIR or --from-venv DIR)"},
 		{"venv without interpreter", fmt.Errorf("virtualenv /v: %w; recreate the virtualenv or give the target's Python", lock.ErrVenvNoInterpreter),
 			"virtualenv /v: its interpreter is missing (bin/python points nowhere); recreate the virtualenv or give the target's Python (--python 3.11, or an interpreter's path)"},
+		{"direct URL", fmt.Errorf("requirement a @ https://x/a.whl: %w; download the file and add its directory to the find-links locations", resolve.ErrDirectURL),
+			"requirement a @ https://x/a.whl: direct URL requirements are not supported yet; download the file and add its directory to the find-links locations (--find-links DIR)"},
 		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),
 			"plain\na synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
 		{"usage error", usagef("bad: %w", &target.PlatformNeededError{Version: "3.12"}),
