@@ -8,6 +8,7 @@ import (
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
+	"github.com/clusterpack/clusterpack/upload"
 )
 
 // The libraries' errors say what is wrong and what to do in their own
@@ -90,6 +91,10 @@ func hintOf(err error) string {
 		if e.Given == "" {
 			return "--python /path/to/python" + e.Version
 		}
+	case *upload.ManifestError:
+		return "'clusterpack upload --manifest FILE' writes one"
+	case *upload.DigestMismatchError:
+		return "clusterpack upload --force"
 	case *build517.InterpreterError:
 		v := e.Version()
 		if v == "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/target"
+	"github.com/clusterpack/clusterpack/upload"
 )
 
 // TestHint: the library errors that say what to do in their own terms
@@ -47,6 +48,10 @@ func TestHint(t *testing.T) {
 			"virtualenv /v: its interpreter is missing (bin/python points nowhere); recreate the virtualenv or give the target's Python (--python 3.11, or an interpreter's path)"},
 		{"direct URL", fmt.Errorf("requirement a @ https://x/a.whl: %w; download the file and add its directory to the find-links locations", resolve.ErrDirectURL),
 			"requirement a @ https://x/a.whl: direct URL requirements are not supported yet; download the file and add its directory to the find-links locations (--find-links DIR)"},
+		{"not an upload manifest", &upload.ManifestError{Missing: "url"},
+			"the manifest has no url: give the manifest of an upload ('clusterpack upload --manifest FILE' writes one)"},
+		{"digest mismatch", fmt.Errorf("fetching the environment to run it locally: %w", &upload.DigestMismatchError{URL: "s3://b/env.zip", Got: "aa", Want: "bb"}),
+			"fetching the environment to run it locally: s3://b/env.zip has sha256 aa, but the manifest records bb: upload it again, replacing the stored copy (clusterpack upload --force)"},
 		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),
 			"plain\na synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
 		{"usage error", usagef("bad: %w", &target.PlatformNeededError{Version: "3.12"}),
