@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/resolve"
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
@@ -95,6 +96,10 @@ func hintOf(err error) string {
 		return "'clusterpack upload --manifest FILE' writes one"
 	case *upload.DigestMismatchError:
 		return "clusterpack upload --force"
+	case *venv.BundleError:
+		return "--bundle-python"
+	case *venv.PythonPathError:
+		return "--python-path"
 	case *build517.InterpreterError:
 		v := e.Version()
 		if v == "" {

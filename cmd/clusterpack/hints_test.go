@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/resolve"
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
@@ -52,6 +53,10 @@ func TestHint(t *testing.T) {
 			"the manifest has no url: give the manifest of an upload ('clusterpack upload --manifest FILE' writes one)"},
 		{"digest mismatch", fmt.Errorf("fetching the environment to run it locally: %w", &upload.DigestMismatchError{URL: "s3://b/env.zip", Got: "aa", Want: "bb"}),
 			"fetching the environment to run it locally: s3://b/env.zip has sha256 aa, but the manifest records bb: upload it again, replacing the stored copy (clusterpack upload --force)"},
+		{"bundle", fmt.Errorf("venv: %w", &venv.BundleError{Python: "/usr/bin/python3.10", Err: errors.New("it is Python 3.10, the environment is for 3.11")}),
+			"venv: bundling /usr/bin/python3.10: it is Python 3.10, the environment is for 3.11 (--bundle-python)"},
+		{"python path", fmt.Errorf("venv: %w", &venv.PythonPathError{Path: "bin/python3", Reason: "must be an absolute path or a command name"}),
+			`venv: the nodes' interpreter "bin/python3" must be an absolute path or a command name (--python-path)`},
 		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),
 			"plain\na synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
 		{"usage error", usagef("bad: %w", &target.PlatformNeededError{Version: "3.12"}),
