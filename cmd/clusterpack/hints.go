@@ -8,6 +8,7 @@ import (
 	"github.com/clusterpack/clusterpack/resolve"
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
+	"github.com/clusterpack/clusterpack/spark"
 	"github.com/clusterpack/clusterpack/target"
 	"github.com/clusterpack/clusterpack/upload"
 )
@@ -78,6 +79,10 @@ func hintOf(err error) string {
 		return "--python 3.11, or an interpreter's path"
 	case resolve.ErrDirectURL:
 		return "--find-links DIR"
+	case spark.ErrNoURL:
+		return "'clusterpack upload --manifest FILE' writes one"
+	case spark.ErrSessionCluster:
+		return "--style flags or --style conf"
 	}
 	switch e := err.(type) {
 	case *target.NoInterpreterError:
@@ -96,6 +101,8 @@ func hintOf(err error) string {
 		return "'clusterpack upload --manifest FILE' writes one"
 	case *upload.DigestMismatchError:
 		return "clusterpack upload --force"
+	case *spark.ClientOnlyError:
+		return "--deploy-mode client"
 	case *venv.BundleError:
 		return "--bundle-python"
 	case *venv.PythonPathError:
@@ -132,6 +139,25 @@ func findingHint(key, version string) string {
 		return "lock and build with a newer --platform"
 	}
 	return ""
+}
+
+// hintSparkNotes adds their flags to spark-args' notes, for the lines on
+// standard error and the JSON alike.
+func hintSparkNotes(notes []spark.Note) {
+	for i, n := range notes {
+		var h string
+		switch n.Kind {
+		case spark.NoteYARNZip:
+			h = "--format tar.gz"
+		case spark.NoteS3AClassPath:
+			h = "--class-path"
+		case spark.NoteS3Credentials:
+			h = "--include-credentials"
+		}
+		if h != "" {
+			notes[i].Text += " (" + h + ")"
+		}
+	}
 }
 
 // withHints makes every command below c return its errors through hint.

@@ -12,6 +12,7 @@ import (
 	"github.com/clusterpack/clusterpack/resolve"
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
+	"github.com/clusterpack/clusterpack/spark"
 	"github.com/clusterpack/clusterpack/target"
 	"github.com/clusterpack/clusterpack/upload"
 )
@@ -57,6 +58,12 @@ func TestHint(t *testing.T) {
 			"venv: bundling /usr/bin/python3.10: it is Python 3.10, the environment is for 3.11 (--bundle-python)"},
 		{"python path", fmt.Errorf("venv: %w", &venv.PythonPathError{Path: "bin/python3", Reason: "must be an absolute path or a command name"}),
 			`venv: the nodes' interpreter "bin/python3" must be an absolute path or a command name (--python-path)`},
+		{"client mode only", &spark.ClientOnlyError{Kind: spark.Local},
+			"a local master runs the driver in the spark-submit process: use client mode (--deploy-mode client)"},
+		{"session in cluster mode", usagef("%w", spark.ErrSessionCluster),
+			"a session built in code runs its driver where the code runs: cluster mode needs spark-submit, with its flags or spark-defaults.conf lines (--style flags or --style conf)"},
+		{"spark without URL", spark.ErrNoURL,
+			"the manifest has no URL: give the manifest of an upload ('clusterpack upload --manifest FILE' writes one)"},
 		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),
 			"plain\na synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
 		{"usage error", usagef("bad: %w", &target.PlatformNeededError{Version: "3.12"}),
@@ -111,6 +118,29 @@ func TestHintReport(t *testing.T) {
 	j, _ := json.Marshal(r)
 	if !strings.Contains(string(j), `"hint":"interpreter"`) || !strings.Contains(string(j), "(--python /path/to/python3.11)") {
 		t.Errorf("JSON lacks the hint: %s", j)
+	}
+}
+
+// TestHintSparkNotes: spark-args' notes name the flags that do what
+// they say.
+func TestHintSparkNotes(t *testing.T) {
+	c, err := spark.Args(spark.Env{Format: spark.FormatZip, URL: "s3://b/env.zip", Interpreter: "environment/bin/python"}, spark.Options{Master: "yarn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hintSparkNotes(c.Notes)
+	var texts []string
+	for _, n := range c.Notes {
+		texts = append(texts, n.Text)
+	}
+	for i, want := range []string{
+		": build the environment as tar.gz for YARN (--format tar.gz)",
+		"spark.driver.extraClassPath and spark.executor.extraClassPath (--class-path)",
+		"they are printed as properties only when given (--include-credentials)",
+	} {
+		if i >= len(texts) || !strings.HasSuffix(texts[i], want) {
+			t.Errorf("note %d of %q does not end with %q", i, texts, want)
+		}
 	}
 }
 
