@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/clusterpack/clusterpack/flink"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/resolve"
@@ -83,6 +84,10 @@ func hintOf(err error) string {
 		return "'clusterpack upload --manifest FILE' writes one"
 	case spark.ErrSessionCluster:
 		return "--style flags or --style conf"
+	case flink.ErrNoURL:
+		return "'clusterpack upload --manifest FILE' writes one"
+	case flink.ErrPex:
+		return "--format zip or --format tar.gz"
 	}
 	switch e := err.(type) {
 	case *target.NoInterpreterError:
@@ -101,6 +106,10 @@ func hintOf(err error) string {
 		return "'clusterpack upload --manifest FILE' writes one"
 	case *upload.DigestMismatchError:
 		return "clusterpack upload --force"
+	case *flink.ThreadModeError:
+		if e.NoPython {
+			return "build it with --bundle-python PATH"
+		}
 	case *spark.ClientOnlyError:
 		return "--deploy-mode client"
 	case *venv.BundleError:
@@ -156,6 +165,16 @@ func hintSparkNotes(notes []spark.Note) {
 		}
 		if h != "" {
 			notes[i].Text += " (" + h + ")"
+		}
+	}
+}
+
+// hintFlinkNotes adds their flags to flink-args' notes, for the lines on
+// standard error and the JSON alike.
+func hintFlinkNotes(notes []flink.Note) {
+	for i, n := range notes {
+		if n.Kind == flink.NoteS3Credentials {
+			notes[i].Text += " (--include-credentials)"
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterpack/clusterpack/flink"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/resolve"
@@ -64,6 +65,11 @@ func TestHint(t *testing.T) {
 			"a session built in code runs its driver where the code runs: cluster mode needs spark-submit, with its flags or spark-defaults.conf lines (--style flags or --style conf)"},
 		{"spark without URL", spark.ErrNoURL,
 			"the manifest has no URL: give the manifest of an upload ('clusterpack upload --manifest FILE' writes one)"},
+		{"thread mode without a Python", fmt.Errorf("environment file:///e.zip: %w", &flink.ThreadModeError{NoPython: true}),
+			"environment file:///e.zip: thread mode runs Python inside the TaskManager's JVM through PEMJA, and the environment has no Python of its own, and Flink makes the unpacked environment PYTHONHOME in thread mode (bundle a CPython into it); then upload again (build it with --bundle-python PATH)"},
+		{"thread mode without packages", &flink.ThreadModeError{Missing: []string{"pemja"}}, ""},
+		{"flink and a pex", flink.ErrPex,
+			"Flink cannot use a pex as its Python: it ships archives, which it unpacks, and files for PYTHONPATH; build the environment as a zip or tar.gz (--format zip or --format tar.gz)"},
 		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),
 			"plain\na synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
 		{"usage error", usagef("bad: %w", &target.PlatformNeededError{Version: "3.12"}),
@@ -141,6 +147,17 @@ func TestHintSparkNotes(t *testing.T) {
 		if i >= len(texts) || !strings.HasSuffix(texts[i], want) {
 			t.Errorf("note %d of %q does not end with %q", i, texts, want)
 		}
+	}
+}
+
+func TestHintFlinkNotes(t *testing.T) {
+	c, err := flink.Args(flink.Env{Format: "zip", URL: "s3://b/env.zip", Interpreter: "environment/bin/python"}, flink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hintFlinkNotes(c.Notes)
+	if len(c.Notes) != 2 || !strings.HasSuffix(c.Notes[0].Text, "they are printed only when given (--include-credentials)") || strings.Contains(c.Notes[1].Text, "(--") {
+		t.Errorf("notes %+v", c.Notes)
 	}
 }
 
