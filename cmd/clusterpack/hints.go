@@ -10,6 +10,7 @@ import (
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/spark"
+	"github.com/clusterpack/clusterpack/store/s3"
 	"github.com/clusterpack/clusterpack/target"
 	"github.com/clusterpack/clusterpack/upload"
 )
@@ -110,6 +111,10 @@ func hintOf(err error) string {
 		if e.NoPython {
 			return "build it with --bundle-python PATH"
 		}
+	case *s3.RegionError:
+		return "--s3-region REGION"
+	case *s3.NoCredentialsError:
+		return "--profile NAME"
 	case *spark.ClientOnlyError:
 		return "--deploy-mode client"
 	case *venv.BundleError:

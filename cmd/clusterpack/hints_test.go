@@ -14,6 +14,8 @@ import (
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/spark"
+	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/s3"
 	"github.com/clusterpack/clusterpack/target"
 	"github.com/clusterpack/clusterpack/upload"
 )
@@ -70,6 +72,10 @@ func TestHint(t *testing.T) {
 		{"thread mode without packages", &flink.ThreadModeError{Missing: []string{"pemja"}}, ""},
 		{"flink and a pex", flink.ErrPex,
 			"Flink cannot use a pex as its Python: it ships archives, which it unpacks, and files for PYTHONPATH; build the environment as a zip or tar.gz (--format zip or --format tar.gz)"},
+		{"S3 region", &store.Error{Op: "stat", URL: "s3://b/env.zip", Err: &s3.RegionError{Bucket: "b", Code: "PermanentRedirect", Err: plain}},
+			`stat s3://b/env.zip: bucket "b" is in another region (PermanentRedirect): set the store's region or AWS_REGION: plain (--s3-region REGION)`},
+		{"S3 credentials", &s3.NoCredentialsError{From: "the environment", Err: plain},
+			"access denied: no usable AWS credentials from the environment: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or choose a profile (AWS_PROFILE): plain (--profile NAME)"},
 		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),
 			"plain\na synthetic Python 3.12 target needs at least one platform tag (--platform manylinux_2_28_x86_64, for example)"},
 		{"usage error", usagef("bad: %w", &target.PlatformNeededError{Version: "3.12"}),
