@@ -22,6 +22,7 @@ import (
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
+	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/target"
 )
 
@@ -108,6 +109,12 @@ func TestPlanChoosesAndHashes(t *testing.T) {
 	}
 	if !strings.HasPrefix(p.Filename(), "env-"+p.ContentHash) || !strings.HasSuffix(p.Filename(), ".zip") {
 		t.Fatalf("file name %s", p.Filename())
+	}
+	missing := filepath.Join(t.TempDir(), "python3.11")
+	_, err = NewPlan(fx.lock, ".", Options{Format: FormatZip, BundlePython: missing})
+	var be *venv.BundleError
+	if !errors.As(err, &be) || be.Python != missing || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a Python to bundle that is not there: %v", err)
 	}
 }
 

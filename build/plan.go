@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/lockfile"
+	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/pypa/distfilename"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
 	"github.com/clusterpack/clusterpack/pypa/tags"
@@ -160,7 +161,7 @@ func NewPlan(lk *lockfile.Lock, lockDir string, opts Options) (*Plan, error) {
 func interpreterIdentity(python string) (string, error) {
 	exe, err := filepath.EvalSymlinks(python)
 	if err != nil {
-		return "", fmt.Errorf("--bundle-python %s: %w", python, err)
+		return "", &venv.BundleError{Python: python, Err: err}
 	}
 	files := []string{exe}
 	libs, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(exe)), "lib", "libpython*.so*"))
@@ -169,7 +170,7 @@ func interpreterIdentity(python string) (string, error) {
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return "", fmt.Errorf("--bundle-python %s: %w", python, err)
+			return "", &venv.BundleError{Python: python, Err: err}
 		}
 		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(data))
 		h.Write(data)

@@ -31,6 +31,7 @@ package flink
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -90,8 +91,37 @@ type Setting struct{ Key, Value string }
 // Config is what a job needs.
 type Config struct {
 	Settings []Setting
-	Notes    []string
+	// Notes are warnings for the user.
+	Notes []Note
 }
+
+// Note is a warning for the user. Kind tells notes apart for a caller
+// that adds its own words (a flag that does what Text says).
+type Note struct {
+	Kind string
+	Text string
+}
+
+// Kinds of Note.
+const (
+	// NoteThreadModeVersion: thread mode with a shipped environment
+	// needs Flink 2.3 or later.
+	NoteThreadModeVersion = "thread-mode-version"
+	// NoteS3Credentials: the S3 credentials are not printed unless given
+	// (Options.S3).
+	NoteS3Credentials = "s3-credentials"
+	// NoteS3Plugin: s3:// needs one of Flink's S3 plugins.
+	NoteS3Plugin = "s3-plugin"
+)
+
+var (
+	// ErrNoURL: the environment has no URL (Env.URL); an upload
+	// manifest always has one.
+	ErrNoURL = errors.New("the manifest has no URL: give the manifest of an upload")
+	// ErrPex: Flink cannot run a pex environment; a venv archive (zip or
+	// tar.gz) it can.
+	ErrPex = errors.New("Flink cannot use a pex as its Python: it ships archives, which it unpacks, and files for PYTHONPATH; build the environment as a zip or tar.gz")
+)
 
 const (
 	keyArchives = "python.archives"
@@ -122,20 +152,22 @@ func (e *ThreadModeError) Error() string {
 		lacks = append(lacks, fmt.Sprintf("lacks %s (add them to the requirements)", strings.Join(e.Missing, " and ")))
 	}
 	if e.NoPython {
-		lacks = append(lacks, "has no Python of its own, and Flink makes the unpacked environment PYTHONHOME in thread mode (build it with --bundle-python PATH)")
+		lacks = append(lacks, "has no Python of its own, and Flink makes the unpacked environment PYTHONHOME in thread mode (bundle a CPython into it)")
 	}
 	return "thread mode runs Python inside the TaskManager's JVM through PEMJA, and the environment " + strings.Join(lacks, " and ") + "; then upload again"
 }
 
-// Args computes the configuration that runs a PyFlink job on env.
+// Args computes the configuration that runs a PyFlink job on env. A pex
+// is ErrPex, an env without a URL ErrNoURL, and thread mode without what
+// it needs a *ThreadModeError.
 func Args(env Env, o Options) (*Config, error) {
 	if env.URL == "" {
-		return nil, fmt.Errorf("the manifest has no URL: give the manifest that `clusterpack upload --manifest FILE` wrote")
+		return nil, ErrNoURL
 	}
 	switch env.Format {
 	case "zip", "tar.gz":
 	case "pex":
-		return nil, fmt.Errorf("Flink cannot use a pex as its Python: it ships archives, which it unpacks, and files for PYTHONPATH; build the environment with --format zip (or tar.gz)")
+		return nil, ErrPex
 	default:
 		return nil, fmt.Errorf("the manifest's format %q is not one Flink can use: zip or tar.gz", env.Format)
 	}
@@ -172,7 +204,7 @@ func Args(env Env, o Options) (*Config, error) {
 			return nil, &ThreadModeError{Missing: missing, NoPython: !env.BundledPython}
 		}
 		set(keyMode, Thread)
-		c.Notes = append(c.Notes, "thread mode with a shipped environment needs Flink 2.3 or later: earlier releases look for python.executable in the TaskManager's own directory, not in the unpacked archive")
+		c.note(NoteThreadModeVersion, "thread mode with a shipped environment needs Flink 2.3 or later: earlier releases look for python.executable in the TaskManager's own directory, not in the unpacked archive")
 	default:
 		return nil, fmt.Errorf("unknown execution mode %q: give process or thread", o.ExecutionMode)
 	}
@@ -191,12 +223,14 @@ func Args(env Env, o Options) (*Config, error) {
 				set("s3.session-token", s.SessionToken)
 			}
 		} else {
-			c.Notes = append(c.Notes, "S3 credentials are not printed: Flink's S3 plugin reads them as the AWS SDK does (environment, instance role); --include-credentials prints them")
+			c.note(NoteS3Credentials, "S3 credentials are not printed: Flink's S3 plugin reads them as the AWS SDK does (environment, instance role); they are printed only when given")
 		}
-		c.Notes = append(c.Notes, "s3:// needs one of Flink's S3 file system plugins (plugins/s3-fs-hadoop) on the cluster")
+		c.note(NoteS3Plugin, "s3:// needs one of Flink's S3 file system plugins (plugins/s3-fs-hadoop) on the cluster")
 	}
 	return c, nil
 }
+
+func (c *Config) note(kind, text string) { c.Notes = append(c.Notes, Note{kind, text}) }
 
 // interpreterInArchive is the interpreter's path inside the archive:
 // "environment/bin/python" gives "bin/python".
@@ -246,9 +280,9 @@ func (c *Config) JSON() any {
 	for _, s := range c.Settings {
 		conf[s.Key] = s.Value
 	}
-	notes := c.Notes
-	if notes == nil {
-		notes = []string{}
+	notes := []string{}
+	for _, n := range c.Notes {
+		notes = append(notes, n.Text)
 	}
 	return struct {
 		Conf  map[string]string `json:"conf"`

@@ -87,7 +87,7 @@ func TestThreadModeSaysWhatIsMissing(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	_, err = Args(Env{Format: "zip", URL: "file:///e.zip"}, Options{ExecutionMode: Thread})
-	if !errors.As(err, &tm) || len(tm.Missing) != 2 || !tm.NoPython || !strings.Contains(err.Error(), "--bundle-python") {
+	if !errors.As(err, &tm) || len(tm.Missing) != 2 || !tm.NoPython || !strings.Contains(err.Error(), "bundle a CPython into it") {
 		t.Fatalf("got %v", err)
 	}
 	// Every package, but no Python of its own.
@@ -102,13 +102,34 @@ func TestErrors(t *testing.T) {
 		env  Env
 		opts Options
 		want string
+		is   error
 	}{
-		{Env{Format: "pex", URL: "s3://b/e.pex"}, Options{}, "cannot use a pex"},
-		{Env{Format: "zip"}, Options{}, "no URL"},
-		{zipFile, Options{ExecutionMode: "fiber"}, "unknown execution mode"},
+		{Env{Format: "pex", URL: "s3://b/e.pex"}, Options{}, "cannot use a pex", ErrPex},
+		{Env{Format: "zip"}, Options{}, "no URL", ErrNoURL},
+		{zipFile, Options{ExecutionMode: "fiber"}, "unknown execution mode", nil},
 	} {
-		if _, err := Args(tc.env, tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+		_, err := Args(tc.env, tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want %q", err, tc.want)
 		}
+		if tc.is != nil && !errors.Is(err, tc.is) {
+			t.Errorf("got %v, want errors.Is %v", err, tc.is)
+		}
+	}
+}
+
+// TestNoteKinds: each note says which it is, for a caller that adds its
+// own words to it.
+func TestNoteKinds(t *testing.T) {
+	c, err := Args(Env{Format: "zip", URL: "s3://b/e.zip", Interpreter: "environment/bin/python", Packages: []string{"pemja", "find-libpython"}, BundledPython: true}, Options{ExecutionMode: Thread})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range c.Notes {
+		got = append(got, n.Kind)
+	}
+	if want := []string{NoteThreadModeVersion, NoteS3Credentials, NoteS3Plugin}; !reflect.DeepEqual(got, want) {
+		t.Errorf("notes %q, want %q", got, want)
 	}
 }

@@ -100,6 +100,18 @@ type Result struct {
 	Resolution *resolve.Resolution
 }
 
+// Errors of Make that a caller may word in its own terms: each message
+// says what to give, in Input's terms.
+var (
+	// ErrNothingToLock: the input has no requirements, requirements
+	// files, editable projects or virtualenv with packages.
+	ErrNothingToLock = errors.New("nothing to lock: give requirements, requirements files, editable projects or a virtualenv")
+	// ErrVenvNoInterpreter: the virtualenv of Input.FromVenv has no
+	// interpreter (bin/python points nowhere), and no target was given
+	// in its place.
+	ErrVenvNoInterpreter = errors.New("its interpreter is missing (bin/python points nowhere)")
+)
+
 // Make gathers the inputs, resolves them and returns the lock.
 func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	if env.Logger == nil {
@@ -120,6 +132,9 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 		in.Requirements = append(append([]string{}, in.Requirements...), venvReqs...)
 		in.Editables = append(append([]string{}, in.Editables...), venvRefs...)
 		if in.Target.Python == "" && len(in.Target.Platforms) == 0 {
+			if python == "" {
+				return nil, fmt.Errorf("virtualenv %s: %w; recreate the virtualenv or give the target's Python", in.FromVenv, ErrVenvNoInterpreter)
+			}
 			in.Target.Python = python
 		}
 		if onlyVenv {
@@ -383,7 +398,7 @@ func gather(ctx context.Context, in Input, env Env) (reqs, cons []pep508.Require
 		opts = mergeFileOptions(opts, f.Options)
 	}
 	if len(reqs) == 0 && len(refs) == 0 {
-		return nil, nil, nil, opts, errors.New("nothing to lock: give requirements as arguments, with -r FILE or -e DIR")
+		return nil, nil, nil, opts, ErrNothingToLock
 	}
 	return reqs, cons, refs, opts, nil
 }

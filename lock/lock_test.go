@@ -3,6 +3,7 @@ package lock
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"net/url"
 	"os"
@@ -506,5 +507,43 @@ func TestMakeFromVenv(t *testing.T) {
 		if p.Name == "lib-b" && p.Version != "2.0" {
 			t.Fatalf("after upgrading lib-b the lock has %s", p.Version)
 		}
+	}
+}
+
+// TestMakeFromVenvWithoutInterpreter: a virtualenv whose bin/python
+// points nowhere is still read; its target must then be given.
+func TestMakeFromVenvWithoutInterpreter(t *testing.T) {
+	venv := filepath.Join(t.TempDir(), "venv")
+	writeFiles(t, venv, map[string]string{
+		"pyvenv.cfg": "home = /gone/bin\nversion = 3.11.7\n",
+		"lib/python3.11/site-packages/lib_c-0.5.dist-info/METADATA":  "Metadata-Version: 2.1\nName: lib-c\nVersion: 0.5\n",
+		"lib/python3.11/site-packages/lib_c-0.5.dist-info/INSTALLER": "pip\n",
+		"lib/python3.11/site-packages/lib_c-0.5.dist-info/RECORD":    "",
+	})
+	if err := os.MkdirAll(filepath.Join(venv, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/gone/bin/python3.11", filepath.Join(venv, "bin", "python")); err != nil {
+		t.Fatal(err)
+	}
+	srv := testindex.Start(t, projects(), testindex.Options{})
+	env := testEnv(t, nil)
+	_, err := Make(context.Background(), Input{FromVenv: venv, IndexURL: srv.IndexURL(), LockDir: t.TempDir()}, env)
+	if !errors.Is(err, ErrVenvNoInterpreter) || !strings.Contains(err.Error(), venv) {
+		t.Fatalf("no target: %v", err)
+	}
+	res, err := Make(context.Background(), Input{FromVenv: venv, IndexURL: srv.IndexURL(), LockDir: t.TempDir(), Target: synthetic()}, env)
+	if err != nil {
+		t.Fatalf("with a target: %v", err)
+	}
+	if res.Target.PythonVersion != "3.11" || len(res.Lock.Packages) != 1 || res.Lock.Packages[0].Version != "0.5" {
+		t.Errorf("with a target: Python %s, %d packages", res.Target.PythonVersion, len(res.Lock.Packages))
+	}
+}
+
+func TestMakeNothingToLock(t *testing.T) {
+	_, err := Make(context.Background(), Input{Target: synthetic(), LockDir: t.TempDir()}, testEnv(t, nil))
+	if !errors.Is(err, ErrNothingToLock) {
+		t.Fatalf("Make without requirements = %v, want ErrNothingToLock", err)
 	}
 }

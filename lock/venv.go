@@ -22,14 +22,12 @@ import (
 // fromVenv turns a virtualenv's installed distributions into inputs: a
 // requirement pinning each one to its installed version (or to the file it
 // was installed from), the editable project directories, and the
-// interpreter of the virtualenv.
+// interpreter of the virtualenv ("" when it is missing: the target can
+// still be given).
 func fromVenv(ctx context.Context, dir string) (reqs, editables []string, python string, err error) {
 	v, err := venvscan.Scan(ctx, dir)
 	if err != nil {
 		return nil, nil, "", err
-	}
-	if v.Python == "" {
-		return nil, nil, "", fmt.Errorf("virtualenv %s: its interpreter is missing (bin/python points nowhere); recreate the virtualenv or give --python", dir)
 	}
 	for _, d := range v.Dists {
 		switch {

@@ -184,9 +184,9 @@ func unusableReason(wheelTags, pythonReasons []string, formatExcluded, sdistOnly
 	case len(pythonReasons) > 0 && len(wheelTags) == 0 && !formatExcluded:
 		return fmt.Sprintf("requires Python %s (the target has %s)", uniqueJoin(pythonReasons), pyFull)
 	case sdistOnly && len(wheelTags) == 0:
-		return "has only a source distribution (--only-binary is set for it)"
+		return "has only a source distribution (only-binary is set for it)"
 	case formatExcluded && len(wheelTags) == 0:
-		return "has only wheels (--no-binary is set for it)"
+		return "has only wheels (no-binary is set for it)"
 	case len(wheelTags) > 0:
 		return "has no wheel for the target and no source distribution (its wheels are " + summarizeTags(wheelTags) + "; the target accepts " + accepted + ")"
 	}

@@ -8,6 +8,7 @@ package resolve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -115,6 +116,12 @@ type Package struct {
 	Reference *Direct
 }
 
+// ErrDirectURL is wrapped by Resolve's error for a requirement given by
+// URL ("name @ https://..."), which the resolver does not fetch: the
+// caller downloads the file and offers it from a find-links location, or
+// as a Direct package.
+var ErrDirectURL = errors.New("direct URL requirements are not supported yet")
+
 // rootName stands for the user's requirements: it cannot be a project
 // name (those are alphanumeric at both ends).
 const rootName = "<requirements>"
@@ -145,7 +152,7 @@ func Resolve(ctx context.Context, req Request, opts Options) (*Resolution, error
 			continue
 		}
 		if r.URL != "" {
-			return nil, fmt.Errorf("requirement %s: direct URL requirements are not supported yet; download the file and pass it with --find-links", r)
+			return nil, fmt.Errorf("requirement %s: %w; download the file and add its directory to the find-links locations", r, ErrDirectURL)
 		}
 		p.root = append(p.root, r)
 	}

@@ -238,7 +238,7 @@ func TestResolveExplains(t *testing.T) {
 		}, []string{"a"}, nil, []string{"a has only a source distribution (its metadata needs a PEP 517 build)"}},
 		{"only-binary", []dist{
 			{name: "a", version: "1.0", sdist: true},
-		}, []string{"a"}, func(o *Options) { o.OnlyBinary = FormatControl{All: true} }, []string{"--only-binary"}},
+		}, []string{"a"}, func(o *Options) { o.OnlyBinary = FormatControl{All: true} }, []string{"a has only a source distribution (only-binary is set for it)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -312,4 +312,12 @@ func wheelMetadata(t *testing.T, data []byte) []byte {
 	}
 	t.Fatal("wheel has no METADATA")
 	return nil
+}
+
+func TestDirectURLRequirement(t *testing.T) {
+	opts := Options{Target: linux311(t), Source: newSource(t, dist{name: "a", version: "1.0"})}
+	_, err := Resolve(context.Background(), Request{Requirements: reqs(t, "a @ https://files.example/a-1.0-py3-none-any.whl")}, opts)
+	if !errors.Is(err, ErrDirectURL) || !strings.Contains(err.Error(), "find-links") {
+		t.Fatalf("got %v, want ErrDirectURL", err)
+	}
 }

@@ -216,7 +216,7 @@ class _CPWorker:
                     return None
 
         else:
-            raise ValueError("--input works with a function call, an expression or statements, not %r" % (kind,))
+            raise ValueError("rows work with a function call, an expression or statements, not %r" % (kind,))
         return one
 
     def prepare_raw(self, req_json):

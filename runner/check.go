@@ -18,7 +18,7 @@ import (
 
 // CheckOptions control Check.
 type CheckOptions struct {
-	// Runs are calls made after the imports (--file, --call).
+	// Runs are calls made after the imports.
 	Runs []Call
 	// Find says where to look for a libpython when Python is nil.
 	Find FindOptions
@@ -37,9 +37,24 @@ type Finding struct {
 	File         string `json:"file,omitempty"`
 	Module       string `json:"module,omitempty"`
 	// Message is what is wrong and, where the runner knows, what to do.
-	Message string   `json:"message"`
-	Error   *PyError `json:"error,omitempty"`
+	Message string `json:"message"`
+	// Hint, when set, says which of the things to do that the runner
+	// knows the message asks for, for a caller that has its own way to
+	// do it: HintInterpreter or HintNewerPlatform.
+	Hint  string   `json:"hint,omitempty"`
+	Error *PyError `json:"error,omitempty"`
 }
+
+// Hints of a Finding.
+const (
+	// HintInterpreter: name a local CPython of the archive's version
+	// (Report.Python) that has a shared libpython (FindOptions.Python).
+	HintInterpreter = "interpreter"
+	// HintNewerPlatform: lock and build the environment for a newer
+	// platform than the target's, whose policy allows what an extension
+	// module requires.
+	HintNewerPlatform = "newer-platform"
+)
 
 // Report is what Check found.
 type Report struct {
@@ -120,7 +135,12 @@ func Check(ctx context.Context, env *Env, opts CheckOptions) (*Report, error) {
 	if py == nil {
 		in, err := FindInterpreter(ctx, env, opts.Find)
 		if err != nil {
-			r.Failures = append(r.Failures, Finding{Kind: "interpreter", Message: err.Error()})
+			f := Finding{Kind: "interpreter", Message: err.Error()}
+			var ne *NoInterpreterError
+			if errors.As(err, &ne) && ne.Given == "" {
+				f.Hint = HintInterpreter
+			}
+			r.Failures = append(r.Failures, f)
 			return r, nil
 		}
 		if py, err = Load(*in); err != nil {
@@ -309,7 +329,11 @@ func checkStatic(env *Env, r *Report) error {
 			}
 			r.Extensions++
 			for _, pr := range res.Problems {
-				r.Static = append(r.Static, Finding{Kind: "elf", Distribution: d.Name, File: f, Message: fmt.Sprintf("%s %s: %s", d.Name, d.Version, pr.Message)})
+				fi := Finding{Kind: "elf", Distribution: d.Name, File: f, Message: fmt.Sprintf("%s %s: %s", d.Name, d.Version, pr.Message)}
+				if pr.Kind == "symbol-version" {
+					fi.Hint = HintNewerPlatform
+				}
+				r.Static = append(r.Static, fi)
 			}
 		}
 	}

@@ -351,6 +351,13 @@ func TestInProcessCheck(t *testing.T) {
 	if !rep.OK() || !rep.Live || strings.Join(rep.Imported, ",") != "greet,hello" {
 		t.Fatalf("good archive:\n%s%+v", rep.Summary(), rep)
 	}
+	// No local interpreter of the archive's version: a finding whose
+	// hint asks for one.
+	empty := func(k string) string { return map[string]string{"PATH": t.TempDir(), "HOME": t.TempDir()}[k] }
+	rep, err = Check(context.Background(), good, CheckOptions{Find: FindOptions{Getenv: empty}})
+	if err != nil || len(rep.Failures) != 1 || rep.Failures[0].Kind != "interpreter" || rep.Failures[0].Hint != HintInterpreter {
+		t.Fatalf("no interpreter: %v %+v", err, rep.Failures)
+	}
 	wheels := append(greetWheels(t, dir), brokenWheels(t, dir, e.ver)...)
 	bad := e.env(t, writeVenv(t, dir, e.ver, wheels), "manylinux_2_28_x86_64")
 	script := dir + "/job.py"
@@ -363,6 +370,9 @@ func TestInProcessCheck(t *testing.T) {
 	t.Logf("summary:\n%s", sum)
 	if rep.OK() || len(rep.Static) != 1 || len(rep.Failures) != 3 {
 		t.Fatalf("broken archive: %d static, %d failures\n%s", len(rep.Static), len(rep.Failures), sum)
+	}
+	if rep.Static[0].Hint != HintNewerPlatform {
+		t.Errorf("the symbol version finding has hint %q, want %q", rep.Static[0].Hint, HintNewerPlatform)
 	}
 	for _, want := range []string{
 		"fastlib 1.2: fastlib/_fast.cpython-3", "requires GLIBC_2.99 from libc.so.6", "at most GLIBC_2.28",
@@ -425,11 +435,13 @@ func TestFindInterpreter(t *testing.T) {
 	_, err = FindInterpreter(context.Background(), &Env{Python: [2]int{3, 99}}, FindOptions{Getenv: func(k string) string {
 		return map[string]string{"PATH": t.TempDir(), "HOME": t.TempDir()}[k]
 	}})
-	if !errors.Is(err, ErrNoInterpreter) || !strings.Contains(err.Error(), "python3.99 on PATH: not found") || !strings.Contains(err.Error(), "--python") {
+	var ne *NoInterpreterError
+	if !errors.Is(err, ErrNoInterpreter) || !errors.As(err, &ne) || ne.Version != "3.99" || ne.Given != "" ||
+		!strings.Contains(err.Error(), "python3.99 on PATH: not found") || !strings.Contains(err.Error(), "or name one") {
 		t.Fatalf("none: %v", err)
 	}
 	_, err = FindInterpreter(context.Background(), &Env{Python: [2]int{3, 10}}, FindOptions{Python: python})
-	if !errors.Is(err, ErrNoInterpreter) || !strings.Contains(err.Error(), "the archive needs 3.10") {
+	if !errors.Is(err, ErrNoInterpreter) || !errors.As(err, &ne) || ne.Given != python || !strings.Contains(err.Error(), "the archive needs 3.10") {
 		t.Fatalf("wrong version: %v", err)
 	}
 }

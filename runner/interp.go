@@ -29,8 +29,8 @@ type Interpreter struct {
 
 // FindOptions say where FindInterpreter looks.
 type FindOptions struct {
-	// Python is an interpreter the user named (--python PATH): used
-	// instead of any search, if the archive has no bundled Python.
+	// Python is an interpreter the caller names: used instead of any
+	// search, if the archive has no bundled Python.
 	Python string
 	// Getenv reads PATH, PYENV_ROOT and HOME; nil means os.Getenv.
 	Getenv func(string) string
@@ -47,13 +47,39 @@ func (o FindOptions) getenv(k string) string {
 // libpython was found; the message lists what was searched.
 var ErrNoInterpreter = errors.New("no usable Python")
 
+// NoInterpreterError is FindInterpreter's error when no usable libpython
+// was found: it says where it looked and why each candidate did not fit.
+// It wraps ErrNoInterpreter.
+type NoInterpreterError struct {
+	// Version is the archive's Python version, "X.Y".
+	Version string
+	// Given is the interpreter the caller named (FindOptions.Python),
+	// or "" when the local interpreters were searched.
+	Given string
+	// Looked are the places looked at, each with why it did not fit.
+	Looked []string
+}
+
+func (e *NoInterpreterError) Error() string {
+	looked := strings.Join(e.Looked, "; ")
+	if e.Given != "" {
+		return fmt.Sprintf("%v: %s", ErrNoInterpreter, looked)
+	}
+	v := e.Version
+	return fmt.Sprintf("%v of version %s for this archive: looked at %s. Install one with a shared libpython (e.g. `pyenv install %s`, or your distribution's python%s and libpython%s packages), or name one",
+		ErrNoInterpreter, v, looked, v, v, v)
+}
+
+func (e *NoInterpreterError) Unwrap() error { return ErrNoInterpreter }
+
 // FindInterpreter chooses the libpython to run env with: the interpreter
 // bundled in the archive if there is one; else opts.Python; else a local
 // CPython of the archive's major.minor, pythonX.Y on PATH then pyenv's
 // versions (newest patch first). A candidate must have a shared
 // libpython (CPython configured with --enable-shared, as pyenv's and most
-// distributions' are; Debian/Ubuntu ship it as libpython3.Y). The error
-// names every place looked at and why each did not fit.
+// distributions' are; Debian/Ubuntu ship it as libpython3.Y). The error,
+// a *NoInterpreterError, names every place looked at and why each did
+// not fit.
 func FindInterpreter(ctx context.Context, env *Env, opts FindOptions) (*Interpreter, error) {
 	if env.Bundled != nil {
 		return env.Bundled, nil
@@ -76,7 +102,7 @@ func FindInterpreter(ctx context.Context, env *Env, opts FindOptions) (*Interpre
 		if in := try(opts.Python); in != nil {
 			return in, nil
 		}
-		return nil, fmt.Errorf("%w: %s", ErrNoInterpreter, strings.Join(searched, "; "))
+		return nil, &NoInterpreterError{Version: xy, Given: opts.Python, Looked: searched}
 	}
 	local, err := target.LocalInterpreters(xy, target.Options{Getenv: opts.Getenv})
 	if err != nil {
@@ -88,8 +114,7 @@ func FindInterpreter(ctx context.Context, env *Env, opts FindOptions) (*Interpre
 		}
 	}
 	searched = append(searched, local.Notes...)
-	return nil, fmt.Errorf("%w of version %s for this archive: looked at %s. Install one with a shared libpython (e.g. `pyenv install %s`, or your distribution's python%s and libpython%s packages), or point at one with --python /path/to/python%s",
-		ErrNoInterpreter, xy, strings.Join(searched, "; "), xy, xy, xy, xy)
+	return nil, &NoInterpreterError{Version: xy, Looked: searched}
 }
 
 const probeScript = `import json, os, sys, sysconfig

@@ -66,6 +66,7 @@
 package spark
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -175,8 +176,52 @@ type Config struct {
 	// itself from the properties.
 	Env []Setting
 	// Notes are warnings for the user: things that will not work as given.
-	Notes []string
+	Notes []Note
 }
+
+// Note is a warning for the user. Kind tells notes apart for a caller
+// that adds its own words (a flag that does what Text says).
+type Note struct {
+	Kind string
+	Text string
+}
+
+// Kinds of Note.
+const (
+	// NoteYARNZip: a zip archive on YARN loses its executable bits;
+	// build the environment as tar.gz.
+	NoteYARNZip = "yarn-zip"
+	// NoteS3AClassPath: s3a:// needs hadoop-aws and the AWS SDK on the
+	// class path (Options.ClassPath).
+	NoteS3AClassPath = "s3a-class-path"
+	// NoteS3Credentials: the S3 credentials are not printed unless given
+	// (Options.S3).
+	NoteS3Credentials = "s3-credentials"
+)
+
+// ClientOnlyError says that a master runs Python drivers only in client
+// mode (Options.DeployMode).
+type ClientOnlyError struct {
+	// Kind is the master's kind: Local or Standalone.
+	Kind string
+}
+
+func (e *ClientOnlyError) Error() string {
+	if e.Kind == Local {
+		return "a local master runs the driver in the spark-submit process: use client mode"
+	}
+	return "Spark's standalone master does not run Python drivers in cluster mode (YARN and Kubernetes do): use client mode"
+}
+
+var (
+	// ErrNoURL: the environment has no URL (Env.URL); an upload
+	// manifest always has one.
+	ErrNoURL = errors.New("the manifest has no URL: give the manifest of an upload")
+	// ErrSessionCluster: PySpark cannot build a session in cluster mode;
+	// spark-submit's flags (Flags) or spark-defaults.conf lines
+	// (DefaultsConf) can.
+	ErrSessionCluster = errors.New("a session built in code runs its driver where the code runs: cluster mode needs spark-submit, with its flags or spark-defaults.conf lines")
+)
 
 // Properties that spark-submit has flags for.
 const (
@@ -216,7 +261,9 @@ func ParseMaster(m string) (kind, url string, err error) {
 	return "", "", fmt.Errorf("unknown Spark master %q: give local, local[N], yarn, k8s, k8s://https://HOST:PORT, standalone or spark://HOST:PORT", m)
 }
 
-// Args computes the configuration that runs a job on env.
+// Args computes the configuration that runs a job on env. Cluster mode
+// on a master that runs Python drivers only in client mode is a
+// *ClientOnlyError; an env without a URL, ErrNoURL.
 func Args(env Env, o Options) (*Config, error) {
 	kind, masterURL, err := ParseMaster(o.Master)
 	if err != nil {
@@ -231,10 +278,8 @@ func Args(env Env, o Options) (*Config, error) {
 	}
 	if mode == Cluster {
 		switch kind {
-		case Local:
-			return nil, fmt.Errorf("a local master runs the driver in the spark-submit process: use --deploy-mode client")
-		case Standalone:
-			return nil, fmt.Errorf("Spark's standalone master does not run Python drivers in cluster mode: use --deploy-mode client (or YARN or Kubernetes for cluster mode)")
+		case Local, Standalone:
+			return nil, &ClientOnlyError{Kind: kind}
 		}
 	}
 	c := &Config{Master: masterURL, Kind: kind, DeployMode: mode}
@@ -277,7 +322,7 @@ func Args(env Env, o Options) (*Config, error) {
 		set(archivesKey, url+"#"+alias)
 		python = "./" + strings.TrimPrefix(path.Clean(env.Interpreter), "./")
 		if kind == YARN && env.Format == FormatZip {
-			c.Notes = append(c.Notes, "YARN unpacks zip archives without their executable bits, so "+strings.TrimPrefix(python, "./")+" cannot start there: build the environment with --format tar.gz for YARN")
+			c.note(NoteYARNZip, "YARN unpacks zip archives without their executable bits, so "+strings.TrimPrefix(python, "./")+" cannot start there: build the environment as tar.gz for YARN")
 		}
 	}
 	for _, code := range env.Code {
@@ -316,14 +361,16 @@ func Args(env Env, o Options) (*Config, error) {
 	if usesS3 {
 		c.Settings = append(c.Settings, s3Settings(o.S3)...)
 		if len(o.ClassPath) == 0 {
-			c.Notes = append(c.Notes, "s3a:// needs hadoop-aws and the AWS SDK jars of Spark's Hadoop version on the class path of spark-submit and of the executors: give their paths on the nodes with --class-path unless Spark's jars directory has them (--jars is loaded too late to read the environment)")
+			c.note(NoteS3AClassPath, "s3a:// needs hadoop-aws and the AWS SDK jars of Spark's Hadoop version on the class path of spark-submit and of the executors, unless Spark's jars directory has them; jars shipped with the job (spark.jars) are loaded too late to read the environment: give their paths on the nodes for spark.driver.extraClassPath and spark.executor.extraClassPath")
 		}
 		if o.S3.AccessKey == "" {
-			c.Notes = append(c.Notes, "S3 credentials are not printed: S3A reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment of each JVM, or an instance role (--include-credentials prints them as properties)")
+			c.note(NoteS3Credentials, "S3 credentials are not printed: S3A reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment of each JVM, or an instance role; they are printed as properties only when given")
 		}
 	}
 	return c, nil
 }
+
+func (c *Config) note(kind, text string) { c.Notes = append(c.Notes, Note{kind, text}) }
 
 // archiveAlias is the directory a venv archive is unpacked into: the
 // first element of its interpreter path ("environment/bin/python").
@@ -338,7 +385,7 @@ func archiveAlias(interp string) string {
 // sparkURL is the URL as Spark reads it: s3:// becomes s3a://.
 func sparkURL(u string) (string, bool, error) {
 	if u == "" {
-		return "", false, fmt.Errorf("the manifest has no URL: give the manifest that `clusterpack upload --manifest FILE` wrote")
+		return "", false, ErrNoURL
 	}
 	if rest, ok := strings.CutPrefix(u, "s3://"); ok {
 		return "s3a://" + rest, true, nil
@@ -453,10 +500,10 @@ func (c *Config) DefaultsConf() string {
 // configuration, for jobs that build their session in code (run with
 // python, not spark-submit). Such a driver runs where the code runs, so
 // only client mode is possible; the driver's interpreter is the one
-// running the snippet.
+// running the snippet; in cluster mode the error is ErrSessionCluster.
 func (c *Config) PySpark() (string, error) {
 	if c.DeployMode == Cluster {
-		return "", fmt.Errorf("a session built in code runs its driver where the code runs: cluster mode needs spark-submit (use --style flags or conf)")
+		return "", ErrSessionCluster
 	}
 	var b strings.Builder
 	b.WriteString("import os\n\nfrom pyspark.sql import SparkSession\n\n")
@@ -490,9 +537,9 @@ func (c *Config) JSON() any {
 	for _, e := range c.Env {
 		env[e.Key] = e.Value
 	}
-	notes := c.Notes
-	if notes == nil {
-		notes = []string{}
+	notes := []string{}
+	for _, n := range c.Notes {
+		notes = append(notes, n.Text)
 	}
 	return struct {
 		Master     string            `json:"master,omitempty"`

@@ -2,6 +2,7 @@ package spark
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -118,29 +119,39 @@ func TestFlagsShellRoundTrip(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	clientOnly := func(kind string) func(error) bool {
+		return func(err error) bool {
+			var e *ClientOnlyError
+			return errors.As(err, &e) && e.Kind == kind
+		}
+	}
 	for _, tc := range []struct {
 		env  Env
 		opts Options
 		want string
+		is   func(error) bool // the error's type, when it has one
 	}{
-		{venvZipFile, Options{Master: "local", DeployMode: Cluster}, "use --deploy-mode client"},
-		{venvZipFile, Options{Master: "spark://h:7077", DeployMode: Cluster}, "standalone master does not run Python drivers in cluster mode"},
-		{venvZipFile, Options{Master: "mesos://h:5050"}, "unknown Spark master"},
-		{venvZipFile, Options{DeployMode: "server"}, "unknown deploy mode"},
-		{venvZipFile, Options{Master: "local"}, "must be unpacked here first"},
-		{Env{Format: "conda", URL: "s3://b/e.tar.gz"}, Options{Master: "yarn"}, "not one Spark can use"},
-		{Env{Format: FormatPex}, Options{Master: "yarn"}, "no URL"},
+		{venvZipFile, Options{Master: "local", DeployMode: Cluster}, "use client mode", clientOnly(Local)},
+		{venvZipFile, Options{Master: "spark://h:7077", DeployMode: Cluster}, "standalone master does not run Python drivers in cluster mode", clientOnly(Standalone)},
+		{venvZipFile, Options{Master: "mesos://h:5050"}, "unknown Spark master", nil},
+		{venvZipFile, Options{DeployMode: "server"}, "unknown deploy mode", nil},
+		{venvZipFile, Options{Master: "local"}, "must be unpacked here first", nil},
+		{Env{Format: "conda", URL: "s3://b/e.tar.gz"}, Options{Master: "yarn"}, "not one Spark can use", nil},
+		{Env{Format: FormatPex}, Options{Master: "yarn"}, "no URL", func(err error) bool { return errors.Is(err, ErrNoURL) }},
 	} {
 		_, err := Args(tc.env, tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Args(%+v, %+v) = %v, want an error with %q", tc.env, tc.opts, err, tc.want)
+		}
+		if tc.is != nil && !tc.is(err) {
+			t.Errorf("Args(%+v, %+v) = %v (%T), not of the expected type", tc.env, tc.opts, err, err)
 		}
 	}
 	c, err := Args(venvS3, Options{Master: "yarn", DeployMode: Cluster})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.PySpark(); err == nil || !strings.Contains(err.Error(), "cluster mode needs spark-submit") {
+	if _, err := c.PySpark(); !errors.Is(err, ErrSessionCluster) {
 		t.Errorf("PySpark in cluster mode: %v", err)
 	}
 }
@@ -166,5 +177,31 @@ func TestPropEscape(t *testing.T) {
 	}
 	if got := propEscape("a=b:c d", true); got != `a\=b\:c\ d` {
 		t.Errorf("key escape: %q", got)
+	}
+}
+
+// TestNoteKinds: each note says which it is, for a caller that adds its
+// own words to it.
+func TestNoteKinds(t *testing.T) {
+	for _, tc := range []struct {
+		env  Env
+		opts Options
+		want []string
+	}{
+		{venvZipFile, Options{Master: "yarn"}, []string{NoteYARNZip}},
+		{venvS3, Options{Master: "yarn"}, []string{NoteS3AClassPath, NoteS3Credentials}},
+		{venvS3, Options{Master: "yarn", ClassPath: []string{"/opt/s3a/hadoop-aws.jar"}, S3: S3{AccessKey: "AKIA", SecretKey: "s"}}, nil},
+	} {
+		c, err := Args(tc.env, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, n := range c.Notes {
+			got = append(got, n.Kind)
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Args(%+v, %+v): notes %q, want %q", tc.env, tc.opts, got, tc.want)
+		}
 	}
 }

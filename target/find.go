@@ -86,7 +86,8 @@ func LocalInterpreters(version string, opts Options) (Search, error) {
 
 // FindInterpreter returns a local CPython of the version "X.Y" (or
 // "X.Y.Z"), the first of LocalInterpreters. It is how clusterpack finds a
-// Python to run PEP 517 builds for a synthetic target.
+// Python to run PEP 517 builds for a synthetic target. When there is
+// none, the error is a *NoInterpreterError.
 func FindInterpreter(version string, opts Options) (string, error) {
 	s, err := LocalInterpreters(version, opts)
 	if err != nil {
@@ -96,5 +97,5 @@ func FindInterpreter(version string, opts Options) (string, error) {
 		return s.Candidates[0], nil
 	}
 	v, _, _ := parseVersionRequest(version)
-	return "", fmt.Errorf("no Python %s on this machine (looked for python%s on PATH and in pyenv): install it (e.g. pyenv install %s) or run with --python /path/to/python%s", v.short(), v.short(), v.short(), v.short())
+	return "", &NoInterpreterError{Version: v.short()}
 }

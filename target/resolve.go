@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/clusterpack/clusterpack/pypa/pep508"
 )
 
-// Spec is what a user asks for: --python and --platform.
+// Spec is what a user asks for: a Python and the platforms of the nodes.
 type Spec struct {
 	// Python is a version ("3.11", "3.11.7"), an interpreter path, a
 	// command on PATH ("python3.11"), or empty for python3 on PATH.
@@ -45,6 +44,10 @@ func (o Options) getenv(k string) string {
 //   - An interpreter is asked for its marker environment and tags; with
 //     platforms too, its version is used with those platforms.
 //   - Nothing at all means python3 on PATH.
+//
+// An interpreter command that is not on PATH is a *NotOnPathError; a
+// version whose platform this host cannot tell, a *PlatformNeededError;
+// platforms with an interpreter other than CPython, a *NotCPythonError.
 func Resolve(ctx context.Context, spec Spec, opts Options) (*Target, error) {
 	v, isVersion, err := parseVersionRequest(spec.Python)
 	if err != nil {
@@ -62,7 +65,7 @@ func Resolve(ctx context.Context, spec Spec, opts Options) (*Target, error) {
 		}
 		host, err := hostPlatforms(ctx, opts)
 		if err != nil {
-			return nil, fmt.Errorf("no local Python %s to read the platform from, and %w; name the cluster's platform with --platform (e.g. --platform manylinux_2_28_x86_64)", v.short(), err)
+			return nil, &PlatformNeededError{Version: v.short(), Err: err}
 		}
 		return synthetic(v, host)
 	}
@@ -82,7 +85,7 @@ func Resolve(ctx context.Context, spec Spec, opts Options) (*Target, error) {
 		return t, nil
 	}
 	if t.Markers["implementation_name"] != "cpython" {
-		return nil, fmt.Errorf("python interpreter %s is %s; --platform targets need CPython", path, t.Markers["implementation_name"])
+		return nil, &NotCPythonError{Interpreter: path, Implementation: t.Markers["implementation_name"]}
 	}
 	pv, _, err := parseVersionRequest(t.PythonFullVersion)
 	if err != nil {
@@ -148,5 +151,5 @@ func lookPath(py string, opts Options) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("no %s on PATH: install Python, or pass --python with a path to an interpreter, or --python 3.11 --platform manylinux_2_28_x86_64 for a cluster target: %w", py, exec.ErrNotFound)
+	return "", &NotOnPathError{Command: py}
 }

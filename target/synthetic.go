@@ -101,7 +101,7 @@ func linuxArch(platform string) string {
 // tags, each expanded to the list a real machine of that kind accepts.
 func synthetic(v pythonVersion, platforms []string) (*Target, error) {
 	if len(platforms) == 0 {
-		return nil, fmt.Errorf("a synthetic Python %s target needs at least one --platform", v.short())
+		return nil, &PlatformNeededError{Version: v.short()}
 	}
 	var expanded []string
 	seen := map[string]bool{}

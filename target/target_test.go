@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -308,14 +310,23 @@ func TestResolveErrors(t *testing.T) {
 		spec Spec
 		opts Options
 		want []string
+		// is checks the error's type, when it has one of its own.
+		is func(error) bool
 	}{
-		{"missing file", Spec{Python: filepath.Join(dir, "nope", "python")}, Options{}, []string{"nope/python", "no such file"}},
-		{"directory", Spec{Python: dir}, Options{}, []string{"is a directory", "bin/python"}},
-		{"not python", Spec{Python: notPython}, Options{}, []string{notPython, "not a python", "exit status 3"}},
-		{"python 2", Spec{Python: "2.7", Platforms: []string{"manylinux_2_17_x86_64"}}, Options{}, []string{"2.7", "only CPython 3"}},
-		{"bad platform", Spec{Python: "3.11", Platforms: []string{"solaris_sparc"}}, Options{}, []string{"solaris_sparc"}},
-		{"no python3 on PATH", Spec{}, emptyPath, []string{"no python3 on PATH", "--platform"}},
-		{"no host python for a version", Spec{Python: "3.11"}, emptyPath, []string{"Python 3.11", "--platform manylinux_2_28_x86_64"}},
+		{"missing file", Spec{Python: filepath.Join(dir, "nope", "python")}, Options{}, []string{"nope/python", "no such file"}, nil},
+		{"directory", Spec{Python: dir}, Options{}, []string{"is a directory", "bin/python"}, nil},
+		{"not python", Spec{Python: notPython}, Options{}, []string{notPython, "not a python", "exit status 3"}, nil},
+		{"python 2", Spec{Python: "2.7", Platforms: []string{"manylinux_2_17_x86_64"}}, Options{}, []string{"2.7", "only CPython 3"}, nil},
+		{"bad platform", Spec{Python: "3.11", Platforms: []string{"solaris_sparc"}}, Options{}, []string{"solaris_sparc"}, nil},
+		{"no python3 on PATH", Spec{}, emptyPath, []string{"no python3 on PATH", "a Python version and the cluster's platform"}, func(err error) bool {
+			var e *NotOnPathError
+			return errors.As(err, &e) && e.Command == "python3" && errors.Is(err, exec.ErrNotFound)
+		}},
+		{"no host python for a version", Spec{Python: "3.11"}, emptyPath, []string{"Python 3.11", "no python3 on PATH", "name the cluster's platform"}, func(err error) bool {
+			var e *PlatformNeededError
+			var inner *NotOnPathError
+			return errors.As(err, &e) && e.Version == "3.11" && errors.As(e.Err, &inner)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -328,7 +339,22 @@ func TestResolveErrors(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
+			if tt.is != nil && !tt.is(err) {
+				t.Errorf("error %q (%T) is not of the expected type", err, err)
+			}
 		})
+	}
+}
+
+func TestFindInterpreterNone(t *testing.T) {
+	empty := Options{Getenv: func(k string) string { return map[string]string{"PATH": t.TempDir(), "HOME": t.TempDir()}[k] }}
+	_, err := FindInterpreter("3.99", empty)
+	var e *NoInterpreterError
+	if !errors.As(err, &e) || e.Version != "3.99" || !strings.Contains(err.Error(), "pyenv install 3.99") {
+		t.Fatalf("FindInterpreter(3.99) = %v, want a *NoInterpreterError", err)
+	}
+	if _, err := synthetic(pythonVersion{major: 3, minor: 11}, nil); !errors.As(err, new(*PlatformNeededError)) {
+		t.Errorf("synthetic without platforms = %v, want a *PlatformNeededError", err)
 	}
 }
 

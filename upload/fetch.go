@@ -17,20 +17,45 @@ import (
 	"github.com/clusterpack/clusterpack/store"
 )
 
+// ManifestError says that a manifest given to Fetch lacks what every
+// upload manifest (Result) has: it is not one that Upload returned.
+type ManifestError struct {
+	// Missing is what it lacks: "content hash" or "url".
+	Missing string
+}
+
+func (e *ManifestError) Error() string {
+	return "the manifest has no " + e.Missing + ": give the manifest of an upload"
+}
+
+// DigestMismatchError says that the stored environment is not the one
+// its upload manifest records: uploading it again with Options.Force
+// replaces it.
+type DigestMismatchError struct {
+	URL       string // redacted
+	Got, Want string // sha256, hex
+}
+
+func (e *DigestMismatchError) Error() string {
+	return fmt.Sprintf("%s has sha256 %s, but the manifest records %s: upload it again, replacing the stored copy", e.URL, e.Got, e.Want)
+}
+
 // Fetch puts an uploaded environment on this machine, once per content
 // hash, for a Spark or Flink master that runs its Python here: the pex
 // goes to cacheDir/unpacked/<hash>/<name>, a venv archive is unpacked
 // there under the directory its interpreter path names. The bytes are
 // checked against the manifest's sha256. It returns the interpreter's
 // absolute path. opts open the store of the manifest's URL (its Openers
-// must know the URL's scheme).
+// must know the URL's scheme). A manifest that lacks a content hash or
+// URL is a *ManifestError; stored bytes that do not match its sha256, a
+// *DigestMismatchError.
 func Fetch(ctx context.Context, r *Result, cacheDir string, opts store.Options) (string, error) {
 	if r.ContentHash == "" || strings.ContainsAny(r.ContentHash, `/\.`) {
-		return "", fmt.Errorf("the manifest has no content hash: give the manifest that 'clusterpack upload --manifest FILE' wrote")
+		return "", &ManifestError{Missing: "content hash"}
 	}
 	name := path.Base(r.URL)
 	if r.URL == "" || name == "." || name == "/" {
-		return "", fmt.Errorf("the manifest has no url: give the manifest that 'clusterpack upload --manifest FILE' wrote")
+		return "", &ManifestError{Missing: "url"}
 	}
 	dir := filepath.Join(cacheDir, "unpacked", r.ContentHash)
 	interp := filepath.Join(dir, name)
@@ -89,7 +114,7 @@ func download(rc io.Reader, dst, want, url string) error {
 		return fmt.Errorf("reading %s: %w", url, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); want != "" && got != want {
-		return fmt.Errorf("%s has sha256 %s, but the manifest records %s: upload it again with 'clusterpack upload --force'", url, got, want)
+		return &DigestMismatchError{URL: url, Got: got, Want: want}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package upload
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,14 +71,15 @@ func TestFetchChecksSHA256(t *testing.T) {
 	}
 	cache := t.TempDir()
 	_, err := Fetch(context.Background(), res, cache, store.Options{Openers: backends.Openers()})
-	if err == nil || !strings.Contains(err.Error(), res.SHA256) || !strings.Contains(err.Error(), "--force") {
+	var dm *DigestMismatchError
+	if !errors.As(err, &dm) || dm.Want != res.SHA256 || !strings.Contains(err.Error(), res.SHA256) {
 		t.Fatalf("corrupted object: %v", err)
 	}
 	if entries, _ := os.ReadDir(filepath.Join(cache, "unpacked")); len(entries) != 0 {
 		t.Errorf("a failed fetch left %d entries", len(entries))
 	}
 	for _, bad := range []*Result{{}, {Manifest: build.Manifest{ContentHash: "../x"}, URL: res.URL}, {Manifest: build.Manifest{ContentHash: "abc"}}} {
-		if _, err := Fetch(context.Background(), bad, cache, store.Options{Openers: backends.Openers()}); err == nil || !strings.Contains(err.Error(), "clusterpack upload --manifest") {
+		if _, err := Fetch(context.Background(), bad, cache, store.Options{Openers: backends.Openers()}); !errors.As(err, new(*ManifestError)) {
 			t.Errorf("manifest %+v: %v", bad, err)
 		}
 	}

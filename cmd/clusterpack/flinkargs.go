@@ -73,13 +73,14 @@ func newFlinkArgsCommand() *cobra.Command {
 			c, err := flink.Args(flinkEnv(res), o)
 			var tm *flink.ThreadModeError
 			if errors.As(err, &tm) {
-				return fmt.Errorf("%w (environment %s)", err, res.URL)
+				return fmt.Errorf("environment %s: %w", res.URL, err)
 			}
 			if err != nil {
 				return err
 			}
+			hintFlinkNotes(c.Notes)
 			for _, n := range c.Notes {
-				fmt.Fprintf(cmd.ErrOrStderr(), "Note: %s\n", n)
+				fmt.Fprintf(cmd.ErrOrStderr(), "Note: %s\n", n.Text)
 			}
 			switch style {
 			case "conf":

@@ -48,6 +48,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what clusterpack does to standard error")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newVersionCommand(), newTargetCommand(), newLockCommand(), newBuildCommand(), newUploadCommand(), newSparkArgsCommand(), newFlinkArgsCommand(), newCheckCommand(), newRunCommand())
+	withHints(root)
 	return root
 }
 

@@ -58,6 +58,7 @@ func newCheckCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			hintReport(report)
 			if asJSON {
 				if err := printJSON(cmd, report); err != nil {
 					return err

@@ -138,8 +138,9 @@ func newSparkArgsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			hintSparkNotes(c.Notes)
 			for _, n := range c.Notes {
-				fmt.Fprintf(cmd.ErrOrStderr(), "Note: %s\n", n)
+				fmt.Fprintf(cmd.ErrOrStderr(), "Note: %s\n", n.Text)
 			}
 			switch style {
 			case "conf":
@@ -149,7 +150,7 @@ func newSparkArgsCommand() *cobra.Command {
 			case "pyspark":
 				py, err := c.PySpark()
 				if err != nil {
-					return usagef("%v", err)
+					return usagef("%w", err)
 				}
 				return writeString(cmd.OutOrStdout(), py)
 			}

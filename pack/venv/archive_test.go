@@ -284,16 +284,18 @@ func TestErrors(t *testing.T) {
 		opts   Options
 		want   string
 		is     error
+		as     any // a pointer to an error type, for errors.As
 	}{
-		{"two wheels, one module", nil, append(wheels, clash), Options{PythonVersion: [2]int{3, 11}}, "installing demo-1.0-py3-none-any.whl: wheel demo-1.0-py3-none-any.whl: demo/__init__.py: creating lib/python3.11/site-packages/demo/__init__.py: lib/python3.11/site-packages/demo/__init__.py is written twice (first by clash-1-py3-none-any.whl)", ErrConflict},
-		{"a script named python", nil, []string{launcherClash}, Options{Format: TarGz, PythonVersion: [2]int{3, 11}}, "installing zz-1-py3-none-any.whl: wheel zz-1-py3-none-any.whl: writing bin/python: bin/python is written twice (first by the environment)", ErrConflict},
-		{"missing wheel", nil, []string{filepath.Join(tmp, "nope-1-py3-none-any.whl")}, Options{PythonVersion: [2]int{3, 11}}, "nope-1-py3-none-any.whl", os.ErrNotExist},
-		{"no version", nil, wheels, Options{}, "Python version 0.0 is not supported", nil},
-		{"relative python path", nil, wheels, Options{PythonVersion: [2]int{3, 11}, PythonPath: "bin/python3"}, "must be an absolute path or a command name", nil},
-		{"bad format", nil, wheels, Options{Format: 7, PythonVersion: [2]int{3, 11}}, "unknown format", nil},
-		{"wheel twice", nil, []string{wheels[0], wheels[0]}, Options{PythonVersion: [2]int{3, 11}}, "is given twice", nil},
-		{"bundle not python", nil, nil, Options{BundlePython: "/bin/false"}, "--bundle-python /bin/false: running it", nil},
-		{"canceled", canceled, wheels, Options{PythonVersion: [2]int{3, 11}}, "context canceled", context.Canceled},
+		{"two wheels, one module", nil, append(wheels, clash), Options{PythonVersion: [2]int{3, 11}}, "installing demo-1.0-py3-none-any.whl: wheel demo-1.0-py3-none-any.whl: demo/__init__.py: creating lib/python3.11/site-packages/demo/__init__.py: lib/python3.11/site-packages/demo/__init__.py is written twice (first by clash-1-py3-none-any.whl)", ErrConflict, nil},
+		{"a script named python", nil, []string{launcherClash}, Options{Format: TarGz, PythonVersion: [2]int{3, 11}}, "installing zz-1-py3-none-any.whl: wheel zz-1-py3-none-any.whl: writing bin/python: bin/python is written twice (first by the environment)", ErrConflict, nil},
+		{"missing wheel", nil, []string{filepath.Join(tmp, "nope-1-py3-none-any.whl")}, Options{PythonVersion: [2]int{3, 11}}, "nope-1-py3-none-any.whl", os.ErrNotExist, nil},
+		{"no version", nil, wheels, Options{}, "Python version 0.0 is not supported", nil, nil},
+		{"relative python path", nil, wheels, Options{PythonVersion: [2]int{3, 11}, PythonPath: "bin/python3"}, `venv: the nodes' interpreter "bin/python3" must be an absolute path or a command name`, nil, new(*PythonPathError)},
+		{"python path with a newline", nil, wheels, Options{PythonVersion: [2]int{3, 11}, PythonPath: "python\n3"}, "contains a newline or NUL", nil, new(*PythonPathError)},
+		{"bad format", nil, wheels, Options{Format: 7, PythonVersion: [2]int{3, 11}}, "unknown format", nil, nil},
+		{"wheel twice", nil, []string{wheels[0], wheels[0]}, Options{PythonVersion: [2]int{3, 11}}, "is given twice", nil, nil},
+		{"bundle not python", nil, nil, Options{BundlePython: "/bin/false"}, "venv: bundling /bin/false: running it: exit status 1", nil, new(*BundleError)},
+		{"canceled", canceled, wheels, Options{PythonVersion: [2]int{3, 11}}, "context canceled", context.Canceled, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -307,6 +309,9 @@ func TestErrors(t *testing.T) {
 			}
 			if tc.is != nil && !errors.Is(err, tc.is) {
 				t.Errorf("err = %v, want errors.Is %v", err, tc.is)
+			}
+			if tc.as != nil && !errors.As(err, tc.as) {
+				t.Errorf("err = %v (%T), want errors.As %T", err, err, tc.as)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -69,18 +70,30 @@ type pythonInfo struct {
 // no portable symlink, and the two formats hold the same files);
 // symbolic links to directories are skipped.
 func inspectPython(ctx context.Context, python string) (*bundled, error) {
+	b, err := inspect(ctx, python)
+	if err != nil {
+		return nil, fmt.Errorf("venv: %w", &BundleError{Python: python, Err: err})
+	}
+	return b, nil
+}
+
+// inspect is inspectPython, with errors that do not name the python.
+func inspect(ctx context.Context, python string) (*bundled, error) {
 	cmd := exec.CommandContext(ctx, python, "-I", "-S", "-c", inspectScript)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("venv: --bundle-python %s: running it: %w: %s", python, err, strings.TrimSpace(stderr.String()))
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return nil, fmt.Errorf("running it: %w: %s", err, msg)
+		}
+		return nil, fmt.Errorf("running it: %w", err)
 	}
 	var info pythonInfo
 	if err := json.Unmarshal(stdout.Bytes(), &info); err != nil {
-		return nil, fmt.Errorf("venv: --bundle-python %s: reading its description: %w", python, err)
+		return nil, fmt.Errorf("reading its description: %w", err)
 	}
 	if info.Implementation != "cpython" || len(info.Version) != 3 || info.Version[0] != 3 {
-		return nil, fmt.Errorf("venv: --bundle-python %s is %s %v, not CPython 3", python, info.Implementation, info.Version)
+		return nil, fmt.Errorf("it is %s %v, not CPython 3", info.Implementation, info.Version)
 	}
 	b := &bundled{
 		version:     [2]int{info.Version[0], info.Version[1]},
@@ -89,27 +102,27 @@ func inspectPython(ctx context.Context, python string) (*bundled, error) {
 	xy := fmt.Sprintf("%d.%d", b.version[0], b.version[1])
 	want := filepath.Join(info.BasePrefix, "lib", "python"+xy)
 	if filepath.Clean(info.Stdlib) != want || filepath.Clean(info.Platstdlib) != want {
-		return nil, fmt.Errorf("venv: --bundle-python %s: its standard library is at %s (and %s), not %s: only a POSIX prefix layout can be bundled",
-			python, info.Stdlib, info.Platstdlib, want)
+		return nil, fmt.Errorf("its standard library is at %s (and %s), not %s: only a POSIX prefix layout can be bundled",
+			info.Stdlib, info.Platstdlib, want)
 	}
 
 	exe, err := os.Stat(info.Executable)
 	if err != nil {
-		return nil, fmt.Errorf("venv: --bundle-python %s: %w", python, err)
+		return nil, err
 	}
 	b.files = append(b.files, ownFile{name: "libexec/python" + xy, mode: 0o755, src: info.Executable, size: exe.Size()})
 	needsLib, originLib, err := elfLibpython(info.Executable)
 	if err != nil {
-		return nil, fmt.Errorf("venv: --bundle-python %s: %w", python, err)
+		return nil, err
 	}
 	if needsLib {
 		if !info.Shared || info.Instsoname == "" {
-			return nil, fmt.Errorf("venv: --bundle-python %s: the executable needs libpython but sysconfig names no shared library", python)
+			return nil, errors.New("the executable needs libpython but sysconfig names no shared library")
 		}
 		lib := filepath.Join(info.Libdir, info.Instsoname)
 		st, err := os.Stat(lib)
 		if err != nil {
-			return nil, fmt.Errorf("venv: --bundle-python %s: its shared library: %w", python, err)
+			return nil, fmt.Errorf("its shared library: %w", err)
 		}
 		b.files = append(b.files, ownFile{name: "lib/" + info.Instsoname, mode: 0o644 | st.Mode().Perm()&0o111, src: lib, size: st.Size()})
 		b.needsLDPath = !originLib
@@ -117,7 +130,7 @@ func inspectPython(ctx context.Context, python string) (*bundled, error) {
 
 	stdlib, err := walkStdlib(ctx, want, "lib/python"+xy)
 	if err != nil {
-		return nil, fmt.Errorf("venv: --bundle-python %s: %w", python, err)
+		return nil, err
 	}
 	b.files = append(b.files, stdlib...)
 	return b, nil

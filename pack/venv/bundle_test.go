@@ -1,6 +1,7 @@
 package venv
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -87,7 +88,8 @@ json.dump({"prefix": sys.prefix, "base_prefix": sys.base_prefix, "executable": s
 func TestBundleVersionMismatch(t *testing.T) {
 	py := bundleCandidate(t)
 	_, err := Write(t.Context(), nopWriter{}, nil, Options{BundlePython: py.Python, PythonVersion: [2]int{3, 2}})
-	if err == nil || !strings.Contains(err.Error(), "the environment is for 3.2") {
+	var be *BundleError
+	if !errors.As(err, &be) || be.Python != py.Python || !strings.Contains(err.Error(), "the environment is for 3.2") {
 		t.Errorf("err = %v", err)
 	}
 }

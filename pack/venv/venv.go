@@ -103,6 +103,27 @@ type Result struct {
 // named like the launcher).
 var ErrConflict = errors.New("path conflict")
 
+// BundleError says that the Python to bundle (Options.BundlePython)
+// cannot be bundled, or is not of the environment's version.
+type BundleError struct {
+	Python string // Options.BundlePython
+	Err    error
+}
+
+func (e *BundleError) Error() string { return fmt.Sprintf("bundling %s: %v", e.Python, e.Err) }
+func (e *BundleError) Unwrap() error { return e.Err }
+
+// PythonPathError says that the interpreter the launcher runs on the
+// nodes (Options.PythonPath) is not one it can name.
+type PythonPathError struct {
+	Path   string // Options.PythonPath
+	Reason string // "must be an absolute path or a command name"
+}
+
+func (e *PythonPathError) Error() string {
+	return fmt.Sprintf("the nodes' interpreter %q %s", e.Path, e.Reason)
+}
+
 // ownFile is one of the files the environment has besides the wheels'.
 type ownFile struct {
 	name    string
@@ -157,8 +178,8 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 		if opts.PythonVersion == ([2]int{}) {
 			opts.PythonVersion = bundle.version
 		} else if opts.PythonVersion != bundle.version {
-			return nil, fmt.Errorf("venv: --bundle-python %s is Python %d.%d, the environment is for %d.%d",
-				opts.BundlePython, bundle.version[0], bundle.version[1], opts.PythonVersion[0], opts.PythonVersion[1])
+			return nil, fmt.Errorf("venv: %w", &BundleError{Python: opts.BundlePython, Err: fmt.Errorf("it is Python %d.%d, the environment is for %d.%d",
+				bundle.version[0], bundle.version[1], opts.PythonVersion[0], opts.PythonVersion[1])})
 		}
 	}
 	if opts.PythonVersion[0] != 3 || opts.PythonVersion[1] < 0 {
@@ -366,10 +387,10 @@ func ownFiles(opts Options, xy string, b *bundled) ([]ownFile, error) {
 		case strings.HasPrefix(interp, "/"):
 			home = filepath.ToSlash(filepath.Dir(interp))
 		case strings.ContainsAny(interp, "/\\"):
-			return nil, fmt.Errorf("venv: --python-path %q must be an absolute path or a command name", interp)
+			return nil, fmt.Errorf("venv: %w", &PythonPathError{Path: interp, Reason: "must be an absolute path or a command name"})
 		}
 		if strings.ContainsAny(interp, "\n\r\x00") {
-			return nil, fmt.Errorf("venv: --python-path %q contains a newline or NUL", interp)
+			return nil, fmt.Errorf("venv: %w", &PythonPathError{Path: interp, Reason: "contains a newline or NUL"})
 		}
 		launch = launcher(xy, interp, false, false)
 	}

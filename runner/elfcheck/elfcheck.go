@@ -195,7 +195,7 @@ func Check(name string, r io.ReaderAt, pol *Policy, bundled Bundled) (*Result, e
 			}
 			if msg := checkVersion(d.Dep, pol); msg != "" {
 				res.Problems = append(res.Problems, Problem{File: name, Kind: "symbol-version", Library: n.Name, Version: d.Dep,
-					Message: fmt.Sprintf("%s requires %s from %s, newer than %s allows (%s): it will not load on the target's nodes (use a wheel built for %s or older, or a newer --platform)", name, d.Dep, n.Name, pol.Platform, msg, pol.Name)})
+					Message: fmt.Sprintf("%s requires %s from %s, newer than %s allows (%s): it will not load on the target's nodes; use a wheel built for %s or older, or target a newer platform", name, d.Dep, n.Name, pol.Platform, msg, pol.Name)})
 			}
 		}
 	}

@@ -42,7 +42,9 @@ func (e *HookError) Error() string {
 func (e *HookError) Unwrap() error { return e.Err }
 
 // InterpreterError reports that no suitable Python interpreter was given
-// for building an sdist.
+// for building an sdist (Frontend.Python). Its message asks for one in
+// these terms; a caller with its own way of naming an interpreter can
+// add it.
 type InterpreterError struct {
 	Sdist  string // file name of the source distribution
 	Python string // the interpreter given (Frontend.Python), may be empty
@@ -68,12 +70,15 @@ func (e *InterpreterError) Error() string {
 	default:
 		problem = fmt.Sprintf("%s does not run: %v", e.Python, e.Err)
 	}
-	hint := "point clusterpack at one with --python /path/to/python3.X"
-	if v := plainVersion(e.Want); v != "" {
-		hint = fmt.Sprintf("point clusterpack at one with --python /path/to/python%s, or install it with `pyenv install %s`", v, v)
+	todo := "name one"
+	if v := e.Version(); v != "" {
+		todo = fmt.Sprintf("name one, or install it with `pyenv install %s`", v)
 	}
-	return fmt.Sprintf("building %s needs %s, but %s; %s", e.Sdist, want, problem, hint)
+	return fmt.Sprintf("building %s needs %s, but %s; %s", e.Sdist, want, problem, todo)
 }
+
+// Version is Want when it is a plain "X.Y" version, else "".
+func (e *InterpreterError) Version() string { return plainVersion(e.Want) }
 
 func (e *InterpreterError) Unwrap() error { return e.Err }
 

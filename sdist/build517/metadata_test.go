@@ -54,10 +54,10 @@ func TestMetadataStaticPKGINFO(t *testing.T) {
 					md, err := f.Metadata(context.Background(), path, "")
 					if !tt.static {
 						var ierr *InterpreterError
-						if !errors.As(err, &ierr) {
-							t.Fatalf("Metadata = %v, want an InterpreterError", err)
+						if !errors.As(err, &ierr) || ierr.Version() != "3.11" || ierr.Python != missing {
+							t.Fatalf("Metadata = %v, want an InterpreterError for Python 3.11", err)
 						}
-						mustContain(t, err.Error(), "static_pkg-2.0.tar.gz", "3.11", missing, "--python /path/to/python3.11", "pyenv install 3.11")
+						mustContain(t, err.Error(), "static_pkg-2.0.tar.gz", "3.11", missing, "name one", "pyenv install 3.11")
 						continue
 					}
 					if err != nil {
@@ -147,15 +147,16 @@ func TestInterpreterErrors(t *testing.T) {
 	dynamic := testindex.SdistSpec{Name: "needy", Version: "1.0", MetadataVersion: "2.1", RequiresPython: ">=4"}
 	plain := testindex.SdistSpec{Name: "plain", Version: "1.0", MetadataVersion: "2.1"}
 	tests := []struct {
-		name  string
-		f     *Frontend
-		spec  testindex.SdistSpec
-		wants []string
+		name    string
+		f       *Frontend
+		spec    testindex.SdistSpec
+		wants   []string
+		version string // InterpreterError.Version
 	}{
-		{"no python", &Frontend{PythonVersion: "3.12"}, plain, []string{"plain-1.0.tar.gz", "needs a CPython 3.12 interpreter", "none was given", "--python /path/to/python3.12", "pyenv install 3.12"}},
-		{"wrong version", &Frontend{Python: py, PythonVersion: "2.7"}, plain, []string{"needs a CPython 2.7 interpreter", py + " is Python 3.", "--python /path/to/python2.7"}},
-		{"not runnable", &Frontend{Python: "/dev/null/python", PythonVersion: "3.10"}, plain, []string{"/dev/null/python does not run", "python3.10"}},
-		{"requires-python excludes it", &Frontend{Python: py}, dynamic, []string{"needy-1.0.tar.gz", "needs a CPython >=4 interpreter", py + " is Python 3."}},
+		{"no python", &Frontend{PythonVersion: "3.12"}, plain, []string{"plain-1.0.tar.gz", "needs a CPython 3.12 interpreter", "none was given", "name one", "pyenv install 3.12"}, "3.12"},
+		{"wrong version", &Frontend{Python: py, PythonVersion: "2.7"}, plain, []string{"needs a CPython 2.7 interpreter", py + " is Python 3.", "pyenv install 2.7"}, "2.7"},
+		{"not runnable", &Frontend{Python: "/dev/null/python", PythonVersion: "3.10"}, plain, []string{"/dev/null/python does not run", "pyenv install 3.10"}, "3.10"},
+		{"requires-python excludes it", &Frontend{Python: py}, dynamic, []string{"needy-1.0.tar.gz", "needs a CPython >=4 interpreter", py + " is Python 3.", "name one"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,8 +167,8 @@ func TestInterpreterErrors(t *testing.T) {
 			} {
 				err := call()
 				var ierr *InterpreterError
-				if !errors.As(err, &ierr) {
-					t.Fatalf("err = %v, want an InterpreterError", err)
+				if !errors.As(err, &ierr) || ierr.Version() != tt.version {
+					t.Fatalf("err = %v, want an InterpreterError for %q", err, tt.version)
 				}
 				mustContain(t, err.Error(), tt.wants...)
 			}

@@ -186,7 +186,7 @@ func (s *s3Store) reason(err error) error {
 		case "ExpiredToken", "TokenRefreshRequired", "InvalidToken":
 			return fmt.Errorf("%w: the session token of %s has expired: log in again (aws sso login)", store.ErrAccessDenied, s.credsFrom)
 		case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
-			return fmt.Errorf("bucket %q is in another region: set --s3-region or AWS_REGION (%s): %w", s.bucket, ae.ErrorCode(), err)
+			return &RegionError{Bucket: s.bucket, Code: ae.ErrorCode(), Err: err}
 		}
 	}
 	var re *smithyhttp.ResponseError
@@ -198,11 +198,40 @@ func (s *s3Store) reason(err error) error {
 		return fmt.Errorf("%w: %s: %v", store.ErrUnreachable, s.where(), se.Err)
 	}
 	if msg := err.Error(); strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "failed to refresh cached credentials") {
-		return fmt.Errorf("%w: no usable AWS credentials from %s: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or choose a profile (--profile, AWS_PROFILE): %v",
-			store.ErrAccessDenied, s.credsFrom, err)
+		return &NoCredentialsError{From: s.credsFrom, Err: err}
 	}
 	return err
 }
+
+// RegionError says that the bucket is in another region than the one
+// the requests went to: set the store's region (store.Options.S3Region)
+// or AWS_REGION.
+type RegionError struct {
+	Bucket string
+	Code   string // S3's error code, e.g. "PermanentRedirect"
+	Err    error
+}
+
+func (e *RegionError) Error() string {
+	return fmt.Sprintf("bucket %q is in another region (%s): set the store's region or AWS_REGION: %v", e.Bucket, e.Code, e.Err)
+}
+
+func (e *RegionError) Unwrap() error { return e.Err }
+
+// NoCredentialsError says that the AWS SDK found no usable credentials:
+// set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or choose a profile
+// (store.Options.Profile, AWS_PROFILE). It wraps store.ErrAccessDenied.
+type NoCredentialsError struct {
+	From string // where they were looked for: "the environment", "profile \"ci\""...
+	Err  error  // the SDK's error, in the message only
+}
+
+func (e *NoCredentialsError) Error() string {
+	return fmt.Sprintf("%v: no usable AWS credentials from %s: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or choose a profile (AWS_PROFILE): %v",
+		store.ErrAccessDenied, e.From, e.Err)
+}
+
+func (e *NoCredentialsError) Unwrap() error { return store.ErrAccessDenied }
 
 func infoFromHead(name string, size *int64, meta map[string]string, mod *time.Time) store.Info {
 	i := store.Info{Name: name, Size: aws.ToInt64(size), ModTime: aws.ToTime(mod)}
