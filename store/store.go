@@ -190,6 +190,10 @@ func ParseURL(rawURL string) (*url.URL, error) {
 	return u, nil
 }
 
+// ErrNoLocalStore is matched (errors.Is) when DefaultLocalURL cannot
+// place the default store: name a store URL instead.
+var ErrNoLocalStore = errors.New("cannot find the local store directory; name a store URL")
+
 // DefaultLocalURL is the store used when no URL is given: the user's data
 // directory. $XDG_DATA_HOME/clusterpack/store, else
 // ~/.local/share/clusterpack/store; on macOS ("darwin")
@@ -204,11 +208,11 @@ func DefaultLocalURL(getenv func(string) string, goos string) (string, error) {
 		if d := getenv("LOCALAPPDATA"); d != "" {
 			return filepath.Join(d, "clusterpack", "store"), nil
 		}
-		return "", errors.New("cannot find the local store directory: %LOCALAPPDATA% is not set (give --to)")
+		return "", fmt.Errorf("%w: %%LOCALAPPDATA%% is not set", ErrNoLocalStore)
 	case "darwin", "ios":
 		home := getenv("HOME")
 		if home == "" {
-			return "", errors.New("cannot find the local store directory: $HOME is not set (give --to)")
+			return "", fmt.Errorf("%w: $HOME is not set", ErrNoLocalStore)
 		}
 		return filepath.Join(home, "Library", "Application Support", "clusterpack", "store"), nil
 	}
@@ -217,7 +221,7 @@ func DefaultLocalURL(getenv func(string) string, goos string) (string, error) {
 	}
 	home := getenv("HOME")
 	if home == "" {
-		return "", errors.New("cannot find the local store directory: neither $XDG_DATA_HOME nor $HOME is set (give --to)")
+		return "", fmt.Errorf("%w: neither $XDG_DATA_HOME nor $HOME is set", ErrNoLocalStore)
 	}
 	return filepath.Join(home, ".local", "share", "clusterpack", "store"), nil
 }

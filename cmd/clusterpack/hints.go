@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/clusterpack/clusterpack/flink"
@@ -10,6 +12,7 @@ import (
 	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/sdist/build517"
 	"github.com/clusterpack/clusterpack/spark"
+	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/s3"
 	"github.com/clusterpack/clusterpack/target"
 	"github.com/clusterpack/clusterpack/upload"
@@ -89,6 +92,9 @@ func hintOf(err error) string {
 		return "'clusterpack upload --manifest FILE' writes one"
 	case flink.ErrPex:
 		return "--format zip or --format tar.gz"
+	}
+	if errors.Is(err, store.ErrNoLocalStore) && !errors.Is(errors.Unwrap(err), store.ErrNoLocalStore) {
+		return "--to URL"
 	}
 	switch e := err.(type) {
 	case *target.NoInterpreterError:

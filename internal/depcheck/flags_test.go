@@ -50,8 +50,6 @@ var flagAllowed = []struct {
 		"the launcher script's message when the nodes lack Python: it runs inside the archive, on the nodes, where no command line can add a hint"},
 	{"pack/venv/scripts.go", "bundle-python", "",
 		"the launcher script's message when the nodes lack Python: it runs inside the archive, on the nodes, where no command line can add a hint"},
-	{"store/store.go", "to", "",
-		"pending: DefaultLocalURL's \"(give --to)\" is left to the change that is editing store/store.go; remove this entry when it returns a typed error"},
 }
 
 // flagRef matches --NAME not inside a longer option ("-Wl,--no-as-needed"
