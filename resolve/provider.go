@@ -27,6 +27,9 @@ type provider struct {
 	ranking     tags.Ranking
 	root        []pep508.Requirement
 	constraints map[string][]pep508.Requirement
+	// optIns are what the user's own requirements and constraints opt
+	// each package into, by normalised name (see userOptIns).
+	optIns map[string]optIn
 
 	bg     context.Context // prefetches; cancelled by close
 	cancel context.CancelFunc
@@ -360,9 +363,60 @@ func (p *provider) requiresPython(name string, v int) string {
 	return e.md.RequiresPython.String()
 }
 
+// optIn is what the user's requirements and constraints opt a package
+// into, for every requirement on it, not just their own: pip merges all
+// the specifiers on a package, and uv decides from the first-party
+// requirements, so both let a root "b==1.0" choose a yanked b 1.0 that a
+// dependency's "b>0.1" also accepts, and a root "c>=2.0b1" choose a c
+// 2.0b1 that a dependency's "c>=1" also accepts.
+type optIn struct {
+	// pre: a requirement's specifier names a pre-release (">=2.0b1",
+	// "==2.0rc1"; "!=2.0b1" does not).
+	pre bool
+	// pins are the exact pins ("==1.0", "===1.0"): PEP 592 lets them
+	// choose a yanked version.
+	pins []pep440.SpecifierSet
+}
+
+// userOptIns collects the opt-ins of the root requirements (pre-releases
+// and yanked pins) and of the constraints (yanked pins: their
+// pre-releases are judged with each requirement, in setFor).
+func userOptIns(root []pep508.Requirement, constraints map[string][]pep508.Requirement) map[string]optIn {
+	out := map[string]optIn{}
+	add := func(r pep508.Requirement, pre bool) {
+		name := pep503.Normalize(r.Name)
+		o := out[name]
+		o.pre = o.pre || (pre && r.Specifier.Prereleases())
+		if isExactPin(r.Specifier) {
+			o.pins = append(o.pins, r.Specifier)
+		}
+		out[name] = o
+	}
+	for _, r := range root {
+		add(r, true)
+	}
+	for _, cs := range constraints {
+		for _, c := range cs {
+			add(c, false)
+		}
+	}
+	return out
+}
+
+// pinned reports whether the user pinned the version exactly.
+func (o optIn) pinned(v pep440.Version) bool {
+	for _, s := range o.pins {
+		if s.Contains(v, pep440.PrereleasesAllow) {
+			return true
+		}
+	}
+	return false
+}
+
 // eligible lists the candidates a requirement may pick from: those with
-// files, yanked ones only under an exact pin.
-func eligible(info *projectInfo, spec pep440.SpecifierSet) []int {
+// files, yanked ones only under an exact pin, the requirement's own or
+// one of the user's (o).
+func eligible(info *projectInfo, spec pep440.SpecifierSet, o optIn) []int {
 	exact := isExactPin(spec)
 	var out []int
 	for i, c := range info.candidates {
@@ -372,7 +426,7 @@ func eligible(info *projectInfo, spec pep440.SpecifierSet) []int {
 			out = append(out, i)
 			continue
 		}
-		if len(c.files) == 0 || (c.yanked && !exact) {
+		if len(c.files) == 0 || (c.yanked && !exact && !o.pinned(c.version)) {
 			continue
 		}
 		out = append(out, i)
@@ -380,8 +434,9 @@ func eligible(info *projectInfo, spec pep440.SpecifierSet) []int {
 	return out
 }
 
-// isExactPin reports whether the specifier is "==V" (PEP 592: yanked files
-// are chosen only so).
+// isExactPin reports whether the specifier is "==V" or "===V" alone (PEP
+// 592: yanked files are chosen only so). Like uv, and unlike pip, a pin
+// among other clauses ("==1.0,>0.1") does not count.
 func isExactPin(spec pep440.SpecifierSet) bool {
 	ss := spec.Specifiers()
 	if len(ss) != 1 {
@@ -392,7 +447,8 @@ func isExactPin(spec pep440.SpecifierSet) bool {
 }
 
 // setFor is the set of a package's candidates a specifier allows, with
-// pip's pre-release rule: pre-releases only when allowed, named by the
+// pip's pre-release rule: pre-releases only when allowed (--pre, or a
+// root requirement on the package that names one), named by the
 // specifier, or the only versions that match.
 func (p *provider) setFor(ctx context.Context, name string, spec pep440.SpecifierSet) (pubgrub.Set, error) {
 	info, err := p.project(ctx, name)
@@ -400,13 +456,14 @@ func (p *provider) setFor(ctx context.Context, name string, spec pep440.Specifie
 		return pubgrub.Set{}, p.lookupError(name, err)
 	}
 	n := len(info.candidates)
-	idx := eligible(info, spec)
+	o := p.optIns[name]
+	idx := eligible(info, spec, o)
 	versions := make([]pep440.Version, len(idx))
 	for i, j := range idx {
 		versions[i] = info.candidates[j].version
 	}
 	mode := pep440.PrereleasesDefault
-	if p.opts.Prereleases {
+	if p.opts.Prereleases || o.pre {
 		mode = pep440.PrereleasesAllow
 	} else if len(p.constraints[name]) > 0 {
 		// Constraints count with the requirement for the pre-release rule,

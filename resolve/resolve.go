@@ -53,8 +53,9 @@ type Options struct {
 	// them unusable with a message saying so.
 	SdistMetadata SdistMetadataFunc
 	// Prereleases allows pre-releases everywhere (--pre). Without it a
-	// pre-release is chosen only when a requirement names one or when
-	// only pre-releases match it, as pip does.
+	// pre-release is chosen only when a requirement names one (a root
+	// requirement that does allows them for the package), or when only
+	// pre-releases match it, as pip does.
 	Prereleases bool
 	OnlyBinary  FormatControl
 	NoBinary    FormatControl
@@ -163,6 +164,7 @@ func Resolve(ctx context.Context, req Request, opts Options) (*Resolution, error
 		name := pep503.Normalize(c.Name)
 		p.constraints[name] = append(p.constraints[name], c)
 	}
+	p.optIns = userOptIns(p.root, p.constraints)
 	for _, r := range p.root {
 		p.prefetch(ctx, pep503.Normalize(r.Name), r.Specifier)
 	}

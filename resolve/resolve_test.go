@@ -163,6 +163,53 @@ func TestResolveRules(t *testing.T) {
 		{"yanked pinned", []dist{
 			{name: "a", version: "1.0"}, {name: "a", version: "2.0", yanked: true},
 		}, []string{"a==2.0"}, nil, nil, map[string]string{"a": "2.0"}},
+		// PEP 592 opt-ins are the package's, not one requirement's: a
+		// root or constraint pin lets every other requirement on the
+		// package accept the yanked version (pip and uv agree).
+		{"yanked pinned by the user, accepted by a dependency", []dist{
+			{name: "a", version: "1.0", requires: []string{"b>0.1"}},
+			{name: "b", version: "0.5"}, {name: "b", version: "1.0.0", yanked: true},
+		}, []string{"b==1.0.0", "a"}, nil, nil, map[string]string{"a": "1.0", "b": "1.0.0"}},
+		{"yanked pinned after the dependency", []dist{
+			{name: "a", version: "1.0", requires: []string{"b>0.1"}},
+			{name: "b", version: "0.5"}, {name: "b", version: "1.0.0", yanked: true}, {name: "b", version: "2.0"},
+		}, []string{"a", "b==1.0"}, nil, nil, map[string]string{"a": "1.0", "b": "1.0.0"}},
+		{"yanked pinned by a constraint", []dist{
+			{name: "a", version: "1.0", requires: []string{"b>0.1"}},
+			{name: "b", version: "0.5"}, {name: "b", version: "1.0.0", yanked: true},
+		}, []string{"a"}, []string{"b==1.0.0"}, nil, map[string]string{"a": "1.0", "b": "1.0.0"}},
+		{"yanked pinned by a dependency alone", []dist{
+			{name: "a", version: "1.0", requires: []string{"b==1.0.0"}},
+			{name: "b", version: "0.5"}, {name: "b", version: "1.0.0", yanked: true},
+		}, []string{"a"}, nil, nil, map[string]string{"a": "1.0", "b": "1.0.0"}},
+		{"a pin among other clauses opts nothing in", []dist{
+			{name: "a", version: "1.0", requires: []string{"b>0.1"}},
+			{name: "b", version: "0.5"}, {name: "b", version: "1.0.0", yanked: true},
+		}, []string{"b>=0.5,!=0.6", "a"}, nil, nil, map[string]string{"a": "1.0", "b": "0.5"}},
+		// A root requirement naming a pre-release allows pre-releases of
+		// the package for every requirement on it.
+		{"pre-release named by a root requirement, for the dependencies", []dist{
+			{name: "x", version: "1.0", requires: []string{"c==2.0.0b1"}},
+			{name: "y", version: "1.0", requires: []string{"c>=1,<=3"}},
+			{name: "c", version: "1.0"}, {name: "c", version: "2.0.0b1"}, {name: "c", version: "3.0"},
+		}, []string{"c>=0.0.0a1", "x", "y"}, nil, nil, map[string]string{"c": "2.0.0b1", "x": "1.0", "y": "1.0"}},
+		{"pre-release named by a root requirement, plain dependency", []dist{
+			{name: "y", version: "1.0", requires: []string{"c>=1"}},
+			{name: "c", version: "1.0"}, {name: "c", version: "2.0b1"},
+		}, []string{"c>=2.0b1", "y"}, nil, nil, map[string]string{"c": "2.0b1", "y": "1.0"}},
+		{"pre-release opt-in takes the newest", []dist{
+			{name: "y", version: "1.0", requires: []string{"c<3"}},
+			{name: "c", version: "1.0"}, {name: "c", version: "2.0b1"}, {name: "c", version: "3.0"},
+		}, []string{"c>=0.0.0a1", "y"}, nil, nil, map[string]string{"c": "2.0b1", "y": "1.0"}},
+		{"a dependency naming a pre-release opts in only itself", []dist{
+			{name: "x", version: "1.0", requires: []string{"c>=1.0a1"}},
+			{name: "y", version: "1.0", requires: []string{"c>=1"}},
+			{name: "c", version: "1.0"}, {name: "c", version: "2.0b1"},
+		}, []string{"x", "y"}, nil, nil, map[string]string{"c": "1.0", "x": "1.0", "y": "1.0"}},
+		{"an exclusion of a pre-release opts nothing in", []dist{
+			{name: "y", version: "1.0", requires: []string{"c>=1"}},
+			{name: "c", version: "1.0"}, {name: "c", version: "2.0b1"}, {name: "c", version: "2.0b2"},
+		}, []string{"c!=2.0b1", "y"}, nil, nil, map[string]string{"c": "1.0", "y": "1.0"}},
 		{"requires-python of the file", []dist{
 			{name: "a", version: "1.0"}, {name: "a", version: "2.0", requiresPython: ">=3.12"},
 		}, []string{"a"}, nil, nil, map[string]string{"a": "1.0"}},

@@ -66,6 +66,12 @@ func TestKnownCases(t *testing.T) {
 	tl.pip = &pipPool{python: tl.python, env: pipEnv(t.TempDir())}
 	t.Cleanup(tl.pip.close)
 	d := func(name, specs string) dep { return dep{name: name, specs: parseSpecs(t, specs)} }
+	yanked := func(r *release) *release {
+		for i := range r.files {
+			r.files[i].yanked = true
+		}
+		return r
+	}
 	cases := []struct {
 		name    string
 		w       *world
@@ -105,6 +111,80 @@ func TestKnownCases(t *testing.T) {
 			},
 			pip: "FAILS", uv: "a==2.0b1", want: "a==2.0b1",
 			why: "the only installable release matching >=1.0 is a pre-release: PEP 440 admits it; pip 23.2 vendors packaging 21.3, whose SpecifierSet.filter never falls back to pre-releases when the set is not empty",
+		},
+		{
+			name: "a root pin opts a yanked version in for the package",
+			w: &world{
+				projects: []*project{
+					{name: "a", releases: []*release{rel(t, "1.0", d("b", ">0.1"))}},
+					{name: "b", releases: []*release{rel(t, "0.5"), yanked(rel(t, "1.0.0"))}},
+				},
+				roots: []dep{d("b", "==1.0.0"), d("a", "")},
+			},
+			pip: "a==1.0 b==1.0.0", uv: "a==1.0 b==1.0.0", want: "a==1.0 b==1.0.0",
+			why: "PEP 592: the user pins the yanked b 1.0.0 with ==, so it may be chosen, and a's b>0.1 accepts it: pip merges the specifiers on b, uv allows the yanked versions the first-party requirements pin",
+		},
+		{
+			name: "a constraint pin opts a yanked version in",
+			w: &world{
+				projects: []*project{
+					{name: "a", releases: []*release{rel(t, "1.0", d("b", ">0.1"))}},
+					{name: "b", releases: []*release{rel(t, "0.5"), yanked(rel(t, "1.0.0"))}},
+				},
+				roots:       []dep{d("a", "")},
+				constraints: []dep{d("b", "==1.0")},
+			},
+			pip: "a==1.0 b==1.0.0", uv: "a==1.0 b==1.0.0", want: "a==1.0 b==1.0.0",
+			why: "the constraint ==1.0 pins the yanked b 1.0.0 (PEP 440: 1.0 == 1.0.0)",
+		},
+		{
+			name: "uv: no yanked version under a dependency's pin",
+			w: &world{
+				projects: []*project{
+					{name: "a", releases: []*release{rel(t, "1.0", d("b", "==1.0.0"))}},
+					{name: "b", releases: []*release{rel(t, "0.5"), yanked(rel(t, "1.0.0"))}},
+				},
+				roots: []dep{d("a", "")},
+			},
+			pip: "a==1.0 b==1.0.0", uv: "FAILS", want: "a==1.0 b==1.0.0",
+			why: "a pins the yanked b 1.0.0 with ==, which PEP 592 lets an installer choose (pip does); uv allows only the yanked versions the first-party requirements pin",
+		},
+		{
+			name: "a root requirement naming a pre-release opts the package in",
+			w: &world{
+				projects: []*project{
+					{name: "x", releases: []*release{rel(t, "1.0", d("c", "==2.0.0b1"))}},
+					{name: "y", releases: []*release{rel(t, "1.0", d("c", ">=1,<=3"))}},
+					{name: "c", releases: []*release{rel(t, "1.0"), rel(t, "2.0.0b1"), rel(t, "3.0")}},
+				},
+				roots: []dep{d("c", ">=0.0.0a1"), d("x", ""), d("y", "")},
+			},
+			pip: "c==2.0.0b1 x==1.0 y==1.0", uv: "c==2.0.0b1 x==1.0 y==1.0", want: "c==2.0.0b1 x==1.0 y==1.0",
+			why: "the user's c>=0.0.0a1 names a pre-release, so y's c>=1,<=3 accepts x's c 2.0.0b1 (pip merges the specifiers on c; uv: the pre-release is the only version in the range)",
+		},
+		{
+			name: "a root requirement's pre-release under a plain dependency",
+			w: &world{
+				projects: []*project{
+					{name: "y", releases: []*release{rel(t, "1.0", d("c", ">=1"))}},
+					{name: "c", releases: []*release{rel(t, "1.0"), rel(t, "2.0b1")}},
+				},
+				roots: []dep{d("c", ">=2.0b1"), d("y", "")},
+			},
+			pip: "c==2.0b1 y==1.0", uv: "c==2.0b1 y==1.0", want: "c==2.0b1 y==1.0",
+			why: "the user asks for c>=2.0b1; y's plain c>=1 must not rule the pre-release out",
+		},
+		{
+			name: "uv prefers a final release under a pre-release opt-in",
+			w: &world{
+				projects: []*project{
+					{name: "y", releases: []*release{rel(t, "1.0", d("c", ">=1"))}},
+					{name: "c", releases: []*release{rel(t, "1.0"), rel(t, "2.0b1")}},
+				},
+				roots: []dep{d("c", ">=0.0.0a1"), d("y", "")},
+			},
+			pip: "c==2.0b1 y==1.0", uv: "c==1.0 y==1.0", want: "c==2.0b1 y==1.0",
+			why: "both answers are valid: the user's c>=0.0.0a1 names a pre-release, which allows c's pre-releases (PEP 440), and the newest allowed version is 2.0b1 (pip, clusterpack); uv's explicit pre-release policy still prefers final releases",
 		},
 		{
 			name: "uv ignores Requires-Python upper bounds",
