@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/pypa/metadata"
 	"github.com/clusterpack/clusterpack/pypa/pep440"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
@@ -267,6 +268,14 @@ func (p *provider) Dependencies(ctx context.Context, id string, v int) ([]pubgru
 		p.mu.Unlock()
 		p.prefetch(ctx, dname, r.Specifier)
 		set, err := p.setFor(ctx, dname, r.Specifier)
+		var nf *index.NotFoundError
+		if err != nil && id != rootName && errors.As(err, &nf) {
+			// A dependency no index has makes this version unusable, not
+			// the resolution: an older version may not need it (pip and
+			// uv backtrack too). Only when nothing works does the
+			// explanation name it.
+			return nil, "depends on " + r.text + ", " + notOnAnyIndex(nf), nil
+		}
 		if err != nil {
 			return nil, "", err
 		}
@@ -287,6 +296,25 @@ func (p *provider) Dependencies(ctx context.Context, id string, v int) ([]pubgru
 	p.deps[key] = deps
 	p.mu.Unlock()
 	return deps, "", nil
+}
+
+// notOnAnyIndex completes "b==3.0 depends on nothere>=1, ..." for a
+// project no index lists.
+func notOnAnyIndex(nf *index.NotFoundError) string {
+	s := "a project no index has"
+	if len(nf.Indexes) == 0 {
+		s += " (there is no index or find-links location to search"
+	} else {
+		s += " (searched " + strings.Join(nf.Indexes, ", ")
+	}
+	if len(nf.Suggestions) > 0 {
+		quoted := make([]string, len(nf.Suggestions))
+		for i, q := range nf.Suggestions {
+			quoted[i] = fmt.Sprintf("%q", q)
+		}
+		s += "; did you mean " + strings.Join(quoted, " or ") + "?"
+	}
+	return s + ")"
 }
 
 // mergedRequirement is every requirement one package makes on another,

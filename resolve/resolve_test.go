@@ -308,12 +308,67 @@ func TestResolveExplains(t *testing.T) {
 	}
 }
 
+// TestResolveNotFound: a dependency no index has makes the version that
+// needs it unusable; the resolver backtracks, and only when nothing works
+// does the explanation name the missing project and where it looked. A
+// root requirement on a missing project is an index.NotFoundError.
 func TestResolveNotFound(t *testing.T) {
-	opts := Options{Target: linux311(t), Source: newSource(t, dist{name: "a", version: "1.0", requires: []string{"missing>=1"}})}
-	_, err := Resolve(context.Background(), Request{Requirements: reqs(t, "a")}, opts)
+	tests := []struct {
+		name     string
+		dists    []dist
+		requires []string
+		want     map[string]string // the resolution, or nil
+		explains []string          // what the explanation says, when nothing works
+	}{
+		{"older version without it", []dist{
+			{name: "b", version: "2.0.0"}, {name: "b", version: "3.0.0", requires: []string{"nothere>=1"}},
+		}, []string{"b"}, map[string]string{"b": "2.0.0"}, nil},
+		{"through an extra", []dist{
+			{name: "a", version: "1.0", extras: []string{"x"}, requires: []string{"b"}},
+			{name: "a", version: "2.0", extras: []string{"x"}, requires: []string{"b", `nothere; extra == "x"`}},
+			{name: "b", version: "1.0"},
+		}, []string{"a[x]"}, map[string]string{"a": "1.0", "b": "1.0"}, nil},
+		{"deeper down", []dist{
+			{name: "a", version: "1.0", requires: []string{"b"}}, {name: "a", version: "2.0", requires: []string{"b>=2"}},
+			{name: "b", version: "1.0"}, {name: "b", version: "2.0", requires: []string{"Not_There"}},
+		}, []string{"a"}, map[string]string{"a": "1.0", "b": "1.0"}, nil},
+		{"nothing works", []dist{
+			{name: "a", version: "1.0", requires: []string{"missing>=1"}},
+		}, []string{"a"}, nil, []string{"a depends on missing>=1, a project no index has (searched https://index.test/simple/)"}},
+		{"every version needs it", []dist{
+			{name: "b", version: "1.0", requires: []string{"nothere"}}, {name: "b", version: "2.0", requires: []string{"nothere>=2"}},
+		}, []string{"b"}, nil, []string{"b==1.0 depends on nothere, a project no index has", "b==2.0 depends on nothere>=2, a project no index has"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := Options{Target: linux311(t), Source: newSource(t, tt.dists...)}
+			res, err := Resolve(context.Background(), Request{Requirements: reqs(t, tt.requires...)}, opts)
+			if tt.want != nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := pins(res); !reflect.DeepEqual(got, tt.want) {
+					t.Fatalf("resolved %v, want %v", got, tt.want)
+				}
+				return
+			}
+			var ns *NoSolutionError
+			if !errors.As(err, &ns) {
+				t.Fatalf("got %v, want a NoSolutionError", err)
+			}
+			t.Logf("\n%s", err)
+			for _, w := range tt.explains {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("explanation lacks %q:\n%s", w, err)
+				}
+			}
+		})
+	}
+	opts := Options{Target: linux311(t), Source: newSource(t, dist{name: "a", version: "1.0"})}
+	_, err := Resolve(context.Background(), Request{Requirements: reqs(t, "a", "nothere")}, opts)
 	var nf *index.NotFoundError
-	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "needed by a==1.0") {
-		t.Fatalf("got %v, want a NotFoundError naming who needed it", err)
+	if !errors.As(err, &nf) || nf.Project != "nothere" {
+		t.Fatalf("a root requirement on a missing project gave %v, want an index.NotFoundError", err)
 	}
 }
 

@@ -80,6 +80,7 @@ func TestKnownCases(t *testing.T) {
 		known   string // known clusterpack difference, "" if none
 		got     string // clusterpack's answer while known
 		why     string
+		says    string // what clusterpack's explanation of a failure must say
 	}{
 		{
 			name: "constraint names a pre-release",
@@ -187,6 +188,25 @@ func TestKnownCases(t *testing.T) {
 			why: "both answers are valid: the user's c>=0.0.0a1 names a pre-release, which allows c's pre-releases (PEP 440), and the newest allowed version is 2.0b1 (pip, clusterpack); uv's explicit pre-release policy still prefers final releases",
 		},
 		{
+			name: "a dependency no index has rules out only the version that needs it",
+			w: &world{
+				projects: []*project{{name: "b", releases: []*release{rel(t, "2.0.0"), rel(t, "3.0.0", d("nothere", ">=1"))}}},
+				roots:    []dep{d("b", "")},
+			},
+			pip: "b==2.0.0", uv: "b==2.0.0", want: "b==2.0.0",
+			why: "b 3.0.0 needs a project no index has: the resolver backtracks to b 2.0.0",
+		},
+		{
+			name: "a dependency no index has, when nothing works",
+			w: &world{
+				projects: []*project{{name: "b", releases: []*release{rel(t, "3.0.0", d("nothere", ">=1"))}}},
+				roots:    []dep{d("b", "")},
+			},
+			pip: "FAILS", uv: "FAILS", want: "FAILS",
+			why:  "every version of b needs nothere, which no index has: the explanation names it",
+			says: "depends on nothere>=1, a project no index has (searched http://127.0.0.1:",
+		},
+		{
 			name: "uv ignores Requires-Python upper bounds",
 			w: &world{
 				projects: []*project{{name: "a", releases: []*release{rel(t, "1.0"), rel(t, "2.0 requires-python <3.11")}}},
@@ -259,6 +279,9 @@ func TestKnownCases(t *testing.T) {
 				t.Logf("known difference %q: clusterpack %s, want %s: %s", c.known, cp, c.want, c.why)
 			case got != c.want:
 				t.Errorf("clusterpack: %s\nwant: %s (%s)\npip: %s\nuv: %s\n%s", cp, c.want, c.why, pip, uv, c.w)
+			}
+			if c.says != "" && (!strings.HasPrefix(cp.err, "cannot resolve the requirements") || !strings.Contains(cp.err, c.says)) {
+				t.Errorf("clusterpack's explanation lacks %q:\n%s", c.says, cp.err)
 			}
 		})
 	}
