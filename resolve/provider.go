@@ -183,7 +183,7 @@ func (p *provider) Versions(ctx context.Context, id string) (pubgrub.Versions, e
 		}
 		for _, con := range p.constraints[name] {
 			if !con.Specifier.Contains(c.version, pep440.PrereleasesAllow) {
-				note(i, "is excluded by the constraint "+constraintText(con))
+				note(i, "is excluded by the constraint "+requirementText(con))
 			}
 		}
 	}
@@ -193,9 +193,58 @@ func (p *provider) Versions(ctx context.Context, id string) (pubgrub.Versions, e
 	return vs, nil
 }
 
-func constraintText(r pep508.Requirement) string {
-	r.Marker = nil
-	return r.String()
+// requirementText is a requirement for messages: the name and extras
+// in their canonical spelling (PEP 503, PEP 685; extras sorted), then the
+// specifier, without the marker (it held for the target).
+func requirementText(r pep508.Requirement) string {
+	s := pep503.Normalize(r.Name)
+	if x := r.NormalizedExtras(); len(x) > 0 {
+		s += "[" + strings.Join(x, ",") + "]"
+	}
+	s += r.Specifier.String()
+	if r.URL != "" {
+		s += " @ " + r.URL
+	}
+	return s
+}
+
+// yankedNote names the yanked versions of a package that match a
+// specifier but may not be chosen under it, with the reasons given for
+// yanking them: "b==1.0 (yanked, reason: broken)".
+func (p *provider) yankedNote(name string, spec pep440.SpecifierSet) string {
+	info, ok := p.projects.peek(name)
+	if !ok {
+		return ""
+	}
+	o := p.optIns[name]
+	var notes []string
+	for _, c := range info.candidates {
+		if !c.yanked || len(c.files) == 0 || c.direct != nil || isExactPin(spec) || o.pinned(c.version) {
+			continue
+		}
+		if !spec.Contains(c.version, pep440.PrereleasesAllow) {
+			continue
+		}
+		note := name + "==" + c.version.String() + " (yanked"
+		for _, f := range c.files {
+			// An index's reason is free text: one line in the sentence.
+			if reason := strings.Join(strings.Fields(f.file.YankedReason), " "); reason != "" {
+				note += ", reason: " + reason
+				break
+			}
+		}
+		notes = append(notes, note+")")
+	}
+	switch len(notes) {
+	case 0:
+		return ""
+	case 1:
+		return notes[0]
+	}
+	if len(notes) > 5 {
+		notes = append(notes[:2], "...", notes[len(notes)-2], notes[len(notes)-1])
+	}
+	return strings.Join(notes[:len(notes)-1], ", ") + " and " + notes[len(notes)-1]
 }
 
 // lookupError explains a failed project lookup with who needed it.
@@ -280,6 +329,12 @@ func (p *provider) Dependencies(ctx context.Context, id string, v int) ([]pubgru
 			return nil, "", err
 		}
 		text := r.text
+		if set.IsEmpty() {
+			// Nothing matches: the dependency on the package says so,
+			// and those on its extras would say it again.
+			deps = append(deps, pubgrub.Dependency{Package: dname, Set: set, Requirement: text, Note: p.yankedNote(dname, r.Specifier)})
+			continue
+		}
 		// A package may need its own extras ("foo[all]" needs "foo[gpu]"),
 		// but needing itself adds nothing.
 		if dname != id {
@@ -333,7 +388,7 @@ func mergeRequirements(reqs []pep508.Requirement) []mergedRequirement {
 	index := map[string]int{}
 	for _, r := range reqs {
 		name := pep503.Normalize(r.Name)
-		text := constraintText(r)
+		text := requirementText(r)
 		i, ok := index[name]
 		if !ok {
 			index[name] = len(out)

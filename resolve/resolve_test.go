@@ -34,6 +34,7 @@ type dist struct {
 	requiresPython     string
 	extras             []string
 	yanked             bool
+	yankedReason       string
 	sdist              bool
 }
 
@@ -66,7 +67,7 @@ func newSource(t *testing.T, dists ...dist) *memSource {
 			s.projects[name] = p
 		}
 		url := "https://index.test/files/" + filename
-		p.Files = append(p.Files, index.File{Filename: filename, URL: url, RequiresPython: d.requiresPython, Yanked: d.yanked, Hashes: map[string]string{"sha256": "00"}})
+		p.Files = append(p.Files, index.File{Filename: filename, URL: url, RequiresPython: d.requiresPython, Yanked: d.yanked, YankedReason: d.yankedReason, Hashes: map[string]string{"sha256": "00"}})
 		s.metadata[url] = md
 	}
 	return s
@@ -260,32 +261,55 @@ func TestResolveExplains(t *testing.T) {
 		requires []string
 		tweak    func(*Options)
 		want     []string
+		absent   []string // what the explanation must not say
 	}{
 		{"conflict", []dist{
 			{name: "a", version: "1.0", requires: []string{"c>=2"}},
 			{name: "b", version: "1.0", requires: []string{"c<2"}},
 			{name: "c", version: "1.0"}, {name: "c", version: "2.0"},
-		}, []string{"a", "b"}, nil, []string{"a depends on c>=2", "b depends on c<2", "your requirements are unsatisfiable"}},
+		}, []string{"a", "b"}, nil, []string{"a depends on c>=2", "b depends on c<2", "your requirements are unsatisfiable"}, nil},
 		{"no wheel for the target", []dist{
 			{name: "a", version: "1.0", tag: "cp312-cp312-win_amd64"},
-		}, []string{"a"}, nil, []string{"a has no wheel for the target", "cp312-cp312-win_amd64", "Python 3.11.0 on manylinux_2_28_x86_64"}},
+		}, []string{"a"}, nil, []string{"a has no wheel for the target", "cp312-cp312-win_amd64", "Python 3.11.0 on manylinux_2_28_x86_64"}, nil},
 		{"python too old", []dist{
 			{name: "a", version: "1.0", requiresPython: ">=3.12"},
-		}, []string{"a"}, nil, []string{"requires Python >=3.12 (the target has 3.11.0)"}},
+		}, []string{"a"}, nil, []string{"requires Python >=3.12 (the target has 3.11.0)"}, nil},
 		{"no such version", []dist{
 			{name: "a", version: "1.0"},
-		}, []string{"a>=5"}, nil, []string{"you require a>=5 (no version of a matches; available: 1.0)"}},
+		}, []string{"a>=5"}, nil, []string{"you require a>=5 (no version of a matches; available: 1.0)"}, nil},
 		{"no such version among many", []dist{
 			{name: "a", version: "1.0"}, {name: "a", version: "1.1"}, {name: "a", version: "1.2"}, {name: "a", version: "1.3"},
 			{name: "a", version: "1.4"}, {name: "a", version: "1.5"}, {name: "a", version: "1.6"}, {name: "a", version: "1.7"},
 			{name: "a", version: "1.8"}, {name: "a", version: "1.9"}, {name: "a", version: "1.10"},
-		}, []string{"a>=5"}, nil, []string{"(no version of a matches; available: 1.0, 1.1, ..., 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 1.10 (11 versions))"}},
+		}, []string{"a>=5"}, nil, []string{"(no version of a matches; available: 1.0, 1.1, ..., 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 1.10 (11 versions))"}, nil},
 		{"sdist without a builder", []dist{
 			{name: "a", version: "1.0", sdist: true},
-		}, []string{"a"}, nil, []string{"a has only a source distribution (its metadata needs a PEP 517 build)"}},
+		}, []string{"a"}, nil, []string{"a has only a source distribution (its metadata needs a PEP 517 build)"}, nil},
 		{"only-binary", []dist{
 			{name: "a", version: "1.0", sdist: true},
-		}, []string{"a"}, func(o *Options) { o.OnlyBinary = FormatControl{All: true} }, []string{"a has only a source distribution (only-binary is set for it)"}},
+		}, []string{"a"}, func(o *Options) { o.OnlyBinary = FormatControl{All: true} }, []string{"a has only a source distribution (only-binary is set for it)"}, nil},
+		{"yanked, with its reason", []dist{
+			{name: "b", version: "0.5"}, {name: "b", version: "1.0", yanked: true, yankedReason: "broken\n  build "},
+		}, []string{"b>=1"}, nil, []string{"you require b>=1 (no version of b matches but b==1.0 (yanked, reason: broken build); available: 0.5)"}, nil},
+		{"yanked by a dependency's range", []dist{
+			{name: "a", version: "1.0", requires: []string{"b>=1"}},
+			{name: "b", version: "0.5"}, {name: "b", version: "1.0", yanked: true, yankedReason: "CVE-2024-0001"}, {name: "b", version: "1.1", yanked: true},
+		}, []string{"a"}, nil, []string{"a depends on b>=1 (no version of b matches but b==1.0 (yanked, reason: CVE-2024-0001) and b==1.1 (yanked); available: 0.5)"}, nil},
+		{"every version yanked", []dist{
+			{name: "b", version: "1.0", yanked: true},
+		}, []string{"b"}, nil, []string{"you require b (no version of b matches but b==1.0 (yanked); available: none)"}, nil},
+		{"no repeated clause", []dist{
+			{name: "a", version: "1.0", extras: []string{"extra-b", "extra-c"}, requires: []string{`c>=2; extra == "extra-b"`, `c<2; extra == "extra_c"`}},
+			{name: "c", version: "1.0"}, {name: "c", version: "2.0"},
+		}, []string{"a[extra_b,extra_c]"}, nil, []string{"And because you require a[extra-b,extra-c], your requirements are unsatisfiable."},
+			[]string{"you require a[extra-b,extra-c] and you require"}},
+		{"canonical extras", []dist{
+			{name: "a", version: "1.0", extras: []string{"extra-b", "extra-c"}},
+		}, []string{"A[Extra.C,extra_b,EXTRA-B]>=5"}, nil, []string{"you require a[extra-b,extra-c]>=5 (no version of a matches; available: 1.0)"},
+			[]string{"Extra", "extra_b", "no version of a[extra"}},
+		{"available list of a dependency", []dist{
+			{name: "a", version: "1.0", requires: []string{"b>=3"}}, {name: "b", version: "1.0"}, {name: "b", version: "2.0"},
+		}, []string{"a"}, nil, []string{"a depends on b>=3 (no version of b matches; available: 1.0, 2.0)"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,6 +325,11 @@ func TestResolveExplains(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("explanation lacks %q:\n%s", w, err)
+				}
+			}
+			for _, w := range tt.absent {
+				if strings.Contains(err.Error(), w) {
+					t.Errorf("explanation says %q:\n%s", w, err)
 				}
 			}
 			t.Logf("\n%s", err)

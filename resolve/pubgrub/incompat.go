@@ -23,6 +23,8 @@ type Incompatibility struct {
 	// as written for a CauseDependency ("numpy>=2").
 	Reason      string
 	Requirement string
+	// Note is a CauseDependency's Dependency.Note.
+	Note string
 	// Depends is, for a CauseDependency, the term of the package depended
 	// on ("bar in S" for "foo 1.0 depends on bar in S"). It is kept even when
 	// the term itself was dropped because no candidate of bar is in S.

@@ -1,6 +1,7 @@
 package pubgrub
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -70,7 +71,7 @@ func (r *reporter) visit(inc *Incompatibility) {
 		_, ok2 := r.numbers[c2]
 		switch {
 		case ok1 && ok2:
-			r.line("Because " + r.ref(c1) + " and " + r.ref(c2) + ", " + concl + ".")
+			r.line("Because " + both(r.ref(c1), r.ref(c2)) + ", " + concl + ".")
 		case ok1:
 			r.build(c2)
 			r.line("And because " + r.ref(c1) + ", " + concl + ".")
@@ -91,13 +92,13 @@ func (r *reporter) visit(inc *Incompatibility) {
 	case derived(c2):
 		r.oneEach(c2, c1, concl)
 	default:
-		r.line("Because " + r.text(c1) + " and " + r.text(c2) + ", " + concl + ".")
+		r.line("Because " + both(r.text(c1), r.text(c2)) + ", " + concl + ".")
 	}
 }
 
 func (r *reporter) oneEach(d, ext *Incompatibility, concl string) {
 	if _, ok := r.numbers[d]; ok {
-		r.line("Because " + r.text(ext) + " and " + r.ref(d) + ", " + concl + ".")
+		r.line("Because " + both(r.text(ext), r.ref(d)) + ", " + concl + ".")
 		return
 	}
 	if r.refs[d] <= 1 {
@@ -105,11 +106,11 @@ func (r *reporter) oneEach(d, ext *Incompatibility, concl string) {
 		switch {
 		case derived(d1) && !derived(d2):
 			r.build(d1)
-			r.line("And because " + r.text(d2) + " and " + r.text(ext) + ", " + concl + ".")
+			r.line("And because " + both(r.text(d2), r.text(ext)) + ", " + concl + ".")
 			return
 		case derived(d2) && !derived(d1):
 			r.build(d2)
-			r.line("And because " + r.text(d1) + " and " + r.text(ext) + ", " + concl + ".")
+			r.line("And because " + both(r.text(d1), r.text(ext)) + ", " + concl + ".")
 			return
 		}
 	}
@@ -155,10 +156,15 @@ func (r *reporter) text(inc *Incompatibility) string {
 		}
 		if _, ok := inc.term(inc.Depends.Package); !ok {
 			s += " (no version of " + r.describe(inc.Depends.Package, FullSet(inc.Depends.Set.Len())) + " matches"
+			if inc.Note != "" {
+				s += " but " + inc.Note
+			}
 			if r.list != nil {
-				if avail := r.list(inc.Depends.Package); avail != "" {
-					s += "; available: " + avail
+				avail := r.list(inc.Depends.Package)
+				if avail == "" {
+					avail = "none"
 				}
+				s += "; available: " + avail
 			}
 			s += ")"
 		}
@@ -194,7 +200,23 @@ func (r *reporter) text(inc *Incompatibility) string {
 	}
 }
 
+// both joins two facts with "and", saying one that is stated twice (the
+// requirement "a[x,y]" is three dependencies, on a, a[x] and a[y]) once.
+func both(a, b string) string {
+	if a == b {
+		return a
+	}
+	return a + " and " + b
+}
+
 func join(items []string, conj string) string {
+	var seen []string
+	for _, it := range items {
+		if !slices.Contains(seen, it) {
+			seen = append(seen, it)
+		}
+	}
+	items = seen
 	if len(items) == 1 {
 		return items[0]
 	}

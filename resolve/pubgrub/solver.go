@@ -29,7 +29,8 @@ type Preferrer interface {
 
 // Lister is an optional Provider method naming the candidates of pkg as a
 // user would read them ("1.0, 1.1 or 2.0"), for the explanation of a
-// requirement that no candidate matches. An empty string says nothing.
+// requirement that no candidate matches ("available: ..."). An empty
+// string says that none is available.
 type Lister interface {
 	List(pkg string) string
 }
@@ -55,6 +56,10 @@ type Dependency struct {
 	Package     string
 	Set         Set
 	Requirement string
+	// Note, for an empty Set, says why no candidate is in it ("b==1.0
+	// (yanked, reason: broken)" matches but may not be chosen); the
+	// explanation gives it with the candidates List names.
+	Note string
 }
 
 // Solution maps every selected package to the chosen candidate.
@@ -301,7 +306,7 @@ func (s *solver) decide() (pkg string, done bool, err error) {
 			return "", false, fmt.Errorf("pubgrub: dependency set of %s is over %d candidates, not %d", d.Package, d.Set.Len(), s.counts[d.Package])
 		}
 		inc := newIncompatibility([]Term{{pkg, SetOf(n, v), true}, {d.Package, d.Set, false}}, CauseDependency)
-		inc.Requirement = d.Requirement
+		inc.Requirement, inc.Note = d.Requirement, d.Note
 		inc.Depends = Term{d.Package, d.Set, true}
 		s.add(inc)
 		if !conflict {

@@ -18,11 +18,13 @@ type memProvider struct {
 	versions map[string][]string          // ascending
 	deps     map[string]map[string]string // "pkg version" → dep → constraint
 	unusable map[string]string            // "pkg version" → reason
+	texts    map[string]string            // dep → its Requirement, when not "dep constraint"
+	notes    map[string]string            // dep → its Note
 	calls    int
 }
 
 func newMem() *memProvider {
-	return &memProvider{versions: map[string][]string{"root": {"0"}}, deps: map[string]map[string]string{}, unusable: map[string]string{}}
+	return &memProvider{versions: map[string][]string{"root": {"0"}}, deps: map[string]map[string]string{}, unusable: map[string]string{}, texts: map[string]string{}, notes: map[string]string{}}
 }
 
 func (m *memProvider) add(pkg, version string, deps map[string]string) {
@@ -115,7 +117,11 @@ func (m *memProvider) Dependencies(ctx context.Context, pkg string, v int) ([]De
 				set = set.Union(SetOf(len(vs), i))
 			}
 		}
-		out = append(out, Dependency{Package: d, Set: set, Requirement: d + " " + deps[d]})
+		text := d + " " + deps[d]
+		if t, ok := m.texts[d]; ok {
+			text = t
+		}
+		out = append(out, Dependency{Package: d, Set: set, Requirement: text, Note: m.notes[d]})
 	}
 	return out, "", nil
 }
@@ -242,6 +248,20 @@ func TestSolveExplainsFailure(t *testing.T) {
 			m.add("root", "0", map[string]string{"foo": ">=3"})
 			m.add("foo", "1.0.0", nil)
 		}, []string{"you require foo >=3 (no version of foo matches)", "your requirements are unsatisfiable."}},
+		{"a note on no matching version", func(m *memProvider) {
+			m.add("root", "0", map[string]string{"foo": ">=3"})
+			m.add("foo", "1.0.0", nil)
+			m.notes["foo"] = "foo 3.0.0 (yanked)"
+		}, []string{"you require foo >=3 (no version of foo matches but foo 3.0.0 (yanked))", "your requirements are unsatisfiable."}},
+		{"one requirement, two packages", func(m *memProvider) {
+			// "a[x]" is a dependency on a and one on a[x], with one text.
+			m.add("root", "0", map[string]string{"a": ">=1", "a[x]": ">=1"})
+			m.texts["a"], m.texts["a[x]"] = "a[x]", "a[x]"
+			m.add("a", "1", map[string]string{"c": ">=2"})
+			m.add("a[x]", "1", map[string]string{"c": "<2"})
+			m.add("c", "1", nil)
+			m.add("c", "2", nil)
+		}, []string{"a[x] depends on c <2", "a depends on c >=2", "And because you require a[x], your requirements are unsatisfiable."}},
 		{"unusable versions", func(m *memProvider) {
 			m.add("root", "0", map[string]string{"foo": ">=1"})
 			m.add("foo", "1.0.0", nil)
@@ -268,6 +288,9 @@ func TestSolveExplainsFailure(t *testing.T) {
 					t.Fatalf("explanation lacks %q (in order):\n%s", w, msg)
 				}
 				rest = rest[i+len(w):]
+			}
+			if strings.Contains(msg, "require a[x] and you require a[x]") {
+				t.Errorf("explanation repeats a clause:\n%s", msg)
 			}
 			t.Logf("\n%s", msg)
 		})
