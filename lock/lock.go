@@ -323,9 +323,9 @@ func gather(ctx context.Context, in Input, env Env) (reqs, cons []pep508.Require
 			refs = append(refs, reference{source: "argument " + s, location: s})
 			continue
 		}
-		r, err := pep508.ParseRequirement(s)
+		r, err := parseRequirementArg(s)
 		if err != nil {
-			return nil, nil, nil, opts, fmt.Errorf("requirement %q: %w", s, err)
+			return nil, nil, nil, opts, err
 		}
 		if r.URL != "" {
 			refs = append(refs, reference{source: "argument " + redact.Mask(s), req: r, named: true, location: r.URL})

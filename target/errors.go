@@ -67,3 +67,17 @@ type NotCPythonError struct {
 func (e *NotCPythonError) Error() string {
 	return fmt.Sprintf("python interpreter %s is %s; a target for given platforms needs CPython", e.Interpreter, e.Implementation)
 }
+
+// VersionError says that a requested Python version names no CPython a
+// target can be made for: not CPython 3, or a version that does not
+// exist (3.99).
+type VersionError struct {
+	// Version is the version as requested.
+	Version string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("python version %q: %s", e.Version, e.Reason)
+}

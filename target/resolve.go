@@ -55,6 +55,9 @@ func Resolve(ctx context.Context, spec Spec, opts Options) (*Target, error) {
 	}
 	if isVersion {
 		if len(spec.Platforms) > 0 {
+			if err := v.known(spec.Python, opts); err != nil {
+				return nil, err
+			}
 			return synthetic(v, spec.Platforms)
 		}
 		if py, err := FindInterpreter(spec.Python, opts); err == nil {
@@ -62,6 +65,9 @@ func Resolve(ctx context.Context, spec Spec, opts Options) (*Target, error) {
 			if err == nil && (!v.exact || t.PythonFullVersion == v.full) {
 				return t, nil
 			}
+		}
+		if err := v.known(spec.Python, opts); err != nil {
+			return nil, err
 		}
 		host, err := hostPlatforms(ctx, opts)
 		if err != nil {

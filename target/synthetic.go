@@ -31,10 +31,10 @@ func parseVersionRequest(s string) (pythonVersion, bool, error) {
 	major, err1 := strconv.Atoi(m[1])
 	minor, err2 := strconv.Atoi(m[2])
 	if err1 != nil || err2 != nil {
-		return pythonVersion{}, true, fmt.Errorf("python version %q: numbers too large", s)
+		return pythonVersion{}, true, &VersionError{Version: s, Reason: "numbers too large"}
 	}
 	if major != 3 {
-		return pythonVersion{}, true, fmt.Errorf("python version %q: only CPython 3 is supported", s)
+		return pythonVersion{}, true, &VersionError{Version: s, Reason: "only CPython 3 is supported; name a CPython 3 version"}
 	}
 	full := m[3]
 	if full == "" {
@@ -44,6 +44,24 @@ func parseVersionRequest(s string) (pythonVersion, bool, error) {
 }
 
 func (v pythonVersion) short() string { return fmt.Sprintf("%d.%d", v.major, v.minor) }
+
+// newestMinor is the newest CPython 3 minor version clusterpack knows:
+// 3.16 is in development as 3.15 ships. Raise it with each CPython
+// release.
+const newestMinor = 16
+
+// known refuses a synthetic target of a CPython that does not exist
+// (3.99): its tags and markers would be made up, and nothing would be
+// built for it. A local interpreter of the version proves it exists.
+func (v pythonVersion) known(request string, opts Options) error {
+	if v.minor <= newestMinor {
+		return nil
+	}
+	if _, err := FindInterpreter(v.short(), opts); err == nil {
+		return nil
+	}
+	return &VersionError{Version: request, Reason: fmt.Sprintf("there is no CPython %s: the newest clusterpack knows is 3.%d, and no local interpreter of %s was found; name a CPython version that exists, or an interpreter", v.short(), newestMinor, v.short())}
+}
 
 // platformMarkers gives the marker variables that follow from a platform
 // tag. platform_release and platform_version cannot be known from a tag

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -355,6 +356,33 @@ func TestFindInterpreterNone(t *testing.T) {
 	}
 	if _, err := synthetic(pythonVersion{major: 3, minor: 11}, nil); !errors.As(err, new(*PlatformNeededError)) {
 		t.Errorf("synthetic without platforms = %v, want a *PlatformNeededError", err)
+	}
+}
+
+// TestResolveUnknownPython: a version that names no CPython is a
+// *VersionError, with or without platforms; the newest known one is not.
+func TestResolveUnknownPython(t *testing.T) {
+	emptyPath := Options{Getenv: func(string) string { return "" }}
+	for _, tt := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Python: "3.99", Platforms: []string{"manylinux_2_28_x86_64"}}, `python version "3.99": there is no CPython 3.99`},
+		{Spec{Python: "3.99"}, `python version "3.99": there is no CPython 3.99`},
+		{Spec{Python: "3.17.1", Platforms: []string{"manylinux_2_28_x86_64"}}, `python version "3.17.1": there is no CPython 3.17`},
+		{Spec{Python: "2.7", Platforms: []string{"manylinux_2_28_x86_64"}}, `python version "2.7": only CPython 3 is supported`},
+		{Spec{Python: "4.0"}, `python version "4.0": only CPython 3 is supported`},
+	} {
+		_, err := Resolve(context.Background(), tt.spec, emptyPath)
+		var ve *VersionError
+		if !errors.As(err, &ve) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%+v: got %v, want a *VersionError saying %q", tt.spec, err, tt.want)
+		}
+	}
+	newest := fmt.Sprintf("3.%d", newestMinor)
+	tg, err := Resolve(context.Background(), Spec{Python: newest, Platforms: []string{"manylinux_2_28_x86_64"}}, emptyPath)
+	if err != nil || tg.PythonVersion != newest {
+		t.Fatalf("the newest known CPython %s: %v, %v", newest, tg, err)
 	}
 }
 

@@ -105,6 +105,8 @@ func hintOf(err error) string {
 		return "--platform manylinux_2_28_x86_64, for example"
 	case *target.NotCPythonError:
 		return "--python with a CPython, or a version such as --python 3.11"
+	case *target.VersionError:
+		return "--python 3.11, for example, or an interpreter's path"
 	case *runner.NoInterpreterError:
 		if e.Given == "" {
 			return "--python /path/to/python" + e.Version

@@ -40,6 +40,8 @@ func TestHint(t *testing.T) {
 			"no local Python 3.11 to read the platform from, and no python3 on PATH: install Python, or name an interpreter by its path, or give a Python version and the cluster's platform for a cluster target: executable file not found in $PATH; name the cluster's platform (--platform manylinux_2_28_x86_64, for example)"},
 		{"not CPython", &target.NotCPythonError{Interpreter: "/usr/bin/pypy3", Implementation: "pypy"},
 			"python interpreter /usr/bin/pypy3 is pypy; a target for given platforms needs CPython (--python with a CPython, or a version such as --python 3.11)"},
+		{"no such CPython", fmt.Errorf("lock: %w", &target.VersionError{Version: "3.99", Reason: "there is no CPython 3.99: name one that exists"}),
+			`lock: python version "3.99": there is no CPython 3.99: name one that exists (--python 3.11, for example, or an interpreter's path)`},
 		{"sdist interpreter", fmt.Errorf("lock: %w", &build517.InterpreterError{Sdist: "plain-1.0.tar.gz", Want: "3.12"}),
 			"lock: building plain-1.0.tar.gz needs a CPython 3.12 interpreter, but none was given; name one, or install it with `pyenv install 3.12` (--python /path/to/python3.12)"},
 		{"sdist interpreter for a range", &build517.InterpreterError{Sdist: "needy-1.0.tar.gz", Python: "/usr/bin/python3", Want: ">=4", Found: "3.11.2"},

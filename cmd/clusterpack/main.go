@@ -12,6 +12,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/target"
 )
 
 func main() {
@@ -19,15 +22,26 @@ func main() {
 	err := newRootCommand().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		var ue *usageError
-		// cobra reports an unknown sub-command with an untyped error.
-		if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command ") {
+		if isUsage(err) {
 			fmt.Fprintf(os.Stderr, "clusterpack: %v\nRun 'clusterpack --help' for usage.\n", err)
 			os.Exit(2)
 		}
 		fmt.Fprintf(os.Stderr, "clusterpack: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// isUsage reports whether err is a mistake in the command line (exit code
+// 2): a usageError, or a library error about what was typed: a requirement
+// argument that cannot be read, a Python version that names no CPython.
+func isUsage(err error) bool {
+	var (
+		ue *usageError
+		re *lock.RequirementArgError
+		ve *target.VersionError
+	)
+	// cobra reports an unknown sub-command with an untyped error.
+	return errors.As(err, &ue) || errors.As(err, &re) || errors.As(err, &ve) || strings.HasPrefix(err.Error(), "unknown command ")
 }
 
 // usageError marks a mistake in the command line, reported with exit code 2.

@@ -100,6 +100,10 @@ func TestUsageErrors(t *testing.T) {
 	if !errors.As(err, &ue) {
 		t.Fatalf("extra argument gave %v, want a usage error", err)
 	}
+	_, _, err = run(t, "target", "--python", "3.99", "--platform", "manylinux_2_28_x86_64")
+	if err == nil || !isUsage(err) || !strings.Contains(err.Error(), "no CPython 3.99") {
+		t.Fatalf("an unknown CPython gave %v, want a usage error", err)
+	}
 	_, _, err = run(t, "target", "--python", "3.11", "--platform", "solaris_sparc")
 	if err == nil || !strings.Contains(err.Error(), "solaris_sparc") {
 		t.Fatalf("bad platform gave %v", err)
