@@ -282,7 +282,8 @@ func (w *world) expectNewest(k targetKind) (answer, bool) {
 // preRuleGap explains why clusterpack, by its pre-release rule, cannot
 // give a (valid) answer: clusterpack decides pre-releases requirement by
 // requirement (a requirement admits them when its own specifier names
-// one or when no final release matches it alone), ignoring constraints,
+// one or when no final release matches it alone; a root requirement that
+// names one admits them for the whole package), ignoring constraints,
 // where PEP 440 and pip judge all the specifiers on the package together,
 // constraints included. It returns "" when the answer is fine by
 // clusterpack's rule too.
@@ -306,6 +307,11 @@ func (w *world) preRuleGap(k targetKind, a answer) string {
 			continue
 		}
 		p := w.project(name)
+		if slices.ContainsFunc(w.roots, func(d dep) bool {
+			return d.name == name && (d.marker == "" || d.markerOK) && d.specs.namesPre()
+		}) {
+			continue
+		}
 		for _, q := range reqs[name] {
 			if ok, _ := w.eligibleUnder(k, p, r, []specSet{q.specs}); ok {
 				continue

@@ -176,6 +176,19 @@ func TestKnownCases(t *testing.T) {
 			why: "the user asks for c>=2.0b1; y's plain c>=1 must not rule the pre-release out",
 		},
 		{
+			name: "a pre-release named only by a dependency",
+			w: &world{
+				projects: []*project{
+					{name: "x", releases: []*release{rel(t, "1.0", d("c", ">=2.0b1"))}},
+					{name: "c", releases: []*release{rel(t, "1.0"), rel(t, "2.0b1")}},
+				},
+				roots: []dep{d("c", ""), d("x", "")},
+			},
+			pip: "c==2.0b1 x==1.0", uv: "c==2.0b1 x==1.0", want: "c==2.0b1 x==1.0",
+			known: knownCombinedFallback, got: "FAILS",
+			why: "x's c>=2.0b1 names a pre-release and no final release matches it and the user's c together: pip judges the merged specifiers, uv finds only a pre-release in the range; clusterpack judges each requirement alone (the user's c admits only c 1.0), and only the user's own requirements opt a whole package in",
+		},
+		{
 			name: "uv prefers a final release under a pre-release opt-in",
 			w: &world{
 				projects: []*project{
