@@ -64,7 +64,7 @@ func Resolve(ctx context.Context, spec Spec, opts Options) (*Target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("no local Python %s to read the platform from, and %w; name the cluster's platform with --platform (e.g. --platform manylinux_2_28_x86_64)", v.short(), err)
 		}
-		return synthetic(v, host)
+		return onPlatforms(v, host)
 	}
 	py := spec.Python
 	if py == "" {
@@ -115,7 +115,9 @@ func fromInterpreter(ctx context.Context, path string, opts Options) (*Target, e
 	}, nil
 }
 
-// hostPlatforms reads this host's platform tags from python3 on PATH.
+// hostPlatforms reads this host's platform tags from python3 on PATH: all
+// of them, in packaging's order (linux_<arch> first, then the manylinux
+// levels its glibc runs), for a target of another version on this host.
 func hostPlatforms(ctx context.Context, opts Options) ([]string, error) {
 	path, err := lookPath("python3", opts)
 	if err != nil {
@@ -128,7 +130,7 @@ func hostPlatforms(ctx context.Context, opts Options) ([]string, error) {
 	if len(t.Platforms) == 0 {
 		return nil, errors.New("python3 on PATH reports no platform tags")
 	}
-	return t.Platforms[:1], nil
+	return t.Platforms, nil
 }
 
 // lookPath finds an interpreter given as a path or a command name.

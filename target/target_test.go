@@ -149,6 +149,37 @@ func TestInterpreterWithDeclaredPlatform(t *testing.T) {
 	}
 }
 
+// A version with no local interpreter and no --platform is that version
+// on this host's platforms: every platform python3 on PATH accepts, in
+// its order (not only its first, which packaging 26.3 made linux_<arch>).
+func TestVersionOnHostPlatforms(t *testing.T) {
+	py := pyref.Default(t)
+	bin := t.TempDir()
+	if err := os.Symlink(py.Python, filepath.Join(bin, "python3")); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	env := map[string]string{"PATH": bin, "HOME": home, "PYENV_ROOT": filepath.Join(home, "no-pyenv")}
+	opts := Options{CacheDir: t.TempDir(), Getenv: func(k string) string { return env[k] }}
+	host, err := Resolve(context.Background(), Spec{Python: filepath.Join(bin, "python3")}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := Resolve(context.Background(), Spec{Python: "3.99"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tg.Synthetic() || tg.PythonVersion != "3.99" {
+		t.Fatalf("target %+v, want a synthetic 3.99", tg)
+	}
+	if !slices.Equal(tg.Platforms, host.Platforms) {
+		t.Errorf("platforms %v, want the host's %v", tg.Platforms, host.Platforms)
+	}
+	if tg.Tags[0].Interpreter != "cp399" || tg.Tags[0].Platform != host.Platforms[0] {
+		t.Errorf("first tag %s", tg.Tags[0])
+	}
+}
+
 func TestSyntheticTargetMatchesPackaging(t *testing.T) {
 	py := pyref.Default(t)
 	specs := []Spec{
