@@ -73,7 +73,7 @@ func Resolve(ctx context.Context, spec Spec, opts Options) (*Target, error) {
 		if err != nil {
 			return nil, &PlatformNeededError{Version: v.short(), Err: err}
 		}
-		return synthetic(v, host)
+		return onPlatforms(v, host)
 	}
 	py := spec.Python
 	if py == "" {
@@ -124,7 +124,9 @@ func fromInterpreter(ctx context.Context, path string, opts Options) (*Target, e
 	}, nil
 }
 
-// hostPlatforms reads this host's platform tags from python3 on PATH.
+// hostPlatforms reads this host's platform tags from python3 on PATH: all
+// of them, in packaging's order (linux_<arch> first, then the manylinux
+// levels its glibc runs), for a target of another version on this host.
 func hostPlatforms(ctx context.Context, opts Options) ([]string, error) {
 	path, err := lookPath("python3", opts)
 	if err != nil {
@@ -137,7 +139,7 @@ func hostPlatforms(ctx context.Context, opts Options) ([]string, error) {
 	if len(t.Platforms) == 0 {
 		return nil, errors.New("python3 on PATH reports no platform tags")
 	}
-	return t.Platforms[:1], nil
+	return t.Platforms, nil
 }
 
 // lookPath finds an interpreter given as a path or a command name.

@@ -115,25 +115,27 @@ func linuxArch(platform string) string {
 	return ""
 }
 
-// synthetic builds a target for a CPython version on the given platform
-// tags, each expanded to the list a real machine of that kind accepts.
+// synthetic builds a target for a CPython version on the platform tags a
+// user declares, expanded as pypa/tags.DeclaredPlatforms does: a
+// manylinux or musllinux tag brings its family's tags only, and
+// linux_<arch> comes in only where it is declared.
 func synthetic(v pythonVersion, platforms []string) (*Target, error) {
 	if len(platforms) == 0 {
 		return nil, &PlatformNeededError{Version: v.short()}
 	}
-	var expanded []string
-	seen := map[string]bool{}
-	for _, p := range platforms {
-		list, err := tags.ExpandPlatform(p)
-		if err != nil {
-			return nil, err
-		}
-		for _, q := range list {
-			if !seen[q] {
-				seen[q] = true
-				expanded = append(expanded, q)
-			}
-		}
+	expanded, err := tags.DeclaredPlatforms(platforms)
+	if err != nil {
+		return nil, err
+	}
+	return onPlatforms(v, expanded)
+}
+
+// onPlatforms builds a target for a CPython version on a list of platform
+// tags already in the order to prefer them (a real machine's, or
+// synthetic's expansion); the markers follow from the first.
+func onPlatforms(v pythonVersion, platforms []string) (*Target, error) {
+	if len(platforms) == 0 {
+		return nil, fmt.Errorf("a synthetic Python %s target needs at least one platform", v.short())
 	}
 	env, err := platformMarkers(platforms[0])
 	if err != nil {
@@ -144,7 +146,7 @@ func synthetic(v pythonVersion, platforms []string) (*Target, error) {
 	env["implementation_name"] = "cpython"
 	env["implementation_version"] = v.full
 	env["platform_python_implementation"] = "CPython"
-	ts := tags.ForTarget([2]int{v.major, v.minor}, expanded)
+	ts := tags.ForTarget([2]int{v.major, v.minor}, platforms)
 	return &Target{
 		PythonVersion:     v.short(),
 		PythonFullVersion: v.full,

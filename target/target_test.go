@@ -70,6 +70,119 @@ func TestSyntheticGolden(t *testing.T) {
 	}
 }
 
+// A declared manylinux or musllinux platform accepts that family's wheels
+// only (pip's --platform takes no linux_<arch> wheel), so that a wheel built
+// for one machine on a private index never outranks the portable one;
+// linux_<arch> is accepted where it is declared, in the order given.
+func TestDeclaredPlatformFamilies(t *testing.T) {
+	tests := []struct {
+		name      string
+		platforms []string
+		// families are the platform families of the tags, in the order
+		// they first appear ("manylinux", "musllinux", "linux").
+		families []string
+		first    string // the most preferred tag
+	}{
+		{"manylinux", []string{"manylinux_2_28_x86_64"}, []string{"manylinux"}, "cp311-cp311-manylinux_2_28_x86_64"},
+		{"legacy", []string{"manylinux2014_aarch64"}, []string{"manylinux"}, "cp311-cp311-manylinux_2_17_aarch64"},
+		{"musllinux", []string{"musllinux_1_2_aarch64"}, []string{"musllinux"}, "cp311-cp311-musllinux_1_2_aarch64"},
+		{"linux alone", []string{"linux_x86_64"}, []string{"linux"}, "cp311-cp311-linux_x86_64"},
+		{"linux first", []string{"linux_x86_64", "manylinux_2_28_x86_64"}, []string{"linux", "manylinux"}, "cp311-cp311-linux_x86_64"},
+		{"linux last", []string{"manylinux_2_28_x86_64", "linux_x86_64"}, []string{"manylinux", "linux"}, "cp311-cp311-manylinux_2_28_x86_64"},
+		{"musl then glibc", []string{"musllinux_1_2_x86_64", "manylinux_2_17_x86_64"}, []string{"musllinux", "manylinux"}, "cp311-cp311-musllinux_1_2_x86_64"},
+	}
+	family := func(platform string) string {
+		for _, f := range []string{"manylinux", "musllinux", "linux"} {
+			if strings.HasPrefix(platform, f) {
+				return f
+			}
+		}
+		return platform
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tg, err := Resolve(context.Background(), Spec{Python: "3.11", Platforms: tt.platforms}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tg.Tags[0].String(); got != tt.first {
+				t.Errorf("first tag %s, want %s", got, tt.first)
+			}
+			var families []string
+			for _, x := range tg.Tags {
+				if x.Platform == "any" {
+					continue
+				}
+				if f := family(x.Platform); !slices.Contains(families, f) {
+					families = append(families, f)
+				}
+				if strings.HasPrefix(x.Platform, "linux_") && !slices.Contains(tt.platforms, x.Platform) {
+					t.Errorf("tag %s: %s was not declared", x, x.Platform)
+				}
+			}
+			if !slices.Equal(families, tt.families) {
+				t.Errorf("platform families %v, want %v", families, tt.families)
+			}
+			var pf []string
+			for _, p := range tg.Platforms {
+				if f := family(p); !slices.Contains(pf, f) {
+					pf = append(pf, f)
+				}
+			}
+			if !slices.Equal(pf, tt.families) {
+				t.Errorf("Platforms %v: families %v, want %v", tg.Platforms, pf, tt.families)
+			}
+		})
+	}
+}
+
+// An interpreter's version with declared platforms is a declared target
+// too; the interpreter alone keeps packaging's order
+// (TestInterpreterMatchesPackaging).
+func TestInterpreterWithDeclaredPlatform(t *testing.T) {
+	py := pyref.Default(t)
+	tg, err := Resolve(context.Background(), Spec{Python: py.Python, Platforms: []string{"manylinux_2_28_x86_64"}}, Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range tg.Tags {
+		if strings.HasPrefix(x.Platform, "linux_") {
+			t.Fatalf("--python %s --platform manylinux_2_28_x86_64: tag %s", py.Python, x)
+		}
+	}
+}
+
+// A version with no local interpreter and no --platform is that version
+// on this host's platforms: every platform python3 on PATH accepts, in
+// its order (not only its first, which packaging 26.3 made linux_<arch>).
+func TestVersionOnHostPlatforms(t *testing.T) {
+	py := pyref.Default(t)
+	bin := t.TempDir()
+	if err := os.Symlink(py.Python, filepath.Join(bin, "python3")); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	env := map[string]string{"PATH": bin, "HOME": home, "PYENV_ROOT": filepath.Join(home, "no-pyenv")}
+	opts := Options{CacheDir: t.TempDir(), Getenv: func(k string) string { return env[k] }}
+	host, err := Resolve(context.Background(), Spec{Python: filepath.Join(bin, "python3")}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := Resolve(context.Background(), Spec{Python: "3.99"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tg.Synthetic() || tg.PythonVersion != "3.99" {
+		t.Fatalf("target %+v, want a synthetic 3.99", tg)
+	}
+	if !slices.Equal(tg.Platforms, host.Platforms) {
+		t.Errorf("platforms %v, want the host's %v", tg.Platforms, host.Platforms)
+	}
+	if tg.Tags[0].Interpreter != "cp399" || tg.Tags[0].Platform != host.Platforms[0] {
+		t.Errorf("first tag %s", tg.Tags[0])
+	}
+}
+
 func TestSyntheticTargetMatchesPackaging(t *testing.T) {
 	py := pyref.Default(t)
 	specs := []Spec{

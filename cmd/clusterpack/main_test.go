@@ -66,6 +66,12 @@ func TestTargetSyntheticJSON(t *testing.T) {
 		if strings.Contains(tg, "manylinux_2_29") {
 			t.Errorf("tag %s is newer than the target's glibc 2.28", tg)
 		}
+		if strings.HasSuffix(tg, "-linux_x86_64") {
+			t.Errorf("tag %s: a declared manylinux target takes no linux_x86_64 wheel", tg)
+		}
+	}
+	if len(got.Tags) == 0 || got.Tags[0] != "cp311-cp311-manylinux_2_28_x86_64" {
+		t.Errorf("first tag = %v, want cp311-cp311-manylinux_2_28_x86_64", got.Tags[:min(1, len(got.Tags))])
 	}
 	for tg, seen := range want {
 		if !seen {

@@ -38,7 +38,9 @@ var macArchs = []string{"arm64", "x86_64", "i386", "ppc64", "ppc"}
 //	macosx_11_0_arm64     → MacPlatforms(11.0, "arm64")
 //	linux_x86_64, win_amd64, win32, win_arm64 → the tag alone
 //
-// The tag is matched case-insensitively. Anything else, including "any", a
+// This is what a machine of that kind accepts, linux_<arch> first as its
+// own interpreter ranks it; DeclaredPlatforms is what a target declared
+// by such tags chooses wheels from. The tag is matched case-insensitively. Anything else, including "any", a
 // binary format such as universal2 instead of an architecture, or a C
 // library older than any manylinux wheel for the architecture, is an error.
 func ExpandPlatform(tag string) ([]string, error) {
@@ -83,6 +85,40 @@ func ExpandPlatform(tag string) ([]string, error) {
 		}
 		return platforms, nil
 	}
+}
+
+// DeclaredPlatforms expands the platform tags a user declares for a
+// cluster's machines, most preferred first, into the platform tags a wheel
+// chosen for them from an index may have, in order: each tag as
+// ExpandPlatform expands it, except that a manylinux or musllinux tag
+// brings its own family's tags only (manylinux_2_28_x86_64: manylinux_2_28
+// down to manylinux_2_5 with the legacy aliases), not linux_<arch>. A
+// linux_<arch> wheel is built against one machine's libraries and runs
+// where those are; a machine's own interpreter accepts it (packaging's
+// sys_tags, and ExpandPlatform, rank it first), but a target declared by
+// its manylinux level promises only the portable wheels of that level, as
+// pip's --platform does. linux_<arch> is accepted where it is declared
+// itself. A platform that several declared tags bring keeps its first
+// place. The error is ExpandPlatform's for the first tag it refuses.
+func DeclaredPlatforms(declared []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range declared {
+		list, err := ExpandPlatform(d)
+		if err != nil {
+			return nil, err
+		}
+		family := strings.ToLower(d)
+		portable := strings.HasPrefix(family, "manylinux") || strings.HasPrefix(family, "musllinux")
+		for _, p := range list {
+			if portable && linuxPlatform.MatchString(p) || seen[p] {
+				continue
+			}
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // expandManylinux returns the platforms of a glibc machine after checking

@@ -46,6 +46,59 @@ func TestExpandPlatform(t *testing.T) {
 	}
 }
 
+func TestDeclaredPlatforms(t *testing.T) {
+	glibc := func(major, minor int) *[2]int { return &[2]int{major, minor} }
+	without := func(drop string, list []string) []string {
+		return slices.DeleteFunc(slices.Clone(list), func(p string) bool { return p == drop })
+	}
+	m228 := without("linux_x86_64", LinuxPlatforms("x86_64", glibc(2, 28), nil))
+	tests := []struct {
+		in   []string
+		want []string
+	}{
+		// A manylinux or musllinux tag: its family only.
+		{[]string{"manylinux_2_28_x86_64"}, m228},
+		{[]string{"MANYLINUX_2_28_X86_64"}, m228},
+		{[]string{"manylinux2014_aarch64"}, without("linux_aarch64", LinuxPlatforms("aarch64", glibc(2, 17), nil))},
+		{[]string{"manylinux1_x86_64"}, []string{"manylinux_2_5_x86_64", "manylinux1_x86_64"}},
+		{[]string{"musllinux_1_2_aarch64"}, []string{"musllinux_1_2_aarch64", "musllinux_1_1_aarch64", "musllinux_1_0_aarch64"}},
+		// linux_<arch> where it is declared, in the order given.
+		{[]string{"linux_x86_64"}, []string{"linux_x86_64"}},
+		{[]string{"linux_x86_64", "manylinux_2_28_x86_64"}, append([]string{"linux_x86_64"}, m228...)},
+		{[]string{"manylinux_2_28_x86_64", "linux_x86_64"}, append(slices.Clone(m228), "linux_x86_64")},
+		// Repeats keep their first place.
+		{[]string{"manylinux_2_17_x86_64", "manylinux_2_28_x86_64"}, append(
+			without("linux_x86_64", LinuxPlatforms("x86_64", glibc(2, 17), nil)),
+			"manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_26_x86_64", "manylinux_2_25_x86_64",
+			"manylinux_2_24_x86_64", "manylinux_2_23_x86_64", "manylinux_2_22_x86_64", "manylinux_2_21_x86_64",
+			"manylinux_2_20_x86_64", "manylinux_2_19_x86_64", "manylinux_2_18_x86_64")},
+		{[]string{"musllinux_1_1_x86_64", "manylinux_2_5_x86_64", "linux_x86_64"}, []string{
+			"musllinux_1_1_x86_64", "musllinux_1_0_x86_64", "manylinux_2_5_x86_64", "manylinux1_x86_64", "linux_x86_64"}},
+		// Other families as ExpandPlatform has them.
+		{[]string{"macosx_11_0_arm64"}, MacPlatforms([2]int{11, 0}, "arm64")},
+		{[]string{"win_amd64", "win32"}, []string{"win_amd64", "win32"}},
+	}
+	for _, tt := range tests {
+		got, err := DeclaredPlatforms(tt.in)
+		if err != nil {
+			t.Errorf("DeclaredPlatforms(%q): %v", tt.in, err)
+			continue
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("DeclaredPlatforms(%q) =\n %q\nwant\n %q", tt.in, got, tt.want)
+		}
+		// No linux_<arch> that was not declared.
+		for _, p := range got {
+			if strings.HasPrefix(p, "linux_") && !slices.Contains(tt.in, p) {
+				t.Errorf("DeclaredPlatforms(%q) has %s, not declared", tt.in, p)
+			}
+		}
+	}
+	if _, err := DeclaredPlatforms([]string{"manylinux_2_28_x86_64", "any"}); err == nil || !strings.Contains(err.Error(), `"any"`) {
+		t.Errorf("DeclaredPlatforms with any: error %v", err)
+	}
+}
+
 func TestExpandPlatformErrors(t *testing.T) {
 	for _, in := range []string{
 		"", "any", "manylinux", "manylinux_2_28", "manylinux_2_28_", "manylinux_2_4_x86_64", "manylinux_2_16_aarch64",

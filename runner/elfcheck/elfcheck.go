@@ -13,8 +13,11 @@
 // (manylinux_2_30, manylinux_2_42, ...) uses the newest policy below it,
 // with GLIBC raised to 2.N.
 //
-// Only debug/elf parses the files; version strings are compared
-// numerically, component by component ("3.4.19" < "3.4.100").
+// debug/elf parses the files, all but the version needs table
+// (.gnu.version_r), read here so that an object without one, or without
+// a version symbol table beside it, is no error (see versionNeeds).
+// Version strings are compared numerically, component by component
+// ("3.4.19" < "3.4.100").
 package elfcheck
 
 import (
@@ -183,8 +186,8 @@ func Check(name string, r io.ReaderAt, pol *Policy, bundled Bundled) (*Result, e
 		res.Problems = append(res.Problems, Problem{File: name, Kind: "library", Library: lib,
 			Message: fmt.Sprintf("%s needs %s, which is neither bundled with it nor on the %s allow-list: the nodes may not have it (repair the wheel with auditwheel, or install a wheel that bundles it)", name, lib, pol.Name)})
 	}
-	needs, err := f.DynamicVersionNeeds()
-	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
+	needs, err := versionNeeds(f)
+	if err != nil {
 		return nil, fmt.Errorf("%s: reading its version requirements: %w", name, err)
 	}
 	for _, n := range needs {
@@ -200,6 +203,88 @@ func Check(name string, r io.ReaderAt, pol *Policy, bundled Bundled) (*Result, e
 		}
 	}
 	return res, nil
+}
+
+// versionNeeds reads the version needs table (SHT_GNU_verneed,
+// .gnu.version_r): per needed library, the symbol versions required of it.
+// An object without the table requires no symbol version, which is legal
+// (numpy ships such extension modules), and gives none. Unlike
+// elf.File.DynamicVersionNeeds, it does not ask for the version symbol
+// table (SHT_GNU_versym) as well: the dynamic loader checks every entry
+// of the needs table whether or not a symbol refers to it, so an object
+// with one and not the other still requires what the needs table says.
+// Names come from the string table the section links to.
+func versionNeeds(f *elf.File) ([]elf.DynamicVersionNeed, error) {
+	vn := f.SectionByType(elf.SHT_GNU_VERNEED)
+	if vn == nil {
+		return nil, nil
+	}
+	d, err := vn.Data()
+	if err != nil {
+		return nil, fmt.Errorf("section %s: %w", vn.Name, err)
+	}
+	if int(vn.Link) <= 0 || int(vn.Link) >= len(f.Sections) || f.Sections[vn.Link].Type != elf.SHT_STRTAB {
+		return nil, fmt.Errorf("section %s links to no string table (section %d)", vn.Name, vn.Link)
+	}
+	str, err := f.Sections[vn.Link].Data()
+	if err != nil {
+		return nil, fmt.Errorf("section %s: %w", f.Sections[vn.Link].Name, err)
+	}
+	cstr := func(off uint32) (string, error) {
+		if int64(off) >= int64(len(str)) {
+			return "", fmt.Errorf("section %s: string offset %d past the end of %s", vn.Name, off, f.Sections[vn.Link].Name)
+		}
+		s := str[off:]
+		if i := slices.Index(s, 0); i >= 0 {
+			s = s[:i]
+		}
+		return string(s), nil
+	}
+	bo := f.ByteOrder
+	var needs []elf.DynamicVersionNeed
+	// Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32,
+	// vn_next u32 (the same in ELF32 and ELF64), each followed (vn_aux
+	// bytes on) by vn_cnt Elf_Vernaux: vna_hash u32, vna_flags u16,
+	// vna_other u16, vna_name u32, vna_next u32. Offsets only go forward,
+	// so the walk ends.
+	for off := uint64(0); len(d) > 0; {
+		if off+16 > uint64(len(d)) {
+			return nil, fmt.Errorf("section %s: entry at %#x runs past its end", vn.Name, off)
+		}
+		e := d[off:]
+		if v := bo.Uint16(e); v != 1 {
+			return nil, fmt.Errorf("section %s: entry at %#x has version %d, not 1", vn.Name, off, v)
+		}
+		file, err := cstr(bo.Uint32(e[4:]))
+		if err != nil {
+			return nil, err
+		}
+		need := elf.DynamicVersionNeed{Name: file}
+		aux := off + uint64(bo.Uint32(e[8:]))
+		for n := bo.Uint16(e[2:]); n > 0; n-- {
+			if aux+16 > uint64(len(d)) {
+				return nil, fmt.Errorf("section %s: requirement at %#x runs past its end", vn.Name, aux)
+			}
+			a := d[aux:]
+			dep, err := cstr(bo.Uint32(a[8:]))
+			if err != nil {
+				return nil, err
+			}
+			need.Needs = append(need.Needs, elf.DynamicVersionDep{Flags: elf.DynamicVersionFlag(bo.Uint16(a[4:])), Index: bo.Uint16(a[6:]), Dep: dep})
+			next := bo.Uint32(a[12:])
+			if next == 0 {
+				break
+			}
+			aux += uint64(next)
+		}
+		needs = append(needs, need)
+		next := bo.Uint32(e[12:])
+		if next == 0 {
+			break
+		}
+		off += uint64(next)
+	}
+	return needs, nil
 }
 
 // CheckFile is Check on a file of the local file system.

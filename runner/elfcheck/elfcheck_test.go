@@ -2,7 +2,9 @@ package elfcheck
 
 import (
 	"bytes"
+	"debug/elf"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -151,4 +153,123 @@ func FuzzPolicyFor(f *testing.F) {
 		}
 		CompareVersions(s, "2.17")
 	})
+}
+
+// gccShared compiles C source into dir/name with gcc -shared -fPIC and the
+// extra arguments; it skips the test without gcc.
+func gccShared(t *testing.T, dir, name, src string, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skipf("gcc is not installed: %v", err)
+	}
+	c := filepath.Join(t.TempDir(), strings.TrimSuffix(name, ".so")+".c")
+	if err := os.WriteFile(c, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("gcc", append([]string{"-shared", "-fPIC", "-nostdlib", "-o", out, c}, args...)...)
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, b)
+	}
+	return out
+}
+
+// noVersionInfo fails the test when readelf (if installed) finds version
+// information in file: the object must be what the test means it to be.
+func noVersionInfo(t *testing.T, file string) {
+	t.Helper()
+	if _, err := exec.LookPath("readelf"); err != nil {
+		return
+	}
+	out, _ := exec.Command("readelf", "-V", file).CombinedOutput()
+	if !strings.Contains(string(out), "No version information found") {
+		t.Fatalf("%s has version information:\n%s", file, out)
+	}
+}
+
+// An ELF shared object without .gnu.version_r (and .gnu.version) is
+// legal, and numpy ships such extension modules: it requires no symbol
+// version, so it passes every policy's version check; its DT_NEEDED
+// libraries are still checked.
+func TestNoVersionTable(t *testing.T) {
+	dir := t.TempDir()
+	// Nothing needed at all (no DT_NEEDED).
+	bare := gccShared(t, dir, "bare.cpython-311-x86_64-linux-gnu.so", "int clusterpack_inc(int x) { return x + 1; }\n")
+	noVersionInfo(t, bare)
+	// Needs an unversioned library, like numpy's lapack_lite needing the
+	// libscipy_openblas it bundles in numpy.libs.
+	libs := filepath.Join(dir, "pkg.libs")
+	os.Mkdir(libs, 0o755)
+	stub := gccShared(t, libs, "libblas-1a2b3c.so", "int clusterpack_dot(int x) { return x; }\n", "-Wl,-soname,libblas-1a2b3c.so")
+	ext := gccShared(t, dir, "lapack_lite.so", "extern int clusterpack_dot(int);\nint clusterpack_f(int x) { return clusterpack_dot(x) + 1; }\n", "-Wl,--no-as-needed", stub)
+	noVersionInfo(t, ext)
+
+	for _, platform := range []string{"manylinux1_x86_64", "manylinux2014_x86_64", "manylinux_2_28_x86_64"} {
+		pol, err := PolicyFor(platform)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := CheckFile("pkg/bare.so", bare, pol, nil)
+		if err != nil || !res.ELF || len(res.Requires) != 0 || len(res.Problems) != 0 {
+			t.Fatalf("%s: bare: %v %+v", platform, err, res)
+		}
+		res, err = CheckFile("pkg/lapack_lite.so", ext, pol, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", platform, err)
+		}
+		if !slices.Equal(res.Needed, []string{"libblas-1a2b3c.so"}) || len(res.Requires) != 0 {
+			t.Fatalf("%s: needed %v requires %v", platform, res.Needed, res.Requires)
+		}
+		// Not bundled: the library is still a problem.
+		if len(res.Problems) != 1 || res.Problems[0].Kind != "library" || res.Problems[0].Library != "libblas-1a2b3c.so" {
+			t.Fatalf("%s: unbundled: %+v", platform, res.Problems)
+		}
+		bundled := func(lib string, _ []string) bool { return lib == "libblas-1a2b3c.so" }
+		res, err = CheckFile("pkg/lapack_lite.so", ext, pol, bundled)
+		if err != nil || len(res.Problems) != 0 {
+			t.Fatalf("%s: bundled: %v %+v", platform, err, res.Problems)
+		}
+	}
+}
+
+// A version needs table without a version symbol table still states
+// requirements the dynamic loader checks (glibc's dl-version.c reads
+// DT_VERNEED alone): GLIBC_2.99 is still found with .gnu.version gone.
+func TestVerneedWithoutVersym(t *testing.T) {
+	so := fakeso.NewerGlibc(t, t.TempDir(), "fast.so")
+	data, err := os.ReadFile(so)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shoff, shentsize uint64
+	switch h := f.Class; h {
+	case elf.ELFCLASS64:
+		shoff, shentsize = f.ByteOrder.Uint64(data[0x28:]), uint64(f.ByteOrder.Uint16(data[0x3a:]))
+	default:
+		t.Skipf("class %v", h)
+	}
+	found := false
+	for i, s := range f.Sections {
+		if s.Type == elf.SHT_GNU_VERSYM {
+			// sh_type is the second word of the section header.
+			f.ByteOrder.PutUint32(data[shoff+uint64(i)*shentsize+4:], uint32(elf.SHT_PROGBITS))
+			found = true
+		}
+	}
+	if !found {
+		t.Skip("no .gnu.version section")
+	}
+	pol, _ := PolicyFor("manylinux_2_28_x86_64")
+	res, err := Check("fast.so", bytes.NewReader(data), pol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != 1 || res.Problems[0].Version != "GLIBC_2.99" {
+		t.Fatalf("problems %+v (requires %v)", res.Problems, res.Requires)
+	}
 }
