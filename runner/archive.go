@@ -237,14 +237,14 @@ func extract(ctx context.Context, archive, dir string, opts unpack.Options) erro
 		if err != nil {
 			return fmt.Errorf("not a zip or pex archive: %w", err)
 		}
+		defer zr.Close()
 		for _, f := range zr.File {
 			if f.Name == "PEX-INFO" {
 				opts.Keep = func(name string) bool { return name == "PEX-INFO" || strings.HasPrefix(name, ".deps/") }
 				break
 			}
 		}
-		zr.Close()
-		return limitHint(unpack.File(ctx, archive, tmp, opts))
+		return limitHint(unpack.ZipWith(ctx, &zr.Reader, tmp, opts))
 	})
 }
 

@@ -86,6 +86,17 @@ func Zip(ctx context.Context, zr *zip.Reader, dir string, keep Keep) error {
 	return x.finish()
 }
 
+// ZipWith extracts the members of zr into dir as opts say (opts.Keep
+// among them); a zip reader's archive may start with other bytes, as a
+// pex starts with its shebang line.
+func ZipWith(ctx context.Context, zr *zip.Reader, dir string, opts Options) error {
+	x := newExtractor(dir, opts)
+	if err := walkZip(ctx, zr, opts.Keep, x.member); err != nil {
+		return err
+	}
+	return x.finish()
+}
+
 // TarGzFile extracts the tar.gz archive at archive into dir.
 func TarGzFile(ctx context.Context, archive, dir string) error {
 	f, err := os.Open(archive)
