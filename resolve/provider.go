@@ -44,6 +44,9 @@ type provider struct {
 	deps   map[string][]pubgrub.Dependency // "id\x00v" → dependencies
 	reqBy  map[string]string               // package → who first required it
 	direct map[string]*Direct              // packages pinned by location
+	// passedOver are the packages last decided on a version with a wheel
+	// over a newer source-only one (PreferBinary).
+	passedOver map[string]passedOver
 }
 
 // metaResult is a version's core metadata, or why the version cannot be
@@ -68,7 +71,7 @@ func newProvider(opts Options) *provider {
 		constraints: map[string][]pep508.Requirement{},
 		bg:          bg, cancel: cancel, sem: make(chan struct{}, par),
 		deps: map[string][]pubgrub.Dependency{}, reqBy: map[string]string{},
-		direct: map[string]*Direct{},
+		direct: map[string]*Direct{}, passedOver: map[string]passedOver{},
 	}
 }
 
@@ -610,19 +613,12 @@ func (p *provider) prefetch(ctx context.Context, name string, spec pep440.Specif
 			release()
 			return
 		}
-		v := set.Highest()
-		if pref, ok := p.opts.Preferences[name]; ok {
-			info, err := p.project(p.bg, name)
-			if err != nil {
-				release()
-				return
-			}
-			for _, i := range set.Versions() {
-				if info.candidates[i].version.String() == pref {
-					v = i
-				}
-			}
+		info, err := p.project(p.bg, name)
+		if err != nil {
+			release()
+			return
 		}
+		v, _ := p.preferred(name, info, set)
 		e, err := p.metadata(p.bg, name, v)
 		release()
 		if err != nil || e.md == nil {
@@ -637,24 +633,62 @@ func (p *provider) prefetch(ctx context.Context, name string, spec pep440.Specif
 	}()
 }
 
-// Prefer implements pubgrub.Preferrer: keep an earlier lock's pin.
+// Prefer implements pubgrub.Preferrer: keep an earlier lock's pin, else
+// prefer a version with a wheel when PreferBinary is set.
 func (p *provider) Prefer(id string, allowed pubgrub.Set) int {
-	name, _, _ := splitExtra(id)
-	pref, ok := p.opts.Preferences[name]
-	if !ok {
-		return allowed.Highest()
-	}
+	name, _, isExtra := splitExtra(id)
 	info, ok := p.projects.peek(name)
 	if !ok {
 		return allowed.Highest()
 	}
-	for _, i := range allowed.Versions() {
-		if info.candidates[i].version.String() == pref {
-			return i
+	v, passed := p.preferred(name, info, allowed)
+	if !isExtra {
+		p.mu.Lock()
+		if passed >= 0 {
+			p.passedOver[name] = passedOver{chosen: v, newest: passed}
+		} else {
+			delete(p.passedOver, name)
+		}
+		p.mu.Unlock()
+	}
+	return v
+}
+
+// passedOver records a version tried first because it has a wheel, and
+// the newer source-only version it was tried before.
+type passedOver struct{ chosen, newest int }
+
+// preferred is the version of name to try first among allowed: the pin
+// of an earlier lock when it is allowed; else, with PreferBinary, the
+// newest with a wheel for the target, as pip's --prefer-binary orders
+// candidates (then passed is the newest allowed version, which has only
+// a source distribution; else passed is -1); else the newest.
+func (p *provider) preferred(name string, info *projectInfo, allowed pubgrub.Set) (v, passed int) {
+	v = allowed.Highest()
+	if v < 0 {
+		return v, -1
+	}
+	if pref, ok := p.opts.Preferences[name]; ok {
+		for _, i := range allowed.Versions() {
+			if info.candidates[i].version.String() == pref {
+				return i, -1
+			}
 		}
 	}
-	return allowed.Highest()
+	if !p.opts.PreferBinary || hasWheel(info.candidates[v]) || len(info.candidates[v].files) == 0 {
+		return v, -1
+	}
+	vs := allowed.Versions()
+	for k := len(vs) - 1; k >= 0; k-- {
+		if hasWheel(info.candidates[vs[k]]) {
+			return vs[k], v
+		}
+	}
+	return v, -1
 }
+
+// hasWheel reports whether the target can install a wheel of c.
+func hasWheel(c *candidate) bool { return len(c.files) > 0 && c.files[0].wheel }
 
 // Describe implements pubgrub.Provider: "numpy", "numpy==1.26.4",
 // "numpy>=1.26.0,<=1.26.4", "numpy 1.24.0, 1.25.2 or 2.0.0".

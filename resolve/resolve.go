@@ -62,6 +62,12 @@ type Options struct {
 	// Preferences are versions to keep when they still fit (the pins of an
 	// earlier lock), by normalised name.
 	Preferences map[string]string
+	// PreferBinary is pip's --prefer-binary: the versions with a wheel for
+	// the target are tried, newest first, before any version with only a
+	// source distribution, so an older version with a wheel is chosen over
+	// a newer one that would be built from source. Preferences still come
+	// first.
+	PreferBinary bool
 	// Parallelism bounds metadata prefetching (default 8).
 	Parallelism int
 	Logger      *slog.Logger
@@ -115,6 +121,10 @@ type Package struct {
 	Direct bool
 	// Reference is the direct reference the package came from, if any.
 	Reference *Direct
+	// NewerSdistOnly is set when PreferBinary chose this version, which
+	// has a wheel, over a newer allowed one with only a source
+	// distribution for the target: that newer version.
+	NewerSdistOnly *pep440.Version
 }
 
 // ErrDirectURL is wrapped by Resolve's error for a requirement given by
@@ -204,6 +214,12 @@ func (p *provider) resolution(sol pubgrub.Solution) *Resolution {
 			Direct:         direct[id],
 			RequiresPython: p.requiresPython(id, v),
 		}
+		p.mu.Lock()
+		if po, ok := p.passedOver[id]; ok && po.chosen == v {
+			newer := info.candidates[po.newest].version
+			pkg.NewerSdistOnly = &newer
+		}
+		p.mu.Unlock()
 		sort.Strings(pkg.Extras)
 		seen := map[string]bool{}
 		for _, d := range p.depsOf(id, v) {

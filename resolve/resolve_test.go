@@ -452,3 +452,66 @@ func TestDirectURLRequirement(t *testing.T) {
 		t.Fatalf("got %v, want ErrDirectURL", err)
 	}
 }
+
+// TestResolvePreferBinary: with PreferBinary, a version with a wheel for
+// the target is tried before any newer source-only one, as pip's
+// --prefer-binary orders candidates; an earlier lock's pin still wins.
+func TestResolvePreferBinary(t *testing.T) {
+	world := []dist{
+		{name: "a", version: "1.4", tag: "cp311-cp311-manylinux_2_17_x86_64"},
+		{name: "a", version: "1.5", tag: "cp311-cp311-manylinux_2_17_x86_64"},
+		{name: "a", version: "1.6", tag: "cp311-cp311-manylinux_2_34_x86_64"}, // not for the target
+		{name: "a", version: "2.0", sdist: true},
+		{name: "b", version: "1.0", requires: []string{"a"}},
+		{name: "c", version: "1.0", tag: "cp311-cp311-manylinux_2_17_x86_64", requires: []string{"d>=2"}},
+		{name: "c", version: "0.9", tag: "cp311-cp311-manylinux_2_17_x86_64"},
+		{name: "c", version: "2.0", sdist: true},
+		{name: "d", version: "1.0"},
+		{name: "e", version: "3.0"}, {name: "e", version: "3.1", sdist: true}, {name: "e", version: "3.2"},
+	}
+	tests := []struct {
+		name     string
+		prefer   bool
+		requires []string
+		prefs    map[string]string
+		want     map[string]string
+		passed   map[string]string // package → NewerSdistOnly
+	}{
+		{"off: the newest, from source", false, []string{"a"}, nil, map[string]string{"a": "2.0"}, nil},
+		{"on: the newest with a wheel", true, []string{"a"}, nil, map[string]string{"a": "1.5"}, map[string]string{"a": "2.0"}},
+		{"on, as a dependency", true, []string{"b"}, nil, map[string]string{"a": "1.5", "b": "1.0"}, map[string]string{"a": "2.0"}},
+		{"on, but only the sdist is allowed", true, []string{"a>=2"}, nil, map[string]string{"a": "2.0"}, nil},
+		{"on, an earlier pin wins", true, []string{"a"}, map[string]string{"a": "2.0"}, map[string]string{"a": "2.0"}, nil},
+		{"on, the newest has a wheel", true, []string{"e"}, nil, map[string]string{"e": "3.2"}, nil},
+		{"on, backtracking stays on wheels", true, []string{"c"}, nil, map[string]string{"c": "0.9"}, map[string]string{"c": "2.0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := newSource(t, world...)
+			opts := Options{Target: linux311(t), Source: src, PreferBinary: tt.prefer, Preferences: tt.prefs,
+				SdistMetadata: func(ctx context.Context, f index.File) ([]byte, error) { return src.metadata[f.URL], nil }}
+			res, err := Resolve(context.Background(), Request{Requirements: reqs(t, tt.requires...)}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pins(res); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("resolved %v, want %v", got, tt.want)
+			}
+			passed := map[string]string{}
+			for _, p := range res.Packages {
+				if p.NewerSdistOnly != nil {
+					passed[p.Name] = p.NewerSdistOnly.String()
+				}
+				if p.NewerSdistOnly != nil && len(p.Wheels) == 0 {
+					t.Errorf("%s %s has no wheel but passed over %s", p.Name, p.Version, p.NewerSdistOnly)
+				}
+			}
+			if tt.passed == nil {
+				tt.passed = map[string]string{}
+			}
+			if !reflect.DeepEqual(passed, tt.passed) {
+				t.Errorf("passed over %v, want %v", passed, tt.passed)
+			}
+		})
+	}
+}
