@@ -65,12 +65,47 @@ type Input struct {
 	Pre            bool
 	OnlyBinary     []string
 	NoBinary       []string
+	// PreferBinary says whether an older version with a wheel for the
+	// target is locked rather than a newer one with only a source
+	// distribution; by default, for foreign targets.
+	PreferBinary BinaryPreference
 
 	// Previous is an earlier lock whose pins are kept unless Upgrade is
 	// set or the package is in UpgradePackages.
 	Previous        *lockfile.Lock
 	Upgrade         bool
 	UpgradePackages []string
+}
+
+// BinaryPreference is whether a lock prefers wheels, as pip's
+// --prefer-binary does: when the newest version that fits has only a
+// source distribution for the target and an older one has a wheel, the
+// older one is locked.
+type BinaryPreference int
+
+const (
+	// PreferBinaryForeign prefers wheels for a foreign target: one with
+	// declared platforms, or a Python version that is not a local
+	// interpreter (target.Target.Synthetic). A wheel built from source on
+	// this host is made for this host, not for such a target. A
+	// requirements file's --prefer-binary line turns it on for any target.
+	PreferBinaryForeign BinaryPreference = iota
+	// PreferBinaryAlways prefers wheels for every target.
+	PreferBinaryAlways
+	// PreferBinaryNever locks the newest version that fits, wheel or not.
+	PreferBinaryNever
+)
+
+// applies reports whether wheels are preferred for t, given whether a
+// requirements file asked for it.
+func (b BinaryPreference) applies(t *target.Target, fromFiles bool) bool {
+	switch b {
+	case PreferBinaryAlways:
+		return true
+	case PreferBinaryNever:
+		return false
+	}
+	return fromFiles || t.Synthetic()
 }
 
 // Env is the process environment the lock is made in.
@@ -98,6 +133,12 @@ type Result struct {
 	Lock       *lockfile.Lock
 	Target     *target.Target
 	Resolution *resolve.Resolution
+	// Notes are what the user should know about the lock, one line each
+	// (no flag names: the command adds those).
+	Notes []string
+	// PassedOver are the packages locked at an older version with a wheel
+	// rather than a newer source-only one (Input.PreferBinary).
+	PassedOver []string
 }
 
 // Errors of Make that a caller may word in its own terms: each message
@@ -160,6 +201,7 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	settings.preferBinary = in.PreferBinary.applies(tgt, fileOpts.PreferBinary)
 	client, err := newClient(env, cfg, settings)
 	if err != nil {
 		return nil, err
@@ -183,6 +225,7 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 		OnlyBinary:    formatControl(settings.onlyBinary),
 		NoBinary:      formatControl(settings.noBinary),
 		Preferences:   preferences(in),
+		PreferBinary:  settings.preferBinary,
 		Logger:        log,
 	}
 	res, err := resolve.Resolve(ctx, resolve.Request{Requirements: reqs, Constraints: cons, Direct: direct}, opts)
@@ -197,7 +240,29 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Lock: lk, Target: tgt, Resolution: res}, nil
+	result = &Result{Lock: lk, Target: tgt, Resolution: res}
+	for _, p := range res.Packages {
+		if p.NewerSdistOnly != nil {
+			result.PassedOver = append(result.PassedOver, p.Name)
+			result.Notes = append(result.Notes, fmt.Sprintf("%s: %s has no wheel for %s; locked %s, the newest with one",
+				p.Name, p.NewerSdistOnly, mainPlatform(tgt), p.Version))
+		}
+	}
+	return result, nil
+}
+
+// mainPlatform names the most specific platform of a target: linux_<arch>
+// comes first in the list but says less than manylinux_2_28_<arch>.
+func mainPlatform(t *target.Target) string {
+	for _, p := range t.Platforms {
+		if !strings.HasPrefix(p, "linux_") {
+			return p
+		}
+	}
+	if len(t.Platforms) > 0 {
+		return t.Platforms[0]
+	}
+	return "any platform"
 }
 
 // newFrontend makes the PEP 517 frontend that reads the metadata of
@@ -247,7 +312,7 @@ func explainInterpreter(err, findErr error, tgt *target.Target) error {
 // settings are the effective index and format options.
 type settings struct {
 	indexes, findLinks, trustedHosts []string
-	noIndex, pre                     bool
+	noIndex, pre, preferBinary       bool
 	onlyBinary, noBinary             []string
 }
 
@@ -424,6 +489,7 @@ func mergeFileOptions(a, b reqfile.FileOptions) reqfile.FileOptions {
 	a.TrustedHosts = append(a.TrustedHosts, b.TrustedHosts...)
 	a.NoIndex = a.NoIndex || b.NoIndex
 	a.Pre = a.Pre || b.Pre
+	a.PreferBinary = a.PreferBinary || b.PreferBinary
 	a.OnlyBinary = append(a.OnlyBinary, b.OnlyBinary...)
 	a.NoBinary = append(a.NoBinary, b.NoBinary...)
 	return a
@@ -473,7 +539,7 @@ func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s s
 	tool := lockfile.ClusterpackTool{
 		PythonVersion: tgt.PythonVersion, PythonFullVersion: tgt.PythonFullVersion,
 		Interpreter: !tgt.Synthetic(), Platforms: tgt.Platforms, Markers: markersOf(tgt.Markers),
-		Pre: s.pre, OnlyBinary: s.onlyBinary, NoBinary: s.noBinary,
+		Pre: s.pre, OnlyBinary: s.onlyBinary, NoBinary: s.noBinary, PreferBinary: s.preferBinary,
 	}
 	if err := lk.SetClusterpack(tool); err != nil {
 		return nil, err

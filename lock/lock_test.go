@@ -547,3 +547,102 @@ func TestMakeNothingToLock(t *testing.T) {
 		t.Fatalf("Make without requirements = %v, want ErrNothingToLock", err)
 	}
 }
+
+// preferWorld has a project whose newest version, 2.0, has only an sdist
+// (with static metadata: no build needed to lock it), and whose 1.5 has a
+// wheel tagged tag.
+func preferWorld(tag string) []testindex.Project {
+	return []testindex.Project{{Name: "num", Files: []testindex.File{
+		testindex.Wheel(testindex.WheelSpec{Name: "num", Version: "1.5", Tag: tag}),
+		testindex.Sdist(testindex.SdistSpec{Name: "num", Version: "2.0"}),
+	}}}
+}
+
+// TestMakePrefersBinaryForForeignTargets: for a declared platform, an
+// older version with a wheel for it is locked rather than a newer sdist,
+// which would be built on this host for this host, with a note; the
+// preference can be turned off, and is off for a host target unless it
+// is asked for.
+func TestMakePrefersBinaryForForeignTargets(t *testing.T) {
+	srv := testindex.Start(t, preferWorld("cp311-cp311-manylinux_2_17_x86_64"), testindex.Options{})
+	foreign := target.Spec{Python: "3.11", Platforms: []string{"manylinux_2_17_x86_64"}}
+	locked := func(t *testing.T, res *Result) (version string, sdist bool) {
+		t.Helper()
+		if len(res.Lock.Packages) != 1 {
+			t.Fatalf("locked %+v", res.Lock.Packages)
+		}
+		p := res.Lock.Packages[0]
+		return p.Version, p.Sdist != nil && len(p.Wheels) == 0
+	}
+	res, err := Make(context.Background(), Input{Requirements: []string{"num"}, IndexURL: srv.IndexURL(), Target: foreign}, testEnv(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, sdist := locked(t, res); v != "1.5" || sdist {
+		t.Fatalf("locked num %s (sdist only: %v), want 1.5 with its wheel", v, sdist)
+	}
+	want := []string{"num: 2.0 has no wheel for manylinux_2_17_x86_64; locked 1.5, the newest with one"}
+	if !reflect.DeepEqual(res.Notes, want) || !reflect.DeepEqual(res.PassedOver, []string{"num"}) {
+		t.Errorf("notes %q, passed over %q; want %q", res.Notes, res.PassedOver, want)
+	}
+	if tool, err := res.Lock.Clusterpack(); err != nil || !tool.PreferBinary {
+		t.Errorf("[tool.clusterpack] does not record prefer-binary: %+v %v", tool, err)
+	}
+	// Re-locking with the opt-out over that lock still honours its pin;
+	// without a lock it takes the newest, the sdist.
+	res, err = Make(context.Background(), Input{Requirements: []string{"num"}, IndexURL: srv.IndexURL(), Target: foreign, PreferBinary: PreferBinaryNever, Previous: res.Lock}, testEnv(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := locked(t, res); v != "1.5" {
+		t.Fatalf("re-lock moved the pin to %s", v)
+	}
+	res, err = Make(context.Background(), Input{Requirements: []string{"num"}, IndexURL: srv.IndexURL(), Target: foreign, PreferBinary: PreferBinaryNever}, testEnv(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, sdist := locked(t, res); v != "2.0" || !sdist || len(res.Notes) != 0 {
+		t.Fatalf("opted out: locked num %s (sdist only: %v), notes %q; want the 2.0 sdist and no note", v, sdist, res.Notes)
+	}
+	if tool, _ := res.Lock.Clusterpack(); tool.PreferBinary || bytes.Contains(write(t, res.Lock), []byte("prefer-binary")) {
+		t.Errorf("opted out, the lock says prefer-binary:\n%s", write(t, res.Lock))
+	}
+
+	t.Run("host target", func(t *testing.T) {
+		py := pyref.Default(t)
+		host, err := target.Resolve(context.Background(), target.Spec{Python: py.Python}, target.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The wheel of 1.5 has the host's best tag, so the host can use it.
+		srv := testindex.Start(t, preferWorld(host.Tags[0].String()), testindex.Options{})
+		in := Input{Requirements: []string{"num"}, IndexURL: srv.IndexURL(), Target: target.Spec{Python: py.Python}}
+		res, err := Make(context.Background(), in, testEnv(t, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, sdist := locked(t, res); v != "2.0" || !sdist || len(res.Notes) != 0 {
+			t.Fatalf("host target: locked num %s (sdist only: %v), notes %q; want the newest, 2.0", v, sdist, res.Notes)
+		}
+		in.PreferBinary = PreferBinaryAlways
+		res, err = Make(context.Background(), in, testEnv(t, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := locked(t, res); v != "1.5" || len(res.Notes) != 1 {
+			t.Fatalf("host target, prefer binary: locked num %s, notes %q; want 1.5 and a note", v, res.Notes)
+		}
+		// A requirements file's --prefer-binary asks for it too, as in pip.
+		req := filepath.Join(t.TempDir(), "requirements.txt")
+		if err := os.WriteFile(req, []byte("--prefer-binary\nnum\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		in = Input{RequirementFiles: []string{req}, IndexURL: srv.IndexURL(), Target: target.Spec{Python: py.Python}}
+		if res, err = Make(context.Background(), in, testEnv(t, nil)); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := locked(t, res); v != "1.5" {
+			t.Fatalf("--prefer-binary in a requirements file: locked num %s, want 1.5", v)
+		}
+	})
+}

@@ -83,7 +83,7 @@ func locationURL(loc string) string {
 // the indexes.
 func venvLockKey(in Input, cfg *pipconfig.Config) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "venv lock 1\npython %q platforms %q\n", in.Target.Python, in.Target.Platforms)
+	fmt.Fprintf(h, "venv lock 2\npython %q platforms %q\n", in.Target.Python, in.Target.Platforms)
 	reqs := append([]string{}, in.Requirements...)
 	sort.Strings(reqs)
 	for _, r := range reqs {
@@ -100,6 +100,7 @@ func venvLockKey(in Input, cfg *pipconfig.Config) string {
 	}
 	fmt.Fprintf(h, "index %q %q %q %v\n", cfg.IndexURL, cfg.ExtraIndexURLs, cfg.FindLinks, cfg.NoIndex)
 	fmt.Fprintf(h, "cli %q %q %q %v %v %q %q\n", in.IndexURL, in.ExtraIndexURLs, in.FindLinks, in.NoIndex, in.Pre, in.OnlyBinary, in.NoBinary)
+	fmt.Fprintf(h, "prefer-binary %d\n", in.PreferBinary)
 	fmt.Fprintf(h, "lockdir %q\n", in.LockDir)
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }

@@ -14,6 +14,10 @@ type ClusterpackTool struct {
 	Pre               bool     `toml:"pre,omitempty"`
 	OnlyBinary        []string `toml:"only-binary,omitempty"`
 	NoBinary          []string `toml:"no-binary,omitempty"`
+	// PreferBinary says older versions with wheels were locked rather
+	// than newer source-only ones (pip's --prefer-binary). A lock without
+	// it was resolved newest first.
+	PreferBinary bool `toml:"prefer-binary,omitempty"`
 }
 
 // Markers is the target's PEP 508 marker environment, one key a field.
