@@ -291,6 +291,9 @@ func fetch(ctx context.Context, p *Plan, env Env) (wheels, sources []string, err
 			if err != nil {
 				return nil, nil, fmt.Errorf("package %s: %w", a.Name, err)
 			}
+			if err := checkBuiltWheel(p, a, whl); err != nil {
+				return nil, nil, err
+			}
 			wheels[i] = whl
 		}
 	}

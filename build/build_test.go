@@ -535,3 +535,103 @@ func TestMetadataDisagreesWithWheel(t *testing.T) {
 		t.Errorf("an archive was written under the final name: %v", err)
 	}
 }
+
+// hostBackend is an in-tree PEP 517 backend (under _hostback/) that builds
+// the wheel a compiled extension built on a Linux host gets: tagged
+// cp311-cp311-linux_x86_64, whatever the target.
+const hostBackend = `
+import base64, hashlib, os, zipfile
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    info = "hostext-1.0.dist-info"
+    entries = [
+        ("hostext/__init__.py", b"COMPILED = True\n"),
+        (info + "/METADATA", b"Metadata-Version: 2.1\nName: hostext\nVersion: 1.0\n"),
+        (info + "/WHEEL", b"Wheel-Version: 1.0\nGenerator: hostback\nRoot-Is-Purelib: false\nTag: cp311-cp311-linux_x86_64\n"),
+    ]
+    name = "hostext-1.0-cp311-cp311-linux_x86_64.whl"
+    record = []
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as z:
+        for path, data in entries:
+            z.writestr(zipfile.ZipInfo(path, (1980, 1, 1, 0, 0, 0)), data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.append("%s,sha256=%s,%d" % (path, digest, len(data)))
+        record.append(info + "/RECORD,,")
+        z.writestr(zipfile.ZipInfo(info + "/RECORD", (1980, 1, 1, 0, 0, 0)), "\n".join(record) + "\n")
+    return name
+`
+
+// TestBuiltWheelMustFitForeignTarget: an sdist built on this host for a
+// declared platform must give a wheel with a tag of that platform (a pure
+// wheel always has one); a wheel tagged for the host is refused, naming
+// the package, the tag and the ways out. For a target read from an
+// interpreter, the host is the target: the same wheel is fine.
+func TestBuiltWheelMustFitForeignTarget(t *testing.T) {
+	py := pyref.Default(t)
+	ps := append(world(), testindex.Project{Name: "hostext", Files: []testindex.File{testindex.Sdist(testindex.SdistSpec{
+		Name: "hostext", Version: "1.0",
+		PyprojectTOML: "[build-system]\nrequires = []\nbuild-backend = \"hostback\"\nbackend-path = [\"_hostback\"]\n",
+		Files:         map[string]string{"_hostback/hostback.py": hostBackend},
+	})}})
+	srv := testindex.Start(t, ps, testindex.Options{})
+	lenv := lock.Env{Getenv: func(k string) string {
+		switch k {
+		case "PATH", "HOME", "PYENV_ROOT":
+			return os.Getenv(k)
+		}
+		return ""
+	}, HomeDir: t.TempDir(), CacheDir: t.TempDir(), Version: "test"}
+	foreign := target.Spec{Python: "3.11", Platforms: []string{"manylinux_2_17_x86_64"}}
+	build := func(t *testing.T, req string, spec target.Spec) (*Manifest, error) {
+		t.Helper()
+		res, err := lock.Make(context.Background(), lock.Input{Requirements: []string{req}, IndexURL: srv.IndexURL(), Target: spec}, lenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := NewPlan(res.Lock, ".", Options{Format: FormatZip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Build(context.Background(), p, t.TempDir(), newEnv(t, lenv, res.Lock))
+	}
+
+	t.Run("pure sdist", func(t *testing.T) {
+		m, err := build(t, "srconly", foreign)
+		if err != nil {
+			t.Fatalf("a pure sdist under a foreign target: %v", err)
+		}
+		if len(m.Packages) != 1 || m.Packages[0].Name != "srconly" {
+			t.Fatalf("manifest %+v", m)
+		}
+	})
+	t.Run("host-tagged wheel", func(t *testing.T) {
+		_, err := build(t, "hostext", foreign)
+		var fw *ForeignWheelError
+		if !errors.As(err, &fw) {
+			t.Fatalf("got %v, want a *ForeignWheelError", err)
+		}
+		t.Log(err)
+		if fw.Package != "hostext" || fw.Tag != "cp311-cp311-linux_x86_64" || fw.Target != "manylinux_2_17_x86_64" {
+			t.Errorf("error fields %+v", fw)
+		}
+		for _, want := range []string{"package hostext", "hostext-1.0.tar.gz", "tagged cp311-cp311-linux_x86_64", "not for the target manylinux_2_17_x86_64",
+			"pin a version of hostext that has wheels for manylinux_2_17_x86_64", "on a machine of the target platform"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error lacks %q: %v", want, err)
+			}
+		}
+		if strings.Contains(err.Error(), "--") {
+			t.Errorf("a library error names a flag: %v", err)
+		}
+	})
+	t.Run("declared linux platform", func(t *testing.T) {
+		if _, err := build(t, "hostext", target.Spec{Python: "3.11", Platforms: []string{"linux_x86_64"}}); err != nil {
+			t.Fatalf("a linux_x86_64 wheel for a linux_x86_64 target: %v", err)
+		}
+	})
+	t.Run("host target", func(t *testing.T) {
+		if _, err := build(t, "hostext", target.Spec{Python: py.Python}); err != nil {
+			t.Fatalf("a host-tagged wheel for the host: %v", err)
+		}
+	})
+}
