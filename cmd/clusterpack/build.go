@@ -87,6 +87,7 @@ func (b *buildFlags) plan(cmd *cobra.Command, args []string, env lock.Env) (*bui
 		if err != nil {
 			return nil, "", nil, err
 		}
+		printLockNotes(cmd.ErrOrStderr(), res)
 		lk = res.Lock
 	}
 	p, err := build.NewPlan(lk, lockDir, b.opts)

@@ -2,9 +2,12 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/flink"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/pack/venv"
@@ -129,6 +132,8 @@ func hintOf(err error) string {
 		return "--bundle-python"
 	case *venv.PythonPathError:
 		return "--python-path"
+	case *build.ForeignWheelError:
+		return "there, give --python its interpreter and no --platform"
 	case *build517.InterpreterError:
 		v := e.Version()
 		if v == "" {
@@ -161,6 +166,18 @@ func findingHint(key, version string) string {
 		return "lock and build with a newer --platform"
 	}
 	return ""
+}
+
+// printLockNotes prints what the lock says the user should know, one line
+// each, and the flag that undoes the preference for wheels when it
+// changed a version.
+func printLockNotes(w io.Writer, res *lock.Result) {
+	for _, n := range res.Notes {
+		fmt.Fprintln(w, n)
+	}
+	if len(res.PassedOver) > 0 {
+		fmt.Fprintln(w, "(--no-prefer-binary locks the newest versions instead; their sdists are then built on this host, for this host)")
+	}
 }
 
 // hintSparkNotes adds their flags to spark-args' notes, for the lines on

@@ -34,6 +34,13 @@ The lock pins every package for one target: by default python3 on PATH, or
 host. Re-locking over an existing lock keeps its pins unless --upgrade or
 --upgrade-package says otherwise.
 
+For such a target (--platform, or a --python version with no local
+interpreter), an older version with a wheel for the target is locked
+rather than a newer one with only an sdist, as pip's --prefer-binary does:
+an sdist is built on this host, for this host. A note names each package
+where that happened. --no-prefer-binary locks the newest instead;
+--prefer-binary does the same for a host target.
+
   clusterpack lock -r requirements.txt --python 3.11 --platform manylinux_2_28_x86_64
   clusterpack lock pandas pyarrow -o pylock.toml --format requirements`
 
@@ -71,6 +78,7 @@ func newLockCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			printLockNotes(cmd.ErrOrStderr(), res)
 			var buf bytes.Buffer
 			if format == "pylock" {
 				err = res.Lock.Write(&buf)

@@ -19,6 +19,9 @@ type lockFlags struct {
 	in       lock.Input
 	python   string
 	platform []string
+	// preferBinary and noPreferBinary override the default of preferring
+	// wheels for foreign targets only.
+	preferBinary, noPreferBinary bool
 }
 
 func (l *lockFlags) register(f *pflag.FlagSet) {
@@ -37,6 +40,8 @@ func (l *lockFlags) register(f *pflag.FlagSet) {
 	f.BoolVar(&in.Pre, "pre", false, "allow pre-releases")
 	f.StringArrayVar(&in.OnlyBinary, "only-binary", nil, "use only wheels for these packages (:all: for every package)")
 	f.StringArrayVar(&in.NoBinary, "no-binary", nil, "use only source distributions for these packages (:all: for every package)")
+	f.BoolVar(&l.preferBinary, "prefer-binary", false, "lock an older version with a wheel rather than a newer one with only an sdist, for any target (the default for a --platform target or a Python version with no local interpreter)")
+	f.BoolVar(&l.noPreferBinary, "no-prefer-binary", false, "lock the newest versions even when only their sdists fit the target (built on this host)")
 }
 
 // input is the lock.Input for the given arguments; lockPath, when not
@@ -50,6 +55,14 @@ func (l *lockFlags) input(args []string, lockPath string) (lock.Input, error) {
 		}
 	}
 	in := l.in
+	switch {
+	case l.preferBinary && l.noPreferBinary:
+		return lock.Input{}, usagef("give --prefer-binary or --no-prefer-binary, not both")
+	case l.preferBinary:
+		in.PreferBinary = lock.PreferBinaryAlways
+	case l.noPreferBinary:
+		in.PreferBinary = lock.PreferBinaryNever
+	}
 	in.Requirements = args
 	in.Target = target.Spec{Python: l.python, Platforms: l.platform}
 	if lockPath != "" && lockPath != "-" {
