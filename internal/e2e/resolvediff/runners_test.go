@@ -218,7 +218,10 @@ func (tl tools) clusterpackAnswer(ctx context.Context, dir string, k targetKind,
 	if err != nil {
 		return answer{}, err
 	}
-	in := lock.Input{Requirements: req.requirements, Target: tl.specFor(k), IndexURL: req.indexURL, Pre: req.pre}
+	// uv tries the newest version first, wheel or not (it has no
+	// --prefer-binary), so clusterpack does too here: for the synthetic
+	// target it would otherwise prefer older versions with wheels.
+	in := lock.Input{Requirements: req.requirements, Target: tl.specFor(k), IndexURL: req.indexURL, Pre: req.pre, PreferBinary: lock.PreferBinaryNever}
 	if cons != "" {
 		in.ConstraintFiles = []string{cons}
 	}
