@@ -168,17 +168,17 @@ func TestVersionOnHostPlatforms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := Resolve(context.Background(), Spec{Python: "3.99"}, opts)
+	tg, err := Resolve(context.Background(), Spec{Python: "3.15"}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tg.Synthetic() || tg.PythonVersion != "3.99" {
-		t.Fatalf("target %+v, want a synthetic 3.99", tg)
+	if !tg.Synthetic() || tg.PythonVersion != "3.15" {
+		t.Fatalf("target %+v, want a synthetic 3.15", tg)
 	}
 	if !slices.Equal(tg.Platforms, host.Platforms) {
 		t.Errorf("platforms %v, want the host's %v", tg.Platforms, host.Platforms)
 	}
-	if tg.Tags[0].Interpreter != "cp399" || tg.Tags[0].Platform != host.Platforms[0] {
+	if tg.Tags[0].Interpreter != "cp315" || tg.Tags[0].Platform != host.Platforms[0] {
 		t.Errorf("first tag %s", tg.Tags[0])
 	}
 }
