@@ -31,6 +31,10 @@ type SdistSpec struct {
 	Files map[string]string
 	// EntryPoints are given to the wheel the default backend builds.
 	EntryPoints map[string]map[string]string
+	// WheelTag is the tag of the wheel the default backend builds, as
+	// "cp311-cp311-linux_x86_64" for what a compiled package built on a
+	// Linux host gets; default "py3-none-any".
+	WheelTag string
 	// BuildBackend, when set, replaces the default in-tree backend in
 	// pyproject.toml, with BuildRequires as build-system.requires.
 	BuildBackend  string
@@ -103,6 +107,7 @@ type backendMetadata struct {
 	RequiresPython string   `json:"requires_python,omitempty"`
 	RequiresDist   []string `json:"requires_dist"`
 	ProvidesExtra  []string `json:"provides_extra"`
+	WheelTag       string   `json:"wheel_tag,omitempty"`
 }
 
 // BuildSdist builds the .tar.gz source distribution spec describes: one
@@ -126,7 +131,7 @@ func BuildSdist(spec SdistSpec) ([]byte, error) {
 	if spec.BuildBackend == "" && spec.PyprojectTOML == "" {
 		meta, err := json.MarshalIndent(backendMetadata{
 			Name: spec.Name, Version: spec.Version, Summary: spec.Summary, RequiresPython: spec.RequiresPython,
-			RequiresDist: nonNil(spec.RequiresDist), ProvidesExtra: nonNil(spec.ProvidesExtra),
+			RequiresDist: nonNil(spec.RequiresDist), ProvidesExtra: nonNil(spec.ProvidesExtra), WheelTag: spec.WheelTag,
 		}, "", "  ")
 		if err != nil {
 			return nil, err
