@@ -231,7 +231,7 @@ func manifestPlatform(archive string) string {
 func extract(ctx context.Context, archive, dir string, opts unpack.Options) error {
 	return unpack.Once(dir, func(tmp string) error {
 		if strings.HasSuffix(archive, ".tar.gz") || strings.HasSuffix(archive, ".tgz") {
-			return limitHint(unpack.File(ctx, archive, tmp, opts))
+			return unpack.File(ctx, archive, tmp, opts)
 		}
 		zr, err := zip.OpenReader(archive)
 		if err != nil {
@@ -244,20 +244,13 @@ func extract(ctx context.Context, archive, dir string, opts unpack.Options) erro
 				break
 			}
 		}
-		return limitHint(unpack.ZipWith(ctx, &zr.Reader, tmp, opts))
+		return unpack.ZipWith(ctx, &zr.Reader, tmp, opts)
 	})
 }
 
 // ErrTooLarge is matched (errors.Is) when an archive unpacks past its
-// Limits.
+// Limits; an archive that really is that large opens with higher ones.
 var ErrTooLarge = unpack.ErrTooLarge
-
-func limitHint(err error) error {
-	if errors.Is(err, unpack.ErrTooLarge) {
-		return fmt.Errorf("%w; an archive that really is that large can be opened with higher Limits", err)
-	}
-	return err
-}
 
 var pyLibDir = regexp.MustCompile(`^python(\d+)\.(\d+)$`)
 

@@ -96,6 +96,9 @@ func hintOf(err error) string {
 	case flink.ErrPex:
 		return "--format zip or --format tar.gz"
 	}
+	if err == runner.ErrTooLarge {
+		return "if the archive really is that large: --no-unpack-limits"
+	}
 	if errors.Is(err, store.ErrNoLocalStore) && !errors.Is(errors.Unwrap(err), store.ErrNoLocalStore) {
 		return "--to URL"
 	}

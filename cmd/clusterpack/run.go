@@ -31,7 +31,7 @@ It exits non-zero on any failure, naming the package and what to do:
 func newCheckCommand() *cobra.Command {
 	var (
 		file, call, python, platform string
-		static, asJSON               bool
+		static, asJSON, noLimits     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "check ARCHIVE",
@@ -43,7 +43,7 @@ func newCheckCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			archive, err := runner.OpenArchive(cmd.Context(), args[0], runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: platform})
+			archive, err := runner.OpenArchive(cmd.Context(), args[0], runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: platform, Limits: unpackLimits(noLimits)})
 			if err != nil {
 				return err
 			}
@@ -79,6 +79,7 @@ func newCheckCommand() *cobra.Command {
 	f.StringVar(&platform, "platform", "", "the target platform tag (default: from the build manifest beside the archive)")
 	f.BoolVar(&static, "static", false, "only the static part: no Python is loaded")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	f.BoolVar(&noLimits, "no-unpack-limits", false, unpackLimitsHelp)
 	return cmd
 }
 
@@ -106,7 +107,18 @@ type runFlags struct {
 	vars, exec                                              []string
 	workers                                                 int
 	timeout                                                 time.Duration
-	raw                                                     bool
+	raw, noLimits                                           bool
+}
+
+// unpackLimitsHelp describes --no-unpack-limits, of check and run.
+const unpackLimitsHelp = "unpack an archive past the limits no real environment reaches (64 GiB, 2,000,000 files, a zip member expanding 500 times)"
+
+// unpackLimits are the runner's default limits, or none.
+func unpackLimits(none bool) runner.Limits {
+	if none {
+		return runner.Limits{MaxBytes: -1, MaxFiles: -1, MaxRatio: -1}
+	}
+	return runner.Limits{}
 }
 
 func newRunCommand() *cobra.Command {
@@ -125,7 +137,7 @@ func newRunCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts.Open = runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner")}
+			opts.Open = runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Limits: unpackLimits(fl.noLimits)}
 			out := bufio.NewWriter(cmd.OutOrStdout())
 			defer out.Flush()
 			stderr := cmd.ErrOrStderr()
@@ -197,6 +209,7 @@ func newRunCommand() *cobra.Command {
 	f.StringArrayVar(&fl.exec, "exec", nil, "statements to run first, in order (repeatable)")
 	f.StringVar(&fl.input, "input", "", "JSON lines file: one call per row, results as JSON lines in order")
 	f.BoolVar(&fl.raw, "raw", false, "with --input and --call: pass each row to the function as a str (fast path)")
+	f.BoolVar(&fl.noLimits, "no-unpack-limits", false, unpackLimitsHelp)
 	f.IntVar(&fl.workers, "workers", 1, "interpreters running calls")
 	f.DurationVar(&fl.timeout, "timeout", 0, "report calls longer than this as stragglers (e.g. 2s)")
 	f.StringVar(&fl.stragglers, "stragglers", "", "file for the late results of stragglers (JSON lines)")

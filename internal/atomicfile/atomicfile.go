@@ -16,7 +16,7 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating directory %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	tmp, err := CreateTemp(dir, "."+filepath.Base(path)+".")
 	if err != nil {
 		return fmt.Errorf("creating a temporary file in %s: %w", dir, err)
 	}
