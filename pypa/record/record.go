@@ -149,6 +149,28 @@ func validAlgorithm(s string) bool {
 // return and at most a hash and a size after it; a hash must parse (ParseHash) and a size be a
 // non-negative decimal integer. Errors name the line they are on.
 func Read(r io.Reader) ([]Entry, error) {
+	var first error
+	entries := read(r, func(err error) bool { first = err; return false })
+	if first != nil {
+		return nil, first
+	}
+	return entries, nil
+}
+
+// ReadLenient parses a RECORD as Read does, but keeps going past the
+// rows Read refuses: it returns the rows it could read, and an error for
+// each it skipped, naming its line. It is for readers that only list an
+// installed distribution's files, written by whatever tool installed it.
+func ReadLenient(r io.Reader) ([]Entry, []error) {
+	var errs []error
+	entries := read(r, func(err error) bool { errs = append(errs, err); return true })
+	return entries, errs
+}
+
+// read parses rows until the end, handing each error to refused, which
+// says whether to go on past it. A read error (not a bad row) always
+// ends it.
+func read(r io.Reader, refused func(error) bool) []Entry {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true // as Python's csv module, a stray quote is text
@@ -157,50 +179,21 @@ func Read(r io.Reader) ([]Entry, error) {
 	for {
 		row, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return entries, nil
+			return entries
 		}
 		if err != nil {
-			return nil, fmt.Errorf("invalid CSV: %w", err)
-		}
-		line, _ := cr.FieldPos(0)
-		e, err := parseRow(row)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
-		}
-		entries = append(entries, e)
-	}
-}
-
-// ReadLenient parses a RECORD as Read does, but keeps going past the
-// rows Read refuses: it returns the rows it could read, and an error for
-// each it skipped, naming its line. It is for readers that only list an
-// installed distribution's files, written by whatever tool installed it.
-func ReadLenient(r io.Reader) ([]Entry, []error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
-	var (
-		entries []Entry
-		errs    []error
-	)
-	for {
-		row, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return entries, errs
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("invalid CSV: %w", err))
 			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return entries, errs // a read error, not a bad row
+			if !refused(fmt.Errorf("invalid CSV: %w", err)) || !errors.As(err, &pe) {
+				return entries
 			}
 			continue
 		}
 		line, _ := cr.FieldPos(0)
 		e, err := parseRow(row)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("line %d: %w", line, err))
+			if !refused(fmt.Errorf("line %d: %w", line, err)) {
+				return entries
+			}
 			continue
 		}
 		entries = append(entries, e)

@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/internal/testing/devcache"
+	"github.com/clusterpack/clusterpack/target"
 )
 
 // The pinned parts.
@@ -45,26 +46,17 @@ const (
 //go:embed s3a-pom.xml
 var s3aPOM []byte
 
-// Python311 is the machine's newest CPython 3.11:
-// $CLUSTERPACK_JOBTEST_PYTHON, else pyenv's, else python3.11 on PATH.
+// Python311 is the machine's CPython 3.11: $CLUSTERPACK_JOBTEST_PYTHON,
+// else the one clusterpack itself would take (target.FindInterpreter).
 func Python311() (string, error) {
 	if p := os.Getenv("CLUSTERPACK_JOBTEST_PYTHON"); p != "" {
 		return p, nil
 	}
-	root := os.Getenv("PYENV_ROOT")
-	if root == "" {
-		home, _ := os.UserHomeDir()
-		root = filepath.Join(home, ".pyenv")
+	p, err := target.FindInterpreter(Python, target.Options{})
+	if err != nil {
+		return "", fmt.Errorf("%w (or set CLUSTERPACK_JOBTEST_PYTHON)", err)
 	}
-	matches, _ := filepath.Glob(filepath.Join(root, "versions", Python+".*", "bin", "python"+Python))
-	sort.Strings(matches)
-	if len(matches) > 0 {
-		return matches[len(matches)-1], nil
-	}
-	if p, err := exec.LookPath("python" + Python); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("no CPython %s on this machine (set CLUSTERPACK_JOBTEST_PYTHON)", Python)
+	return p, nil
 }
 
 // SparkVenv is a virtualenv with pyspark, pandas and pyarrow (a Spark
