@@ -35,7 +35,11 @@ func TestOpenArchiveLimits(t *testing.T) {
 	if errors.Is(err, ErrTooLarge) {
 		t.Fatalf("with the ratio bound lifted: %v", err)
 	}
-	if _, serr := os.Stat(filepath.Join(cache)); serr != nil {
-		t.Fatal(serr)
+	got, _ := filepath.Glob(filepath.Join(cache, "*", "environment", "lib", "python3.11", "site-packages", "bomb", "data.bin"))
+	if len(got) != 1 {
+		t.Fatalf("with the ratio bound lifted, nothing was unpacked (err %v)", err)
+	}
+	if fi, serr := os.Stat(got[0]); serr != nil || fi.Size() != 64<<20 {
+		t.Errorf("unpacked %v, %v; want 64 MiB", fi, serr)
 	}
 }
