@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/index/artifacts"
@@ -69,6 +70,10 @@ type Input struct {
 	// target is locked rather than a newer one with only a source
 	// distribution; by default, for foreign targets.
 	PreferBinary BinaryPreference
+	// ExcludeNewer, when set, locks what the indexes offered before it:
+	// files uploaded at or after it are left out (resolve.Options.ExcludeNewer).
+	// It is recorded in the lock.
+	ExcludeNewer time.Time
 
 	// Previous is an earlier lock whose pins are kept unless Upgrade is
 	// set or the package is in UpgradePackages.
@@ -226,6 +231,7 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 		NoBinary:      formatControl(settings.noBinary),
 		Preferences:   preferences(in),
 		PreferBinary:  settings.preferBinary,
+		ExcludeNewer:  in.ExcludeNewer,
 		Logger:        log,
 	}
 	res, err := resolve.Resolve(ctx, resolve.Request{Requirements: reqs, Constraints: cons, Direct: direct}, opts)
@@ -236,7 +242,7 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	if lockDir == "" {
 		lockDir = "."
 	}
-	lk, err := build(ctx, res, tgt, settings, cache, lockDir)
+	lk, err := build(ctx, res, tgt, settings, in.ExcludeNewer, cache, lockDir)
 	if err != nil {
 		return nil, err
 	}
@@ -496,7 +502,7 @@ func mergeFileOptions(a, b reqfile.FileOptions) reqfile.FileOptions {
 }
 
 // build records the resolution as a PEP 751 lock.
-func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s settings, cache *artifacts.Cache, lockDir string) (*lockfile.Lock, error) {
+func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s settings, excludeNewer time.Time, cache *artifacts.Cache, lockDir string) (*lockfile.Lock, error) {
 	lk := &lockfile.Lock{
 		LockVersion:    lockfile.SupportedLockVersion,
 		CreatedBy:      "clusterpack",
@@ -540,6 +546,9 @@ func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s s
 		PythonVersion: tgt.PythonVersion, PythonFullVersion: tgt.PythonFullVersion,
 		Interpreter: !tgt.Synthetic(), Platforms: tgt.Platforms, Markers: markersOf(tgt.Markers),
 		Pre: s.pre, OnlyBinary: s.onlyBinary, NoBinary: s.noBinary, PreferBinary: s.preferBinary,
+	}
+	if !excludeNewer.IsZero() {
+		tool.ExcludeNewer = excludeNewer.UTC().Format(time.RFC3339Nano)
 	}
 	if err := lk.SetClusterpack(tool); err != nil {
 		return nil, err

@@ -101,6 +101,9 @@ func venvLockKey(in Input, cfg *pipconfig.Config) string {
 	fmt.Fprintf(h, "index %q %q %q %v\n", cfg.IndexURL, cfg.ExtraIndexURLs, cfg.FindLinks, cfg.NoIndex)
 	fmt.Fprintf(h, "cli %q %q %q %v %v %q %q\n", in.IndexURL, in.ExtraIndexURLs, in.FindLinks, in.NoIndex, in.Pre, in.OnlyBinary, in.NoBinary)
 	fmt.Fprintf(h, "prefer-binary %d\n", in.PreferBinary)
+	if !in.ExcludeNewer.IsZero() {
+		fmt.Fprintf(h, "exclude-newer %d\n", in.ExcludeNewer.UnixNano())
+	}
 	fmt.Fprintf(h, "lockdir %q\n", in.LockDir)
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }

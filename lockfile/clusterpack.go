@@ -18,6 +18,9 @@ type ClusterpackTool struct {
 	// than newer source-only ones (pip's --prefer-binary). A lock without
 	// it was resolved newest first.
 	PreferBinary bool `toml:"prefer-binary,omitempty"`
+	// ExcludeNewer is the upload-time cutoff the lock was resolved with
+	// (RFC 3339, UTC): files uploaded at or after it were left out.
+	ExcludeNewer string `toml:"exclude-newer,omitempty"`
 }
 
 // Markers is the target's PEP 508 marker environment, one key a field.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/pypa/distfilename"
@@ -55,6 +56,9 @@ func (c *candidate) sdistFile() *index.File {
 type projectInfo struct {
 	name       string
 	candidates []*candidate // oldest first
+	// newer counts the versions left out as uploaded after the cutoff
+	// (Options.ExcludeNewer), for "available:" lists.
+	newer int
 }
 
 // classify groups a project's files by version and decides, for each
@@ -67,6 +71,10 @@ func classify(p *index.Project, opts *Options, ranking tags.Ranking) *projectInf
 		pythonReasons      []string
 		sdistOnly          bool
 		formatExcluded     bool
+		// files counts the version's files before the cutoff; noUploadTime
+		// says one was left out for want of an upload time.
+		files        int
+		noUploadTime bool
 	}
 	byVersion := map[string]*acc{}
 	var order []string
@@ -111,6 +119,16 @@ func classify(p *index.Project, opts *Options, ranking tags.Ranking) *projectInf
 			byVersion[key] = a
 			order = append(order, key)
 		}
+		if !opts.ExcludeNewer.IsZero() && !strings.HasPrefix(f.URL, "file:") {
+			if f.UploadTime.IsZero() {
+				a.noUploadTime = true
+				continue
+			}
+			if !f.UploadTime.Before(opts.ExcludeNewer) {
+				continue
+			}
+		}
+		a.files++
 		if f.RequiresPython != "" {
 			if rp, err := pep440.ParseSpecifierSet(f.RequiresPython); err == nil && !rp.Contains(pyFull, pep440.PrereleasesAllow) {
 				a.pythonReasons = append(a.pythonReasons, f.RequiresPython)
@@ -143,6 +161,10 @@ func classify(p *index.Project, opts *Options, ranking tags.Ranking) *projectInf
 	info := &projectInfo{name: p.Name}
 	for _, key := range order {
 		a := byVersion[key]
+		if a.files == 0 && !a.noUploadTime {
+			info.newer++ // uploaded after the cutoff: it did not exist yet
+			continue
+		}
 		c := &candidate{version: a.version}
 		files := a.usableLive
 		if len(files) == 0 {
@@ -166,6 +188,9 @@ func classify(p *index.Project, opts *Options, ranking tags.Ranking) *projectInf
 			files = nil
 		}
 		c.files = files
+		if len(files) == 0 && c.unusable == "" && a.files == 0 {
+			c.unusable = fmt.Sprintf("has no upload time on its index, so whether it existed before the cutoff (%s) is unknown", opts.ExcludeNewer.UTC().Format(time.RFC3339))
+		}
 		if len(files) == 0 && c.unusable == "" {
 			c.unusable = unusableReason(a.wheelTags, a.pythonReasons, a.formatExcluded, a.sdistOnly, target.PythonFullVersion, acceptedExample(target.Tags))
 		}

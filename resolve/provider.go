@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/pypa/metadata"
@@ -777,12 +778,20 @@ func (p *provider) List(id string) string {
 			vs = append(vs, c.version.String())
 		}
 	}
+	var list string
 	switch n := len(vs); {
 	case n == 0:
-		return ""
+		list = ""
 	case n > 10:
-		return strings.Join(vs[:2], ", ") + ", ..., " + strings.Join(vs[n-7:], ", ") + fmt.Sprintf(" (%d versions)", n)
+		list = strings.Join(vs[:2], ", ") + ", ..., " + strings.Join(vs[n-7:], ", ") + fmt.Sprintf(" (%d versions)", n)
 	default:
-		return strings.Join(vs, ", ")
+		list = strings.Join(vs, ", ")
 	}
+	if info.newer > 0 {
+		if list == "" {
+			list = "none"
+		}
+		list += fmt.Sprintf("; %d newer left out, uploaded after the cutoff %s", info.newer, p.opts.ExcludeNewer.UTC().Format(time.RFC3339))
+	}
+	return list
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/pypa/metadata"
@@ -68,6 +69,12 @@ type Options struct {
 	// a newer one that would be built from source. Preferences still come
 	// first.
 	PreferBinary bool
+	// ExcludeNewer, when set, leaves out every index file uploaded at or
+	// after it (and every file whose upload time the index does not give;
+	// local files, file: URLs, are kept), so the resolution is the one the indexes would have given then, as
+	// uv's exclude-newer does. A version none of whose files are left did
+	// not exist yet: it is dropped.
+	ExcludeNewer time.Time
 	// Parallelism bounds metadata prefetching (default 8).
 	Parallelism int
 	Logger      *slog.Logger

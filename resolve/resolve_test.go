@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
@@ -36,6 +37,7 @@ type dist struct {
 	yanked             bool
 	yankedReason       string
 	sdist              bool
+	uploaded           string // RFC 3339 upload time; "" for none
 }
 
 func newSource(t *testing.T, dists ...dist) *memSource {
@@ -67,7 +69,14 @@ func newSource(t *testing.T, dists ...dist) *memSource {
 			s.projects[name] = p
 		}
 		url := "https://index.test/files/" + filename
-		p.Files = append(p.Files, index.File{Filename: filename, URL: url, RequiresPython: d.requiresPython, Yanked: d.yanked, YankedReason: d.yankedReason, Hashes: map[string]string{"sha256": "00"}})
+		var uploaded time.Time
+		if d.uploaded != "" {
+			var err error
+			if uploaded, err = time.Parse(time.RFC3339, d.uploaded); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.Files = append(p.Files, index.File{Filename: filename, URL: url, RequiresPython: d.requiresPython, Yanked: d.yanked, YankedReason: d.yankedReason, Hashes: map[string]string{"sha256": "00"}, UploadTime: uploaded})
 		s.metadata[url] = md
 	}
 	return s
@@ -511,6 +520,71 @@ func TestResolvePreferBinary(t *testing.T) {
 			}
 			if !reflect.DeepEqual(passed, tt.passed) {
 				t.Errorf("passed over %v, want %v", passed, tt.passed)
+			}
+		})
+	}
+}
+
+func TestResolveExcludeNewer(t *testing.T) {
+	const tag = "cp311-cp311-manylinux_2_17_x86_64"
+	world := []dist{
+		{name: "a", version: "1.0", tag: tag, uploaded: "2024-01-01T00:00:00Z"},
+		{name: "a", version: "1.1", tag: tag, uploaded: "2024-06-01T00:00:00Z", requires: []string{"b>=2"}},
+		{name: "a", version: "2.0", tag: tag, uploaded: "2025-01-01T00:00:00Z"},
+		{name: "b", version: "1.0", tag: tag, uploaded: "2023-01-01T00:00:00Z"},
+		{name: "b", version: "2.0", tag: tag, uploaded: "2024-07-01T00:00:00Z"},
+		// c 1.0's wheel came years after its sdist: before the wheel, only
+		// the sdist existed.
+		{name: "c", version: "1.0", sdist: true, uploaded: "2020-01-01T00:00:00Z"},
+		{name: "c", version: "1.0", tag: tag, uploaded: "2023-01-01T00:00:00Z"},
+		{name: "d", version: "1.0", tag: tag}, // an index that gives no upload times
+	}
+	tests := []struct {
+		name, cutoff string
+		requires     []string
+		want         map[string]string
+		wantErr      string
+	}{
+		{"no cutoff: the newest", "", []string{"a"}, map[string]string{"a": "2.0"}, ""},
+		{"a cutoff between releases", "2024-12-31T00:00:00Z", []string{"a"}, map[string]string{"a": "1.1", "b": "2.0"}, ""},
+		// b 2.0 did not exist yet, so a 1.1 cannot be had and a 1.0 is locked.
+		{"a dependency too new backtracks", "2024-06-15T00:00:00Z", []string{"a"}, map[string]string{"a": "1.0"}, ""},
+		// The cutoff is exclusive: a file uploaded at it is left out.
+		{"uploaded at the cutoff", "2025-01-01T00:00:00Z", []string{"a"}, map[string]string{"a": "1.1", "b": "2.0"}, ""},
+		{"nothing yet", "2023-06-01T00:00:00Z", []string{"a"}, nil, "available: none; 3 newer left out, uploaded after the cutoff 2023-06-01T00:00:00Z"},
+		{"a file uploaded later is left out", "2021-01-01T00:00:00Z", []string{"c"}, map[string]string{"c": "1.0"}, ""},
+		{"no upload time", "2030-01-01T00:00:00Z", []string{"d"}, nil, "has no upload time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := newSource(t, world...)
+			opts := Options{Target: linux311(t), Source: src,
+				SdistMetadata: func(ctx context.Context, f index.File) ([]byte, error) { return src.metadata[f.URL], nil }}
+			if tt.cutoff != "" {
+				c, err := time.Parse(time.RFC3339, tt.cutoff)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts.ExcludeNewer = c
+			}
+			res, err := Resolve(context.Background(), Request{Requirements: reqs(t, tt.requires...)}, opts)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				t.Log(err)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pins(res); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("resolved %v, want %v", got, tt.want)
+			}
+			if tt.name == "a file uploaded later is left out" {
+				if p := res.Packages[0]; len(p.Wheels) != 0 || p.Sdist == nil {
+					t.Errorf("c 1.0 has wheels %v and sdist %v, want only the sdist", p.Wheels, p.Sdist)
+				}
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -22,6 +23,7 @@ type lockFlags struct {
 	// preferBinary and noPreferBinary override the default of preferring
 	// wheels for foreign targets only.
 	preferBinary, noPreferBinary bool
+	excludeNewer                 string
 }
 
 func (l *lockFlags) register(f *pflag.FlagSet) {
@@ -42,6 +44,20 @@ func (l *lockFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&in.NoBinary, "no-binary", nil, "use only source distributions for these packages (:all: for every package)")
 	f.BoolVar(&l.preferBinary, "prefer-binary", false, "lock an older version with a wheel rather than a newer one with only an sdist, for any target (the default for a --platform target or a Python version with no local interpreter)")
 	f.BoolVar(&l.noPreferBinary, "no-prefer-binary", false, "lock the newest versions even when only their sdists fit the target (built on this host)")
+	f.StringVar(&l.excludeNewer, "exclude-newer", "", "lock what the indexes offered before this time: an RFC 3339 time (2026-11-01T12:00:00Z) or a date (2026-11-01, its start in UTC); files with no upload time are left out")
+}
+
+// parseExcludeNewer reads --exclude-newer: an RFC 3339 time, or a date
+// meaning its first instant in UTC (UTC, not the local zone, so the same
+// flag locks the same way on every machine).
+func parseExcludeNewer(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usagef("--exclude-newer %q: want an RFC 3339 time such as 2026-11-01T12:00:00Z or a date such as 2026-11-01", s)
 }
 
 // input is the lock.Input for the given arguments; lockPath, when not
@@ -62,6 +78,13 @@ func (l *lockFlags) input(args []string, lockPath string) (lock.Input, error) {
 		in.PreferBinary = lock.PreferBinaryAlways
 	case l.noPreferBinary:
 		in.PreferBinary = lock.PreferBinaryNever
+	}
+	if l.excludeNewer != "" {
+		t, err := parseExcludeNewer(l.excludeNewer)
+		if err != nil {
+			return lock.Input{}, err
+		}
+		in.ExcludeNewer = t
 	}
 	in.Requirements = args
 	in.Target = target.Spec{Python: l.python, Platforms: l.platform}
