@@ -66,6 +66,10 @@ type Report struct {
 	// Extensions counts the ELF files checked.
 	Extensions int       `json:"extensions"`
 	Static     []Finding `json:"static"`
+	// Warnings are what the nodes must provide for the archive to work
+	// that the archive cannot prove (elfcheck.SystemLibraries); they do
+	// not fail the check.
+	Warnings []Finding `json:"warnings,omitempty"`
 	// Live is true when the live part ran; LiveNote says why not, or
 	// what it ran with.
 	Live     bool      `json:"live"`
@@ -91,6 +95,9 @@ func (r *Report) Summary() string {
 	}
 	for _, f := range r.Failures {
 		fmt.Fprintf(&b, "  FAIL %s: %s\n", f.Kind, f.Message)
+	}
+	for _, f := range r.Warnings {
+		fmt.Fprintf(&b, "  WARN %s: %s\n", f.Kind, f.Message)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "  note: %s\n", n)
@@ -332,6 +339,10 @@ func checkStatic(env *Env, r *Report) error {
 				fi := Finding{Kind: "elf", Distribution: d.Name, File: f, Message: fmt.Sprintf("%s %s: %s", d.Name, d.Version, pr.Message)}
 				if pr.Kind == "symbol-version" {
 					fi.Hint = HintNewerPlatform
+				}
+				if pr.Warning {
+					r.Warnings = append(r.Warnings, fi)
+					continue
 				}
 				r.Static = append(r.Static, fi)
 			}

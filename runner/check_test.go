@@ -1,11 +1,16 @@
 package runner
 
 import (
+	"context"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/clusterpack/clusterpack/internal/testing/devcache"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
+	"github.com/clusterpack/clusterpack/runner/internal/fakeso"
 )
 
 // TestCheckStaticRealVenvs runs the static check over the dev cache's real
@@ -56,5 +61,34 @@ func TestCheckStaticRealVenvs(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Skipf("no finished virtualenv under %s (scripts/devenv.sh installs them)", root)
+	}
+}
+
+// TestCheckSystemLibraryWarns: an extension module that needs a library
+// of elfcheck.SystemLibraries (LightGBM's libgomp.so.1) is a warning in the
+// report and its summary, and the check passes.
+func TestCheckSystemLibraryWarns(t *testing.T) {
+	dir := t.TempDir()
+	so := fakeso.NeedsLibrary(t, t.TempDir(), "lib_lightgbm.so", "libgomp.so.1")
+	data, err := os.ReadFile(so)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whl := buildWheel(t, dir, testindex.WheelSpec{Name: "gbm", Version: "4.0", Tag: "py3-none-manylinux_2_28_x86_64",
+		Files: map[string]string{"gbm/__init__.py": "", "gbm/lib/lib_gbm.so": string(data)}})
+	env, err := OpenArchive(context.Background(), writeVenv(t, dir, [2]int{3, 11}, []string{whl}), OpenOptions{CacheDir: t.TempDir(), Platform: "manylinux_2_28_x86_64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Check(context.Background(), env, CheckOptions{StaticOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := rep.Summary()
+	if !rep.OK() || len(rep.Warnings) != 1 || rep.Extensions != 1 {
+		t.Fatalf("want OK with one warning:\n%s%+v", sum, rep)
+	}
+	if !strings.Contains(sum, "  WARN elf: gbm 4.0: gbm/lib/lib_gbm.so needs libgomp.so.1, GCC's OpenMP runtime") || !strings.Contains(sum, "OK: 1 extension modules fit") {
+		t.Errorf("summary:\n%s", sum)
 	}
 }

@@ -198,6 +198,10 @@ func TestRealSitePackages(t *testing.T) {
 					continue
 				}
 				for _, pr := range res.Problems {
+					if pr.Warning {
+						t.Logf("%s (%s, %s): %s", rel, dist, pol.Platform, pr.Message)
+						continue
+					}
 					failures++
 					t.Errorf("%s (%s, %s): %s", rel, dist, pol.Platform, pr.Message)
 				}

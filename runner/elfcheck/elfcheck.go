@@ -105,12 +105,30 @@ func PolicyFor(platform string) (*Policy, error) {
 	return pol, nil
 }
 
+// SystemLibraries are libraries off every manylinux allow-list that
+// widely used wheels need without bundling them, on purpose, because they
+// belong to the system: a wheel that needs one passes with a warning that
+// names the package to install where the nodes lack it. Each maps to what
+// it is and that package's names.
+//
+// libgomp.so.1 is GCC's OpenMP runtime: LightGBM's wheels link it and say
+// in their installation guide that the system must have it (bundling a
+// second OpenMP runtime beside the system's, which numpy's BLAS or another
+// package may load, breaks OpenMP programs).
+var SystemLibraries = map[string]string{
+	"libgomp.so.1": "GCC's OpenMP runtime (libgomp1 on Debian and Ubuntu, libgomp on RHEL, CentOS and Amazon Linux)",
+}
+
 // Problem is one reason an extension module does not fit a policy.
 type Problem struct {
 	// File is the extension's path as the caller named it.
 	File string `json:"file"`
-	// Kind is "symbol-version", "library" or "not-loadable".
+	// Kind is "symbol-version", "library", "system-library" or
+	// "not-loadable".
 	Kind string `json:"kind"`
+	// Warning is set for a problem that does not make the extension
+	// unfit by itself: a "system-library" (see SystemLibraries).
+	Warning bool `json:"warning,omitempty"`
 	// Library is the needed library (for both kinds).
 	Library string `json:"library,omitempty"`
 	// Version is the symbol version required, e.g. "GLIBC_2.34".
@@ -181,6 +199,11 @@ func Check(name string, r io.ReaderAt, pol *Policy, bundled Bundled) (*Result, e
 	}
 	for _, lib := range res.Needed {
 		if allowed[lib] || isBundled(lib) || strings.HasPrefix(lib, "ld-linux") || strings.HasPrefix(lib, "libpython") {
+			continue
+		}
+		if what, ok := SystemLibraries[lib]; ok {
+			res.Problems = append(res.Problems, Problem{File: name, Kind: "system-library", Library: lib, Warning: true,
+				Message: fmt.Sprintf("%s needs %s, %s, which it does not bundle and the %s policy does not allow: it expects the nodes to have it; make sure they do", name, lib, what, pol.Name)})
 			continue
 		}
 		res.Problems = append(res.Problems, Problem{File: name, Kind: "library", Library: lib,

@@ -121,6 +121,27 @@ func TestLibraries(t *testing.T) {
 	}
 }
 
+// TestSystemLibrary: a library of SystemLibraries (LightGBM's libgomp.so.1)
+// is a warning naming what to install, not a failure; bundled, nothing.
+func TestSystemLibrary(t *testing.T) {
+	so := fakeso.NeedsLibrary(t, t.TempDir(), "lib_lightgbm.so", "libgomp.so.1")
+	pol, _ := PolicyFor("manylinux_2_17_x86_64")
+	res, err := CheckFile("lightgbm/lib_lightgbm.so", so, pol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != 1 || !res.Problems[0].Warning || res.Problems[0].Kind != "system-library" {
+		t.Fatalf("problems %+v", res.Problems)
+	}
+	if msg := res.Problems[0].Message; !strings.Contains(msg, "libgomp1 on Debian") || !strings.Contains(msg, "manylinux_2_17") {
+		t.Errorf("message %q", msg)
+	}
+	res, err = CheckFile("lightgbm/lib_lightgbm.so", so, pol, func(lib string, dirs []string) bool { return lib == "libgomp.so.1" })
+	if err != nil || len(res.Problems) != 0 {
+		t.Fatalf("bundled: %v %+v", err, res)
+	}
+}
+
 func TestNotELF(t *testing.T) {
 	res, err := Check("x.so", bytes.NewReader([]byte("#!/bin/sh\n")), nil, nil)
 	if err != nil || res.ELF {
