@@ -2,7 +2,8 @@
 // before the timed tests run, so that no test spends its timeout on a
 // download: the S3 server (versitygw, built with go install), the HDFS
 // minicluster (Hadoop from Maven Central), pyspark and apache-flink
-// virtualenvs (PyPI) and the hadoop-aws jars (Maven Central).
+// virtualenvs (PyPI), the hadoop-aws jars (Maven Central) and the data
+// stack of the corpus test (PyPI, internal/testing/corpus).
 // scripts/devenv.sh runs it. It prints one line as each part starts and
 // one as it is ready, with how long it took, and exits 1 naming every
 // part that failed. Parts already in the cache take a moment.
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/clusterpack/clusterpack/internal/testing/clusterparts"
+	"github.com/clusterpack/clusterpack/internal/testing/corpus"
 	"github.com/clusterpack/clusterpack/internal/testing/hdfstest"
 	"github.com/clusterpack/clusterpack/internal/testing/s3test"
 )
@@ -55,6 +57,7 @@ func parts() []part {
 			_, err := clusterparts.FlinkVenv(ctx, log)
 			return err
 		}},
+		{"corpus", fmt.Sprintf("the data stack of the corpus test for %d targets, as of %s (PyPI)", len(corpus.Cases()), corpus.ExcludeNewer), corpus.Prefetch},
 	}
 }
 
