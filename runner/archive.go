@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,8 +119,11 @@ type Distribution struct {
 	// SiteDir, such as scripts in ../../../bin, are left out).
 	Files []string `json:"-"`
 	// Requires are the project names of its Requires-Dist lines
-	// (normalised; markers and extras ignored).
+	// (normalised) but those of extras; other markers are ignored.
 	Requires []string `json:"requires,omitempty"`
+	// Optional are the project names it requires only with an extra
+	// (a Requires-Dist whose marker names extra), with the extras.
+	Optional map[string][]string `json:"optional,omitempty"`
 }
 
 // ModuleOwner returns the distribution whose top-level modules include
@@ -342,7 +346,7 @@ func readDistInfo(site, name string) (*Distribution, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s has no METADATA: %w", name, err)
 	}
-	d.Name, d.Version, d.Requires = parseMetadata(meta)
+	d.Name, d.Version, d.Requires, d.Optional = parseMetadata(meta)
 	if d.Name == "" {
 		d.Name, _, _ = strings.Cut(strings.TrimSuffix(name, ".dist-info"), "-")
 	}
@@ -365,10 +369,31 @@ func readDistInfo(site, name string) (*Distribution, error) {
 	return d, nil
 }
 
+// OptionalFor lists the distributions that require the project name only
+// with an extra, each as "name[extra,...]".
+func (e *Env) OptionalFor(project string) []string {
+	n := pep503.Normalize(project)
+	var out []string
+	for _, d := range e.Distributions {
+		if extras, ok := d.Optional[n]; ok {
+			out = append(out, d.Name+"["+strings.Join(extras, ",")+"]")
+		}
+	}
+	return out
+}
+
+// extraRE finds the extra marker variable (extra == "x", "x" == extra)
+// in a Requires-Dist marker.
+var extraRE = regexp.MustCompile(`(?:^|[\s(])extra\s*(?:==|!=|not\s+in|in)|(?:==|!=|in)\s*extra(?:$|[\s)])`)
+
+// extraOf is the extra a marker names with extra == "x", or "".
+var extraOfRE = regexp.MustCompile(`extra\s*==\s*["']([^"']+)["']`)
+
 // parseMetadata reads Name, Version and the names of Requires-Dist from
 // core metadata (RFC 822 headers; the body after the first blank line is
-// the description and is ignored).
-func parseMetadata(data []byte) (name, version string, requires []string) {
+// the description and is ignored): those required only with an extra in
+// optional, with the extras (canonical names), the others in requires.
+func parseMetadata(data []byte) (name, version string, requires []string, optional map[string][]string) {
 	seen := map[string]bool{}
 	for _, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimRight(line, "\r")
@@ -390,13 +415,35 @@ func parseMetadata(data []byte) (name, version string, requires []string) {
 			if end < 0 {
 				end = len(v)
 			}
-			if n := pep503.Normalize(v[:end]); n != "" && !seen[n] {
+			n := pep503.Normalize(v[:end])
+			if n == "" {
+				continue
+			}
+			if _, marker, ok := strings.Cut(v, ";"); ok && extraRE.MatchString(marker) {
+				if optional == nil {
+					optional = map[string][]string{}
+				}
+				extra := "?"
+				if m := extraOfRE.FindStringSubmatch(marker); m != nil {
+					extra = pep503.Normalize(m[1])
+				}
+				if !slices.Contains(optional[n], extra) {
+					optional[n] = append(optional[n], extra)
+				}
+				continue
+			}
+			if !seen[n] {
 				seen[n] = true
 				requires = append(requires, n)
 			}
 		}
 	}
-	return name, version, requires
+	for n := range optional {
+		if seen[n] {
+			delete(optional, n) // required anyway
+		}
+	}
+	return name, version, requires, optional
 }
 
 func parseWheelTags(data []byte) []string {

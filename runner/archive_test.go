@@ -84,9 +84,14 @@ func TestTopLevelFromFiles(t *testing.T) {
 }
 
 func TestParseMetadata(t *testing.T) {
-	name, version, req := parseMetadata([]byte("Metadata-Version: 2.1\nName: Table_Kit\nVersion: 0.5\nRequires-Dist: PyArrow>=10; extra == 'x'\nRequires-Dist: numpy (>=1)\nRequires-Dist: pyarrow\n\nRequires-Dist: body\n"))
-	if name != "Table_Kit" || version != "0.5" || !reflect.DeepEqual(req, []string{"pyarrow", "numpy"}) {
+	name, version, req, opt := parseMetadata([]byte("Metadata-Version: 2.1\nName: Table_Kit\nVersion: 0.5\nRequires-Dist: PyArrow>=10; extra == 'x'\nRequires-Dist: numpy (>=1)\nRequires-Dist: pyarrow\n" +
+		"Requires-Dist: adbc_driver_manager; extra == 'ADBC'\nRequires-Dist: adbc-driver-manager; (python_version >= '3.9') and extra == \"all\"\nRequires-Dist: tzdata; python_version >= '3.9'\n\nRequires-Dist: body\n"))
+	if name != "Table_Kit" || version != "0.5" || !reflect.DeepEqual(req, []string{"numpy", "pyarrow", "tzdata"}) {
 		t.Fatalf("%q %q %v", name, version, req)
+	}
+	// pyarrow is required anyway; adbc-driver-manager only with [adbc] or [all].
+	if want := map[string][]string{"adbc-driver-manager": {"adbc", "all"}}; !reflect.DeepEqual(opt, want) {
+		t.Fatalf("optional %v, want %v", opt, want)
 	}
 }
 

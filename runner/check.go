@@ -194,6 +194,10 @@ func Check(ctx context.Context, env *Env, opts CheckOptions) (*Report, error) {
 			continue
 		}
 		d := owner[m]
+		if note := optionalImport(env, d, m, e); note != "" {
+			r.Notes = append(r.Notes, note)
+			continue
+		}
 		r.Failures = append(r.Failures, Finding{Kind: "import", Distribution: d.Name, Module: m, Error: e, Message: importAdvice(env, d, m, e)})
 	}
 	for _, c := range opts.Runs {
@@ -215,6 +219,27 @@ func Check(ctx context.Context, env *Env, opts CheckOptions) (*Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// optionalImport is the note for a top-level module that cannot be
+// imported only because it needs a project the archive's distributions
+// require with an extra nobody asked for (duckdb's adbc_driver_duckdb
+// needs adbc-driver-manager, which polars requires with [adbc]): an
+// optional integration, not a broken environment. It is "" for any other
+// failure, and when a distribution requires the project outright.
+func optionalImport(env *Env, d *Distribution, module string, e *PyError) string {
+	if e.Type != "ModuleNotFoundError" || e.Module == "" {
+		return ""
+	}
+	top, _, _ := strings.Cut(e.Module, ".")
+	if env.ModuleOwner(top) != nil || len(env.RequiredBy(top)) > 0 {
+		return ""
+	}
+	by := env.OptionalFor(top)
+	if len(by) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("import %s (from %s %s) skipped: it needs %s, which only %s requires (an extra not installed); add that extra to the requirements if the job uses %s", module, d.Name, d.Version, top, strings.Join(by, " and "), module)
 }
 
 // importAdvice words an import failure.

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
 // TestCPython runs the in-process tests once per CPython 3.9-3.13 of
@@ -443,5 +445,37 @@ func TestFindInterpreter(t *testing.T) {
 	_, err = FindInterpreter(context.Background(), &Env{Python: [2]int{3, 10}}, FindOptions{Python: python})
 	if !errors.Is(err, ErrNoInterpreter) || !errors.As(err, &ne) || ne.Given != python || !strings.Contains(err.Error(), "the archive needs 3.10") {
 		t.Fatalf("wrong version: %v", err)
+	}
+}
+
+// TestInProcessCheckOptionalImport: a top-level module that needs a
+// project the archive's distributions require only with an extra (duckdb's
+// adbc_driver_duckdb, polars[adbc]) is a note, and the check passes; the
+// same module needed outright fails.
+func TestInProcessCheckOptionalImport(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	wheels := []string{
+		buildWheel(t, dir, testindex.WheelSpec{Name: "duckish", Version: "2.0",
+			Files: map[string]string{"duckish/__init__.py": "", "adbc_duckish/__init__.py": "import adbc_mgr\n"}}),
+		buildWheel(t, dir, testindex.WheelSpec{Name: "polarish", Version: "1.0", RequiresDist: []string{`adbc-mgr; extra == "adbc"`}, ProvidesExtra: []string{"adbc"},
+			Files: map[string]string{"polarish/__init__.py": ""}}),
+	}
+	rep, err := Check(context.Background(), e.env(t, writeVenv(t, dir, e.ver, wheels), "manylinux_2_28_x86_64"), CheckOptions{Python: e.py})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := rep.Summary()
+	if !rep.OK() || !strings.Contains(sum, "note: import adbc_duckish (from duckish 2.0) skipped: it needs adbc_mgr, which only polarish[adbc] requires") {
+		t.Fatalf("optional import:\n%s", sum)
+	}
+	wheels = append(wheels, buildWheel(t, dir, testindex.WheelSpec{Name: "needy", Version: "1.0", RequiresDist: []string{"adbc-mgr"},
+		Files: map[string]string{"needy/__init__.py": ""}}))
+	rep, err = Check(context.Background(), e.env(t, writeVenv(t, dir, e.ver, wheels), "manylinux_2_28_x86_64"), CheckOptions{Python: e.py})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || len(rep.Failures) != 1 || !strings.Contains(rep.Failures[0].Message, "which needy requires") {
+		t.Fatalf("required outright:\n%s", rep.Summary())
 	}
 }
