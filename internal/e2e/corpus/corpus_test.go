@@ -99,7 +99,10 @@ func TestCorpus(t *testing.T) {
 		t.Run(c.Name(), func(t *testing.T) {
 			begin := time.Now()
 			dir := t.TempDir()
-			run := func(args ...string) (stdout, stderr string) {
+			// check unpacks each archive (a GB) under its cache: a
+			// directory of the test's, not the dev cache.
+			checkCache := filepath.Join(dir, "check-cache")
+			runIn := func(cache string, args ...string) (stdout, stderr string) {
 				t.Helper()
 				cmd := exec.Command(bin, args...)
 				cmd.Dir = dir
@@ -111,6 +114,10 @@ func TestCorpus(t *testing.T) {
 				}
 				return o.String(), e.String()
 			}
+			run := func(args ...string) (stdout, stderr string) {
+				t.Helper()
+				return runIn(cache, args...)
+			}
 			_, notes := run(append([]string{"lock", "-o", "pylock.toml", "--exclude-newer", corpus.ExcludeNewer}, append(c.Args(), corpus.Stack...)...)...)
 			lockNotes(t, c, dir, notes)
 			for _, format := range []string{"zip", "pex"} {
@@ -120,7 +127,7 @@ func TestCorpus(t *testing.T) {
 					archive = filepath.Join(dir, archive)
 				}
 				elves := countELF(t, archive)
-				js, _ := run("check", "--json", archive)
+				js, _ := runIn(checkCache, "check", "--json", archive)
 				var r report
 				if err := json.Unmarshal([]byte(js), &r); err != nil {
 					t.Fatalf("check --json: %v\n%s", err, js)
@@ -149,7 +156,9 @@ func TestCorpus(t *testing.T) {
 				}
 				st, _ := os.Stat(archive)
 				t.Logf("%s: %d MiB, %d extension modules under %s, live %v (%s)", format, st.Size()>>20, r.Extensions, r.Policy, r.Live, r.LiveNote)
-				os.RemoveAll(filepath.Dir(archive)) // a GB each: free it before the next
+				// A GB each: free them before the next.
+				os.RemoveAll(filepath.Dir(archive))
+				os.RemoveAll(checkCache)
 			}
 			d := time.Since(begin)
 			total += d
