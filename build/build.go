@@ -407,7 +407,12 @@ func verifyRecords(ctx context.Context, p *Plan, wheels []string, cacheDir strin
 			defer wg.Done()
 			for i := range next {
 				if err := wheel.VerifyRecord(ctx, wheels[i]); err != nil {
-					errs[i] = fmt.Errorf("package %s: %w", p.Artifacts[i].Name, err)
+					if errors.Is(err, wheel.ErrRecordMismatch) {
+						err = &BrokenWheelError{Package: p.Artifacts[i].Name, Version: p.Artifacts[i].Version, Err: err}
+					} else {
+						err = fmt.Errorf("package %s: %w", p.Artifacts[i].Name, err)
+					}
+					errs[i] = err
 					cancel()
 				}
 			}
@@ -428,6 +433,21 @@ feed:
 	}
 	return marks, ctx.Err()
 }
+
+// BrokenWheelError is a wheel whose RECORD does not describe its members
+// (Err, a *wheel.MemberError naming the member and both hashes): it is
+// broken as published, since its sha256 is the lock's.
+type BrokenWheelError struct {
+	Package, Version string
+	Err              error
+}
+
+func (e *BrokenWheelError) Error() string {
+	return fmt.Sprintf("package %s %s: %v: the wheel is broken as published (its RECORD does not describe its files); report it to the project, and lock another version or build %s from its sdist",
+		e.Package, e.Version, e.Err, e.Package)
+}
+
+func (e *BrokenWheelError) Unwrap() error { return e.Err }
 
 // recordMarkDir holds the marks of wheels whose RECORD was verified; the
 // version changes when the verification does, so older marks are ignored.

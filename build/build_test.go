@@ -699,8 +699,9 @@ func TestLyingRecordIsRefused(t *testing.T) {
 			env := newEnv(t, lenv, res.Lock)
 			_, err = Build(context.Background(), p, out, env)
 			var me *wheel.MemberError
-			if !errors.As(err, &me) || !errors.Is(err, wheel.ErrRecordMismatch) {
-				t.Fatalf("Build = %v, want a *wheel.MemberError wrapping ErrRecordMismatch", err)
+			var bw *BrokenWheelError
+			if !errors.As(err, &bw) || bw.Package != "lib" || !errors.As(err, &me) || !errors.Is(err, wheel.ErrRecordMismatch) {
+				t.Fatalf("Build = %v, want a *BrokenWheelError for lib wrapping a *wheel.MemberError", err)
 			}
 			d := func(s string) string {
 				h := sha256.Sum256([]byte(s))
