@@ -216,6 +216,16 @@ func TestLockSurvivesKill(t *testing.T) {
 		}
 		kill(cmd)
 		check("killed during an sdist build", false)
+		// The killed build's scratch directory is left; a minute later
+		// the next build takes it.
+		scratch, _ := filepath.Glob(filepath.Join(cache, "build517", "build517-v1", "tmp", "build-*"))
+		if len(scratch) == 0 {
+			t.Error("the killed build left no scratch directory: the kill came too late")
+		}
+		for _, d := range scratch {
+			past := time.Now().Add(-2 * time.Minute)
+			os.Chtimes(d, past, past)
+		}
 	})
 
 	t.Run("writing pylock.toml", func(t *testing.T) {
@@ -269,6 +279,9 @@ func TestLockSurvivesKill(t *testing.T) {
 			t.Errorf("the lock after the kills differs from the uninterrupted one:\n%s\nwant:\n%s", got, want)
 		}
 		checkCache(t, "after the re-run", cache, srv.URL, metadata)
+		if left, _ := filepath.Glob(filepath.Join(cache, "build517", "build517-v1", "tmp", "build-*")); len(left) != 0 {
+			t.Errorf("scratch directories of killed builds left: %v", left)
+		}
 	})
 }
 
