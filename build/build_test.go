@@ -1,13 +1,16 @@
 package build
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +26,7 @@ import (
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/pack/venv"
+	"github.com/clusterpack/clusterpack/pack/wheel"
 	"github.com/clusterpack/clusterpack/target"
 )
 
@@ -610,4 +614,142 @@ func TestBuiltWheelMustFitForeignTarget(t *testing.T) {
 			t.Fatalf("a host-tagged wheel for the host: %v", err)
 		}
 	})
+}
+
+// lyingRecord returns f, a wheel, with RECORD's hash of member replaced by
+// the hash of claimed (of the same size, so only the hash lies); the
+// other members are copied as they are.
+func lyingRecord(t *testing.T, f testindex.File, member, actual, claimed string) testindex.File {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(f.Content), int64(len(f.Content)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := func(s string) string {
+		d := sha256.Sum256([]byte(s))
+		return "sha256=" + base64.RawURLEncoding.EncodeToString(d[:])
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, m := range zr.File {
+		if !strings.HasSuffix(m.Name, ".dist-info/RECORD") {
+			raw, err := m.OpenRaw()
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := zw.CreateRaw(&m.FileHeader)
+			if err == nil {
+				_, err = io.Copy(w, raw)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		rc, err := m.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := member + "," + digest(actual) + ","
+		if !bytes.Contains(rec, []byte(row)) {
+			t.Fatalf("RECORD of %s has no row %q:\n%s", f.Filename, row, rec)
+		}
+		w, err := zw.Create(m.Name)
+		if err == nil {
+			_, err = w.Write(bytes.Replace(rec, []byte(row), []byte(member+","+digest(claimed)+","), 1))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Content = out.Bytes()
+	return f
+}
+
+// TestLyingRecordIsRefused: a wheel published with a RECORD whose hash for
+// a member is not the member's (its size right) is refused, naming the
+// package, the wheel, the member and both hashes, and no archive gets the
+// final name; without the check, the build copied the lie into the
+// environment's RECORD.
+func TestLyingRecordIsRefused(t *testing.T) {
+	for _, format := range []Format{FormatZip, FormatPex} {
+		t.Run(string(format), func(t *testing.T) {
+			lib := lyingRecord(t, testindex.Wheel(testindex.WheelSpec{Name: "lib", Version: "2.0", Files: map[string]string{"lib/__init__.py": "X = 40\n"}}),
+				"lib/__init__.py", "X = 40\n", "X = 41\n")
+			srv := testindex.Start(t, []testindex.Project{{Name: "lib", Files: []testindex.File{lib}}}, testindex.Options{})
+			lenv := lock.Env{Getenv: func(string) string { return "" }, HomeDir: t.TempDir(), CacheDir: t.TempDir(), Version: "test"}
+			res, err := lock.Make(context.Background(), lock.Input{Requirements: []string{"lib"}, IndexURL: srv.IndexURL(),
+				Target: target.Spec{Python: "3.11", Platforms: []string{"manylinux_2_28_x86_64"}}}, lenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := NewPlan(res.Lock, ".", Options{Format: format})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := t.TempDir()
+			env := newEnv(t, lenv, res.Lock)
+			_, err = Build(context.Background(), p, out, env)
+			var me *wheel.MemberError
+			var bw *BrokenWheelError
+			if !errors.As(err, &bw) || bw.Package != "lib" || !errors.As(err, &me) || !errors.Is(err, wheel.ErrRecordMismatch) {
+				t.Fatalf("Build = %v, want a *BrokenWheelError for lib wrapping a *wheel.MemberError", err)
+			}
+			d := func(s string) string {
+				h := sha256.Sum256([]byte(s))
+				return base64.RawURLEncoding.EncodeToString(h[:])
+			}
+			for _, s := range []string{"package lib", lib.Filename, "lib/__init__.py", d("X = 41\n"), d("X = 40\n")} {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not name %q", err, s)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(out, p.Filename())); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("an archive was written under the final name: %v", err)
+			}
+			if left, _ := filepath.Glob(filepath.Join(out, ".*")); len(left) != 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+			if recordMarked(env.CacheDir, p.Artifacts[0].SHA256) {
+				t.Errorf("the lying wheel is marked as verified")
+			}
+		})
+	}
+}
+
+// TestRecordMarks: a build that passed marks each downloaded wheel's
+// sha256 as RECORD-verified (so the next build does not inflate it again),
+// and nothing else.
+func TestRecordMarks(t *testing.T) {
+	fx := setup(t)
+	p, _ := NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	if _, err := Build(context.Background(), p, t.TempDir(), fx.env); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, a := range p.Artifacts {
+		if recordMarked(fx.env.CacheDir, a.SHA256) != a.Wheel {
+			t.Errorf("%s (wheel %v): marked %v", a.Filename, a.Wheel, !a.Wheel)
+		}
+		if a.Wheel {
+			want[a.SHA256] = true
+		}
+	}
+	marks, _ := os.ReadDir(recordMarkDir(fx.env.CacheDir))
+	if len(marks) != len(want) {
+		t.Errorf("%d marks, want %d (one per wheel)", len(marks), len(want))
+	}
+	for _, m := range marks {
+		if !want[m.Name()] {
+			t.Errorf("unexpected mark %s", m.Name())
+		}
+	}
 }

@@ -75,12 +75,13 @@ func (c *Client) newHTTPClient(opts Options, parallelism int) (*http.Client, err
 
 // redirectCredentials decides the credentials of a redirected request,
 // instead of Go's rule (which keeps them for the same host name on any
-// port). As pip: credentials go only to the scheme, host and port they
-// belong to. On the same origin as the request before, the request gets
-// what a first request there would; on another origin, only credentials
-// given in an index or find-links URL of exactly that origin (not the
-// per-host lookup, netrc, which has no port or scheme); and none at all
-// once a redirect went from https to plain http.
+// port): the request gets what a first request to its URL would, so no
+// credentials follow a redirect. Those of an index or find-links URL go
+// only to that URL's scheme, host and port (pip's rule); those of the
+// per-host lookup (netrc, whose entries name a host and no port or
+// scheme) to the target's host name, as requests applies netrc on every
+// redirect pip follows; and none at all once a redirect went from https
+// to plain http.
 func (c *Client) redirectCredentials(req *http.Request, via []*http.Request) {
 	req.Header.Del("Authorization")
 	for _, prev := range via {
@@ -88,15 +89,7 @@ func (c *Client) redirectCredentials(req *http.Request, via []*http.Request) {
 			return
 		}
 	}
-	prev := via[len(via)-1].URL
-	var user, password string
-	ok := false
-	if sameOrigin(prev, req.URL) {
-		user, password, ok = c.credentialsFor(req.URL)
-	} else {
-		user, password, ok = c.urlCredentialsFor(req.URL)
-	}
-	if ok {
+	if user, password, ok := c.credentialsFor(req.URL); ok {
 		req.SetBasicAuth(user, password)
 	}
 }

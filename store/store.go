@@ -140,6 +140,11 @@ type Options struct {
 	// MaxAttempts is how many times a request is tried on transient
 	// errors (throttling, 5xx, connection resets). Zero means 5.
 	MaxAttempts int
+	// IOTimeout is how long a connection to an S3 server may move no
+	// byte in either direction (a server that stops reading an upload or
+	// never answers) before the request fails and is retried. Zero means
+	// 2 minutes. The HDFS store has its own (hdfs.Options.IOTimeout).
+	IOTimeout time.Duration
 }
 
 // Open opens the store at rawURL: "s3://bucket/prefix",

@@ -137,6 +137,8 @@ func hintOf(err error) string {
 		return "--python-path"
 	case *build.ForeignWheelError:
 		return "there, give --python its interpreter and no --platform"
+	case *build.BrokenWheelError:
+		return "--no-binary " + e.Package + " builds it from its sdist"
 	case *build517.InterpreterError:
 		v := e.Version()
 		if v == "" {

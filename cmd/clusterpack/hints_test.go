@@ -79,6 +79,8 @@ func TestHint(t *testing.T) {
 			`stat s3://b/env.zip: bucket "b" is in another region (PermanentRedirect): set the store's region or AWS_REGION: plain (--s3-region REGION)`},
 		{"S3 credentials", &s3.NoCredentialsError{From: "the environment", Err: plain},
 			"access denied: no usable AWS credentials from the environment: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or choose a profile (AWS_PROFILE): plain (--profile NAME)"},
+		{"wheel whose RECORD lies", &build.BrokenWheelError{Package: "lib", Version: "2.0", Err: plain},
+			"package lib 2.0: plain: the wheel is broken as published (its RECORD does not describe its files); report it to the project, and lock another version or build lib from its sdist (--no-binary lib builds it from its sdist)"},
 		{"host-tagged wheel for a foreign target", &build.ForeignWheelError{Package: "hostext", Version: "1.0", Sdist: "hostext-1.0.tar.gz", Wheel: "hostext-1.0-cp311-cp311-linux_x86_64.whl", Tag: "cp311-cp311-linux_x86_64", Target: "manylinux_2_17_x86_64"},
 			"package hostext: building hostext-1.0.tar.gz on this host made a wheel tagged cp311-cp311-linux_x86_64, which is for this host, not for the target manylinux_2_17_x86_64; pin a version of hostext that has wheels for manylinux_2_17_x86_64, or lock and build on a machine of the target platform with its Python as the target (there, give --python its interpreter and no --platform)"},
 		{"joined", errors.Join(plain, &target.PlatformNeededError{Version: "3.12"}),

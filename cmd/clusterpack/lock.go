@@ -132,7 +132,10 @@ func mainPlatform(t *target.Target) string {
 	return "any platform"
 }
 
-// writeFileAtomic writes data beside name and renames it into place.
+// writeFileAtomic writes data beside name and renames it into place,
+// first removing the temporary files of earlier writes of name that a
+// kill -9 left (atomicfile.RemoveStale: never one of a live process).
 func writeFileAtomic(name string, data []byte) error {
+	atomicfile.RemoveStale(filepath.Dir(name), "."+filepath.Base(name)+".")
 	return atomicfile.WriteFile(name, data, 0o644)
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/internal/atomicfile"
 )
 
 // Downloader fetches a file to a path. When f.Hashes has a sha256 it
@@ -54,7 +55,11 @@ func (c *Cache) Get(ctx context.Context, f index.File) (path, digest string, err
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return "", "", fmt.Errorf("artifact cache %s: %w", c.Dir, err)
 	}
-	tmpDir, err := os.MkdirTemp(c.Dir, ".download-")
+	// The download directories of processes killed in the middle (a
+	// partial file each, up to the size of the largest wheel) are taken
+	// now, never one of a live process (atomicfile.RemoveStale).
+	atomicfile.RemoveStale(c.Dir, ".download-")
+	tmpDir, err := atomicfile.MkdirTemp(c.Dir, ".download-")
 	if err != nil {
 		return "", "", fmt.Errorf("artifact cache %s: %w", c.Dir, err)
 	}

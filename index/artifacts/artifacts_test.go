@@ -5,11 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
@@ -122,4 +126,39 @@ type fakeDownloader string
 
 func (d fakeDownloader) Download(ctx context.Context, f index.File, dst string) error {
 	return os.WriteFile(dst, []byte(d), 0o644)
+}
+
+// TestStaleDownloadsRemoved: the download directory (and partial file) of
+// a process killed in the middle is removed by the next download once it
+// has been quiet for a minute; that of a live process stays.
+func TestStaleDownloadsRemoved(t *testing.T) {
+	_, _, client, f := demoIndex(t)
+	c := &Cache{Dir: t.TempDir(), Source: client}
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("cannot start a process: ", err)
+	}
+	dead := filepath.Join(c.Dir, ".download-tmp-"+strconv.Itoa(cmd.Process.Pid)+"-1")
+	live := filepath.Join(c.Dir, ".download-tmp-"+strconv.Itoa(os.Getppid())+"-2")
+	old := time.Now().Add(-2 * time.Minute)
+	for _, d := range []string{dead, live} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, ".big.whl.123.part"), []byte("half a wheel"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(d, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := c.Get(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the killed download's directory is still there: %v", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live process's download directory was removed: %v", err)
+	}
 }

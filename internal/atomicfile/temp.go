@@ -18,6 +18,13 @@ func CreateTemp(dir, prefix string) (*os.File, error) {
 	return os.CreateTemp(dir, fmt.Sprintf("%stmp-%d-*", prefix, os.Getpid()))
 }
 
+// MkdirTemp creates a new temporary directory in dir, named as CreateTemp
+// names files, so that RemoveStale takes it (and what is in it) once its
+// process is gone.
+func MkdirTemp(dir, prefix string) (string, error) {
+	return os.MkdirTemp(dir, fmt.Sprintf("%stmp-%d-*", prefix, os.Getpid()))
+}
+
 // tempName is the end CreateTemp gives a name, after a prefix that
 // ends the name before it with '.' or '-' (or is all of it).
 var tempName = regexp.MustCompile(`(^|[.-])tmp-([0-9]+)-[0-9]+$`)
@@ -48,7 +55,9 @@ const quiet = time.Minute
 const abandoned = 24 * time.Hour
 
 // RemoveStale removes the temporary files CreateTemp made in dir with a
-// prefix starting with prefix whose process is gone and which have not changed for a minute,
+// prefix starting with prefix (and the directories MkdirTemp made, with
+// what they hold; a directory's own modification time is its age) whose
+// process is gone and which have not changed for a minute,
 // and any such file untouched for a day. It never removes the file of a
 // live process of this machine that is younger than that, and returns
 // the paths it removed. Errors are ignored: a file left now is taken by
@@ -62,7 +71,7 @@ func RemoveStale(dir, prefix string) []string {
 	self := os.Getpid()
 	for _, e := range entries {
 		pid, ok := tempPID(e.Name(), prefix)
-		if !ok || pid == self || !e.Type().IsRegular() {
+		if !ok || pid == self || !(e.Type().IsRegular() || e.IsDir()) {
 			continue
 		}
 		fi, err := e.Info()
@@ -74,7 +83,11 @@ func RemoveStale(dir, prefix string) []string {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		if os.Remove(p) == nil {
+		rm := os.Remove
+		if e.IsDir() {
+			rm = os.RemoveAll
+		}
+		if rm(p) == nil {
 			removed = append(removed, p)
 		}
 	}

@@ -67,12 +67,28 @@ func TestRemoveStale(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Directories (MkdirTemp's) go the same way, with their content.
+	for name, mtime := range map[string]time.Time{
+		".download-tmp-" + strconv.Itoa(dead) + "-6": old, // dead, quiet: removed
+		".download-tmp-" + strconv.Itoa(live) + "-7": old, // live: kept
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p, ".part"), []byte("half"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
 	removed := RemoveStale(dir, ".")
 	var names []string
 	for _, p := range removed {
 		names = append(names, filepath.Base(p))
 	}
-	want := []string{".env-a.zip.tmp-" + strconv.Itoa(dead) + "-1", ".env-d.zip.tmp-" + strconv.Itoa(live) + "-4"}
+	want := []string{".download-tmp-" + strconv.Itoa(dead) + "-6", ".env-a.zip.tmp-" + strconv.Itoa(dead) + "-1", ".env-d.zip.tmp-" + strconv.Itoa(live) + "-4"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Errorf("removed %v, want %v", names, want)
 	}

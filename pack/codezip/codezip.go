@@ -78,6 +78,17 @@ var notModules = map[string]bool{"setup.py": true, "conftest.py": true, "noxfile
 // directory holding packages, that directory; else the project's root.
 // Packages are directories with an __init__.py (and everything in them
 // but caches); modules are top-level .py files.
+//
+// Symbolic links in what is packed are followed only inside the project:
+// a link whose target (resolved all the way) is in the project directory
+// is stored as what it points to, a file's content or a directory's
+// files, under the link's name (a zip on sys.path holds no links, and a
+// project that links a module in from elsewhere in its tree should run on
+// the cluster as it does here). A link that leads out of the project
+// (/etc/passwd, ../outside), one that points at nothing, and one to a
+// directory it is in (a loop) are a *LinkError naming the link: never
+// packed, never silently left out, since either would ship something
+// other than the code the user sees.
 func NewPlan(ctx context.Context, project string) (*Plan, error) {
 	abs, err := filepath.Abs(project)
 	if err != nil {
@@ -90,11 +101,22 @@ func NewPlan(ctx context.Context, project string) (*Plan, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("code directory %s is not a directory", project)
 	}
-	p := &Plan{Project: abs, Root: abs}
-	if names, _ := topLevel(filepath.Join(abs, "src")); len(names) > 0 {
-		p.Root = filepath.Join(abs, "src")
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("code directory %s: %w", project, err)
 	}
-	names, err := topLevel(p.Root)
+	w := &walker{ctx: ctx, project: project, real: real}
+	p := &Plan{Project: abs, Root: abs}
+	rootDir := real // where the importable names are, links resolved
+	src := filepath.Join(real, "src")
+	if srcReal, err := w.resolve(src, "src"); err == nil {
+		if names, _ := topLevel(srcReal); len(names) > 0 {
+			p.Root, rootDir = filepath.Join(abs, "src"), srcReal
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	names, err := topLevel(rootDir)
 	if err != nil {
 		return nil, err
 	}
@@ -103,47 +125,11 @@ func NewPlan(ctx context.Context, project string) (*Plan, error) {
 	}
 	p.TopLevel = names
 	for _, name := range names {
-		if err := ctx.Err(); err != nil {
+		if err := w.add(filepath.Join(rootDir, name), name, nil); err != nil {
 			return nil, err
-		}
-		src := filepath.Join(p.Root, name)
-		info, err := os.Stat(src)
-		if err != nil {
-			return nil, err
-		}
-		if !info.IsDir() {
-			f, err := fileOf(src, name)
-			if err != nil {
-				return nil, err
-			}
-			p.Files = append(p.Files, f)
-			continue
-		}
-		err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if path != src && (skipDirs[d.Name()] || strings.HasSuffix(d.Name(), ".egg-info")) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !d.Type().IsRegular() || strings.HasSuffix(d.Name(), ".pyc") || strings.HasSuffix(d.Name(), ".pyo") {
-				return nil
-			}
-			rel, _ := filepath.Rel(p.Root, path)
-			f, err := fileOf(path, filepath.ToSlash(rel))
-			if err != nil {
-				return err
-			}
-			p.Files = append(p.Files, f)
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("code directory %s: %w", project, err)
 		}
 	}
+	p.Files = w.files
 	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
 	h := sha256.New()
 	fmt.Fprintf(h, "clusterpack code zip layout %s\n", LayoutVersion)
@@ -154,7 +140,110 @@ func NewPlan(ctx context.Context, project string) (*Plan, error) {
 	return p, nil
 }
 
-// topLevel lists the importable names of a directory, sorted.
+// LinkError is a symbolic link in a project's code that is not packed: it
+// leads out of the project, points at nothing, or loops.
+type LinkError struct {
+	Project string // the code directory, as given
+	Link    string // slash-separated, relative to the code root (the project or its src/)
+	Target  string // what the link says
+	Reason  string // "leads out of the project", ...
+}
+
+func (e *LinkError) Error() string {
+	return fmt.Sprintf("code directory %s: %s is a symbolic link to %s, which %s: it is not packed; replace the link with the file or directory itself (or remove it)",
+		e.Project, e.Link, e.Target, e.Reason)
+}
+
+// walker gathers the files of a project's packages and modules.
+type walker struct {
+	ctx     context.Context
+	project string // as given, for messages
+	real    string // the project directory, links resolved
+	files   []File
+}
+
+// resolve returns the real path of path, which is rel in the zip: path
+// itself when it is no link, else where its links lead, which must be in
+// the project. A path that does not exist is fs.ErrNotExist.
+func (w *walker) resolve(path, rel string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return "", err
+	}
+	if fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	target, _ := os.Readlink(path)
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", &LinkError{Project: w.project, Link: rel, Target: target, Reason: "does not exist"}
+	}
+	if r, err := filepath.Rel(w.real, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) || filepath.IsAbs(r) {
+		return "", &LinkError{Project: w.project, Link: rel, Target: target, Reason: "leads out of the project " + w.real}
+	}
+	return real, nil
+}
+
+// add adds the file or directory at path (rel in the zip), following a
+// link inside the project; open holds the real directories being walked
+// above it, to find loops.
+func (w *walker) add(path, rel string, open map[string]bool) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	real, err := w.resolve(path, rel)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return fmt.Errorf("code directory %s: %w", w.project, err)
+	}
+	switch {
+	case fi.IsDir():
+		if open[real] {
+			target, _ := os.Readlink(path)
+			return &LinkError{Project: w.project, Link: rel, Target: target, Reason: "is a directory it is in (a loop)"}
+		}
+		entries, err := os.ReadDir(real)
+		if err != nil {
+			return fmt.Errorf("code directory %s: %w", w.project, err)
+		}
+		inner := map[string]bool{real: true}
+		for d := range open {
+			inner[d] = true
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() || e.Type()&fs.ModeSymlink != 0 {
+				// Skipped by name, before any link is followed: a
+				// .venv full of links to an interpreter is not code.
+				if skipDirs[name] || strings.HasSuffix(name, ".egg-info") {
+					continue
+				}
+			}
+			if strings.HasSuffix(name, ".pyc") || strings.HasSuffix(name, ".pyo") {
+				continue
+			}
+			if err := w.add(filepath.Join(real, name), rel+"/"+name, inner); err != nil {
+				return err
+			}
+		}
+		return nil
+	case fi.Mode().IsRegular():
+		f, err := fileOf(real, rel)
+		if err != nil {
+			return fmt.Errorf("code directory %s: %w", w.project, err)
+		}
+		w.files = append(w.files, f)
+		return nil
+	}
+	return nil // sockets, devices and pipes are not code
+}
+
+// topLevel lists the importable names of a directory, sorted. A link
+// counts as what it points to (add checks where it leads); one named
+// like a module that points at nothing is listed, for add to report.
 func topLevel(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -166,15 +255,20 @@ func topLevel(dir string) ([]string, error) {
 	var out []string
 	for _, e := range entries {
 		name := e.Name()
+		isDir, isFile := e.IsDir(), e.Type().IsRegular()
+		if e.Type()&fs.ModeSymlink != 0 {
+			fi, err := os.Stat(filepath.Join(dir, name))
+			isDir, isFile = err == nil && fi.IsDir(), err != nil || fi.Mode().IsRegular()
+		}
 		switch {
-		case e.IsDir():
+		case isDir:
 			if skipDirs[name] || notPackages[name] || strings.HasPrefix(name, ".") || strings.Contains(name, "-") {
 				continue
 			}
 			if _, err := os.Stat(filepath.Join(dir, name, "__init__.py")); err == nil {
 				out = append(out, name)
 			}
-		case e.Type().IsRegular() && strings.HasSuffix(name, ".py") && !notModules[name] && !strings.Contains(strings.TrimSuffix(name, ".py"), "."):
+		case isFile && strings.HasSuffix(name, ".py") && !notModules[name] && !strings.Contains(strings.TrimSuffix(name, ".py"), "."):
 			out = append(out, name)
 		}
 	}

@@ -214,3 +214,56 @@ func TestInstallCancelled(t *testing.T) {
 		t.Errorf("left behind %v", left)
 	}
 }
+
+// VerifyRecord refuses what Install with VerifyHashes refuses about
+// content, and passes a sound wheel.
+func TestVerifyRecord(t *testing.T) {
+	pkg := zipEntry{name: "demo/__init__.py", data: "x = 1\n"}
+	big := zipEntry{name: "demo/big.py", data: strings.Repeat("y = 2\n", 50000)}
+	script := zipEntry{name: "demo-1.0.data/scripts/tool", data: "#!python\nprint(1)\n"}
+	tests := []struct {
+		name       string
+		members    []zipEntry
+		editRecord func(string) string
+		wantText   []string // empty: the wheel is sound
+	}{
+		{name: "sound", members: []zipEntry{pkg, big, script}},
+		{name: "hash lie", members: []zipEntry{pkg, big},
+			editRecord: func(r string) string { return strings.Replace(r, hashOf(big.data), hashOf("other"), 1) },
+			wantText:   []string{demoFilename, "demo/big.py", "RECORD says " + hashOf("other"), "the content hashes to " + hashOf(big.data)}},
+		{name: "hash lie about a script", members: []zipEntry{pkg, script},
+			editRecord: func(r string) string { return strings.Replace(r, hashOf(script.data), hashOf("other"), 1) },
+			wantText:   []string{"demo-1.0.data/scripts/tool", "RECORD says " + hashOf("other")}},
+		{name: "size lie", members: []zipEntry{pkg},
+			editRecord: func(r string) string { return strings.Replace(r, hashOf(pkg.data)+",6", hashOf(pkg.data)+",7", 1) },
+			wantText:   []string{"demo/__init__.py", "RECORD says 7 bytes"}},
+		{name: "not in RECORD", members: []zipEntry{pkg},
+			editRecord: func(r string) string { return strings.Replace(r, "demo/__init__.py,", "demo/other.py,", 1) },
+			wantText:   []string{"demo/__init__.py", "not listed in RECORD"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			whl := craftWheel(t, tt.members, tt.editRecord)
+			err := VerifyRecord(context.Background(), whl)
+			if len(tt.wantText) == 0 {
+				if err != nil {
+					t.Fatalf("a sound wheel: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrRecordMismatch) {
+				t.Fatalf("error %v; want one wrapping ErrRecordMismatch", err)
+			}
+			for _, s := range tt.wantText {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not mention %q", err, s)
+				}
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := VerifyRecord(ctx, craftWheel(t, []zipEntry{pkg}, nil)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v; want context.Canceled", err)
+	}
+}

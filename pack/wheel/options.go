@@ -49,10 +49,12 @@ const (
 	// compared with RECORD, RECORD's sha256 is trusted for the installed
 	// RECORD, and the CRC-32 is carried into the destination for whoever
 	// inflates the member to check. Use it only when the wheel itself is
-	// pinned by a verified hash (a lock file's sha256), which already
-	// rules out tampering; it then guards only against wheels built
-	// inconsistent, which their publisher's tools would have caught.
-	// Members written through Create are still hashed.
+	// pinned by a verified hash (a lock file's sha256), which rules out
+	// tampering, and when VerifyRecord runs on the wheel (on another
+	// goroutine, while the destination is written) and the destination is
+	// given up if it fails: a wheel published with a RECORD that lies
+	// about a hash would otherwise ship with the lie in the installed
+	// RECORD. Members written through Create are still hashed.
 	VerifySizes
 )
 

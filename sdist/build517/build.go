@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/clusterpack/clusterpack/internal/atomicfile"
 	"github.com/clusterpack/clusterpack/pypa/distfilename"
 	"github.com/clusterpack/clusterpack/pypa/metadata"
 )
@@ -67,15 +68,19 @@ func (f *Frontend) withBuildTree(ctx context.Context, sdistPath string, py *inte
 
 // scratchDir makes a directory for one build: under CacheDir when there
 // is one, so that results move into the cache on the same file system.
+// It is named with the process id (atomicfile.MkdirTemp): in the cache,
+// those of processes killed in the middle of a build are removed here,
+// never one of a live process.
 func (f *Frontend) scratchDir() (string, error) {
-	parent := ""
-	if f.CacheDir != "" {
-		parent = filepath.Join(f.CacheDir, cacheVersion, "tmp")
-		if err := os.MkdirAll(parent, 0o755); err != nil {
-			return "", err
-		}
+	if f.CacheDir == "" {
+		return atomicfile.MkdirTemp("", "build-")
 	}
-	return os.MkdirTemp(parent, "build-")
+	parent := filepath.Join(f.CacheDir, cacheVersion, "tmp")
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", err
+	}
+	atomicfile.RemoveStale(parent, "build-")
+	return atomicfile.MkdirTemp(parent, "build-")
 }
 
 // readBuildSystem reads the source tree's pyproject.toml; without one the

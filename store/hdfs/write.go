@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"strings"
 	"time"
 
 	gohdfs "github.com/colinmarc/hdfs/v2"
@@ -39,6 +40,7 @@ func (s *hdfsStore) put(ctx context.Context, name string, r io.Reader, size int6
 	if err := s.call(ctx, "mkdir", func(c *gohdfs.Client) error { return c.MkdirAll(dir, 0o755) }); err != nil {
 		return store.Info{}, fmt.Errorf("creating the directory %s: %w", dir, err)
 	}
+	s.removeAbandoned(ctx, dir)
 
 	// The temporary file: a new random name on each try, so that a create
 	// whose answer was lost does not collide with the retry.
@@ -278,5 +280,35 @@ func (s *hdfsStore) removeQuietly(ctx context.Context, c *gohdfs.Client, p strin
 	})
 	if err != nil && !notFound(err) {
 		s.log.Warn("could not remove a temporary file", "path", p, "error", err)
+	}
+}
+
+// abandonedAfter is how old a temporary file must be for a Put to take it
+// as abandoned: no upload takes a day, and a Put that failed while the
+// namenode was away (or whose process was killed) could not delete its
+// own. Age is all there is to go by: the writer may be on another machine.
+const abandonedAfter = 24 * time.Hour
+
+// removeAbandoned deletes the temporary files in dir untouched for
+// abandonedAfter, so that failed uploads do not pile up. Failures cost
+// nothing but the space, and are only logged.
+func (s *hdfsStore) removeAbandoned(ctx context.Context, dir string) {
+	var entries []os.FileInfo
+	err := s.call(ctx, "list temporary files", func(c *gohdfs.Client) error {
+		var err error
+		entries, err = c.ReadDir(dir)
+		return err
+	})
+	if err != nil {
+		s.log.Debug("not listing abandoned temporary files", "dir", dir, "error", err)
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), tempPrefix) || time.Since(e.ModTime()) < abandonedAfter {
+			continue
+		}
+		p := dir + "/" + e.Name()
+		s.removeQuietly(ctx, nil, p)
+		s.log.Info("removed an abandoned temporary file", "path", p, "modified", e.ModTime())
 	}
 }

@@ -114,6 +114,11 @@ func Open(ctx context.Context, u *url.URL, opts store.Options) (store.Store, err
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	timeout := opts.IOTimeout
+	if timeout <= 0 {
+		timeout = defaultIOTimeout
+	}
+	cfg.HTTPClient = httpClient(timeout)
 
 	endpoint := Endpoint(opts)
 	pathStyle := opts.S3PathStyle
