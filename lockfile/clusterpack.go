@@ -18,6 +18,9 @@ type ClusterpackTool struct {
 	// than newer source-only ones (pip's --prefer-binary). A lock without
 	// it was resolved newest first.
 	PreferBinary bool `toml:"prefer-binary,omitempty"`
+	// Exclude are the packages left out of the lock (PEP 503 names,
+	// sorted): resolved, then dropped, their dependencies kept.
+	Exclude []string `toml:"exclude,omitempty"`
 }
 
 // Markers is the target's PEP 508 marker environment, one key a field.

@@ -106,7 +106,10 @@ def upload_env(
     (``s3://bucket/prefix``, ``hdfs://nn:port/path``, a directory; default
     a local store); ``python`` and ``platform`` the cluster's Python
     version and platform tags; ``format`` ``zip``, ``tar.gz`` or ``pex``;
-    ``exclude`` packages to leave out. Any other keyword is the flag of the
+    ``exclude`` packages to leave out (resolved, then dropped; their
+    dependencies stay unless excluded too: ``exclude=["pyspark", "py4j"]``
+    for a Spark cluster's own). A virtualenv's own clusterpack is always
+    left out. Any other keyword is the flag of the
     same name with dashes (``s3_endpoint="http://..."`` is
     ``--s3-endpoint``, ``no_index=True`` is ``--no-index``).
 
@@ -133,7 +136,11 @@ def upload_env(
     args.extend("--platform=" + p for p in _many(platform))
     if format is not None:
         args.append("--format=" + format)
-    args.extend("--exclude=" + e for e in _many(exclude))
+    excluded = _many(exclude)
+    if from_venv is not None and "clusterpack" not in excluded:
+        # This package and its binary build environments; executors need neither.
+        excluded.append("clusterpack")
+    args.extend("--exclude=" + e for e in excluded)
     args.extend(flag_args(options))
     return Environment(run_json(args))
 

@@ -1,7 +1,8 @@
 """Tests of the clusterpack Python API, run in a virtualenv the wheel was
 installed into (scripts/dist's test). The environment gives:
 
-  CLUSTERPACK_TEST_FIND_LINKS  a directory holding tinypkg-1.0-py3-none-any.whl
+  CLUSTERPACK_TEST_FIND_LINKS  a directory holding tinypkg-1.0-py3-none-any.whl,
+                               which is installed in the venv too
   CLUSTERPACK_TEST_WHEEL_VERSION  the version of the installed wheel
   CLUSTERPACK_TEST_STORE  an empty directory to upload to
 """
@@ -154,6 +155,12 @@ class UploadTest(unittest.TestCase):
 
         b = spark.add_editable_requirements(Builder(), env)
         self.assertEqual(b._options["spark.submit.pyFiles"], c["py_files"][0])
+
+    def test_default_ships_the_running_venv(self):
+        # This venv has clusterpack (always left out), tinypkg, and pip and
+        # setuptools when pip made it.
+        env = clusterpack.upload_env(exclude=["pip", "setuptools"], **offline())
+        self.assertEqual([p["name"] for p in env.manifest["packages"]], ["tinypkg"])
 
     def test_manifest_round_trip(self):
         env = clusterpack.upload_env(requirements=["tinypkg==1.0"], **offline())

@@ -212,7 +212,7 @@ func TestInstall(t *testing.T) {
 		t.Fatal("no CPython 3.8 or later")
 	}
 	uv := pyref.UV(t)
-	links := findLinks(t)
+	links := findLinks(t) // tinypkg, installed beside clusterpack
 	apiTests, err := filepath.Abs("../../python/tests/test_api.py")
 	if err != nil {
 		t.Fatal(err)
@@ -223,11 +223,11 @@ func TestInstall(t *testing.T) {
 	}
 	pip := func(t *testing.T, venv, python string) {
 		runCmd(t, nil, python, "-m", "venv", venv)
-		runCmd(t, []string{"PIP_DISABLE_PIP_VERSION_CHECK=1"}, filepath.Join(venv, "bin", "python"), "-m", "pip", "install", "-q", "--no-index", whl)
+		runCmd(t, []string{"PIP_DISABLE_PIP_VERSION_CHECK=1"}, filepath.Join(venv, "bin", "python"), "-m", "pip", "install", "-q", "--no-index", "-f", links, whl, "tinypkg")
 	}
 	uvInstall := func(t *testing.T, venv, python string) {
 		runCmd(t, nil, uv, "venv", "-q", "--python", python, venv)
-		runCmd(t, nil, uv, "pip", "install", "-q", "--offline", "--python", filepath.Join(venv, "bin", "python"), whl)
+		runCmd(t, nil, uv, "pip", "install", "-q", "--offline", "--no-index", "-f", links, "--python", filepath.Join(venv, "bin", "python"), whl, "tinypkg")
 	}
 	cases := []installer{{"pip-" + filepath.Base(pythons[0]), pythons[0], pip}}
 	if last := pythons[len(pythons)-1]; last != pythons[0] {
