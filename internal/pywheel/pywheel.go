@@ -57,11 +57,15 @@ type Wheel struct {
 	Files []File
 }
 
-var nameRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
+var (
+	nameRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
+	// separators are the runs a wheel file name spells as one '_'.
+	separators = regexp.MustCompile(`[-_.]+`)
+)
 
 // escapedName is the name as wheel filenames spell it: runs of -_. as _.
 func (w *Wheel) escapedName() string {
-	return regexp.MustCompile(`[-_.]+`).ReplaceAllString(strings.ToLower(w.Name), "_")
+	return separators.ReplaceAllString(strings.ToLower(w.Name), "_")
 }
 
 // escapedVersion is the version as wheel filenames spell it.
