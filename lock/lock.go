@@ -53,6 +53,13 @@ type Input struct {
 	// exactly: each at its installed version, editable installs as
 	// editable directory packages. Its interpreter is the default target.
 	FromVenv string
+	// Exclude names packages to leave out of the lock, as uv's
+	// --no-install-package does: each is resolved as usual (its
+	// dependencies stay, unless excluded too) and then dropped. A
+	// virtualenv's distribution of that name is not read at all. The
+	// names, PEP 503-normalised and sorted, are recorded in
+	// [tool.clusterpack] exclude.
+	Exclude []string
 
 	Target target.Spec
 
@@ -168,9 +175,15 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	exclude, err := excludeSet(in.Exclude)
+	if err != nil {
+		return nil, err
+	}
+	in.Exclude = exclude.names()
+	excludeMatched := map[string]bool{}
 	var cacheKey string
 	if in.FromVenv != "" {
-		venvReqs, venvRefs, python, err := fromVenv(ctx, in.FromVenv)
+		venvReqs, venvRefs, python, err := fromVenv(ctx, in.FromVenv, exclude, excludeMatched)
 		if err != nil {
 			return nil, err
 		}
@@ -238,6 +251,8 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	excludeNotes := exclude.drop(res, excludeMatched)
+	settings.exclude = in.Exclude
 	lockDir := in.LockDir
 	if lockDir == "" {
 		lockDir = "."
@@ -246,7 +261,7 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	result = &Result{Lock: lk, Target: tgt, Resolution: res}
+	result = &Result{Lock: lk, Target: tgt, Resolution: res, Notes: excludeNotes}
 	for _, p := range res.Packages {
 		if p.NewerSdistOnly != nil {
 			result.PassedOver = append(result.PassedOver, p.Name)
@@ -320,6 +335,7 @@ type settings struct {
 	indexes, findLinks, trustedHosts []string
 	noIndex, pre, preferBinary       bool
 	onlyBinary, noBinary             []string
+	exclude                          []string
 }
 
 // merge applies pip's configuration, then the requirements files' options,
@@ -546,6 +562,7 @@ func build(ctx context.Context, res *resolve.Resolution, tgt *target.Target, s s
 		PythonVersion: tgt.PythonVersion, PythonFullVersion: tgt.PythonFullVersion,
 		Interpreter: !tgt.Synthetic(), Platforms: tgt.Platforms, Markers: markersOf(tgt.Markers),
 		Pre: s.pre, OnlyBinary: s.onlyBinary, NoBinary: s.noBinary, PreferBinary: s.preferBinary,
+		Exclude: s.exclude,
 	}
 	if !excludeNewer.IsZero() {
 		tool.ExcludeNewer = excludeNewer.UTC().Format(time.RFC3339Nano)

@@ -485,6 +485,27 @@ func TestMakeFromVenv(t *testing.T) {
 		t.Errorf("target %q is not the virtualenv's interpreter", res.Target.Interpreter)
 	}
 
+	// Leaving out the editable project and app (spelled otherwise): what
+	// the venv has installed stays (lib-a, lib-b); lib-c, which only the
+	// skipped my-proj asked for and the venv lacks, goes.
+	ex, err := Make(context.Background(), Input{FromVenv: venv, IndexURL: srv.IndexURL(), LockDir: work, Exclude: []string{"My_Proj", "APP"}}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = map[string]string{}
+	for _, p := range ex.Lock.Packages {
+		got[p.Name] = p.Version
+	}
+	if want := map[string]string{"lib-a": "2.0", "lib-b": "1.0"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("with app and my-proj excluded locked %v, want %v", got, want)
+	}
+	if tool, err := ex.Lock.Clusterpack(); err != nil || !reflect.DeepEqual(tool.Exclude, []string{"app", "my-proj"}) {
+		t.Errorf("[tool.clusterpack] exclude = %v (%v), want [app my-proj]", tool.Exclude, err)
+	}
+	if len(ex.Notes) != 0 {
+		t.Errorf("notes %q for names that matched", ex.Notes)
+	}
+
 	// The same virtualenv again: the kept lock, no request to the index.
 	pages := srv.Requests("/simple/app/")
 	again, err := Make(context.Background(), Input{FromVenv: venv, IndexURL: srv.IndexURL(), LockDir: work}, env)
@@ -645,4 +666,62 @@ func TestMakePrefersBinaryForForeignTargets(t *testing.T) {
 			t.Fatalf("--prefer-binary in a requirements file: locked num %s, want 1.5", v)
 		}
 	})
+}
+
+// TestMakeExclude leaves packages out of a lock of requirements, as uv's
+// --no-install-package does: the package is resolved and dropped, its
+// dependencies stay unless excluded too.
+func TestMakeExclude(t *testing.T) {
+	srv := testindex.Start(t, projects(), testindex.Options{})
+	for _, tc := range []struct {
+		name    string
+		reqs    []string
+		exclude []string
+		want    []string
+		tool    []string
+		notes   int
+	}{
+		{"none", []string{"app==1.0"}, nil, []string{"app", "lib-a"}, nil, 0},
+		{"a dependency", []string{"app==1.0"}, []string{"Lib_A"}, []string{"app"}, []string{"lib-a"}, 0},
+		{"a root keeps its dependencies", []string{"app==1.0"}, []string{"app"}, []string{"lib-a"}, []string{"app"}, 0},
+		{"both", []string{"app==1.0"}, []string{"lib-a", "app"}, nil, []string{"app", "lib-a"}, 0},
+		{"a name nothing has", []string{"app==1.0"}, []string{"pyspark"}, []string{"app", "lib-a"}, []string{"pyspark"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Make(context.Background(), Input{Requirements: tc.reqs, Exclude: tc.exclude, IndexURL: srv.IndexURL(), Target: synthetic()}, testEnv(t, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range res.Lock.Packages {
+				got = append(got, p.Name)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("locked %v, want %v", got, tc.want)
+			}
+			tool, err := res.Lock.Clusterpack()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(tool.Exclude, tc.tool) {
+				t.Errorf("[tool.clusterpack] exclude = %v, want %v", tool.Exclude, tc.tool)
+			}
+			if len(res.Notes) != tc.notes {
+				t.Errorf("notes %q, want %d", res.Notes, tc.notes)
+			}
+			// The lock reads back with its exclusions.
+			back, err := lockfile.Read(bytes.NewReader(write(t, res.Lock)), "pylock.toml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bt, _ := back.Clusterpack(); !reflect.DeepEqual(bt.Exclude, tc.tool) {
+				t.Errorf("read back, exclude = %v", bt.Exclude)
+			}
+		})
+	}
+	_, err := Make(context.Background(), Input{Requirements: []string{"app"}, Exclude: []string{"not a name"}, IndexURL: srv.IndexURL(), Target: synthetic()}, testEnv(t, nil))
+	var ne *ExcludeNameError
+	if !errors.As(err, &ne) || ne.Name != "not a name" {
+		t.Errorf("excluding %q: %v, want an *ExcludeNameError", "not a name", err)
+	}
 }

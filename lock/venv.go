@@ -16,6 +16,7 @@ import (
 	"github.com/clusterpack/clusterpack/lock/pipconfig"
 	"github.com/clusterpack/clusterpack/lock/venvscan"
 	"github.com/clusterpack/clusterpack/lockfile"
+	"github.com/clusterpack/clusterpack/pypa/pep503"
 	"github.com/clusterpack/clusterpack/target"
 )
 
@@ -23,13 +24,18 @@ import (
 // requirement pinning each one to its installed version (or to the file it
 // was installed from), the editable project directories, and the
 // interpreter of the virtualenv ("" when it is missing: the target can
-// still be given).
-func fromVenv(ctx context.Context, dir string) (reqs, editables []string, python string, err error) {
+// still be given). The distributions named in exclude are skipped, and
+// their names set in matched.
+func fromVenv(ctx context.Context, dir string, exclude excluded, matched map[string]bool) (reqs, editables []string, python string, err error) {
 	v, err := venvscan.Scan(ctx, dir)
 	if err != nil {
 		return nil, nil, "", err
 	}
 	for _, d := range v.Dists {
+		if exclude.has(d.Name) {
+			matched[pep503.Normalize(d.Name)] = true
+			continue
+		}
 		switch {
 		case d.Editable:
 			if d.EditablePath == "" {
@@ -84,6 +90,9 @@ func locationURL(loc string) string {
 func venvLockKey(in Input, cfg *pipconfig.Config) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "venv lock 2\npython %q platforms %q\n", in.Target.Python, in.Target.Platforms)
+	if len(in.Exclude) > 0 {
+		fmt.Fprintf(h, "exclude %q\n", in.Exclude)
+	}
 	reqs := append([]string{}, in.Requirements...)
 	sort.Strings(reqs)
 	for _, r := range reqs {

@@ -21,6 +21,9 @@ type ClusterpackTool struct {
 	// ExcludeNewer is the upload-time cutoff the lock was resolved with
 	// (RFC 3339, UTC): files uploaded at or after it were left out.
 	ExcludeNewer string `toml:"exclude-newer,omitempty"`
+	// Exclude are the packages left out of the lock (PEP 503 names,
+	// sorted): resolved, then dropped, their dependencies kept.
+	Exclude []string `toml:"exclude,omitempty"`
 }
 
 // Markers is the target's PEP 508 marker environment, one key a field.

@@ -96,6 +96,8 @@ type Env struct {
 	Interpreter string
 	// Code are the URLs of the code zips.
 	Code []string
+	// Packages are the names of the distributions the environment holds.
+	Packages []string
 }
 
 // Master kinds.
@@ -197,6 +199,9 @@ const (
 	// NoteS3Credentials: the S3 credentials are not printed unless given
 	// (Options.S3).
 	NoteS3Credentials = "s3-credentials"
+	// NotePySparkPacked: the environment holds pyspark or py4j, which
+	// the executors take from the cluster's Spark; leave them out.
+	NotePySparkPacked = "pyspark-packed"
 )
 
 // ClientOnlyError says that a master runs Python drivers only in client
@@ -366,6 +371,9 @@ func Args(env Env, o Options) (*Config, error) {
 		if o.S3.AccessKey == "" {
 			c.note(NoteS3Credentials, "S3 credentials are not printed: S3A reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment of each JVM, or an instance role; they are printed as properties only when given")
 		}
+	}
+	if n, ok := packedPySpark(env.Packages); ok {
+		c.Notes = append(c.Notes, n)
 	}
 	return c, nil
 }

@@ -191,6 +191,9 @@ func TestNoteKinds(t *testing.T) {
 		{venvZipFile, Options{Master: "yarn"}, []string{NoteYARNZip}},
 		{venvS3, Options{Master: "yarn"}, []string{NoteS3AClassPath, NoteS3Credentials}},
 		{venvS3, Options{Master: "yarn", ClassPath: []string{"/opt/s3a/hadoop-aws.jar"}, S3: S3{AccessKey: "AKIA", SecretKey: "s"}}, nil},
+		{withPackages(pexHDFS, "pandas", "PySpark", "py4j"), Options{Master: "yarn"}, []string{NotePySparkPacked}},
+		{withPackages(pexHDFS, "py4j"), Options{Master: "k8s"}, []string{NotePySparkPacked}},
+		{withPackages(pexHDFS, "pandas", "pyspark-stubs"), Options{Master: "yarn"}, nil},
 	} {
 		c, err := Args(tc.env, tc.opts)
 		if err != nil {
@@ -203,5 +206,20 @@ func TestNoteKinds(t *testing.T) {
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("Args(%+v, %+v): notes %q, want %q", tc.env, tc.opts, got, tc.want)
 		}
+	}
+}
+
+func withPackages(e Env, names ...string) Env {
+	e.Packages = names
+	return e
+}
+
+func TestPySparkPackedNote(t *testing.T) {
+	c, err := Args(withPackages(pexHDFS, "pyspark", "py4j"), Options{Master: "yarn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0].Text, "pyspark and py4j") {
+		t.Errorf("notes %+v, want one naming pyspark and py4j", c.Notes)
 	}
 }

@@ -40,6 +40,10 @@ type Options struct {
 	Verify bool
 	// Progress reports bytes sent for each object, for a progress bar.
 	Progress func(name string, done, total int64)
+	// Check, when set, is called with the environment just built, before
+	// any byte of it is sent; an error stops the upload. It is not called
+	// when the store has the environment already.
+	Check func(ctx context.Context, m *build.Manifest) error
 }
 
 // Result is the build manifest plus where everything went.
@@ -69,6 +73,11 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 		built, err := build.Build(ctx, p, filepath.Join(env.CacheDir, "builds"), env)
 		if err != nil {
 			return store.Content{}, err
+		}
+		if opts.Check != nil {
+			if err := opts.Check(ctx, built); err != nil {
+				return store.Content{}, err
+			}
 		}
 		f, err := os.Open(built.Archive)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -231,5 +232,41 @@ func TestVerifyFindsSameSizeCorruption(t *testing.T) {
 	got, _ := os.ReadFile(path)
 	if sum := sha256.Sum256(got); hex.EncodeToString(sum[:]) != first.SHA256 {
 		t.Error("the corrupted object was not replaced")
+	}
+}
+
+// TestCheckBeforeSending: Options.Check sees the built archive before any
+// byte is sent; its error stops the upload with nothing stored; it is not
+// called when the store has the environment.
+func TestCheckBeforeSending(t *testing.T) {
+	f := setup(t)
+	p, err := build.NewPlan(f.lock, ".", build.Options{Format: build.FormatZip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refuse := errors.New("the archive would fail on the cluster")
+	var checked []string
+	check := func(err error) func(context.Context, *build.Manifest) error {
+		return func(_ context.Context, m *build.Manifest) error {
+			if _, serr := os.Stat(m.Archive); serr != nil {
+				t.Errorf("Check called without the built archive: %v", serr)
+			}
+			checked = append(checked, m.Archive)
+			return err
+		}
+	}
+	_, err = Upload(context.Background(), Options{Plan: p, Store: f.st, Check: check(refuse)}, f.env)
+	if !errors.Is(err, refuse) {
+		t.Fatalf("Upload with a failing check: %v, want the check's error", err)
+	}
+	if f.st.puts.Load() != 0 || len(checked) != 1 {
+		t.Fatalf("a failing check: %d puts, %d checks; want 0 and 1", f.st.puts.Load(), len(checked))
+	}
+	res, err := Upload(context.Background(), Options{Plan: p, Store: f.st, Check: check(nil)}, f.env)
+	if err != nil || !res.Uploaded || len(checked) != 2 {
+		t.Fatalf("a passing check: %v, uploaded %v, %d checks", err, res != nil && res.Uploaded, len(checked))
+	}
+	if _, err := Upload(context.Background(), Options{Plan: p, Store: f.st, Check: check(refuse)}, f.env); err != nil || len(checked) != 2 {
+		t.Fatalf("the store has it: %v, %d checks; want no error and no check", err, len(checked))
 	}
 }

@@ -65,6 +65,9 @@ func (b *buildFlags) plan(cmd *cobra.Command, args []string, env lock.Env) (*bui
 	if b.lockPath != "" && b.given(args) {
 		return nil, "", nil, usagef("give either --lock or requirements to lock, not both")
 	}
+	if b.lockPath != "" && len(b.in.Exclude) > 0 {
+		return nil, "", nil, usagef("--exclude applies when locking: give it to 'clusterpack lock' (the lock %s already says what it holds), or give requirements instead of --lock", b.lockPath)
+	}
 	if b.lockPath == "" && !b.given(args) {
 		return nil, "", nil, usagef("nothing to build: give --lock FILE, or requirements as arguments, -r FILE, -e DIR or --from-venv DIR")
 	}

@@ -197,6 +197,8 @@ func hintSparkNotes(notes []spark.Note) {
 			h = "--class-path"
 		case spark.NoteS3Credentials:
 			h = "--include-credentials"
+		case spark.NotePySparkPacked:
+			h = "--exclude pyspark --exclude py4j"
 		}
 		if h != "" {
 			notes[i].Text += " (" + h + ")"

@@ -32,6 +32,7 @@ func (l *lockFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVarP(&in.ConstraintFiles, "constraint", "c", nil, "constraints file (repeatable)")
 	f.StringVar(&in.FromVenv, "from-venv", "", "lock exactly what this virtualenv has installed (its python is the default target)")
 	f.StringArrayVarP(&in.Editables, "editable", "e", nil, "project directory in development, locked as an editable directory package (repeatable)")
+	f.StringArrayVar(&in.Exclude, "exclude", nil, "package to leave out, such as pyspark, which the cluster has (repeatable; resolved, then dropped: its dependencies stay unless excluded too, as uv's --no-install-package)")
 	f.StringArrayVar(&in.Extras, "extra", nil, "optional dependencies of pyproject.toml to include (repeatable)")
 	f.StringVar(&l.python, "python", "", "Python version (3.11, 3.11.7) or interpreter (path or command)")
 	f.StringArrayVar(&l.platform, "platform", nil, "platform tag of the cluster nodes, e.g. manylinux_2_28_x86_64 (repeatable)")

@@ -39,9 +39,10 @@ func isUsage(err error) bool {
 		ue *usageError
 		re *lock.RequirementArgError
 		ve *target.VersionError
+		xe *lock.ExcludeNameError
 	)
 	// cobra reports an unknown sub-command with an untyped error.
-	return errors.As(err, &ue) || errors.As(err, &re) || errors.As(err, &ve) || strings.HasPrefix(err.Error(), "unknown command ")
+	return errors.As(err, &ue) || errors.As(err, &re) || errors.As(err, &ve) || errors.As(err, &xe) || strings.HasPrefix(err.Error(), "unknown command ")
 }
 
 // usageError marks a mistake in the command line, reported with exit code 2.

@@ -174,6 +174,9 @@ func sparkEnv(r *upload.Result) spark.Env {
 	for _, c := range r.Code {
 		e.Code = append(e.Code, c.URL)
 	}
+	for _, p := range r.Packages {
+		e.Packages = append(e.Packages, p.Name)
+	}
 	return e
 }
 

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/lock"
+	"github.com/clusterpack/clusterpack/runner"
 	"github.com/clusterpack/clusterpack/store"
 	"github.com/clusterpack/clusterpack/store/backends"
 	"github.com/clusterpack/clusterpack/upload"
@@ -39,6 +42,9 @@ type uploadInputs struct {
 	force  bool
 	verify bool
 	sopts  store.Options
+	// noCheck skips the check of a built environment before it ships;
+	// liveCheck adds the live part (imports in an embedded CPython).
+	noCheck, liveCheck bool
 }
 
 func (u *uploadInputs) register(f *pflag.FlagSet) {
@@ -49,6 +55,8 @@ func (u *uploadInputs) register(f *pflag.FlagSet) {
 	f.StringVar(&u.sopts.S3Region, "s3-region", "", "S3 region (default: from the AWS configuration)")
 	f.BoolVar(&u.sopts.S3PathStyle, "s3-path-style", false, "path-style S3 requests (implied by --s3-endpoint)")
 	f.StringVar(&u.sopts.Profile, "profile", "", "AWS profile (default: AWS_PROFILE)")
+	f.BoolVar(&u.noCheck, "no-check", false, "send a built environment without checking it first (wheel tags, extension modules against the manylinux policy)")
+	f.BoolVar(&u.liveCheck, "check", false, "also import every module of a built environment in an embedded CPython before sending it, when this host can run the target")
 }
 
 // storeDefaults gives the store options every backend of this build.
@@ -69,6 +77,9 @@ func (u *uploadInputs) given(args []string) bool {
 // the store first, so a wrong --to fails before any locking, then locks
 // or reads the lock, and builds and sends only what the store lacks.
 func (u *uploadInputs) run(cmd *cobra.Command, args []string, env lock.Env) (*upload.Result, error) {
+	if u.noCheck && u.liveCheck {
+		return nil, usagef("give --check or --no-check, not both")
+	}
 	u.storeDefaults()
 	u.sopts.Logger = env.Logger
 	to := u.to
@@ -91,7 +102,8 @@ func (u *uploadInputs) run(cmd *cobra.Command, args []string, env lock.Env) (*up
 	if err != nil {
 		return nil, err
 	}
-	return upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Verify: u.verify, Progress: progressBar(cmd)},
+	return upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Verify: u.verify, Progress: progressBar(cmd),
+		Check: u.checkBeforeSending(cmd, env)},
 		build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
 }
 
@@ -147,4 +159,32 @@ func newUploadCommand() *cobra.Command {
 	f.StringVar(&manifestPath, "manifest", "", "write the upload manifest (JSON) to this file")
 	f.BoolVar(&asJSON, "json", false, "print the upload manifest as JSON")
 	return cmd
+}
+
+// checkBeforeSending is check's static part (and its live part with
+// --check) on an environment just built, before upload sends a byte of
+// it; nil with --no-check.
+func (u *uploadInputs) checkBeforeSending(cmd *cobra.Command, env lock.Env) func(context.Context, *build.Manifest) error {
+	if u.noCheck {
+		return nil
+	}
+	return func(ctx context.Context, m *build.Manifest) error {
+		archive, err := runner.OpenArchive(ctx, m.Archive, runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: m.Platform})
+		if err != nil {
+			return fmt.Errorf("checking %s before sending it: %w (--no-check sends it unchecked)", m.Archive, err)
+		}
+		rep, err := runner.Check(ctx, archive, runner.CheckOptions{StaticOnly: !u.liveCheck, Find: runner.FindOptions{Getenv: os.Getenv}})
+		if err != nil {
+			return fmt.Errorf("checking %s before sending it: %w", m.Archive, err)
+		}
+		hintReport(rep)
+		if !rep.OK() {
+			return fmt.Errorf("the environment would fail on the cluster, so nothing was sent:\n%s(--no-check sends it anyway)", rep.Summary())
+		}
+		if u.liveCheck {
+			return writeString(cmd.ErrOrStderr(), rep.Summary())
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "Checked %s for %s: wheel tags and %d extension modules fit\n", filepath.Base(m.Archive), m.Platform, rep.Extensions)
+		return nil
+	}
 }

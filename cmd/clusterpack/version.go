@@ -7,38 +7,18 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/clusterpack/clusterpack/internal/version"
 )
 
-// buildVersion describes this binary: the module version when installed
-// with `go install`, else the VCS revision it was built from.
+// buildVersion describes this binary (version.FromBuildInfo): the
+// wheels of `make dist` read the same build information for theirs.
 func buildVersion() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		info = nil
 	}
-	v := info.Main.Version
-	if v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			modified = s.Value
-		}
-	}
-	if rev == "" {
-		return "devel"
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if modified == "true" {
-		rev += "-dirty"
-	}
-	return "devel+" + rev
+	return version.FromBuildInfo(info)
 }
 
 func newVersionCommand() *cobra.Command {
