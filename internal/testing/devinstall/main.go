@@ -1,7 +1,8 @@
 // Command devinstall puts the tests' heavy parts into the dev cache
 // before the timed tests run, so that no test spends its timeout on a
 // download: the S3 server (versitygw, built with go install), the HDFS
-// minicluster (Hadoop from Maven Central), pyspark and apache-flink
+// minicluster and the HDFS and YARN minicluster (Hadoop from Maven
+// Central), pyspark and apache-flink
 // virtualenvs (PyPI) and the hadoop-aws jars (Maven Central).
 // scripts/devenv.sh runs it. It prints one line as each part starts and
 // one as it is ready, with how long it took, and exits 1 naming every
@@ -41,6 +42,10 @@ func parts() []part {
 		}},
 		{"hdfs", "HDFS minicluster of Hadoop " + hdfstest.HadoopVersion + " (Maven Central)", func(ctx context.Context, log io.Writer) error {
 			_, err := hdfstest.Install(ctx, log)
+			return err
+		}},
+		{"yarn", "HDFS and YARN minicluster of Hadoop " + hdfstest.HadoopVersion + " (Maven Central)", func(ctx context.Context, log io.Writer) error {
+			_, err := hdfstest.InstallYARN(ctx, log)
 			return err
 		}},
 		{"pyspark", "pyspark " + clusterparts.PySpark + " virtualenv (PyPI)", func(ctx context.Context, log io.Writer) error {
