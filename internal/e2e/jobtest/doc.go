@@ -16,6 +16,18 @@
 // needs, resolved from Maven Central by internal/testing/clusterparts into the
 // cache and given to spark-args with --class-path.
 //
+// YARN: the same job on a MiniYARNCluster beside a MiniDFSCluster
+// (internal/testing/hdfstest, Config.YARN; one cluster shared by the
+// package's YARN tests), with spark-submit --master yarn in client and
+// cluster mode, on a venv zip, a tar.gz and a pex uploaded to the
+// cluster's HDFS, and a tar.gz on the S3 server read through s3a://
+// (TestSparkYARN). The UDFs (and a cluster-mode driver) must run in a
+// container directory of the NodeManager, on the archive it localized,
+// with the modes its localizer sets whatever the archive says; a zip with
+// no Unix modes at all runs too (TestSparkYARNZipModes). Besides
+// spark-args' output a job gets only resource sizes, loopback addresses
+// and Spark's jars from this machine (yarnFlags).
+//
 // Flink: the same aggregation as a PyFlink Table API job with pandas
 // UDAFs (TestPyFlinkRun), run with `flink run -py` against a JobManager
 // and TaskManager of the distribution the apache-flink package bundles,

@@ -19,12 +19,19 @@ type where struct {
 	Pandas     string `json:"pandas"`
 	PyArrow    string `json:"pyarrow"`
 	Version    string `json:"version"`
+	// Modes are the permission bits of the unpacked archive's files
+	// (environment, environment/bin/python, environment/pyvenv.cfg).
+	Modes map[string]string `json:"modes"`
+	// EnvRoot is where ./environment leads ("" when there is none).
+	EnvRoot string `json:"envroot"`
 }
 
 type row struct {
 	ID    int     `json:"id"`
 	Mean  float64 `json:"mean"`
 	Where where   `json:"where"`
+	// Driver is where the driver's Python runs from.
+	Driver where `json:"driver"`
 }
 
 // submit runs the talk's job with spark-submit and exactly the flags
