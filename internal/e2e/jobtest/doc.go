@@ -26,7 +26,12 @@
 // with the modes its localizer sets whatever the archive says; a zip with
 // no Unix modes at all runs too (TestSparkYARNZipModes). Besides
 // spark-args' output a job gets only resource sizes, loopback addresses
-// and Spark's jars from this machine (yarnFlags).
+// and Spark's jars from this machine (yarnFlags). TestSparkYARNFlow is the
+// talk's whole flow: a project installed with `pip install -e` into the
+// user's virtualenv, `clusterpack upload --from-venv` to HDFS, the code
+// zip on --py-files and the virtualenv's python as the client-mode
+// driver's (spark-args' default with --from-venv); a one-line change
+// re-sends only the code zip, and the next job sees it.
 //
 // Flink: the same aggregation as a PyFlink Table API job with pandas
 // UDAFs (TestPyFlinkRun), run with `flink run -py` against a JobManager
