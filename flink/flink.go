@@ -112,6 +112,9 @@ const (
 	NoteS3Credentials = "s3-credentials"
 	// NoteS3Plugin: s3:// needs one of Flink's S3 plugins.
 	NoteS3Plugin = "s3-plugin"
+	// NoteLocalStore: the environment is in a local store (file://),
+	// which flink run uploads again with every job.
+	NoteLocalStore = "local-store"
 )
 
 var (
@@ -176,6 +179,11 @@ func Args(env Env, o Options) (*Config, error) {
 	set(keyArchives, env.URL+"#"+Alias)
 	set(keyExec, Alias+"/"+interpreterInArchive(env.Interpreter))
 	usesS3 := strings.HasPrefix(env.URL, "s3://")
+	if strings.HasPrefix(env.URL, "file:") {
+		// The client puts python.archives in the job's blob storage
+		// with every submission.
+		c.note(NoteLocalStore, "the environment is in a local store ("+env.URL+"): flink run uploads it from this machine again with every job; a store the cluster reads, HDFS or S3, ships it once")
+	}
 	if len(env.Code) > 0 {
 		set(keyFiles, strings.Join(env.Code, ","))
 		for _, u := range env.Code {

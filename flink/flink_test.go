@@ -132,4 +132,23 @@ func TestNoteKinds(t *testing.T) {
 	if want := []string{NoteThreadModeVersion, NoteS3Credentials, NoteS3Plugin}; !reflect.DeepEqual(got, want) {
 		t.Errorf("notes %q, want %q", got, want)
 	}
+	for _, tc := range []struct {
+		env  Env
+		want []string
+	}{
+		{zipFile, []string{NoteLocalStore}},
+		{Env{Format: "tar.gz", URL: "hdfs://nn:8020/envs/env-0123.tar.gz", Interpreter: "environment/bin/python"}, nil},
+	} {
+		c, err := Args(tc.env, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, n := range c.Notes {
+			got = append(got, n.Kind)
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Args(%s): notes %q, want %q", tc.env.URL, got, tc.want)
+		}
+	}
 }

@@ -24,6 +24,26 @@
 //
 // Code zips go with --py-files (spark.submit.pyFiles).
 //
+// # Modes on YARN
+//
+// YARN's localizer sets the modes of whatever it unpacks, after the
+// unpack: Hadoop's FSDownload.changePermissions (hadoop-yarn-common) makes
+// every file 0555 and every directory 0755 for a public resource (one
+// that all can read, with its ancestors, as the stores' objects are), and
+// 0500 and 0700 for a private or application one (Spark's staged copy of
+// an s3a:// archive). So environment/bin/python is executable on YARN
+// whether the archive is a zip or a tar.gz, and even from a zip whose
+// entries carry no Unix modes at all. internal/e2e/jobtest runs both on
+// Hadoop 3.3.6; the Hadoop source of the 3.4 line (apache/hadoop at
+// 06f0f97e) has the same changePermissions, but no test here runs 3.4.
+//
+// # Local stores
+//
+// An environment in a local directory (a file:// URL) works on a cluster
+// only because spark-submit uploads it from this machine, with every
+// job (NoteLocalStore); a store the nodes read (HDFS, S3) ships it once
+// and lets the NodeManagers keep the unpacked copy.
+//
 // # The driver
 //
 // In client mode the driver runs where spark-submit runs, with a local
@@ -190,9 +210,9 @@ type Note struct {
 
 // Kinds of Note.
 const (
-	// NoteYARNZip: a zip archive on YARN loses its executable bits;
-	// build the environment as tar.gz.
-	NoteYARNZip = "yarn-zip"
+	// NoteLocalStore: the environment is in a local store (file://),
+	// which spark-submit uploads again with every job on a cluster.
+	NoteLocalStore = "local-store"
 	// NoteS3AClassPath: s3a:// needs hadoop-aws and the AWS SDK on the
 	// class path (Options.ClassPath).
 	NoteS3AClassPath = "s3a-class-path"
@@ -326,9 +346,9 @@ func Args(env Env, o Options) (*Config, error) {
 		alias := archiveAlias(env.Interpreter)
 		set(archivesKey, url+"#"+alias)
 		python = "./" + strings.TrimPrefix(path.Clean(env.Interpreter), "./")
-		if kind == YARN && env.Format == FormatZip {
-			c.note(NoteYARNZip, "YARN unpacks zip archives without their executable bits, so "+strings.TrimPrefix(python, "./")+" cannot start there: build the environment as tar.gz for YARN")
-		}
+	}
+	if kind != Local && strings.HasPrefix(env.URL, "file:") {
+		c.note(NoteLocalStore, "the environment is in a local store ("+env.URL+"): spark-submit uploads it from this machine again with every job; a store the cluster reads, HDFS or S3, ships it once")
 	}
 	for _, code := range env.Code {
 		u, s3, err := sparkURL(code)

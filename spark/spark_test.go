@@ -40,7 +40,7 @@ var cases = []struct {
 	{"yarn-cluster-venv-s3", venvS3, Options{Master: "yarn", DeployMode: Cluster, S3: S3{Region: "eu-west-1"}}},
 	{"yarn-client-pex-hdfs", pexHDFS, Options{Master: "yarn"}},
 	{"yarn-cluster-pex-hdfs", pexHDFS, Options{Master: "yarn", DeployMode: Cluster}},
-	{"yarn-zip-note", venvZipFile, Options{Master: "yarn"}},
+	{"yarn-local-store-note", venvZipFile, Options{Master: "yarn"}},
 	{"k8s-client-venv-s3-credentials", venvS3, Options{Master: "k8s://https://k8s.example:6443", S3: S3{Endpoint: "https://minio.example", AccessKey: "AKIA EXAMPLE", SecretKey: "s3cr'et$", SessionToken: "tok"}}},
 	{"k8s-cluster-pex-hdfs", pexHDFS, Options{Master: "k8s", DeployMode: Cluster}},
 	{"k8s-cluster-venv-s3", venvS3, Options{Master: "k8s", DeployMode: Cluster, S3: S3{PathStyle: true}}},
@@ -188,7 +188,10 @@ func TestNoteKinds(t *testing.T) {
 		opts Options
 		want []string
 	}{
-		{venvZipFile, Options{Master: "yarn"}, []string{NoteYARNZip}},
+		{venvZipFile, Options{Master: "yarn"}, []string{NoteLocalStore}},
+		{venvZipFile, Options{Master: "k8s", DeployMode: Cluster}, []string{NoteLocalStore}},
+		{venvZipFile, Options{Master: "standalone"}, []string{NoteLocalStore}},
+		{pexHDFS, Options{Master: "yarn"}, nil},
 		{venvS3, Options{Master: "yarn"}, []string{NoteS3AClassPath, NoteS3Credentials}},
 		{venvS3, Options{Master: "yarn", ClassPath: []string{"/opt/s3a/hadoop-aws.jar"}, S3: S3{AccessKey: "AKIA", SecretKey: "s"}}, nil},
 		{withPackages(pexHDFS, "pandas", "PySpark", "py4j"), Options{Master: "yarn"}, []string{NotePySparkPacked}},

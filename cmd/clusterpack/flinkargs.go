@@ -58,6 +58,7 @@ func newFlinkArgsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			printTarget(cmd, res.Manifest)
 			if client == "" {
 				client = os.Getenv("PYFLINK_CLIENT_EXECUTABLE")
 			}

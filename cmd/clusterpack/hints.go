@@ -185,14 +185,19 @@ func printLockNotes(w io.Writer, res *lock.Result) {
 	}
 }
 
+// localStoreHint is what the local-store notes of spark-args and
+// flink-args add: the flags that store the environment where the
+// cluster reads it.
+const localStoreHint = "--to hdfs://NAMENODE:PORT/PATH or --to s3://BUCKET/PREFIX"
+
 // hintSparkNotes adds their flags to spark-args' notes, for the lines on
 // standard error and the JSON alike.
 func hintSparkNotes(notes []spark.Note) {
 	for i, n := range notes {
 		var h string
 		switch n.Kind {
-		case spark.NoteYARNZip:
-			h = "--format tar.gz"
+		case spark.NoteLocalStore:
+			h = localStoreHint
 		case spark.NoteS3AClassPath:
 			h = "--class-path"
 		case spark.NoteS3Credentials:
@@ -210,8 +215,11 @@ func hintSparkNotes(notes []spark.Note) {
 // standard error and the JSON alike.
 func hintFlinkNotes(notes []flink.Note) {
 	for i, n := range notes {
-		if n.Kind == flink.NoteS3Credentials {
+		switch n.Kind {
+		case flink.NoteS3Credentials:
 			notes[i].Text += " (--include-credentials)"
+		case flink.NoteLocalStore:
+			notes[i].Text += " (" + localStoreHint + ")"
 		}
 	}
 }

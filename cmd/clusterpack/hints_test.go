@@ -143,7 +143,7 @@ func TestHintReport(t *testing.T) {
 // TestHintSparkNotes: spark-args' notes name the flags that do what
 // they say.
 func TestHintSparkNotes(t *testing.T) {
-	c, err := spark.Args(spark.Env{Format: spark.FormatZip, URL: "s3://b/env.zip", Interpreter: "environment/bin/python"}, spark.Options{Master: "yarn"})
+	c, err := spark.Args(spark.Env{Format: spark.FormatZip, URL: "file:///srv/envs/env.zip", Interpreter: "environment/bin/python", Code: []string{"s3://b/code.zip"}}, spark.Options{Master: "yarn"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestHintSparkNotes(t *testing.T) {
 		texts = append(texts, n.Text)
 	}
 	for i, want := range []string{
-		": build the environment as tar.gz for YARN (--format tar.gz)",
+		"ships it once (--to hdfs://NAMENODE:PORT/PATH or --to s3://BUCKET/PREFIX)",
 		"spark.driver.extraClassPath and spark.executor.extraClassPath (--class-path)",
 		"they are printed as properties only when given (--include-credentials)",
 	} {

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/lock"
 	"github.com/clusterpack/clusterpack/spark"
 	"github.com/clusterpack/clusterpack/store"
@@ -35,8 +37,14 @@ Masters: local or local[N] (the environment is unpacked once on this
 machine, under the cache, and nothing is shipped), yarn, k8s or
 k8s://https://HOST:PORT, standalone or spark://HOST:PORT. A master URL is
 printed as --master. In client mode the driver runs here with
---driver-python (default $PYSPARK_DRIVER_PYTHON, else python3); in cluster
-mode it runs the shipped environment too.
+--driver-python (default $PYSPARK_DRIVER_PYTHON, else the python of
+--from-venv, which has pyspark and the job's packages, else python3); in
+cluster mode it runs the shipped environment too.
+
+The target the environment was built for (Python and platform) is printed
+on standard error, and on a cluster master a note says when the
+environment is in a local store, which spark-submit uploads again with
+every job: --to hdfs://... or --to s3://... ships it once.
 
 Styles: flags (spark-submit arguments), conf (spark-defaults.conf lines),
 json, pyspark (SparkSession.builder code for jobs that build their session
@@ -90,6 +98,38 @@ func (e *envSource) load(cmd *cobra.Command, args []string) (*upload.Result, loc
 	return &r, env, nil
 }
 
+// printTarget says on standard error which target the environment was
+// built for, so that a laptop user sees the platform before it ships.
+func printTarget(cmd *cobra.Command, m build.Manifest) {
+	fmt.Fprintln(cmd.ErrOrStderr(), targetLine(m.Python, m.Platform))
+}
+
+// targetLine is "target: cp311 manylinux_2_28_x86_64" for Python
+// 3.11(.x) and that platform.
+func targetLine(python, platform string) string {
+	tag := python
+	if major, rest, ok := strings.Cut(python, "."); ok {
+		minor, _, _ := strings.Cut(rest, ".")
+		tag = "cp" + major + minor
+	}
+	if tag == "" {
+		tag = "(unknown Python)"
+	}
+	if platform == "" {
+		platform = "(any platform)"
+	}
+	return "target: " + tag + " " + platform
+}
+
+// venvPython is the interpreter of a virtualenv, by absolute path.
+func venvPython(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("the virtualenv %s: %w", dir, err)
+	}
+	return filepath.Join(abs, "bin", "python"), nil
+}
+
 func newSparkArgsCommand() *cobra.Command {
 	var (
 		src         envSource
@@ -119,8 +159,16 @@ func newSparkArgsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			printTarget(cmd, res.Manifest)
 			if driver == "" {
 				driver = os.Getenv("PYSPARK_DRIVER_PYTHON")
+			}
+			if driver == "" && deployMode == spark.Client && src.flags.in.FromVenv != "" {
+				// The virtualenv the environment was locked from runs the
+				// job's code here: it has pyspark and the job's packages.
+				if driver, err = venvPython(src.flags.in.FromVenv); err != nil {
+					return err
+				}
 			}
 			o := spark.Options{Master: master, DeployMode: deployMode, DriverPython: driver, Jars: jars, ClassPath: classPath,
 				S3: spark.S3{Endpoint: s3.Endpoint(src.sopts), PathStyle: src.sopts.S3PathStyle, Region: src.sopts.S3Region}}
@@ -162,7 +210,7 @@ func newSparkArgsCommand() *cobra.Command {
 	f.StringVar(&master, "master", "local", "local, local[N], yarn, k8s, k8s://https://HOST:PORT, standalone or spark://HOST:PORT")
 	f.StringVar(&deployMode, "deploy-mode", "client", "client or cluster")
 	f.StringVar(&style, "style", "flags", "flags, conf, json or pyspark")
-	f.StringVar(&driver, "driver-python", "", "the driver's Python in client mode (default: $PYSPARK_DRIVER_PYTHON, else python3)")
+	f.StringVar(&driver, "driver-python", "", "the driver's Python in client mode (default: $PYSPARK_DRIVER_PYTHON, else the python of --from-venv, else python3)")
 	f.StringSliceVar(&jars, "jars", nil, "more jars to ship for the job (comma-separated or repeated)")
 	f.StringSliceVar(&classPath, "class-path", nil, "jars at the same paths here and on the nodes for the driver's and executors' class path, such as hadoop-aws and the AWS SDK for s3a:// (comma-separated or repeated)")
 	f.BoolVar(&credentials, "include-credentials", false, "print the S3 credentials as properties (they end up in shell history and Spark's UI)")

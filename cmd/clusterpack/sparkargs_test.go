@@ -120,3 +120,58 @@ func TestSparkArgsNoCredentials(t *testing.T) {
 		t.Errorf("--include-credentials without credentials: %v", err)
 	}
 }
+
+func TestTargetLine(t *testing.T) {
+	for _, tc := range []struct{ python, platform, want string }{
+		{"3.11", "manylinux_2_36_x86_64", "target: cp311 manylinux_2_36_x86_64"},
+		{"3.12.4", "macosx_11_0_arm64", "target: cp312 macosx_11_0_arm64"},
+		{"", "", "target: (unknown Python) (any platform)"},
+	} {
+		if got := targetLine(tc.python, tc.platform); got != tc.want {
+			t.Errorf("targetLine(%q, %q) = %q, want %q", tc.python, tc.platform, got, tc.want)
+		}
+	}
+}
+
+// TestArgsTargetAndLocalStore: spark-args and flink-args say on standard
+// error which target the environment is for, and, on a cluster, that an
+// environment in a local store is uploaded again with every job, naming
+// the flags that store it where the cluster reads it.
+func TestArgsTargetAndLocalStore(t *testing.T) {
+	t.Setenv("CLUSTERPACK_CACHE_DIR", t.TempDir())
+	t.Setenv("PYSPARK_DRIVER_PYTHON", "")
+	dir := t.TempDir()
+	manifest := func(url string) string {
+		p := filepath.Join(dir, strings.NewReplacer(":", "_", "/", "_").Replace(url)+".json")
+		err := os.WriteFile(p, []byte(`{"name": "env", "format": "zip", "content_hash": "0123abcd", "python": "3.11.4",
+			"platform": "manylinux_2_36_x86_64", "interpreter": "environment/bin/python", "url": "`+url+`", "code": []}`), 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	local, hdfs := manifest("file:///srv/envs/env-0123abcd.zip"), manifest("hdfs://nn:8020/envs/env-0123abcd.zip")
+	const note = "uploads it from this machine again with every job; a store the cluster reads, HDFS or S3, ships it once (--to hdfs://NAMENODE:PORT/PATH or --to s3://BUCKET/PREFIX)"
+	for _, tc := range []struct {
+		args []string
+		note bool
+	}{
+		{[]string{"spark-args", "--manifest", local, "--master", "yarn"}, true},
+		{[]string{"spark-args", "--manifest", local, "--master", "k8s", "--deploy-mode", "cluster"}, true},
+		{[]string{"spark-args", "--manifest", local, "--master", "standalone"}, true},
+		{[]string{"spark-args", "--manifest", hdfs, "--master", "yarn"}, false},
+		{[]string{"flink-args", "--manifest", local}, true},
+		{[]string{"flink-args", "--manifest", hdfs}, false},
+	} {
+		_, stderr, err := run(t, tc.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", strings.Join(tc.args, " "), err)
+		}
+		if !strings.Contains(stderr, "target: cp311 manylinux_2_36_x86_64\n") {
+			t.Errorf("%s: no target line on stderr:\n%s", strings.Join(tc.args, " "), stderr)
+		}
+		if got := strings.Contains(stderr, note); got != tc.note {
+			t.Errorf("%s: local-store note %v, want %v; stderr:\n%s", strings.Join(tc.args, " "), got, tc.note, stderr)
+		}
+	}
+}

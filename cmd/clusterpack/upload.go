@@ -127,6 +127,7 @@ func newUploadCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			printTarget(cmd, res.Manifest)
 			if manifestPath != "" {
 				if err := writeJSONFile(manifestPath, res); err != nil {
 					return err

@@ -68,19 +68,22 @@
 //
 // # Modes on the cluster
 //
-// bin/python must keep its executable bit when unpacked. Zip entries
-// carry Unix modes in the central directory ("made by" Unix), which Flink
+// bin/python must be executable when unpacked. Zip entries carry Unix
+// modes in the central directory ("made by" Unix), which Flink
 // (ZipUtils.extractZipFileWithPermissions), Spark's own unpacking on
 // Kubernetes and standalone clusters (Hadoop's FileUtil.unZip(File, File))
-// and unzip(1) restore. YARN's localizer in Hadoop 3 streams zip archives
-// through FileUtil.unZip(InputStream, File), which sees only the local
-// headers, where no mode is stored: the files come out without their
-// executable bits and bin/python cannot be started. On YARN use TarGz
-// (unpacked by tar, modes kept), as Spark's documentation does for
-// venv-pack and conda-pack archives. Where a zip did lose its modes, make
-// the scripts executable before use, e.g. in a Flink or Spark setup hook
-// "chmod +x venv/bin/* venv/libexec/*", or start the launcher through a
-// shell ("sh venv/bin/python ...").
+// and unzip(1) restore; tar keeps them too. YARN does not use the
+// archive's modes at all: after unpacking a zip or a tar.gz, its
+// localizer (Hadoop's FSDownload.changePermissions) sets every file to
+// 0555 and every directory to 0755 for a public resource, 0500 and 0700
+// for a private one, so bin/python is executable there in both formats,
+// even from a zip with no Unix modes. internal/e2e/jobtest runs zip,
+// tar.gz and a zip stripped of its modes on Hadoop 3.3.6's YARN; the 3.4
+// line's source has the same changePermissions (not run here). Either
+// format works on YARN; Zip builds faster. Where some other unpacker did
+// drop the modes, make the scripts executable before use, e.g. in a
+// setup hook "chmod +x venv/bin/* venv/libexec/*", or start the launcher
+// through a shell ("sh venv/bin/python ...").
 //
 // # Speed and reproducibility
 //

@@ -30,8 +30,9 @@ const (
 	Zip Format = iota
 	// TarGz writes a gzip-compressed tar archive. Every wheel member is
 	// inflated and compressed again (in parallel, see Options.Parallelism):
-	// slower to build than Zip, but the format YARN unpacks with the
-	// executable bits kept (see the package documentation).
+	// slower to build than Zip. Unpackers that drop a zip's Unix modes
+	// keep a tar's; YARN sets its own modes on both (see the package
+	// documentation).
 	TarGz
 )
 

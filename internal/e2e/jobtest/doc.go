@@ -16,6 +16,23 @@
 // needs, resolved from Maven Central by internal/testing/clusterparts into the
 // cache and given to spark-args with --class-path.
 //
+// YARN: the same job on a MiniYARNCluster beside a MiniDFSCluster
+// (internal/testing/hdfstest, Config.YARN; one cluster shared by the
+// package's YARN tests), with spark-submit --master yarn in client and
+// cluster mode, on a venv zip, a tar.gz and a pex uploaded to the
+// cluster's HDFS, and a tar.gz on the S3 server read through s3a://
+// (TestSparkYARN). The UDFs (and a cluster-mode driver) must run in a
+// container directory of the NodeManager, on the archive it localized,
+// with the modes its localizer sets whatever the archive says; a zip with
+// no Unix modes at all runs too (TestSparkYARNZipModes). Besides
+// spark-args' output a job gets only resource sizes, loopback addresses
+// and Spark's jars from this machine (yarnFlags). TestSparkYARNFlow is the
+// talk's whole flow: a project installed with `pip install -e` into the
+// user's virtualenv, `clusterpack upload --from-venv` to HDFS, the code
+// zip on --py-files and the virtualenv's python as the client-mode
+// driver's (spark-args' default with --from-venv); a one-line change
+// re-sends only the code zip, and the next job sees it.
+//
 // Flink: the same aggregation as a PyFlink Table API job with pandas
 // UDAFs (TestPyFlinkRun), run with `flink run -py` against a JobManager
 // and TaskManager of the distribution the apache-flink package bundles,

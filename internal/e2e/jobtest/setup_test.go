@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/clusterpack/clusterpack/internal/testing/clusterparts"
+	"github.com/clusterpack/clusterpack/internal/testing/hdfstest"
 )
 
 // The pinned reference parts.
@@ -116,6 +117,7 @@ func clusterpack(t testing.TB) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	hdfstest.StopShared() // the YARN cluster, and its containers
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}

@@ -19,12 +19,19 @@ type where struct {
 	Pandas     string `json:"pandas"`
 	PyArrow    string `json:"pyarrow"`
 	Version    string `json:"version"`
+	// Modes are the permission bits of the unpacked archive's files
+	// (environment, environment/bin/python, environment/pyvenv.cfg).
+	Modes map[string]string `json:"modes"`
+	// EnvRoot is where ./environment leads ("" when there is none).
+	EnvRoot string `json:"envroot"`
 }
 
 type row struct {
 	ID    int     `json:"id"`
 	Mean  float64 `json:"mean"`
 	Where where   `json:"where"`
+	// Driver is where the driver's Python runs from.
+	Driver where `json:"driver"`
 }
 
 // submit runs the talk's job with spark-submit and exactly the flags
@@ -32,7 +39,16 @@ type row struct {
 // returns the job's result. extra is added to spark-submit's environment.
 func submit(t *testing.T, venv, flags string, extra ...string) []row {
 	t.Helper()
-	job, err := filepath.Abs(filepath.Join("testdata", "pandas_udf_job.py"))
+	var rows []row
+	submitJob(t, "pandas_udf_job.py", venv, flags, &rows, extra...)
+	return rows
+}
+
+// submitJob runs the job testdata/script as submit does, and decodes its
+// result into result.
+func submitJob(t *testing.T, script, venv, flags string, result any, extra ...string) {
+	t.Helper()
+	job, err := filepath.Abs(filepath.Join("testdata", script))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,15 +69,13 @@ func submit(t *testing.T, venv, flags string, extra ...string) []row {
 		t.Fatalf("spark-submit exited %d; its output ends with:\n%s", code, tail(out, 6000))
 	}
 	if rest, ok := jobResult(out, resultFile); ok {
-		var rows []row
-		if err := json.Unmarshal([]byte(rest), &rows); err != nil {
+		if err := json.Unmarshal([]byte(rest), result); err != nil {
 			t.Fatalf("the job's result %q: %v; its output ends with:\n%s", rest, err, tail(out, 6000))
 		}
 		t.Logf("job finished in %v: %s", time.Since(start).Round(time.Second), rest)
-		return rows
+		return
 	}
 	t.Fatalf("the job printed no result; its output ends with:\n%s", tail(out, 6000))
-	return nil
 }
 
 // jobResult is the job's result: the file it wrote, else the

@@ -1,9 +1,9 @@
 // Command devinstall puts the tests' heavy parts into the dev cache
 // before the timed tests run, so that no test spends its timeout on a
 // download: the S3 server (versitygw, built with go install), the HDFS
-// minicluster (Hadoop from Maven Central), pyspark and apache-flink
-// virtualenvs (PyPI), the hadoop-aws jars (Maven Central) and the data
-// stack of the corpus test (PyPI, internal/testing/corpus).
+// and YARN minicluster (Hadoop from Maven Central), pyspark and
+// apache-flink virtualenvs (PyPI), the hadoop-aws jars (Maven Central)
+// and the data stack of the corpus test (PyPI, internal/testing/corpus).
 // scripts/devenv.sh runs it. It prints one line as each part starts and
 // one as it is ready, with how long it took, and exits 1 naming every
 // part that failed. Parts already in the cache take a moment.
@@ -43,6 +43,10 @@ func parts() []part {
 		}},
 		{"hdfs", "HDFS minicluster of Hadoop " + hdfstest.HadoopVersion + " (Maven Central)", func(ctx context.Context, log io.Writer) error {
 			_, err := hdfstest.Install(ctx, log)
+			return err
+		}},
+		{"yarn", "HDFS and YARN minicluster of Hadoop " + hdfstest.HadoopVersion + " (Maven Central)", func(ctx context.Context, log io.Writer) error {
+			_, err := hdfstest.InstallYARN(ctx, log)
 			return err
 		}},
 		{"pyspark", "pyspark " + clusterparts.PySpark + " virtualenv (PyPI)", func(ctx context.Context, log io.Writer) error {

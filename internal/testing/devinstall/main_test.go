@@ -16,9 +16,9 @@ func TestSelectParts(t *testing.T) {
 		want []string
 		err  string
 	}{
-		{"", []string{"versitygw", "hdfs", "pyspark", "s3a", "flink"}, ""},
+		{"", []string{"versitygw", "hdfs", "yarn", "pyspark", "s3a", "flink", "corpus"}, ""},
 		{"flink,hdfs", []string{"flink", "hdfs"}, ""},
-		{"spark", nil, `no part "spark" (the parts: versitygw, hdfs, pyspark, s3a, flink)`},
+		{"spark", nil, `no part "spark" (the parts: versitygw, hdfs, yarn, pyspark, s3a, flink, corpus)`},
 	} {
 		got, err := selectParts(all, tc.only)
 		if tc.err != "" {

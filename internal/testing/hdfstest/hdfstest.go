@@ -1,12 +1,17 @@
 // Package hdfstest runs a real HDFS for tests: Hadoop's MiniDFSCluster
-// (one namenode, one datanode, on 127.0.0.1) in a JVM of its own.
+// (one namenode, one datanode, on 127.0.0.1) in a JVM of its own; with
+// Config.YARN, a YARN cluster too (MiniYARNCluster: one ResourceManager on
+// 127.0.0.1, one NodeManager of 4096 MB and 4 vcores) in the same JVM,
+// for Spark jobs with --master yarn.
 //
-// The Java side is the small Maven project in java/ (embedded in this
-// package). The first Start builds it into
-// ${CLUSTERPACK_DEV_CACHE:-~/.cache/clusterpack-dev}/hdfs-minicluster-<version>,
-// which makes Maven download Hadoop from Maven Central into its own ~/.m2
-// cache (about 140 MB, once); later runs reuse the build. It needs `mvn`
-// and a Java 17 `java` (JAVA_HOME or PATH).
+// The Java side is two small Maven projects embedded in this package:
+// java/ (HDFS) and yarn/ (HDFS and YARN, which also needs junit at run
+// time). The first Start of each builds it into
+// ${CLUSTERPACK_DEV_CACHE:-~/.cache/clusterpack-dev}/hdfs-minicluster-<version>
+// or yarn-minicluster-<version>, which makes Maven download Hadoop from
+// Maven Central into its own ~/.m2 cache (about 140 MB, once); later runs
+// reuse the build (Install and InstallYARN do it ahead of the tests). It
+// needs `mvn` and a Java 17 `java` (JAVA_HOME or PATH).
 //
 // When the build or the start fails, tests calling Start fail with the
 // output of Maven or of the JVM if CLUSTERPACK_REQUIRE_REFERENCE=1 (the
@@ -47,13 +52,27 @@ import (
 // HadoopVersion is the Hadoop the minicluster runs (java/pom.xml).
 const HadoopVersion = "3.3.6"
 
-//go:embed java/pom.xml java/src
+//go:embed java/pom.xml java/src yarn/pom.xml yarn/src
 var javaSources embed.FS
+
+// A project is one of the embedded Maven projects.
+type project struct {
+	root  string // its directory in javaSources
+	cache string // its directory in the dev cache
+	what  string // for messages
+}
+
+var (
+	hdfsProject = project{"java", "hdfs-minicluster-" + HadoopVersion, "the HDFS minicluster"}
+	yarnProject = project{"yarn", "yarn-minicluster-" + HadoopVersion, "the HDFS and YARN minicluster"}
+)
 
 // Config chooses how a cluster is started.
 type Config struct {
 	// NoXAttrs starts the namenode with dfs.namenode.xattrs.enabled=false.
 	NoXAttrs bool
+	// YARN starts a YARN cluster beside HDFS (NoXAttrs must be false).
+	YARN bool
 }
 
 // Cluster is a running minicluster.
@@ -65,8 +84,18 @@ type Cluster struct {
 	// ConfDir is a HADOOP_CONF_DIR whose core-site.xml names this cluster
 	// as fs.defaultFS, for the hdfs:///path form.
 	ConfDir string
-	// Started is how long the start took (JVM start to an active namenode).
+	// Started is how long the start took (JVM start to an active namenode,
+	// and with YARN to a registered NodeManager).
 	Started time.Duration
+	// RM is the YARN ResourceManager's client address ("" without YARN);
+	// ConfDir's yarn-site.xml names it and the ResourceManager's other
+	// addresses, and nothing else (the minicluster's whole configuration
+	// names test-only classes a client does not have).
+	RM string
+	// WorkDir is where the NodeManager keeps its local directories (the
+	// localized archives under *-localDir-nm-0_0) and container logs
+	// (*-logDir-nm-0_0); "" without YARN.
+	WorkDir string
 
 	cmd     *exec.Cmd
 	dir     string // temporary directory: data, conf, log
@@ -147,7 +176,14 @@ func unavailable(t testing.TB, err error) {
 }
 
 func start(cfg Config) (*Cluster, error) {
-	classpath, err := Install(context.Background(), os.Stderr)
+	if cfg.YARN && cfg.NoXAttrs {
+		return nil, errors.New("a YARN cluster's namenode always has xattrs: Config.NoXAttrs and Config.YARN exclude each other")
+	}
+	proj := hdfsProject
+	if cfg.YARN {
+		proj = yarnProject
+	}
+	classpath, err := install(context.Background(), os.Stderr, proj)
 	if err != nil {
 		return nil, err
 	}
@@ -167,14 +203,28 @@ func start(cfg Config) (*Cluster, error) {
 		log:     &tailBuffer{max: 64 << 10},
 	}
 	begin := time.Now()
-	c.cmd = exec.Command(java,
-		"-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-Djava.net.preferIPv4Stack=true",
-		"-cp", classpath,
-		"clusterpack.hdfstest.MiniCluster",
-		"--dir", filepath.Join(dir, "dfs"),
-		"--xattrs", strconv.FormatBool(!cfg.NoXAttrs),
-		"--delete", dir)
+	jvm := []string{"-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true"}
+	if cfg.YARN {
+		c.cmd = exec.Command(java, append(jvm,
+			// Java 17: the ResourceManager's Guice defines classes by
+			// reflection (InaccessibleObjectException without it).
+			"--add-opens=java.base/java.lang=ALL-UNNAMED",
+			"-Dtest.build.data="+filepath.Join(dir, "yarn"),
+			"-cp", classpath,
+			"clusterpack.yarntest.YarnMiniCluster",
+			"--dir", filepath.Join(dir, "data"),
+			"--nodemanagers", "1",
+			"--delete", dir)...)
+		// The containers' launch scripts run $JAVA_HOME/bin/java.
+		c.cmd.Env = append(os.Environ(), "JAVA_HOME="+filepath.Dir(filepath.Dir(java)))
+	} else {
+		c.cmd = exec.Command(java, append(jvm,
+			"-cp", classpath,
+			"clusterpack.hdfstest.MiniCluster",
+			"--dir", filepath.Join(dir, "dfs"),
+			"--xattrs", strconv.FormatBool(!cfg.NoXAttrs),
+			"--delete", dir)...)
+	}
 	// A process group of its own, so Close can kill it with any children.
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	c.cmd.Stderr = c.log
@@ -203,6 +253,7 @@ func start(cfg Config) (*Cluster, error) {
 		close(c.exited)
 	}()
 
+	yarnSite := map[string]string{}
 	timeout := time.After(3 * time.Minute)
 	for ready := false; !ready; {
 		select {
@@ -214,6 +265,14 @@ func start(cfg Config) (*Cluster, error) {
 			}
 			if p, found := strings.CutPrefix(line, "PORT "); found {
 				c.Port, _ = strconv.Atoi(p)
+			}
+			if kv, found := strings.CutPrefix(line, "CONF "); found {
+				if k, v, ok := strings.Cut(kv, " "); ok {
+					yarnSite[k] = v
+				}
+			}
+			if d, found := strings.CutPrefix(line, "WORKDIR "); found {
+				c.WorkDir = d
 			}
 			ready = line == "READY"
 		case <-timeout:
@@ -227,7 +286,16 @@ func start(cfg Config) (*Cluster, error) {
 	}
 	c.Addr = "127.0.0.1:" + strconv.Itoa(c.Port)
 	c.Started = time.Since(begin)
-	if err := writeConf(c.ConfDir, map[string]string{"fs.defaultFS": "hdfs://" + c.Addr}, nil); err != nil {
+	files := map[string]map[string]string{"core-site.xml": {"fs.defaultFS": "hdfs://" + c.Addr}}
+	if cfg.YARN {
+		c.RM = yarnSite["yarn.resourcemanager.address"]
+		if c.RM == "" || c.WorkDir == "" {
+			c.Close()
+			return nil, fmt.Errorf("the YARN minicluster did not print its ResourceManager address and work directory; its output:\n%s", c.log.String())
+		}
+		files["yarn-site.xml"] = yarnSite
+	}
+	if err := writeFiles(c.ConfDir, files); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -273,8 +341,10 @@ func (c *Cluster) Stop() error { return c.command("namenode stop") }
 func (c *Cluster) Restart() error { return c.command("namenode start") }
 
 // Close shuts the cluster down: it closes the JVM's standard input, waits
-// up to 15 seconds for it to stop, then kills its process group; and
-// removes the cluster's files. It is safe to call more than once.
+// up to 15 seconds for it to stop, then kills its process group and the
+// YARN containers still running (each runs in a session of its own, so
+// killing the JVM does not reach them); and removes the cluster's files.
+// It is safe to call more than once.
 func (c *Cluster) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -282,6 +352,8 @@ func (c *Cluster) Close() error {
 		return nil
 	}
 	c.closed = true
+	// The JVM deletes the pid files as it stops: read them first.
+	containers := c.containerPids()
 	c.stdin.Close()
 	select {
 	case <-c.exited:
@@ -290,7 +362,36 @@ func (c *Cluster) Close() error {
 	// The JVM and anything it started: gone, even when it stopped by itself.
 	syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 	<-c.exited
+	for _, pid := range append(containers, c.containerPids()...) {
+		// The container's launch script leads its session and group.
+		syscall.Kill(-pid, syscall.SIGKILL)
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
 	return os.RemoveAll(c.dir)
+}
+
+// containerPids are the pids the NodeManager wrote for its containers
+// (nmPrivate/APP/CONTAINER/CONTAINER.pid under its local directories).
+func (c *Cluster) containerPids() []int {
+	if c.WorkDir == "" {
+		return nil
+	}
+	var pids []int
+	filepath.WalkDir(c.WorkDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".pid") ||
+			!strings.Contains(p, string(filepath.Separator)+"nmPrivate"+string(filepath.Separator)) {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
+			pids = append(pids, pid)
+		}
+		return nil
+	})
+	return pids
 }
 
 // Log is the tail of the JVM's standard error (Hadoop's warnings).
@@ -299,14 +400,16 @@ func (c *Cluster) Log() string { return c.log.String() }
 // WriteConf writes a Hadoop configuration directory: core-site.xml with
 // core and hdfs-site.xml with hdfs (either may be nil).
 func WriteConf(dir string, core, hdfs map[string]string) error {
-	return writeConf(dir, core, hdfs)
+	return writeFiles(dir, map[string]map[string]string{"core-site.xml": core, "hdfs-site.xml": hdfs})
 }
 
-func writeConf(dir string, core, hdfs map[string]string) error {
+// writeFiles writes each file of a Hadoop configuration directory
+// (skipping nil ones) with its properties, sorted.
+func writeFiles(dir string, files map[string]map[string]string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for file, props := range map[string]map[string]string{"core-site.xml": core, "hdfs-site.xml": hdfs} {
+	for file, props := range files {
 		if props == nil {
 			continue
 		}
@@ -345,12 +448,21 @@ func xmlEscape(s string) string {
 	return b.String()
 }
 
-// Install compiles the Java side into the dev cache unless it is there
-// (which makes Maven download Hadoop into ~/.m2 the first time), and
-// returns its class path; progress lines go to log. Concurrent processes
-// wait for each other on a lock file.
+// Install compiles the Java side of the HDFS minicluster into the dev
+// cache unless it is there (which makes Maven download Hadoop into ~/.m2
+// the first time), and returns its class path; progress lines go to log.
+// Concurrent processes wait for each other on a lock file.
 func Install(ctx context.Context, log io.Writer) (string, error) {
-	dir, err := devcache.Path("hdfs-minicluster-" + HadoopVersion)
+	return install(ctx, log, hdfsProject)
+}
+
+// InstallYARN is Install for the HDFS and YARN minicluster (Config.YARN).
+func InstallYARN(ctx context.Context, log io.Writer) (string, error) {
+	return install(ctx, log, yarnProject)
+}
+
+func install(ctx context.Context, log io.Writer, proj project) (string, error) {
+	dir, err := devcache.Path(proj.cache)
 	if err != nil {
 		return "", err
 	}
@@ -360,7 +472,7 @@ func Install(ctx context.Context, log io.Writer) (string, error) {
 	}
 	defer unlock()
 
-	sum, err := sourcesHash()
+	sum, err := sourcesHash(proj.root)
 	if err != nil {
 		return "", err
 	}
@@ -373,16 +485,16 @@ func Install(ctx context.Context, log io.Writer) (string, error) {
 	if err != nil {
 		return "", errors.New("mvn (Maven) is not installed: it builds the HDFS minicluster from Maven Central (apt-get install maven)")
 	}
-	fmt.Fprintf(log, "hdfstest: building the HDFS minicluster in %s; the first run downloads Hadoop %s from Maven Central (about 140 MB, into ~/.m2)\n", dir, HadoopVersion)
+	fmt.Fprintf(log, "hdfstest: building %s in %s; the first run downloads Hadoop %s from Maven Central (about 140 MB, into ~/.m2)\n", proj.what, dir, HadoopVersion)
 	if err := os.RemoveAll(dir); err != nil {
 		return "", err
 	}
 	src := filepath.Join(dir, "src")
-	err = fs.WalkDir(javaSources, "java", func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(javaSources, proj.root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		dst := filepath.Join(src, filepath.FromSlash(strings.TrimPrefix(p, "java")))
+		dst := filepath.Join(src, filepath.FromSlash(strings.TrimPrefix(p, proj.root)))
 		if d.IsDir() {
 			return os.MkdirAll(dst, 0o755)
 		}
@@ -399,9 +511,9 @@ func Install(ctx context.Context, log io.Writer) (string, error) {
 	cmd := exec.CommandContext(ctx, mvn, "-B", "-q", "package", "-f", filepath.Join(src, "pom.xml"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("building the HDFS minicluster with Maven (%s) failed: %v\n%s", strings.Join(cmd.Args, " "), err, tail(out, 16<<10))
+		return "", fmt.Errorf("building %s with Maven (%s) failed: %v\n%s", proj.what, strings.Join(cmd.Args, " "), err, tail(out, 16<<10))
 	}
-	fmt.Fprintf(log, "hdfstest: built the HDFS minicluster in %v\n", time.Since(begin).Round(time.Second))
+	fmt.Fprintf(log, "hdfstest: built %s in %v\n", proj.what, time.Since(begin).Round(time.Second))
 	if _, err := classpath(dir); err != nil {
 		return "", err
 	}
@@ -415,16 +527,16 @@ func classpath(dir string) (string, error) {
 	target := filepath.Join(dir, "src", "target")
 	deps, err := os.ReadFile(filepath.Join(target, "classpath.txt"))
 	if err != nil {
-		return "", fmt.Errorf("the HDFS minicluster build has no class path: %w", err)
+		return "", fmt.Errorf("the minicluster build in %s has no class path: %w", dir, err)
 	}
 	return filepath.Join(target, "classes") + string(os.PathListSeparator) + strings.TrimSpace(string(deps)), nil
 }
 
-// sourcesHash identifies the embedded Java project, so that a change to
+// sourcesHash identifies an embedded Java project, so that a change to
 // it rebuilds the cache.
-func sourcesHash() (string, error) {
+func sourcesHash(root string) (string, error) {
 	h := sha256.New()
-	err := fs.WalkDir(javaSources, "java", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(javaSources, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}

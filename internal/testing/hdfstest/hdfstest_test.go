@@ -99,3 +99,47 @@ func TestWriteConf(t *testing.T) {
 		t.Errorf("hdfs-site.xml not sorted: %s", hdfs)
 	}
 }
+
+func TestYARN(t *testing.T) {
+	c := Start(t, Config{YARN: true})
+	t.Logf("HDFS and YARN minicluster started in %v: namenode %s, ResourceManager %s", c.Started.Round(time.Millisecond), c.Addr, c.RM)
+	if err := dial(c.Addr); err != nil {
+		t.Errorf("namenode not listening: %v", err)
+	}
+	if err := dial(c.RM); err != nil {
+		t.Errorf("ResourceManager not listening: %v", err)
+	}
+	site, err := os.ReadFile(filepath.Join(c.ConfDir, "yarn-site.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the ResourceManager's addresses: a client given the whole
+	// minicluster configuration fails on its test-only classes.
+	for _, line := range strings.Split(string(site), "\n") {
+		if strings.Contains(line, "<name>") && !strings.Contains(line, "<name>yarn.resourcemanager.") {
+			t.Errorf("yarn-site.xml names more than the ResourceManager: %s", line)
+		}
+	}
+	if !strings.Contains(string(site), "<name>yarn.resourcemanager.address</name><value>"+c.RM+"</value>") {
+		t.Errorf("yarn-site.xml = %s, want the ResourceManager address %s", site, c.RM)
+	}
+	if m, _ := filepath.Glob(filepath.Join(c.WorkDir, "*-localDir-nm-0_0")); len(m) != 1 {
+		t.Errorf("no NodeManager local directory in %s: %v", c.WorkDir, m)
+	}
+	pid := c.cmd.Process.Pid
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
+		t.Errorf("JVM %d still running after Close", pid)
+	}
+	if _, err := os.Stat(c.dir); !os.IsNotExist(err) {
+		t.Errorf("cluster directory left: %v", err)
+	}
+}
+
+func TestYARNExcludesNoXAttrs(t *testing.T) {
+	if _, err := start(Config{YARN: true, NoXAttrs: true}); err == nil || !strings.Contains(err.Error(), "NoXAttrs") {
+		t.Errorf("start(YARN, NoXAttrs) = %v, want an error naming NoXAttrs", err)
+	}
+}

@@ -1,0 +1,303 @@
+package jobtest
+
+import (
+	"archive/zip"
+	"encoding/json"
+	"io"
+	"os"
+	"os/user"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gohdfs "github.com/colinmarc/hdfs/v2"
+
+	"github.com/clusterpack/clusterpack/internal/testing/hdfstest"
+)
+
+// yarnCluster is the package's HDFS and YARN minicluster (one
+// NodeManager), shared by the YARN tests: it takes 10-20 s to start, and
+// its NodeManager keeps the archives it localized for the next job.
+func yarnCluster(t *testing.T) *hdfstest.Cluster {
+	t.Helper()
+	c := hdfstest.Shared(t, hdfstest.Config{YARN: true})
+	t.Logf("YARN minicluster (started in %v): namenode %s, ResourceManager %s", c.Started.Round(100*time.Millisecond), c.Addr, c.RM)
+	return c
+}
+
+// yarnEnv is spark-submit's environment for the cluster: its client
+// configuration (the ResourceManager's addresses, HDFS as the default
+// file system, where Spark stages the job's files).
+func yarnEnv(t *testing.T, venv string, c *hdfstest.Cluster, extra ...string) []string {
+	return append(append(sparkEnv(t, venv), "HADOOP_CONF_DIR="+c.ConfDir, "YARN_CONF_DIR="+c.ConfDir), extra...)
+}
+
+// yarnFlags are what a job on this cluster needs besides spark-args'
+// output: resource sizes that fit one 4 GB NodeManager, loopback for the
+// driver and the containers, Spark's jars from this machine (local:, as
+// on nodes that have Spark installed) instead of 440 MB uploaded with
+// every job, and where a cluster-mode driver writes the result.
+func yarnFlags(venv, mode string) string {
+	flags := []string{
+		"--num-executors 1", "--executor-cores 1", "--executor-memory 512m", "--driver-memory 512m",
+		"--conf spark.yarn.am.memory=384m",
+		"--conf spark.yarn.maxAppAttempts=1",
+		"--conf spark.sql.shuffle.partitions=2",
+		"--conf spark.ui.enabled=false",
+		"--conf spark.driver.host=127.0.0.1", "--conf spark.driver.bindAddress=127.0.0.1",
+		"--conf spark.executorEnv.SPARK_LOCAL_IP=127.0.0.1", "--conf spark.yarn.appMasterEnv.SPARK_LOCAL_IP=127.0.0.1",
+		"--conf 'spark.yarn.jars=local:" + filepath.Join(sparkVenvSite(venv), "pyspark", "jars") + "/*'",
+	}
+	if mode == "cluster" {
+		flags = append(flags,
+			`--conf "spark.yarn.appMasterEnv.JOBTEST_RESULT_FILE=$JOBTEST_RESULT_FILE"`,
+			"--conf spark.yarn.appMasterEnv.JOBTEST_DRIVER=shipped")
+	}
+	return strings.Join(flags, " ")
+}
+
+func sparkVenvSite(venv string) string {
+	return filepath.Join(venv, "lib", "python"+Python, "site-packages")
+}
+
+// checkYARN checks that the executors' UDFs (and in cluster mode the
+// driver) ran in a container of the NodeManager on the environment it
+// localized: ./environment, a link into the NodeManager's cache of
+// unpacked archives, or the pex in the container directory with its
+// PEX_ROOT ./.pex; and in client mode that the driver ran driverPython.
+// archive is the name of the shipped file.
+func checkYARN(t *testing.T, rows []row, c *hdfstest.Cluster, format, mode, archive, driverPython string) {
+	t.Helper()
+	check := func(who string, w where) {
+		t.Helper()
+		cwd := w.Cwd
+		if !strings.HasPrefix(cwd, c.WorkDir+string(filepath.Separator)) || !strings.Contains(cwd, "/appcache/application_") ||
+			!strings.HasPrefix(filepath.Base(cwd), "container_") {
+			t.Errorf("the %s ran in %s, not in a container directory of the NodeManager (under %s)", who, cwd, c.WorkDir)
+		}
+		if format == "pex" {
+			checkShipped(t, []row{{Where: w}}, format, filepath.Join(cwd, ".pex"))
+			if filepath.Dir(w.Executable) != cwd || filepath.Base(w.Executable) != archive {
+				t.Errorf("the %s's sys.executable is %s, want %s in the container directory %s", who, w.Executable, archive, cwd)
+			}
+			return
+		}
+		// filecache/N/ARCHIVE (public) or usercache/USER/filecache/N/ARCHIVE.
+		root := w.EnvRoot
+		if !strings.HasPrefix(root, c.WorkDir+string(filepath.Separator)) || !strings.Contains(root, "/filecache/") || filepath.Base(root) != archive {
+			t.Errorf("the %s's ./environment leads to %q, not to %s unpacked in the NodeManager's cache", who, root, archive)
+		}
+		checkShipped(t, []row{{Where: w}}, format, root)
+		checkLocalizedModes(t, w)
+	}
+	for _, r := range rows {
+		check("UDF", r.Where)
+	}
+	d := rows[0].Driver
+	if mode == "cluster" {
+		check("driver", d)
+		if d.Cwd == rows[0].Where.Cwd {
+			t.Errorf("the driver and the executor ran in the same container %s", d.Cwd)
+		}
+		return
+	}
+	if d.Tabulate != "" || d.Executable != driverPython {
+		t.Errorf("the client-mode driver ran %s (tabulate %q), want %s without tabulate", d.Executable, d.Tabulate, driverPython)
+	}
+}
+
+// checkLocalizedModes checks the modes YARN's localizer gives an
+// unpacked archive, whatever the archive's entries say (Hadoop's
+// FSDownload.changePermissions, after the unpack): a public resource (the
+// file and its ancestors readable by all, as the stores' objects are)
+// gets 0555 files and 0755 directories in the NodeManager's filecache/; a
+// private one (Spark's staged copy of an s3a:// archive, 0644 in a 0700
+// staging directory) 0500 and 0700 in usercache/USER/filecache/.
+func checkLocalizedModes(t *testing.T, w where) {
+	t.Helper()
+	file, dir := "0555", "0755"
+	if strings.Contains(w.EnvRoot, "/usercache/") {
+		file, dir = "0500", "0700"
+	}
+	want := map[string]string{"environment": dir, "environment/bin/python": file, "environment/pyvenv.cfg": file}
+	for k, v := range want {
+		if w.Modes[k] != v {
+			t.Errorf("%s has mode %q in %s, want %s (YARN's localizer sets the modes of what it unpacks)", k, w.Modes[k], w.EnvRoot, v)
+		}
+	}
+}
+
+// TestSparkYARN runs the talk's job on the YARN minicluster with what
+// spark-args prints for --master yarn: client and cluster mode, venv
+// zip, tar.gz and pex, from the minicluster's HDFS and from an S3 server
+// (through s3a://: spark-submit reads the archive with hadoop-aws on its
+// class path and stages it in HDFS, from where the NodeManager localizes
+// it, so the NodeManager needs no S3A classes).
+func TestSparkYARN(t *testing.T) {
+	heavy(t)
+	venv := sparkVenvDir(t)
+	c := yarnCluster(t)
+	driverPython := filepath.Join(venv, "bin", "python")
+	begin := time.Now()
+	for _, tc := range []struct {
+		format, mode, store string
+	}{
+		{"zip", "client", "hdfs"},
+		{"tar.gz", "cluster", "hdfs"},
+		{"pex", "cluster", "hdfs"},
+		{"tar.gz", "client", "s3"},
+	} {
+		t.Run(tc.format+"-"+tc.mode+"-"+tc.store, func(t *testing.T) {
+			var env []string
+			spargsExtra := []string{"--master", "yarn", "--deploy-mode", tc.mode}
+			var manifest string
+			if tc.store == "s3" {
+				jars := s3aJars(t, venv)
+				srv, s3env := s3Env(t)
+				env = s3env
+				manifest = uploadPkgs(t, env, shipped, tc.format, srv.URL("envs"), "--s3-endpoint", srv.Endpoint)
+				spargsExtra = append(spargsExtra, "--s3-endpoint", srv.Endpoint, "--s3-region", srv.Region, "--class-path", strings.Join(jars, ","))
+			} else {
+				manifest = uploadEnv(t, tc.format, c.URL("/envs"))
+			}
+			if tc.mode == "client" {
+				spargsExtra = append(spargsExtra, "--driver-python", driverPython)
+			}
+			flags := spargs(t, manifest, spargsExtra...)
+			if want := map[string]string{"hdfs": "hdfs://" + c.Addr + "/envs/", "s3": "s3a://"}[tc.store]; !strings.Contains(flags, want) {
+				t.Fatalf("spark-args printed no %s URL: %s", want, flags)
+			}
+			rows := submit(t, venv, strings.TrimSpace(flags)+" "+yarnFlags(venv, tc.mode), yarnEnv(t, venv, c, env...)...)
+			checkMeans(t, rows)
+			checkYARN(t, rows, c, tc.format, tc.mode, archiveName(t, manifest), driverPython)
+		})
+	}
+	t.Logf("the YARN jobs took %v", time.Since(begin).Round(time.Second))
+}
+
+// TestSparkYARNZipModes checks what YARN's localizer (Hadoop 3.3's
+// FSDownload) makes of a zip archive: a venv zip with no Unix modes at
+// all (every entry made on "FAT", external attributes 0, as some zip
+// tools write) still runs environment/bin/python, because the localizer
+// unpacks with its own modes, not the entries'. The modes the job sees
+// are checked against the ones clusterpack's docs state.
+func TestSparkYARNZipModes(t *testing.T) {
+	heavy(t)
+	venv := sparkVenvDir(t)
+	c := yarnCluster(t)
+	store := t.TempDir()
+	manifest := uploadEnv(t, "zip", store)
+	var m map[string]any
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := m["url"].(string)
+	stripped := filepath.Join(t.TempDir(), "env-nomodes.zip")
+	if n := stripModes(t, strings.TrimPrefix(src, "file://"), stripped); n == 0 {
+		t.Fatalf("%s has no entries", src)
+	}
+	// The stripped copy goes up to HDFS as the archive of the manifest.
+	m["url"] = c.URL("/envs-nomodes/env-nomodes.zip")
+	putHDFS(t, c, stripped, "/envs-nomodes/env-nomodes.zip")
+	data, _ = json.Marshal(m)
+	manifest = filepath.Join(t.TempDir(), "nomodes.json")
+	if err := os.WriteFile(manifest, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	driverPython := filepath.Join(venv, "bin", "python")
+	flags := spargs(t, manifest, "--master", "yarn", "--driver-python", driverPython)
+	rows := submit(t, venv, strings.TrimSpace(flags)+" "+yarnFlags(venv, "client"), yarnEnv(t, venv, c)...)
+	checkMeans(t, rows)
+	// checkYARN checks the modes too: those of a public resource.
+	checkYARN(t, rows, c, "zip", "client", "env-nomodes.zip", driverPython)
+	if !strings.Contains(rows[0].Where.EnvRoot, "/filecache/") || strings.Contains(rows[0].Where.EnvRoot, "/usercache/") {
+		t.Errorf("the archive was localized as %s, want a public resource (world-readable in HDFS)", rows[0].Where.EnvRoot)
+	}
+	t.Logf("modes of the unpacked mode-less zip: %v", rows[0].Where.Modes)
+}
+
+// archiveName is the file name of a manifest's environment.
+func archiveName(t *testing.T, manifest string) string {
+	t.Helper()
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		URL string `json:"url"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return path.Base(m.URL)
+}
+
+// stripModes copies the zip at src to dst with every entry's Unix modes
+// removed (creator FAT, external attributes 0), keeping the compressed
+// bytes, and returns the number of entries.
+func stripModes(t *testing.T, src, dst string) int {
+	t.Helper()
+	r, err := zip.OpenReader(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	f, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := zip.NewWriter(f)
+	for _, e := range r.File {
+		h := e.FileHeader
+		h.CreatorVersion = 20 // 2.0, made on FAT (the high byte 0)
+		h.ExternalAttrs = 0
+		if e.FileInfo().Mode()&os.ModeSymlink != 0 {
+			t.Fatalf("%s: %s is a symlink: a zip without modes cannot carry it", src, e.Name)
+		}
+		rc, err := e.OpenRaw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ew, err := w.CreateRaw(&h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(ew, rc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return len(r.File)
+}
+
+// putHDFS copies the local file src to path p of the cluster's HDFS.
+func putHDFS(t *testing.T, c *hdfstest.Cluster, src, p string) {
+	t.Helper()
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := gohdfs.NewClient(gohdfs.ClientOptions{Addresses: []string{c.Addr}, User: u.Username})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.MkdirAll(path.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cl.Remove(p)
+	if err := cl.CopyToRemote(src, p); err != nil {
+		t.Fatalf("copying %s to hdfs://%s%s: %v", src, c.Addr, p, err)
+	}
+}
