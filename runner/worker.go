@@ -26,6 +26,11 @@ type worker struct {
 
 	cur  atomic.Pointer[job] // the job running, for the watchdog
 	busy atomic.Int32
+	// abandoned: a call of this worker ran past the timeout; it takes no
+	// new call and ends when that call returns. replacing (p.mu): a
+	// fresh worker is starting in its place.
+	abandoned atomic.Bool
+	replacing bool
 
 	ts, ts0                                                            uintptr // thread state; ts0 is the main-interpreter state a sub-interpreter was made from
 	sub                                                                bool
@@ -51,26 +56,48 @@ const (
 )
 
 type job struct {
-	kind    jobKind
-	req     []byte
-	m       *mapRun
-	index   int
-	rows    [][]byte     // jobRows
-	results []Result     // jobRows
-	start   atomic.Int64 // unix nanoseconds when a worker took it; 0 before
-	state   atomic.Int32 // 0 running or queued, 1 done, 2 reported as a straggler
-	res     Result
-	done    chan struct{}
+	kind  jobKind
+	req   []byte
+	m     *mapRun
+	index int
+	line  int          // the row's line in its input, when the reader knows it
+	rows  [][]byte     // jobRows
+	lines []int        // jobRows: the line of each row, when known
+	each  chan Result  // jobRows: each row's result as soon as it is done (capacity len(rows))
+	start atomic.Int64 // unix nanoseconds when a worker took it; 0 before
+	state atomic.Int32 // 0 running or queued, 1 done, 2 reported as a straggler
+	res   Result
+	done  chan struct{}
 }
 
 func newJob(kind jobKind, req []byte, index int) *job {
 	return &job{kind: kind, req: req, index: index, done: make(chan struct{})}
 }
 
+// what names the job in messages: "row 3 (line 4)", or "the call".
+func (j *job) what() string {
+	switch {
+	case j.m == nil:
+		return "the call"
+	case j.line > 0:
+		return fmt.Sprintf("row %d (line %d)", j.index, j.line)
+	}
+	return fmt.Sprintf("row %d", j.index)
+}
+
+// finishNoWorker records the result of a job no worker ran (Worker -1).
+func (j *job) finishNoWorker(res Result) {
+	res.Index, res.Line, res.Worker = j.index, j.line, -1
+	if j.state.CompareAndSwap(0, 1) {
+		j.res = res
+		close(j.done)
+	}
+}
+
 // finish records the result; a job already reported as a straggler sends
 // its late result to the straggler stream instead.
 func (j *job) finish(w *worker, res Result) {
-	res.Index, res.Worker = j.index, w.id
+	res.Index, res.Line, res.Worker = j.index, j.line, w.id
 	if s := j.start.Load(); s != 0 {
 		res.Elapsed = time.Duration(time.Now().UnixNano() - s)
 	}
@@ -103,10 +130,17 @@ func (w *worker) loop(ready chan<- error) {
 		call(w.py.f.restoreThread, w.ts)
 		for j != nil {
 			w.exec(j)
+			if j.state.Load() == 2 || w.abandoned.Load() {
+				break // a straggler: this worker was replaced
+			}
 			j = w.next(false)
 		}
 		w.callStr(w.mFlush, nil)
 		call(w.py.f.saveThread)
+		if w.abandoned.Load() || j != nil && j.state.Load() == 2 {
+			w.p.abandon(w)
+			break
+		}
 	}
 	w.stop()
 }
@@ -145,7 +179,13 @@ func (w *worker) exec(j *job) {
 	w.busy.Store(1)
 	defer func() { w.cur.Store(nil); w.busy.Store(0) }()
 	if j.m != nil && j.m.ctx.Err() != nil {
-		j.finish(w, Result{Error: &PyError{Type: "Cancelled", Last: "cancelled: " + j.m.ctx.Err().Error()}})
+		cancelled := Result{Error: &PyError{Type: "Cancelled", Last: "cancelled: " + j.m.ctx.Err().Error()}}
+		if j.kind == jobRows {
+			for i := range j.rows {
+				j.each <- cancelled.at(j, i, w)
+			}
+		}
+		j.finish(w, cancelled)
 		return
 	}
 	switch j.kind {
@@ -163,13 +203,22 @@ func (w *worker) exec(j *job) {
 	case jobRow:
 		j.finish(w, w.row(j.m, j.req))
 	case jobRows:
-		j.results = make([]Result, len(j.rows))
+		// Each result is handed over at once, not with the batch, so that
+		// a crash in a later row loses none that finished.
 		for i, row := range j.rows {
-			j.results[i] = w.row(j.m, row)
-			j.results[i].Index, j.results[i].Worker = j.index+i, w.id
+			j.each <- w.row(j.m, row).at(j, i, w)
 		}
 		j.finish(w, Result{})
 	}
+}
+
+// at places r as row i of the batch j, run by w.
+func (r Result) at(j *job, i int, w *worker) Result {
+	r.Index, r.Worker = j.index+i, w.id
+	if i < len(j.lines) {
+		r.Line = j.lines[i]
+	}
+	return r
 }
 
 // decodeOutcome reads {"value": ...} or {"error": ...}; a check's answer
@@ -179,13 +228,14 @@ func decodeOutcome(out []byte, whole bool) Result {
 		return Result{Value: json.RawMessage(out)}
 	}
 	var o struct {
-		Value json.RawMessage `json:"value"`
-		Error *PyError        `json:"error"`
+		Value json.RawMessage            `json:"value"`
+		Vars  map[string]json.RawMessage `json:"vars"`
+		Error *PyError                   `json:"error"`
 	}
 	if err := json.Unmarshal(out, &o); err != nil {
 		return Result{Error: &PyError{Type: "RunnerError", Last: "undecodable answer from Python: " + err.Error()}}
 	}
-	return Result{Value: o.Value, Error: o.Error}
+	return Result{Value: o.Value, Vars: o.Vars, Error: o.Error}
 }
 
 // row runs one Map row with the callable prepared for the map.
@@ -304,7 +354,7 @@ func (w *worker) bootstrap() error {
 	}
 	setupName := cstr("_cp_setup")
 	setup := call(f.dictGetItemString, d, ptr(setupName))
-	config, _ := json.Marshal(map[string]any{"sites": w.p.env.SitePaths, "stdout_to_stderr": w.p.opts.StdoutToStderr})
+	config, _ := json.Marshal(map[string]any{"sites": w.p.env.SitePaths, "path": w.p.opts.Path, "stdout_to_stderr": w.p.opts.StdoutToStderr})
 	if _, perr := w.callStr(setup, config); perr != nil {
 		return fmt.Errorf("setting sys.path: %s", perr.Last)
 	}
