@@ -55,22 +55,23 @@ def _cp_setup(config_json):
     _cp_sys._clusterpack_added = [p for p in _cp_sys.path if p not in before] + [d for d in sites if d in before]
     _cp_sys._clusterpack_sites = key
     _cp_stdout(config)
-    _cp_faulthandler()
+    _cp_faulthandler(config.get("crash_fd"))
     import importlib
 
     importlib.invalidate_caches()
     return ""
 
 
-def _cp_faulthandler():
+def _cp_faulthandler(fd):
     """A crash (SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGABRT) prints the Python
-    traceback of every thread to the process's standard error before the
-    process ends."""
+    traceback of every thread to the process's standard error (or to the
+    file descriptor fd a worker process's parent reads) before the process
+    ends."""
     try:
         import faulthandler
 
         if not faulthandler.is_enabled():
-            faulthandler.enable(file=_cp_sys.__stderr__ or _cp_sys.stderr, all_threads=True)
+            faulthandler.enable(file=fd or _cp_sys.__stderr__ or _cp_sys.stderr, all_threads=True)
     except Exception:
         pass
 

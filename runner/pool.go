@@ -89,6 +89,11 @@ type PoolOptions struct {
 	// own modules. PYTHONPATH and the current directory are never on
 	// sys.path (the interpreter runs in CPython's isolated mode).
 	Path []string
+
+	// In a worker process (ServeWorker): faulthandler writes to crashFD
+	// instead of standard error, and rows are handed over one at a time.
+	crashFD  int
+	oneByOne bool
 }
 
 // Pool is a set of workers running calls in an Env.
@@ -402,9 +407,8 @@ func (p *Pool) watch() {
 					continue
 				}
 				if j.state.CompareAndSwap(0, 2) {
-					j.res = Result{Index: j.index, Line: j.line, Worker: w.id, Straggler: true, Elapsed: time.Duration(now.UnixNano() - s),
-						Error: &PyError{Type: "Timeout", Last: fmt.Sprintf("%s: still running after %v on worker %d: reported as a straggler; the worker is abandoned (a late result goes to the straggler stream)", j.what(), p.opts.Timeout, w.id)}}
-					close(j.done)
+					j.complete(Result{Index: j.index, Line: j.line, Worker: w.id, Straggler: true, Elapsed: time.Duration(now.UnixNano() - s),
+						Error: &PyError{Type: "Timeout", Last: fmt.Sprintf("%s: still running after %v on worker %d: reported as a straggler; the worker is abandoned (a late result goes to the straggler stream)", j.what(), p.opts.Timeout, w.id)}})
 					p.abandon(w)
 				}
 			}
@@ -641,6 +645,7 @@ type mapRun struct {
 	ctx context.Context
 	req []byte
 	raw bool
+	seq *sequencer // nil: the rows' results are read from their jobs
 }
 
 // MapStats counts what Map (or Run) did. Map sets the first three; Run
@@ -673,16 +678,15 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	m := &mapRun{ctx: ctx, req: req, raw: opts.Raw}
-	order := make(chan *job, 256+8*len(p.workers))
+	seq := &sequencer{ready: map[int]Result{}, total: -1, done: make(chan struct{}), emit: emit, st: &st, cancel: cancel, what: c.Function + c.Eval}
+	m := &mapRun{ctx: ctx, req: req, raw: opts.Raw, seq: seq}
 	readErr := make(chan error, 1)
 	go func() {
-		defer close(order)
 		// Without a timeout rows go to the workers in batches, which
 		// saves most of the hand-over cost; with one, each row is its
 		// own job so that a straggler holds up no other row.
 		batch := 1
-		if p.opts.Timeout == 0 {
+		if p.opts.Timeout == 0 && !p.opts.oneByOne {
 			batch = 128
 		}
 		lines, _ := rows.(LineReader)
@@ -709,86 +713,121 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 				if batch == 1 {
 					j.req = chunk[0]
 				} else {
-					j.kind, j.rows, j.lines, j.each = jobRows, chunk, chunkLines, make(chan Result, len(chunk))
-				}
-				i += len(chunk)
-				select {
-				case order <- j:
-				case <-ctx.Done():
-					readErr <- nil
-					return
+					j.kind, j.rows, j.lines = jobRows, chunk, chunkLines
 				}
 				select {
 				case p.shared <- j:
 				case <-ctx.Done():
+					seq.end(i)
 					readErr <- nil
 					return
 				case <-p.quit:
+					seq.end(i)
 					readErr <- errors.New("the pool is closed")
 					return
 				}
-			}
-			if rerr == io.EOF {
-				readErr <- nil
-				return
+				i += len(chunk)
 			}
 			if rerr != nil {
+				seq.end(i)
+				if rerr == io.EOF {
+					rerr = nil
+				}
 				readErr <- rerr
 				return
 			}
 		}
 	}()
-	var failure error
-	// handle counts and emits one result; false stops the run.
-	handle := func(r Result) bool {
-		st.count(r)
-		if r.setup {
-			failure = fmt.Errorf("%s: %s", c.Function+c.Eval, r.Error.Last)
-			cancel()
-			return false
-		}
-		if err := emit(r); err != nil {
-			failure = err
-			cancel()
-			return false
-		}
-		return true
+	rerr := <-readErr
+	select {
+	case <-seq.done:
+	case <-ctx.Done():
 	}
-	for j := range order {
-		if failure != nil {
-			continue
-		}
-		if j.kind == jobRows {
-			// A batch's results come one at a time, as they are done.
-		batch:
-			for range j.rows {
-				select {
-				case r := <-j.each:
-					if !handle(r) {
-						break batch
-					}
-				case <-ctx.Done():
-					failure = ctx.Err()
-					break batch
-				}
-			}
-			continue
-		}
-		select {
-		case <-j.done:
-		case <-ctx.Done():
-			failure = ctx.Err()
-			continue
-		}
-		handle(j.res)
-	}
-	if err := <-readErr; err != nil && failure == nil {
-		failure = err
+	failure := seq.close()
+	if failure == nil && rerr != nil {
+		failure = rerr
 	}
 	if failure == nil && parent.Err() != nil {
 		failure = parent.Err()
 	}
 	return st, failure
+}
+
+// sequencer hands Map's results to emit in input order, on the goroutine
+// that completes the result that is next in order (a worker, or the
+// watchdog for a straggler's placeholder): a worker's result is emitted
+// before the worker starts another call whenever every earlier row is
+// done, so a crash of the process loses no row that could be emitted.
+type sequencer struct {
+	mu      sync.Mutex
+	next    int
+	ready   map[int]Result
+	total   int // the number of rows, -1 until the reader ended
+	done    chan struct{}
+	closed  bool
+	failure error
+	emit    func(Result) error
+	st      *MapStats
+	cancel  func()
+	what    string
+}
+
+// put takes the result of one row and emits what is now in order.
+func (s *sequencer) put(r Result) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.failure != nil {
+		return
+	}
+	s.ready[r.Index] = r
+	for s.failure == nil {
+		r, ok := s.ready[s.next]
+		if !ok {
+			break
+		}
+		delete(s.ready, s.next)
+		s.next++
+		s.st.count(r)
+		if r.setup {
+			s.failure = fmt.Errorf("%s: %s", s.what, r.Error.Last)
+		} else if err := s.emit(r); err != nil {
+			s.failure = err
+		}
+	}
+	s.check()
+}
+
+// end says how many rows there are.
+func (s *sequencer) end(total int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total = total
+	s.check()
+}
+
+func (s *sequencer) check() {
+	if s.done == nil {
+		return
+	}
+	if s.failure != nil {
+		s.cancel()
+	}
+	if s.failure != nil || s.total >= 0 && s.next >= s.total {
+		close(s.done)
+		s.done = nil
+	}
+}
+
+// close stops the emitting (results that come later are dropped) and
+// returns the failure, if any.
+func (s *sequencer) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return s.failure
 }
 
 // UnfinishedError is Close's error when calls were still running when

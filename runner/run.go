@@ -49,6 +49,11 @@ type RunOptions struct {
 	// then one "unfinished: " line for each call still running after
 	// Grace.
 	Progress io.Writer
+	// Processes, when not nil, runs the workers in child processes (see
+	// ProcessOptions): a crash costs one call, and a call past the
+	// timeout is killed. Pool.Workers, Timeout and Path apply; Python,
+	// when set, names the interpreter the processes load.
+	Processes *ProcessOptions
 	// Grace is how long Run waits at the end for stragglers still
 	// running (so that their late results reach OnStraggler); default 2s.
 	// Calls still running then are counted in MapStats.Unfinished, named
@@ -105,6 +110,9 @@ func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, e
 	var st MapStats
 	if err := c.check(opts.Rows != nil, opts.Map); err != nil {
 		return st, err
+	}
+	if opts.Processes != nil {
+		return runProcesses(ctx, path, c, opts)
 	}
 	env, err := OpenArchive(ctx, path, opts.Open)
 	if err != nil {

@@ -89,8 +89,17 @@ func (j *job) what() string {
 func (j *job) finishNoWorker(res Result) {
 	res.Index, res.Line, res.Worker = j.index, j.line, -1
 	if j.state.CompareAndSwap(0, 1) {
-		j.res = res
-		close(j.done)
+		j.complete(res)
+	}
+}
+
+// complete records the result of a job (its state already set); a row of
+// a Map goes to the Map's sequencer.
+func (j *job) complete(res Result) {
+	j.res = res
+	close(j.done)
+	if j.m != nil && j.kind == jobRow {
+		j.m.seq.put(res)
 	}
 }
 
@@ -102,8 +111,7 @@ func (j *job) finish(w *worker, res Result) {
 		res.Elapsed = time.Duration(time.Now().UnixNano() - s)
 	}
 	if j.state.CompareAndSwap(0, 1) {
-		j.res = res
-		close(j.done)
+		j.complete(res)
 		return
 	}
 	res.Late = true
@@ -182,7 +190,7 @@ func (w *worker) exec(j *job) {
 		cancelled := Result{Error: &PyError{Type: "Cancelled", Last: "cancelled: " + j.m.ctx.Err().Error()}}
 		if j.kind == jobRows {
 			for i := range j.rows {
-				j.each <- cancelled.at(j, i, w)
+				j.m.seq.put(cancelled.at(j, i, w))
 			}
 		}
 		j.finish(w, cancelled)
@@ -206,7 +214,7 @@ func (w *worker) exec(j *job) {
 		// Each result is handed over at once, not with the batch, so that
 		// a crash in a later row loses none that finished.
 		for i, row := range j.rows {
-			j.each <- w.row(j.m, row).at(j, i, w)
+			j.m.seq.put(w.row(j.m, row).at(j, i, w))
 		}
 		j.finish(w, Result{})
 	}
@@ -354,7 +362,7 @@ func (w *worker) bootstrap() error {
 	}
 	setupName := cstr("_cp_setup")
 	setup := call(f.dictGetItemString, d, ptr(setupName))
-	config, _ := json.Marshal(map[string]any{"sites": w.p.env.SitePaths, "path": w.p.opts.Path, "stdout_to_stderr": w.p.opts.StdoutToStderr})
+	config, _ := json.Marshal(map[string]any{"sites": w.p.env.SitePaths, "path": w.p.opts.Path, "stdout_to_stderr": w.p.opts.StdoutToStderr, "crash_fd": w.p.opts.crashFD})
 	if _, perr := w.callStr(setup, config); perr != nil {
 		return fmt.Errorf("setting sys.path: %s", perr.Last)
 	}

@@ -110,15 +110,18 @@ worker is held by such calls). A call past --timeout cannot be stopped
 (Python threads cannot be killed): its worker is abandoned and a fresh one,
 which runs --exec again, takes its place. At the end clusterpack waits
 --grace for stragglers, names those still running as "unfinished:" on
-standard error, and exits. NaN and Infinity are written as the strings
-"NaN", "Infinity" and "-Infinity"; a value JSON cannot hold is an error
-record naming its type.
+standard error, and exits. With --isolate each worker is a child process:
+a crash costs one row (a "Crash" record with the Python traceback), and a
+call past --timeout is killed with its process.
 
-Exit status: 0 every call returned; 1 a call raised (or another error);
-2 a mistake in the command line; 3 a call ran past --timeout (and none
-raised). A crash of the interpreter itself (a segfault in an extension
-module) ends the process: the records before it are complete, Python's
-traceback of every thread is on standard error.
+NaN and Infinity are written as the strings "NaN", "Infinity" and
+"-Infinity"; a value JSON cannot hold is an error record naming its type.
+
+Exit status: 0 every call returned; 1 a call raised or crashed (or
+another error); 2 a mistake in the command line; 3 a call ran past
+--timeout (and none raised). Without --isolate a crash of the interpreter itself (a segfault
+in an extension module) ends the process: the records before it are
+complete, Python's traceback of every thread is on standard error.
 
   clusterpack run env.zip --exec 'import os' --eval 'os.getpid()'
   clusterpack run env.zip --path src --call myjob:udf --input rows.jsonl --timeout 5s`
@@ -129,7 +132,7 @@ type runFlags struct {
 	vars, exec, path                                        []string
 	workers                                                 int
 	timeout, grace                                          time.Duration
-	raw, noLimits                                           bool
+	raw, noLimits, isolate                                  bool
 }
 
 // timeoutError is run's error when calls ran past --timeout: exit status 3.
@@ -230,6 +233,13 @@ func newRunCommand() *cobra.Command {
 					return nil
 				}
 			}
+			if fl.isolate {
+				exe, err := os.Executable()
+				if err != nil {
+					return fmt.Errorf("finding this program to start worker processes: %w", err)
+				}
+				opts.Processes = &runner.ProcessOptions{Command: []string{exe, workerCommand}, Output: stderr}
+			}
 			stats, err := runner.Run(cmd.Context(), argv[0], c, opts)
 			var se *runner.SetupError
 			switch {
@@ -260,6 +270,7 @@ func newRunCommand() *cobra.Command {
 	f.BoolVar(&fl.raw, "raw", false, "with --input and --call: pass each row to the function as a str (fast path)")
 	f.BoolVar(&fl.noLimits, "no-unpack-limits", false, unpackLimitsHelp)
 	f.IntVar(&fl.workers, "workers", 1, "interpreters running calls")
+	f.BoolVar(&fl.isolate, "isolate", false, "run each worker in a child process: a crash costs its call (an error record), a call past --timeout is killed")
 	f.DurationVar(&fl.timeout, "timeout", 0, "report calls longer than this as stragglers (e.g. 2s)")
 	f.StringVar(&fl.stragglers, "stragglers", "", "file for the late results of stragglers (JSON lines)")
 	f.DurationVar(&fl.grace, "grace", runner.DefaultGrace, "at the end, how long to wait for stragglers before leaving them running and exiting")
@@ -267,6 +278,21 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&fl.mode, "mode", "any", "any: each call on one worker; all: on every worker")
 	f.StringVar(&fl.python, "python", "", "a local CPython of the archive's version to load (default: bundled, PATH, pyenv)")
 	return cmd
+}
+
+// workerCommand is the hidden command a worker process of run --isolate runs.
+const workerCommand = "run-worker"
+
+func newRunWorkerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    workerCommand,
+		Short:  "A worker process of run --isolate (started by clusterpack itself)",
+		Hidden: true,
+		Args:   noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runner.ServeWorker(cmd.Context())
+		},
+	}
 }
 
 // request is the call and the options the flags ask for, without the

@@ -130,7 +130,7 @@ func TestRunHelpSaysSysPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"PYTHONPATH and the current directory are not on it", "--path DIR (repeatable)", "Exit status:", "3 a call ran past --timeout", `"NaN"`} {
+	for _, want := range []string{"PYTHONPATH and the current directory are not on it", "--path DIR (repeatable)", "Exit status:", "3 a call ran past\n--timeout", `"NaN"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("run --help lacks %q", want)
 		}
