@@ -268,23 +268,26 @@ class _CPWorker:
         return {k: _cp_dumps(self.ns[k]) for k in names if k in self.ns}
 
     def run(self, req_json):
-        """Runs one request; returns {"value": ...} or {"error": ...}, with
-        "vars" (name: JSON text) when the request names variables to read
-        back."""
+        """Runs one request; returns the JSON of its value, or None after an
+        exception (then take_error() describes it). The variables the
+        request asks to read back wait for take_vars()."""
         self.out = None
         try:
             req = _cp_json.loads(req_json)
             v = self._run(req)
             if self.out is None:
                 self.out = self._read_out(req)
-            out = '{"value":' + _cp_dumps(v)
-            if self.out is not None:
-                out += ',"vars":{' + ",".join(_cp_json.dumps(k) + ":" + t for k, t in self.out.items()) + "}"
-            out += "}"
+            return _cp_dumps(v)
         except BaseException as e:  # SystemExit and KeyboardInterrupt too
-            out = _cp_json.dumps({"error": _cp_error(e)})
-        self.flush()
-        return out
+            self.pending = _cp_error(e)
+            return None
+        finally:
+            self.flush()
+
+    def take_vars(self, _=None):
+        """The variables the last run() read back, as a JSON object."""
+        out, self.out = self.out, None
+        return "{" + ",".join(_cp_json.dumps(k) + ":" + t for k, t in (out or {}).items()) + "}"
 
     def prepare(self, req_json):
         """Returns a callable for one row: row JSON in, result JSON out, or

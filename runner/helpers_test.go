@@ -101,11 +101,11 @@ def maybe(x):
 
 def slow(x):
     # "hang" never returns (in a sleep, the GIL released); "spin" holds
-    # the GIL in a loop of bytecodes for 3 s; a number sleeps that long.
+    # the GIL in a loop of bytecodes for 4 s; a number sleeps that long.
     if x == "hang":
         time.sleep(3600)
     if x == "spin":
-        end = time.time() + 3
+        end = time.time() + 4
         while time.time() < end:
             pass
         return x

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -548,14 +549,15 @@ func (p *Pool) Do(ctx context.Context, c Call, mode Mode) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.submit(ctx, jobRequest, req, mode)
+	return p.submit(ctx, jobRequest, req, mode, len(c.Out) > 0)
 }
 
-func (p *Pool) submit(ctx context.Context, kind jobKind, req []byte, mode Mode) ([]Result, error) {
+func (p *Pool) submit(ctx context.Context, kind jobKind, req []byte, mode Mode, readVars bool) ([]Result, error) {
 	var jobs []*job
 	if mode == ModeAll {
 		for _, w := range p.live() {
 			j := newJob(kind, req, 0)
+			j.out = readVars
 			select {
 			case w.own <- j:
 			case <-ctx.Done():
@@ -567,6 +569,7 @@ func (p *Pool) submit(ctx context.Context, kind jobKind, req []byte, mode Mode) 
 		}
 	} else {
 		j := newJob(kind, req, 0)
+		j.out = readVars
 		select {
 		case p.shared <- j:
 		case <-ctx.Done():
@@ -759,17 +762,18 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 // before the worker starts another call whenever every earlier row is
 // done, so a crash of the process loses no row that could be emitted.
 type sequencer struct {
-	mu      sync.Mutex
-	next    int
-	ready   map[int]Result
-	total   int // the number of rows, -1 until the reader ended
-	done    chan struct{}
-	closed  bool
-	failure error
-	emit    func(Result) error
-	st      *MapStats
-	cancel  func()
-	what    string
+	mu       sync.Mutex
+	next     int
+	ready    map[int]Result
+	total    int // the number of rows, -1 until the reader ended
+	done     chan struct{}
+	finished bool // done is closed
+	closed   bool
+	failure  error
+	emit     func(Result) error
+	st       *MapStats
+	cancel   func()
+	what     string
 }
 
 // put takes the result of one row and emits what is now in order.
@@ -808,8 +812,10 @@ func (s *sequencer) end(total int) {
 	s.check()
 }
 
+// check closes done once every row is emitted or the run failed (s.mu
+// held); done itself never changes, Map reads it unlocked.
 func (s *sequencer) check() {
-	if s.done == nil {
+	if s.finished {
 		return
 	}
 	if s.failure != nil {
@@ -817,7 +823,7 @@ func (s *sequencer) check() {
 	}
 	if s.failure != nil || s.total >= 0 && s.next >= s.total {
 		close(s.done)
-		s.done = nil
+		s.finished = true
 	}
 }
 
@@ -893,4 +899,77 @@ func (p *Pool) Close(ctx context.Context) error {
 		}
 		return ue
 	}
+}
+
+// bigValue is the size past which WriteJSON writes a value in place.
+const bigValue = 1 << 20
+
+// AppendJSON appends r's JSON (the form of MarshalJSON, a newline after
+// it) to dst. Value is copied as it is: it is JSON the runner made
+// (Python's json module or Go's), so it is not validated or compacted
+// again, which keeps a value of a gigabyte a copy, not three passes.
+func (r Result) AppendJSON(dst []byte) []byte {
+	dst = r.appendHead(dst)
+	dst = append(dst, r.Value...)
+	return r.appendTail(dst)
+}
+
+// WriteJSON writes r's JSON line to w: with one Write when the value is
+// small, so that a record is never cut; a value over 1 MiB is written in
+// place, between its record's head and tail, without a copy. buf is
+// scratch space, returned for the next call.
+func (r Result) WriteJSON(w io.Writer, buf []byte) ([]byte, error) {
+	if len(r.Value) <= bigValue {
+		buf = r.AppendJSON(buf[:0])
+		_, err := w.Write(buf)
+		return buf, err
+	}
+	buf = r.appendHead(buf[:0])
+	if _, err := w.Write(buf); err != nil {
+		return buf, err
+	}
+	if _, err := w.Write(r.Value); err != nil {
+		return buf, err
+	}
+	buf = r.appendTail(buf[:0])
+	_, err := w.Write(buf)
+	return buf, err
+}
+
+// appendHead is the record up to its value (`"value":` included, when
+// there is one).
+func (r Result) appendHead(dst []byte) []byte {
+	dst = append(dst, `{"index":`...)
+	dst = strconv.AppendInt(dst, int64(r.Index), 10)
+	if r.Line != 0 {
+		dst = append(dst, `,"line":`...)
+		dst = strconv.AppendInt(dst, int64(r.Line), 10)
+	}
+	dst = append(dst, `,"worker":`...)
+	dst = strconv.AppendInt(dst, int64(r.Worker), 10)
+	if len(r.Value) > 0 {
+		dst = append(dst, `,"value":`...)
+	}
+	return dst
+}
+
+// appendTail is the record after its value, with the newline.
+func (r Result) appendTail(dst []byte) []byte {
+	if len(r.Vars) > 0 {
+		b, _ := json.Marshal(r.Vars) // JSON the runner made, in sorted order
+		dst = append(append(dst, `,"vars":`...), b...)
+	}
+	if r.Error != nil {
+		b, _ := json.Marshal(r.Error)
+		dst = append(append(dst, `,"error":`...), b...)
+	}
+	if r.Straggler {
+		dst = append(dst, `,"straggler":true`...)
+	}
+	if r.Late {
+		dst = append(dst, `,"late":true`...)
+	}
+	dst = append(dst, `,"elapsed_ms":`...)
+	dst = strconv.AppendFloat(dst, float64(r.Elapsed.Microseconds())/1000, 'f', -1, 64)
+	return append(dst, "}\n"...)
 }

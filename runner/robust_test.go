@@ -70,7 +70,7 @@ func TestInProcessRunNeverReturns(t *testing.T) {
 
 // TestInProcessRunStragglersNeverStall: with two workers and three calls
 // that do not return in time (two sleep for good, one holds the GIL for
-// 3 s), every row still gets exactly one record, in order, the other
+// 4 s), every row still gets exactly one record, in order, the other
 // rows run on fresh workers, and the run ends within the timeout plus
 // the grace of the last straggler.
 func TestInProcessRunStragglersNeverStall(t *testing.T) {
@@ -118,16 +118,15 @@ func TestInProcessRunStragglersNeverStall(t *testing.T) {
 	if st.Calls != len(rows) || st.Stragglers != 3 || st.Errors != 0 || st.Started != 5 {
 		t.Errorf("stats %+v", st)
 	}
-	// The spinning call returns after 3 s: at most the two sleeping ones
+	// The spinning call returns after 4 s: at least the two sleeping ones
 	// are unfinished, each named.
 	if st.Unfinished < 2 || strings.Count(progress.String(), "unfinished: row ") != st.Unfinished ||
 		!strings.Contains(progress.String(), "unfinished: row 1 (line 2) on worker ") {
 		t.Errorf("stats %+v, progress %q", st, progress.String())
 	}
 	// Three stragglers of 0.5 s each, the grace, 17 short rows: well
-	// under the 3 s the spinning call takes even on a loaded machine
-	// were the run to wait for it.
-	if took > 2800*time.Millisecond {
+	// under the 4 s the spinning call takes, were the run to wait for it.
+	if took > 3800*time.Millisecond {
 		t.Errorf("the run took %v", took)
 	}
 }

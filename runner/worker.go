@@ -32,10 +32,10 @@ type worker struct {
 	abandoned atomic.Bool
 	replacing bool
 
-	ts, ts0                                                            uintptr // thread state; ts0 is the main-interpreter state a sub-interpreter was made from
-	sub                                                                bool
-	obj                                                                uintptr // the _CPWorker
-	mRun, mPrepare, mPrepareRaw, mTakeError, mDescribe, mFlush, mCheck uintptr
+	ts, ts0                                                                       uintptr // thread state; ts0 is the main-interpreter state a sub-interpreter was made from
+	sub                                                                           bool
+	obj                                                                           uintptr // the _CPWorker
+	mRun, mPrepare, mPrepareRaw, mTakeError, mDescribe, mFlush, mCheck, mTakeVars uintptr
 
 	// The callable Map prepared, for the map it was prepared for.
 	mapFor *mapRun
@@ -61,6 +61,7 @@ type job struct {
 	m     *mapRun
 	index int
 	line  int          // the row's line in its input, when the reader knows it
+	out   bool         // jobRequest: the call reads variables back (Call.Out)
 	rows  [][]byte     // jobRows
 	lines []int        // jobRows: the line of each row, when known
 	each  chan Result  // jobRows: each row's result as soon as it is done (capacity len(rows))
@@ -197,17 +198,15 @@ func (w *worker) exec(j *job) {
 		return
 	}
 	switch j.kind {
-	case jobRequest, jobCheck:
-		fn := w.mRun
-		if j.kind == jobCheck {
-			fn = w.mCheck
-		}
-		out, perr := w.callStr(fn, j.req)
+	case jobCheck:
+		out, perr := w.callStr(w.mCheck, j.req)
 		if perr != nil {
 			j.finish(w, Result{Error: perr})
 			return
 		}
-		j.finish(w, decodeOutcome(out, j.kind == jobCheck))
+		j.finish(w, Result{Value: json.RawMessage(out)})
+	case jobRequest:
+		j.finish(w, w.request(j))
 	case jobRow:
 		j.finish(w, w.row(j.m, j.req))
 	case jobRows:
@@ -229,21 +228,47 @@ func (r Result) at(j *job, i int, w *worker) Result {
 	return r
 }
 
-// decodeOutcome reads {"value": ...} or {"error": ...}; a check's answer
-// is returned whole as the value.
-func decodeOutcome(out []byte, whole bool) Result {
-	if whole {
-		return Result{Value: json.RawMessage(out)}
+// request runs a Do call: run() gives the value's JSON, taken as it is
+// (a value of a gigabyte is copied once, not decoded again), or None
+// after an exception.
+func (w *worker) request(j *job) Result {
+	f := &w.py.f
+	r, perr := w.callObj(w.mRun, j.req)
+	if perr != nil {
+		return Result{Error: perr}
 	}
-	var o struct {
-		Value json.RawMessage            `json:"value"`
-		Vars  map[string]json.RawMessage `json:"vars"`
-		Error *PyError                   `json:"error"`
+	defer call(f.decRef, r)
+	if r == w.none() {
+		return Result{Error: w.takeError()}
 	}
-	if err := json.Unmarshal(out, &o); err != nil {
-		return Result{Error: &PyError{Type: "RunnerError", Last: "undecodable answer from Python: " + err.Error()}}
+	s, ok := w.goString(r)
+	if !ok {
+		return Result{Error: w.fetchError()}
 	}
-	return Result{Value: o.Value, Vars: o.Vars, Error: o.Error}
+	res := Result{Value: json.RawMessage(s)}
+	if j.out {
+		b, perr := w.callStr(w.mTakeVars, nil)
+		if perr != nil {
+			return Result{Error: perr}
+		}
+		if err := json.Unmarshal(b, &res.Vars); err != nil {
+			return Result{Error: &PyError{Type: "RunnerError", Last: "undecodable variables from Python: " + err.Error()}}
+		}
+	}
+	return res
+}
+
+// takeError describes the exception the last call stored (pending).
+func (w *worker) takeError() *PyError {
+	out, perr := w.callStr(w.mTakeError, nil)
+	if perr != nil {
+		return perr
+	}
+	var e PyError
+	if err := json.Unmarshal(out, &e); err != nil {
+		return &PyError{Type: "RunnerError", Last: "undecodable exception from Python: " + err.Error()}
+	}
+	return &e
 }
 
 // row runs one Map row with the callable prepared for the map.
@@ -279,13 +304,7 @@ func (w *worker) row(m *mapRun, req []byte) Result {
 	}
 	defer call(f.decRef, r)
 	if !m.raw && r == w.none() {
-		out, perr := w.callStr(w.mTakeError, nil)
-		if perr != nil {
-			return Result{Error: perr}
-		}
-		var e PyError
-		json.Unmarshal(out, &e)
-		return Result{Error: &e}
+		return Result{Error: w.takeError()}
 	}
 	s, ok := w.goString(r)
 	if !ok {
@@ -378,7 +397,7 @@ func (w *worker) bootstrap() error {
 		p    *uintptr
 		name string
 	}{{&w.mRun, "run"}, {&w.mPrepare, "prepare"}, {&w.mPrepareRaw, "prepare_raw"}, {&w.mTakeError, "take_error"},
-		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}} {
+		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}, {&w.mTakeVars, "take_vars"}} {
 		name := cstr(m.name)
 		*m.p = call(f.objectGetAttrString, obj, ptr(name))
 		runtime.KeepAlive(name)

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,14 +204,9 @@ func newRunCommand() *cobra.Command {
 				}
 				defer f.Close()
 				opts.Rows = runner.JSONLines(f)
-				var buf bytes.Buffer
-				enc := json.NewEncoder(&buf)
-				opts.OnResult = func(r runner.Result) error {
-					buf.Reset()
-					if err := enc.Encode(r); err != nil {
-						return err
-					}
-					_, err := out.Write(buf.Bytes())
+				var buf []byte
+				opts.OnResult = func(r runner.Result) (err error) {
+					buf, err = r.WriteJSON(out, buf)
 					return err
 				}
 			} else {
@@ -228,7 +223,13 @@ func newRunCommand() *cobra.Command {
 						if len(v) == 0 {
 							v = json.RawMessage("null")
 						}
-						fmt.Fprintf(out, "%s\n", v)
+						// Two writes: no copy of a large value.
+						if _, err := out.Write(v); err != nil {
+							return err
+						}
+						if _, err := io.WriteString(out, "\n"); err != nil {
+							return err
+						}
 					}
 					return nil
 				}
