@@ -327,7 +327,7 @@ func (p *proc) crashText(prefix string) string {
 }
 
 // errFatal is a worker process's error that stops the run (the function
-// cannot be found, say), as Map's own.
+// cannot be found, say): its message is Map's own.
 type errFatal struct{ msg string }
 
 func (e *errFatal) Error() string { return e.msg }
@@ -337,10 +337,9 @@ func (e *errFatal) Error() string { return e.msg }
 // replaced.
 func (p *proc) do(ctx context.Context, line []byte, what string, timeout time.Duration) (res Result, dead bool, err error) {
 	start := time.Now()
-	if _, err := p.req.Write(append(append([]byte(nil), line...), '\n')); err != nil {
-		// The process died since its last answer: read why below.
-		_ = err
-	}
+	// A failed write means the process died since its last answer: its
+	// answers end, and the crash branch below says why.
+	_, _ = p.req.Write(append(append([]byte(nil), line...), '\n'))
 	var tc <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
