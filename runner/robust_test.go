@@ -340,7 +340,9 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("run by TestCrashKeepsFinishedRows")
 	}
 	e := setup(t)
-	dir := t.TempDir()
+	// The parent's directory: this process ends in the crash, before it
+	// could remove a t.TempDir of its own.
+	dir := filepath.Dir(out)
 	archive := writeVenv(t, dir, e.ver, greetWheels(t, dir))
 	f, err := os.Create(out)
 	if err != nil {
@@ -351,7 +353,7 @@ func TestCrashChild(t *testing.T) {
 		fmt.Fprintln(&rows, i)
 	}
 	_, err = Run(context.Background(), archive, Call{Function: "greet:crash_at"}, RunOptions{
-		Open: OpenOptions{CacheDir: t.TempDir()}, Python: e.py, Pool: PoolOptions{StdoutToStderr: true},
+		Open: OpenOptions{CacheDir: filepath.Join(dir, "cache")}, Python: e.py, Pool: PoolOptions{StdoutToStderr: true},
 		Rows: JSONLines(strings.NewReader(rows.String())),
 		OnResult: func(r Result) error {
 			b, err := json.Marshal(r)
