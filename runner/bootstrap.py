@@ -20,7 +20,13 @@ def _cp_setup(config_json):
     other, the previous archive's entries and modules are removed first."""
     config = _cp_json.loads(config_json)
     sites = config["sites"]
-    if getattr(_cp_sys, "_clusterpack_sites", None) == sites:
+    # The user's own directories (PoolOptions.Path) come first, as a
+    # script's directory would; PYTHONPATH and the current directory are
+    # never on sys.path (the isolated configuration leaves them out).
+    user_path = [_cp_os.path.abspath(d) for d in (config.get("path") or [])]
+    key = (sites, user_path)
+    if getattr(_cp_sys, "_clusterpack_sites", None) == key:
+        _cp_stdout(config)
         return ""
     old = getattr(_cp_sys, "_clusterpack_added", [])
     if old:
@@ -44,16 +50,37 @@ def _cp_setup(config_json):
     before = list(_cp_sys.path)
     for d in sites:
         _cp_site.addsitedir(d)
+    new = [d for d in user_path if d not in _cp_sys.path]
+    _cp_sys.path[:0] = new
     _cp_sys._clusterpack_added = [p for p in _cp_sys.path if p not in before] + [d for d in sites if d in before]
-    _cp_sys._clusterpack_sites = sites
-    if config.get("stdout_to_stderr"):
-        _cp_sys.stdout = _cp_sys.stderr
-    elif getattr(_cp_sys, "__stdout__", None) is not None:
-        _cp_sys.stdout = _cp_sys.__stdout__
+    _cp_sys._clusterpack_sites = key
+    _cp_stdout(config)
+    _cp_faulthandler(config.get("crash_fd"))
     import importlib
 
     importlib.invalidate_caches()
     return ""
+
+
+def _cp_faulthandler(fd):
+    """A crash (SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGABRT) prints the Python
+    traceback of every thread to the process's standard error (or to the
+    file descriptor fd a worker process's parent reads) before the process
+    ends."""
+    try:
+        import faulthandler
+
+        if not faulthandler.is_enabled():
+            faulthandler.enable(file=fd or _cp_sys.__stderr__ or _cp_sys.stderr, all_threads=True)
+    except Exception:
+        pass
+
+
+def _cp_stdout(config):
+    if config.get("stdout_to_stderr"):
+        _cp_sys.stdout = _cp_sys.stderr
+    elif getattr(_cp_sys, "__stdout__", None) is not None:
+        _cp_sys.stdout = _cp_sys.__stdout__
 
 
 def _cp_error(e):
@@ -79,8 +106,9 @@ def _cp_error(e):
 
 def _cp_default(o):
     """JSON fallback for results: arrays and numpy scalars by tolist(),
-    sets and other iterables as lists, bytes as text, anything else as
-    its repr()."""
+    sets, frozensets and tuples as lists, bytes as UTF-8 text (invalid
+    bytes replaced). Any other object is an error naming its type: it is
+    never written as its repr()."""
     tolist = getattr(o, "tolist", None)
     if callable(tolist):
         return tolist()
@@ -88,11 +116,75 @@ def _cp_default(o):
         return o.decode("utf-8", "replace")
     if isinstance(o, (set, frozenset, tuple)):
         return list(o)
-    return repr(o)
+    t = type(o)
+    name = t.__qualname__ if t.__module__ == "builtins" else t.__module__ + "." + t.__qualname__
+    e = TypeError("a value of type %s cannot be written as JSON: return a str, a number, a bool, None, a list or a dict" % (name,))
+    e._clusterpack_unencodable = True
+    raise e
+
+
+_CP_INF = float("inf")
+
+
+def _cp_finite(v):
+    """v with every NaN, Infinity and -Infinity replaced by the strings
+    "NaN", "Infinity" and "-Infinity" (as Spark's JSON writer does), and
+    the objects _cp_default converts converted first."""
+    if isinstance(v, float):
+        if v != v:
+            return "NaN"
+        if v in (_CP_INF, -_CP_INF):
+            return "Infinity" if v > 0 else "-Infinity"
+        return v
+    if isinstance(v, (str, int, bool)) or v is None:
+        return v
+    if isinstance(v, dict):
+        return {k: _cp_finite(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_cp_finite(x) for x in v]
+    return _cp_finite(_cp_default(v))
+
+
+_cp_encoder = _cp_json.JSONEncoder(default=_cp_default, allow_nan=False)
 
 
 def _cp_dumps(v):
-    return _cp_json.dumps(v, default=_cp_default, allow_nan=True)
+    """The JSON of a result. JSON has no NaN or Infinity: they are written
+    as the strings "NaN", "Infinity" and "-Infinity"."""
+    try:
+        try:
+            return _cp_encoder.encode(v)
+        except ValueError as e:
+            if "Out of range float" not in str(e):
+                raise
+        return _cp_encoder.encode(_cp_finite(v))
+    except TypeError as e:
+        if getattr(e, "_clusterpack_unencodable", False):
+            # Without the json module's frames: the value is the news.
+            raise TypeError(str(e)) from None
+        raise
+
+
+def _cp_bind(ns, names):
+    """Binds the variables of a call in ns; returns what to restore."""
+    saved = {}
+    for k, v in names.items():
+        saved[k] = ns.get(k, _cp_missing)
+        ns[k] = v
+    return saved
+
+
+def _cp_unbind(ns, saved):
+    """Removes the variables of a call again, giving back the values the
+    names had before it."""
+    for k, v in saved.items():
+        if v is _cp_missing:
+            ns.pop(k, None)
+        else:
+            ns[k] = v
+
+
+_cp_missing = object()
 
 
 def _cp_resolve(target):
@@ -131,6 +223,7 @@ class _CPWorker:
         index = int(index)
         self.ns = {"__name__": "__main__", "__builtins__": __builtins__, "__clusterpack_worker__": index}
         self.pending = None
+        self.out = None
 
     def _run(self, req):
         kind = req["kind"]
@@ -138,9 +231,12 @@ class _CPWorker:
         if kind == "call":
             return _cp_apply(_cp_resolve(req["function"]), req.get("args"))
         if kind == "eval":
-            for k, v in (req.get("vars") or {}).items():
-                ns[k] = v
-            return eval(compile(req["expr"], "<eval>", "eval"), ns)
+            saved = _cp_bind(ns, req.get("vars") or {})
+            try:
+                return eval(compile(req["expr"], "<eval>", "eval"), ns)
+            finally:
+                self.out = self._read_out(req)
+                _cp_unbind(ns, saved)
         if kind == "exec":
             for code in req["exec"]:
                 exec(compile(code, "<exec>", "exec"), ns)
@@ -163,15 +259,35 @@ class _CPWorker:
             return None
         raise ValueError("unknown request kind %r" % (kind,))
 
+    def _read_out(self, req):
+        """The variables the call asked to read back (name: JSON text); a
+        name the namespace lacks is left out."""
+        names = req.get("out")
+        if not names:
+            return None
+        return {k: _cp_dumps(self.ns[k]) for k in names if k in self.ns}
+
     def run(self, req_json):
-        """Runs one request; returns {"value": ...} or {"error": ...}."""
+        """Runs one request; returns the JSON of its value, or None after an
+        exception (then take_error() describes it). The variables the
+        request asks to read back wait for take_vars()."""
+        self.out = None
         try:
-            v = self._run(_cp_json.loads(req_json))
-            out = '{"value":' + _cp_dumps(v) + "}"
+            req = _cp_json.loads(req_json)
+            v = self._run(req)
+            if self.out is None:
+                self.out = self._read_out(req)
+            return _cp_dumps(v)
         except BaseException as e:  # SystemExit and KeyboardInterrupt too
-            out = _cp_json.dumps({"error": _cp_error(e)})
-        self.flush()
-        return out
+            self.pending = _cp_error(e)
+            return None
+        finally:
+            self.flush()
+
+    def take_vars(self, _=None):
+        """The variables the last run() read back, as a JSON object."""
+        out, self.out = self.out, None
+        return "{" + ",".join(_cp_json.dumps(k) + ":" + t for k, t in (out or {}).items()) + "}"
 
     def prepare(self, req_json):
         """Returns a callable for one row: row JSON in, result JSON out, or
@@ -190,17 +306,20 @@ class _CPWorker:
                     return None
 
         elif kind == "eval":
-            for k, v in (req.get("vars") or {}).items():
-                ns[k] = v
+            names = req.get("vars") or {}
             code = compile(req["expr"], "<eval>", "eval")
 
             def one(row):
+                saved = _cp_bind(ns, names) if names else None
                 try:
                     ns["row"] = loads(row)
                     return dumps(eval(code, ns))
                 except BaseException as e:
                     self.pending = _cp_error(e)
                     return None
+                finally:
+                    if saved is not None:
+                        _cp_unbind(ns, saved)
 
         elif kind == "exec":
             codes = [compile(c, "<exec>", "exec") for c in req["exec"]]

@@ -57,16 +57,60 @@
 // one namespace per worker), which is also what older versions get.
 // Check always imports in the main interpreter.
 //
+// # Values
+//
+// Results are JSON (Result.Value). JSON has no NaN or Infinity: they are
+// written as the strings "NaN", "Infinity" and "-Infinity", as Spark's
+// JSON writer has them, at any depth. Tuples, sets and frozensets are
+// lists, bytes UTF-8 text, objects with tolist() (NumPy arrays and
+// scalars) what it returns. Any other object is an error, a TypeError
+// naming its type ("a value of type mod.Cls cannot be written as JSON"),
+// never its repr(); with rows it is that row's record and the run goes on.
+// A value's JSON text is copied once from Python into Go and never decoded
+// or validated again; Result.WriteJSON writes a record with one Write, and
+// a value over 1 MiB in place without another copy: a 1 GiB result peaks
+// at about twice its size in memory.
+//
+// Call.Vars are bound for the call only: after it the names are removed,
+// or get back the values they had before. Call.Out names variables to read
+// back after a call (Result.Vars), the way to get state out of statements:
+//
+//	res, _ := pool.Do(ctx, runner.Call{Exec: []string{"n = len(open('f').read())"}, Out: []string{"n"}}, runner.ModeAny)
+//	n := res[0].Vars["n"]
+//
+// sys.path holds the standard library and the archive's site directories
+// only: the interpreter runs isolated, without PYTHONPATH or the current
+// directory; PoolOptions.Path puts the user's own directories first.
+//
 // # What cannot be survived or stopped
 //
 // Exceptions in user code, SystemExit (sys.exit) and KeyboardInterrupt are
-// results: the run goes on. os._exit, a crash in an extension module
-// (SIGSEGV) or os.abort end the whole process, as they would end the
-// Python process they ran in. A call past its timeout cannot be stopped
-// (CPython has no safe way to stop another thread's Python code): it is
-// reported as a straggler, its worker stays busy until it returns, and
-// its late result goes to PoolOptions.OnStraggler. Python is never
-// finalised (see Python), so Pool.Close flushes sys.stdout/sys.stderr.
+// results: the run goes on. A call past its timeout cannot be stopped:
+// CPython has no safe way to stop another thread's Python code
+// (PyThreadState_SetAsyncExc is only seen between bytecodes, never in a
+// sleep, a lock or C code). Its placeholder (Straggler, Error type
+// "Timeout", naming the row and the worker) takes its place in the output
+// at once; the worker is abandoned, ends when the call returns (the late
+// result goes to PoolOptions.OnStraggler), and a fresh worker, which runs
+// Run's set-up statements again, takes its place, up to
+// PoolOptions.MaxWorkers alive. When none may start, the queued calls are
+// "NotRun" records, so a run always ends: Run waits RunOptions.Grace for
+// stragglers, counts those still running as MapStats.Unfinished, names
+// them on Progress and returns; their threads end with the process.
+//
+// os._exit, a crash in an extension module (SIGSEGV) or os.abort end the
+// whole process, as they would end the Python process they ran in.
+// faulthandler is enabled, so the Python traceback of every thread is on
+// standard error first, and Map hands each result to OnResult on the
+// goroutine that completed it as soon as every earlier row is done, so
+// that an OnResult that writes each record at once (the run command does)
+// loses no row that was done and in order. RunOptions.Processes runs the
+// workers in child processes instead (ServeWorker; run --isolate): a
+// crash then costs its call only, a Result with Error type "Crash" whose
+// Traceback is what faulthandler wrote, and a call past the timeout is
+// stopped for good by killing its process; a fresh process takes the
+// place of either. Python is never finalised (see Python), so Pool.Close
+// flushes sys.stdout/sys.stderr.
 //
 // # Tests
 //

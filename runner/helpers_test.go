@@ -98,6 +98,33 @@ def maybe(x):
     if x == "bad":
         raise KeyError(x)
     return x.upper()
+
+def slow(x):
+    # "hang" never returns (in a sleep, the GIL released); "spin" holds
+    # the GIL in a loop of bytecodes for 4 s; a number sleeps that long.
+    if x == "hang":
+        time.sleep(3600)
+    if x == "spin":
+        end = time.time() + 4
+        while time.time() < end:
+            pass
+        return x
+    time.sleep(x)
+    return x
+
+def crash_at(n):
+    if n == 500:
+        import ctypes
+        ctypes.string_at(0)  # SIGSEGV
+    return n
+
+class Opaque:
+    pass
+
+def special(k):
+    return {"nan": float("nan"), "inf": float("inf"), "ninf": float("-inf"), "tuple": (1, 2),
+            "nested": [1.5, {"a": float("nan")}, (float("inf"),)], "obj": Opaque(), "nested_obj": {"x": [Opaque()]},
+            "bytes": b"ab", "set": {3}, "fine": 2.5}[k]
 `
 
 // greetWheels are a healthy distribution and one that depends on it.

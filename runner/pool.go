@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -63,17 +65,36 @@ type PoolOptions struct {
 	Isolation Isolation
 	// Timeout is the time a call may take before it is reported as a
 	// straggler (a Result with Straggler set, in its place in the
-	// output); zero means no limit. The call goes on running (CPython
-	// offers no safe way to stop Python code in another thread), its
-	// worker stays busy and takes no new call until it returns, and its
-	// late result goes to OnStraggler.
+	// output); zero means no limit. The call goes on running: CPython
+	// offers no safe way to stop Python code in another thread
+	// (PyThreadState_SetAsyncExc is seen only between bytecodes, never
+	// in a sleep, a lock or C code). Its worker is abandoned instead: it
+	// takes no new call, ends when the call returns (the late result
+	// goes to OnStraggler), and a fresh worker, which runs the set-up
+	// statements of Run again, takes its place, so that stragglers never
+	// hold up the other calls.
 	Timeout time.Duration
+	// MaxWorkers bounds the workers alive at once, abandoned ones
+	// included; default 4 × Workers. When every worker is abandoned and
+	// no fresh one may start, the calls still queued are not run: each
+	// is a Result with an Error of type "NotRun" naming the stragglers,
+	// so the run still ends.
+	MaxWorkers int
 	// OnStraggler receives the late results of stragglers (Late set),
 	// one at a time; nil drops them.
 	OnStraggler func(Result)
 	// StdoutToStderr points Python's sys.stdout at sys.stderr, so that
 	// prints do not mix with JSON results written to standard output.
 	StdoutToStderr bool
+	// Path are directories put first on sys.path, in order: the user's
+	// own modules. PYTHONPATH and the current directory are never on
+	// sys.path (the interpreter runs in CPython's isolated mode).
+	Path []string
+
+	// In a worker process (ServeWorker): faulthandler writes to crashFD
+	// instead of standard error, and rows are handed over one at a time.
+	crashFD  int
+	oneByOne bool
 }
 
 // Pool is a set of workers running calls in an Env.
@@ -83,7 +104,6 @@ type Pool struct {
 	opts      PoolOptions
 	isolation Isolation
 	note      string
-	workers   []*worker
 	shared    chan *job
 	quit      chan struct{}
 	stopWatch chan struct{}
@@ -92,6 +112,15 @@ type Pool struct {
 	closeOnce sync.Once
 	exited    sync.WaitGroup
 	usesMain  bool
+
+	mu       sync.Mutex
+	workers  []*worker // the live workers, one per slot
+	all      []*worker // every worker started, abandoned ones included
+	alive    int       // workers whose loop has not returned
+	nextID   int
+	setupReq []byte // the set-up statements a fresh worker runs first
+	draining bool   // a drainer is failing the queued calls (starved)
+	replErr  error  // why a fresh worker could not start; no more are tried
 }
 
 // Call is one of the four call patterns (set exactly one of Function,
@@ -108,11 +137,18 @@ type Call struct {
 	File string
 	Argv []string
 	// Eval is an expression evaluated in the worker's namespace after
-	// Vars (JSON values) are bound in it; its value is the result.
+	// Vars (JSON values) are bound in it; its value is the result. The
+	// variables are removed again after the call (a name bound before
+	// gets its old value back), with rows after each row.
 	Eval string
 	Vars map[string]json.RawMessage
 	// Exec are statements run in order in the worker's namespace.
 	Exec []string
+	// Out names variables of the worker's namespace to read back after
+	// the call (before Vars are removed): Result.Vars holds their JSON
+	// values, written by the rule of Result.Value; a name the namespace
+	// lacks is left out. Not with rows (Pool.Do only).
+	Out []string
 }
 
 func (c Call) kind() (string, error) {
@@ -172,6 +208,14 @@ func (c Call) request() ([]byte, error) {
 	case "exec":
 		req["exec"] = c.Exec
 	}
+	if len(c.Out) > 0 {
+		for _, n := range c.Out {
+			if !isIdentifier(n) {
+				return nil, fmt.Errorf("variable %q to read back is not a Python name", n)
+			}
+		}
+		req["out"] = c.Out
+	}
 	return json.Marshal(req)
 }
 
@@ -193,12 +237,22 @@ func (e *PyError) Error() string { return e.Last }
 
 // Result is the outcome of one call on one worker.
 type Result struct {
-	// Index is the call's place in its Map input (0 for Do).
-	Index  int `json:"index"`
+	// Index is the call's place in its Map input (0 for Do); Line is
+	// its line in the input, when the RowReader says (a LineReader).
+	Index int `json:"index"`
+	Line  int `json:"line,omitempty"`
+	// Worker is the worker that ran the call, -1 for a call not run.
 	Worker int `json:"worker"`
-	// Value is the JSON of the result (null for None).
+	// Value is the JSON of the result (null for None). JSON has no NaN
+	// or Infinity: they are the strings "NaN", "Infinity" and
+	// "-Infinity", as Spark's JSON writer has them. Tuples, sets and
+	// frozensets are lists, bytes UTF-8 text, objects with tolist()
+	// (NumPy arrays and scalars) what it returns; any other object is an
+	// error (TypeError naming its type), never its repr().
 	Value json.RawMessage `json:"value,omitempty"`
-	Error *PyError        `json:"error,omitempty"`
+	// Vars are the variables Call.Out asked for.
+	Vars  map[string]json.RawMessage `json:"vars,omitempty"`
+	Error *PyError                   `json:"error,omitempty"`
 	// Straggler marks the placeholder of a call that ran past the
 	// timeout; its result comes later, with Late set, on OnStraggler.
 	Straggler bool `json:"straggler,omitempty"`
@@ -230,6 +284,9 @@ func NewPool(ctx context.Context, py *Python, env *Env, opts PoolOptions) (*Pool
 	if opts.Workers <= 0 {
 		opts.Workers = 1
 	}
+	if opts.MaxWorkers < opts.Workers {
+		opts.MaxWorkers = 4 * opts.Workers
+	}
 	p := &Pool{py: py, env: env, opts: opts, shared: make(chan *job, 4*opts.Workers), quit: make(chan struct{}), stopWatch: make(chan struct{})}
 	canSub := py.f.newInterpreterFromConfig != nil && (py.version[0] > 3 || py.version[1] >= 12)
 	switch opts.Isolation {
@@ -256,17 +313,11 @@ func NewPool(ctx context.Context, py *Python, env *Env, opts PoolOptions) (*Pool
 		}
 		p.usesMain = true
 	}
-	ready := make(chan error)
 	for i := 0; i < opts.Workers; i++ {
-		w := &worker{p: p, py: py, id: i, own: make(chan *job, 16), sub: p.isolation == IsolationSubinterpreters}
-		p.exited.Add(1)
-		go func() {
-			defer p.exited.Done()
-			w.loop(ready)
-		}()
 		// One at a time: workers bootstrap in turn, so that the first
 		// one sets up the shared interpreter before the others look.
-		if err := <-ready; err != nil {
+		w, err := p.startWorker(nil)
+		if err != nil {
 			p.Close(ctx)
 			return nil, fmt.Errorf("starting worker %d: %w", i, err)
 		}
@@ -284,10 +335,59 @@ func (p *Pool) Isolation() Isolation { return p.isolation }
 // Note explains a choice NewPool made (e.g. threads for want of 3.12), or "".
 func (p *Pool) Note() string { return p.note }
 
-// Workers is the number of workers.
-func (p *Pool) Workers() int { return len(p.workers) }
+// Workers is the number of workers (live ones: an abandoned worker's
+// place is taken by a fresh one).
+func (p *Pool) Workers() int { return len(p.live()) }
 
-// watch marks calls running past the timeout as stragglers.
+// Started is the number of workers started so far, fresh ones in the
+// place of abandoned ones included.
+func (p *Pool) Started() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.nextID
+}
+
+func (p *Pool) live() []*worker {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*worker(nil), p.workers...)
+}
+
+// startWorker starts a worker with the next id, its first job first (the
+// set-up of a fresh worker), and waits until it is ready.
+func (p *Pool) startWorker(first *job) (*worker, error) {
+	p.mu.Lock()
+	w := &worker{p: p, py: p.py, id: p.nextID, own: make(chan *job, 16), sub: p.isolation == IsolationSubinterpreters}
+	p.nextID++
+	p.alive++
+	p.all = append(p.all, w)
+	p.mu.Unlock()
+	if first != nil {
+		w.own <- first
+	}
+	ready := make(chan error)
+	p.exited.Add(1)
+	go func() {
+		defer p.exited.Done()
+		defer func() {
+			p.mu.Lock()
+			p.alive--
+			p.mu.Unlock()
+		}()
+		w.loop(ready)
+	}()
+	return w, <-ready
+}
+
+// setSetup records the set-up statements a fresh worker runs first.
+func (p *Pool) setSetup(req []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.setupReq = req
+}
+
+// watch marks calls running past the timeout as stragglers, abandons
+// their workers and starts fresh ones in their place.
 func (p *Pool) watch() {
 	tick := p.opts.Timeout / 20
 	tick = min(max(tick, time.Millisecond), 50*time.Millisecond)
@@ -298,7 +398,7 @@ func (p *Pool) watch() {
 		case <-p.stopWatch:
 			return
 		case now := <-t.C:
-			for _, w := range p.workers {
+			for _, w := range p.live() {
 				j := w.cur.Load()
 				if j == nil {
 					continue
@@ -308,15 +408,128 @@ func (p *Pool) watch() {
 					continue
 				}
 				if j.state.CompareAndSwap(0, 2) {
-					j.res = Result{Index: j.index, Worker: w.id, Straggler: true, Elapsed: time.Duration(now.UnixNano() - s),
-						Error: &PyError{Type: "Timeout", Last: fmt.Sprintf("still running after %v on worker %d: reported as a straggler, its result will follow on the straggler stream", p.opts.Timeout, w.id)}}
-					close(j.done)
+					j.complete(Result{Index: j.index, Line: j.line, Worker: w.id, Straggler: true, Elapsed: time.Duration(now.UnixNano() - s),
+						Error: &PyError{Type: "Timeout", Last: fmt.Sprintf("%s: still running after %v on worker %d: reported as a straggler; the worker is abandoned (a late result goes to the straggler stream)", j.what(), p.opts.Timeout, w.id)}})
+					p.abandon(w)
 				}
 			}
+			p.replaceAbandoned()
 		}
 	}
 }
 
+// abandon takes w out of service: calls queued for it alone are not run.
+func (p *Pool) abandon(w *worker) {
+	w.abandoned.Store(true)
+	for {
+		select {
+		case j := <-w.own:
+			j.finish(w, Result{Error: &PyError{Type: "NotRun", Last: fmt.Sprintf("%s: not run: worker %d is held by a call past the timeout", j.what(), w.id)}})
+		default:
+			return
+		}
+	}
+}
+
+// replaceAbandoned starts a fresh worker in the place of each abandoned
+// one, as long as MaxWorkers allows; when every place is held by an
+// abandoned worker and none can start, the queued calls are failed.
+func (p *Pool) replaceAbandoned() {
+	p.mu.Lock()
+	for i, w := range p.workers {
+		if !w.abandoned.Load() || w.replacing || p.replErr != nil || p.alive >= p.opts.MaxWorkers {
+			continue
+		}
+		w.replacing = true
+		p.alive++ // the fresh worker's place, taken before it starts
+		var first *job
+		if p.setupReq != nil {
+			first = newJob(jobRequest, p.setupReq, 0)
+		}
+		go p.replace(i, first)
+	}
+	drain := !p.draining && p.starvedLocked()
+	if drain {
+		p.draining = true
+	}
+	p.mu.Unlock()
+	if drain {
+		go p.drain()
+	}
+}
+
+// replace starts a fresh worker, runs the set-up on it, and puts it in
+// place i. p.alive already counts it.
+func (p *Pool) replace(i int, first *job) {
+	w, err := p.startWorker(first)
+	p.mu.Lock()
+	p.alive-- // startWorker counted it again
+	p.mu.Unlock()
+	if err == nil && first != nil {
+		<-first.done
+		if first.res.Error != nil {
+			err = &SetupError{Worker: w.id, Err: first.res.Error}
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.replErr = err
+		slog.Warn("runner: no fresh worker can take the place of an abandoned one", "err", err)
+		return
+	}
+	p.workers[i] = w
+}
+
+// starvedLocked reports whether every place is held by an abandoned
+// worker and none can be replaced now (p.mu held).
+func (p *Pool) starvedLocked() bool {
+	for _, w := range p.workers {
+		if !w.abandoned.Load() || w.replacing && p.replErr == nil {
+			return false
+		}
+	}
+	return p.replErr != nil || p.alive >= p.opts.MaxWorkers
+}
+
+func (p *Pool) starved() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.starvedLocked()
+}
+
+// drain fails the queued calls while the pool is starved, naming the
+// stragglers that hold it.
+func (p *Pool) drain() {
+	defer func() {
+		p.mu.Lock()
+		p.draining = false
+		p.mu.Unlock()
+	}()
+	for {
+		select {
+		case <-p.quit:
+			return
+		case j := <-p.shared:
+			if !p.starved() {
+				go func() {
+					select {
+					case p.shared <- j:
+					case <-p.quit:
+					}
+				}()
+				return
+			}
+			var held []string
+			for _, w := range p.live() {
+				if c := w.cur.Load(); c != nil {
+					held = append(held, fmt.Sprintf("%s on worker %d", c.what(), w.id))
+				}
+			}
+			j.finishNoWorker(Result{Error: &PyError{Type: "NotRun", Last: fmt.Sprintf("%s: not run: every worker is held by a call past the timeout (%s) and at most %d workers may run", j.what(), strings.Join(held, ", "), p.opts.MaxWorkers)}})
+		}
+	}
+}
 func (p *Pool) straggler(r Result) {
 	if p.opts.OnStraggler == nil {
 		return
@@ -336,14 +549,15 @@ func (p *Pool) Do(ctx context.Context, c Call, mode Mode) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.submit(ctx, jobRequest, req, mode)
+	return p.submit(ctx, jobRequest, req, mode, len(c.Out) > 0)
 }
 
-func (p *Pool) submit(ctx context.Context, kind jobKind, req []byte, mode Mode) ([]Result, error) {
+func (p *Pool) submit(ctx context.Context, kind jobKind, req []byte, mode Mode, readVars bool) ([]Result, error) {
 	var jobs []*job
 	if mode == ModeAll {
-		for _, w := range p.workers {
+		for _, w := range p.live() {
 			j := newJob(kind, req, 0)
+			j.out = readVars
 			select {
 			case w.own <- j:
 			case <-ctx.Done():
@@ -355,6 +569,7 @@ func (p *Pool) submit(ctx context.Context, kind jobKind, req []byte, mode Mode) 
 		}
 	} else {
 		j := newJob(kind, req, 0)
+		j.out = readVars
 		select {
 		case p.shared <- j:
 		case <-ctx.Done():
@@ -393,6 +608,16 @@ func JSONLines(r io.Reader) RowReader {
 	return &jsonLines{s: s}
 }
 
+// LineReader is a RowReader that knows the input line of the row Next
+// returned last; Map puts it in the Result and in its messages.
+type LineReader interface {
+	RowReader
+	Line() int
+}
+
+// Line is the line of the row Next returned last (1 for the first line).
+func (j *jsonLines) Line() int { return j.line }
+
 func (j *jsonLines) Next() ([]byte, error) {
 	for j.s.Scan() {
 		j.line++
@@ -423,11 +648,16 @@ type mapRun struct {
 	ctx context.Context
 	req []byte
 	raw bool
+	seq *sequencer // nil: the rows' results are read from their jobs
 }
 
-// MapStats counts what Map did.
+// MapStats counts what Map (or Run) did. Map sets the first three; Run
+// adds Unfinished, the stragglers still running when it returned, and
+// Started, the workers it started (fresh ones in the place of abandoned
+// ones included).
 type MapStats struct {
 	Calls, Errors, Stragglers int
+	Unfinished, Started       int
 }
 
 // Map runs the call once per row, on whichever worker is free, and hands
@@ -451,98 +681,74 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	m := &mapRun{ctx: ctx, req: req, raw: opts.Raw}
-	order := make(chan *job, 256+8*len(p.workers))
+	seq := &sequencer{ready: map[int]Result{}, total: -1, done: make(chan struct{}), emit: emit, st: &st, cancel: cancel, what: c.Function + c.Eval}
+	m := &mapRun{ctx: ctx, req: req, raw: opts.Raw, seq: seq}
 	readErr := make(chan error, 1)
 	go func() {
-		defer close(order)
 		// Without a timeout rows go to the workers in batches, which
 		// saves most of the hand-over cost; with one, each row is its
 		// own job so that a straggler holds up no other row.
 		batch := 1
-		if p.opts.Timeout == 0 {
+		if p.opts.Timeout == 0 && !p.opts.oneByOne {
 			batch = 128
 		}
+		lines, _ := rows.(LineReader)
 		for i := 0; ; {
 			var chunk [][]byte
 			var rerr error
+			var chunkLines []int
 			for len(chunk) < batch {
 				row, err := rows.Next()
 				if err != nil {
 					rerr = err
 					break
 				}
+				if lines != nil {
+					chunkLines = append(chunkLines, lines.Line())
+				}
 				chunk = append(chunk, row)
 			}
 			if len(chunk) > 0 {
 				j := &job{kind: jobRow, m: m, index: i, done: make(chan struct{})}
+				if len(chunkLines) > 0 {
+					j.line = chunkLines[0]
+				}
 				if batch == 1 {
 					j.req = chunk[0]
 				} else {
-					j.kind, j.rows = jobRows, chunk
-				}
-				i += len(chunk)
-				select {
-				case order <- j:
-				case <-ctx.Done():
-					readErr <- nil
-					return
+					j.kind, j.rows, j.lines = jobRows, chunk, chunkLines
 				}
 				select {
 				case p.shared <- j:
 				case <-ctx.Done():
+					seq.end(i)
 					readErr <- nil
 					return
 				case <-p.quit:
+					seq.end(i)
 					readErr <- errors.New("the pool is closed")
 					return
 				}
-			}
-			if rerr == io.EOF {
-				readErr <- nil
-				return
+				i += len(chunk)
 			}
 			if rerr != nil {
+				seq.end(i)
+				if rerr == io.EOF {
+					rerr = nil
+				}
 				readErr <- rerr
 				return
 			}
 		}
 	}()
-	var failure error
-	for j := range order {
-		select {
-		case <-j.done:
-		case <-ctx.Done():
-			if failure == nil {
-				failure = ctx.Err()
-			}
-			continue
-		}
-		if failure != nil {
-			continue
-		}
-		results := []Result{j.res}
-		if j.kind == jobRows {
-			results = j.results
-		}
-		for _, r := range results {
-			if failure != nil {
-				break
-			}
-			st.count(r)
-			if r.setup {
-				failure = fmt.Errorf("%s: %s", c.Function+c.Eval, r.Error.Last)
-				cancel()
-				break
-			}
-			if err := emit(r); err != nil {
-				failure = err
-				cancel()
-			}
-		}
+	rerr := <-readErr
+	select {
+	case <-seq.done:
+	case <-ctx.Done():
 	}
-	if err := <-readErr; err != nil && failure == nil {
-		failure = err
+	failure := seq.close()
+	if failure == nil && rerr != nil {
+		failure = rerr
 	}
 	if failure == nil && parent.Err() != nil {
 		failure = parent.Err()
@@ -550,9 +756,109 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 	return st, failure
 }
 
+// sequencer hands Map's results to emit in input order, on the goroutine
+// that completes the result that is next in order (a worker, or the
+// watchdog for a straggler's placeholder): a worker's result is emitted
+// before the worker starts another call whenever every earlier row is
+// done, so a crash of the process loses no row that could be emitted.
+type sequencer struct {
+	mu       sync.Mutex
+	next     int
+	ready    map[int]Result
+	total    int // the number of rows, -1 until the reader ended
+	done     chan struct{}
+	finished bool // done is closed
+	closed   bool
+	failure  error
+	emit     func(Result) error
+	st       *MapStats
+	cancel   func()
+	what     string
+}
+
+// put takes the result of one row and emits what is now in order.
+func (s *sequencer) put(r Result) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.failure != nil {
+		return
+	}
+	s.ready[r.Index] = r
+	for s.failure == nil {
+		r, ok := s.ready[s.next]
+		if !ok {
+			break
+		}
+		delete(s.ready, s.next)
+		s.next++
+		s.st.count(r)
+		if r.setup {
+			s.failure = fmt.Errorf("%s: %s", s.what, r.Error.Last)
+		} else if err := s.emit(r); err != nil {
+			s.failure = err
+		}
+	}
+	s.check()
+}
+
+// end says how many rows there are.
+func (s *sequencer) end(total int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total = total
+	s.check()
+}
+
+// check closes done once every row is emitted or the run failed (s.mu
+// held); done itself never changes, Map reads it unlocked.
+func (s *sequencer) check() {
+	if s.finished {
+		return
+	}
+	if s.failure != nil {
+		s.cancel()
+	}
+	if s.failure != nil || s.total >= 0 && s.next >= s.total {
+		close(s.done)
+		s.finished = true
+	}
+}
+
+// close stops the emitting (results that come later are dropped) and
+// returns the failure, if any.
+func (s *sequencer) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return s.failure
+}
+
+// UnfinishedError is Close's error when calls were still running when
+// its ctx was done: their workers are left running until the process
+// exits (Python code cannot be stopped).
+type UnfinishedError struct {
+	// Calls are placeholders of the calls still running: Index, Line,
+	// Worker, Elapsed so far, and Straggler when they had run past the
+	// timeout.
+	Calls []Result
+	names []string
+}
+
+func (e *UnfinishedError) Error() string {
+	return fmt.Sprintf("%d calls still running, left running until the process exits (Python code cannot be stopped): %s", len(e.Calls), strings.Join(e.names, ", "))
+}
+
+// Names names each call still running, in the order of Calls: "row 3
+// (line 4) on worker 1, running for 2.1s".
+func (e *UnfinishedError) Names() []string { return e.names }
+
 // Close stops the workers once their current calls return, waiting for
-// them until ctx is done; workers still running a straggler then are
-// left running (their threads end with the process) and reported.
+// them until ctx is done; calls still running then (stragglers) are left
+// running, their threads end with the process, and Close returns an
+// *UnfinishedError naming them.
 func (p *Pool) Close(ctx context.Context) error {
 	p.closeOnce.Do(func() {
 		close(p.quit)
@@ -568,12 +874,102 @@ func (p *Pool) Close(ctx context.Context) error {
 		}
 		return nil
 	case <-ctx.Done():
-		var busy []string
-		for _, w := range p.workers {
-			if w.busy.Load() != 0 {
-				busy = append(busy, fmt.Sprint(w.id))
-			}
+		if p.usesMain {
+			// The abandoned calls go on in the main interpreter, whose
+			// sys.path the next pool may set for another archive.
+			p.usesMain = false
+			p.py.releaseMain()
 		}
-		return fmt.Errorf("workers %s are still running calls (Python code cannot be stopped): left running until the process exits", strings.Join(busy, ", "))
+		p.mu.Lock()
+		all := append([]*worker(nil), p.all...)
+		p.mu.Unlock()
+		ue := &UnfinishedError{}
+		now := time.Now().UnixNano()
+		for _, w := range all {
+			j := w.cur.Load()
+			if j == nil {
+				continue
+			}
+			r := Result{Index: j.index, Line: j.line, Worker: w.id, Straggler: j.state.Load() == 2}
+			if s := j.start.Load(); s != 0 {
+				r.Elapsed = time.Duration(now - s)
+			}
+			ue.Calls = append(ue.Calls, r)
+			ue.names = append(ue.names, fmt.Sprintf("%s on worker %d, running for %v", j.what(), w.id, r.Elapsed.Round(time.Millisecond)))
+		}
+		return ue
 	}
+}
+
+// bigValue is the size past which WriteJSON writes a value in place.
+const bigValue = 1 << 20
+
+// AppendJSON appends r's JSON (the form of MarshalJSON, a newline after
+// it) to dst. Value is copied as it is: it is JSON the runner made
+// (Python's json module or Go's), so it is not validated or compacted
+// again, which keeps a value of a gigabyte a copy, not three passes.
+func (r Result) AppendJSON(dst []byte) []byte {
+	dst = r.appendHead(dst)
+	dst = append(dst, r.Value...)
+	return r.appendTail(dst)
+}
+
+// WriteJSON writes r's JSON line to w: with one Write when the value is
+// small, so that a record is never cut; a value over 1 MiB is written in
+// place, between its record's head and tail, without a copy. buf is
+// scratch space, returned for the next call.
+func (r Result) WriteJSON(w io.Writer, buf []byte) ([]byte, error) {
+	if len(r.Value) <= bigValue {
+		buf = r.AppendJSON(buf[:0])
+		_, err := w.Write(buf)
+		return buf, err
+	}
+	buf = r.appendHead(buf[:0])
+	if _, err := w.Write(buf); err != nil {
+		return buf, err
+	}
+	if _, err := w.Write(r.Value); err != nil {
+		return buf, err
+	}
+	buf = r.appendTail(buf[:0])
+	_, err := w.Write(buf)
+	return buf, err
+}
+
+// appendHead is the record up to its value (`"value":` included, when
+// there is one).
+func (r Result) appendHead(dst []byte) []byte {
+	dst = append(dst, `{"index":`...)
+	dst = strconv.AppendInt(dst, int64(r.Index), 10)
+	if r.Line != 0 {
+		dst = append(dst, `,"line":`...)
+		dst = strconv.AppendInt(dst, int64(r.Line), 10)
+	}
+	dst = append(dst, `,"worker":`...)
+	dst = strconv.AppendInt(dst, int64(r.Worker), 10)
+	if len(r.Value) > 0 {
+		dst = append(dst, `,"value":`...)
+	}
+	return dst
+}
+
+// appendTail is the record after its value, with the newline.
+func (r Result) appendTail(dst []byte) []byte {
+	if len(r.Vars) > 0 {
+		b, _ := json.Marshal(r.Vars) // JSON the runner made, in sorted order
+		dst = append(append(dst, `,"vars":`...), b...)
+	}
+	if r.Error != nil {
+		b, _ := json.Marshal(r.Error)
+		dst = append(append(dst, `,"error":`...), b...)
+	}
+	if r.Straggler {
+		dst = append(dst, `,"straggler":true`...)
+	}
+	if r.Late {
+		dst = append(dst, `,"late":true`...)
+	}
+	dst = append(dst, `,"elapsed_ms":`...)
+	dst = strconv.AppendFloat(dst, float64(r.Elapsed.Microseconds())/1000, 'f', -1, 64)
+	return append(dst, "}\n"...)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // RunOptions control Run.
@@ -44,9 +45,24 @@ type RunOptions struct {
 	// Progress, when not nil, receives lines on what Run does: "note: "
 	// and the choice the pool made (see Pool.Note), before any call;
 	// with Rows, once all rows are done, "N calls, N errors, N
-	// stragglers", written before Run waits for stragglers still running.
+	// stragglers", written before Run waits for stragglers still running;
+	// then one "unfinished: " line for each call still running after
+	// Grace.
 	Progress io.Writer
+	// Processes, when not nil, runs the workers in child processes (see
+	// ProcessOptions): a crash costs one call, and a call past the
+	// timeout is killed. Pool.Workers, Timeout and Path apply; Python,
+	// when set, names the interpreter the processes load.
+	Processes *ProcessOptions
+	// Grace is how long Run waits at the end for stragglers still
+	// running (so that their late results reach OnStraggler); default 2s.
+	// Calls still running then are counted in MapStats.Unfinished, named
+	// on Progress, and left running: Run returns all the same.
+	Grace time.Duration
 }
+
+// DefaultGrace is RunOptions.Grace when it is zero.
+const DefaultGrace = 2 * time.Second
 
 // SetupError is Run's error when RunOptions.Setup failed on a worker.
 type SetupError struct {
@@ -84,13 +100,19 @@ var ErrFileRows = errors.New("rows work with a function call, an expression or s
 // *SetupError, an error from the rows or from OnResult, the function of
 // a Map that cannot be imported, or ctx done.
 //
-// Before it returns Run closes the pool, which waits for calls still
-// running past the timeout (until ctx is done): their late results reach
-// opts.Pool.OnStraggler before Run returns.
+// Before it returns Run closes the pool, which waits opts.Grace for calls
+// still running past the timeout: their late results reach
+// opts.Pool.OnStraggler before Run returns; the calls still running
+// after that are MapStats.Unfinished, left running in their abandoned
+// workers. Run never waits longer: it returns within the timeout plus
+// the grace after the last call that does return.
 func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, error) {
 	var st MapStats
 	if err := c.check(opts.Rows != nil, opts.Map); err != nil {
 		return st, err
+	}
+	if opts.Processes != nil {
+		return runProcesses(ctx, path, c, opts)
 	}
 	env, err := OpenArchive(ctx, path, opts.Open)
 	if err != nil {
@@ -110,13 +132,39 @@ func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, e
 	if err != nil {
 		return st, err
 	}
-	// Close waits for stragglers; its error (ctx done while they run)
-	// says only that they are left running.
-	defer pool.Close(ctx)
+	closed := false
+	closePool := func() {
+		if closed {
+			return
+		}
+		closed = true
+		grace := opts.Grace
+		if grace <= 0 {
+			grace = DefaultGrace
+		}
+		cctx, cancel := context.WithTimeout(ctx, grace)
+		defer cancel()
+		var ue *UnfinishedError
+		if err := pool.Close(cctx); errors.As(err, &ue) {
+			st.Unfinished = len(ue.Calls)
+			if opts.Progress != nil {
+				for _, n := range ue.Names() {
+					fmt.Fprintf(opts.Progress, "unfinished: %s: abandoned, Python code cannot be stopped\n", n)
+				}
+			}
+		}
+		st.Started = pool.Started()
+	}
+	defer closePool()
 	if note := pool.Note(); note != "" && opts.Progress != nil {
 		fmt.Fprintln(opts.Progress, "note:", note)
 	}
 	if len(opts.Setup) > 0 {
+		req, err := Call{Exec: opts.Setup}.request()
+		if err != nil {
+			return st, err
+		}
+		pool.setSetup(req)
 		res, err := pool.Do(ctx, Call{Exec: opts.Setup}, ModeAll)
 		if err != nil {
 			return st, err
@@ -139,6 +187,7 @@ func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, e
 		if opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, "%d calls, %d errors, %d stragglers\n", st.Calls, st.Errors, st.Stragglers)
 		}
+		closePool()
 		return st, nil
 	}
 	res, err := pool.Do(ctx, c, opts.Mode)
@@ -151,6 +200,7 @@ func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, e
 			return st, err
 		}
 	}
+	closePool()
 	return st, nil
 }
 
@@ -171,6 +221,9 @@ func (c Call) check(rows bool, opts MapOptions) error {
 	}
 	if _, err := c.request(); err != nil {
 		return err
+	}
+	if rows && len(c.Out) > 0 {
+		return errors.New("variables are read back from one call, not from rows")
 	}
 	if rows && opts.Raw && c.Function == "" {
 		return errors.New("raw rows work only with a function call")

@@ -26,11 +26,16 @@ type worker struct {
 
 	cur  atomic.Pointer[job] // the job running, for the watchdog
 	busy atomic.Int32
+	// abandoned: a call of this worker ran past the timeout; it takes no
+	// new call and ends when that call returns. replacing (p.mu): a
+	// fresh worker is starting in its place.
+	abandoned atomic.Bool
+	replacing bool
 
-	ts, ts0                                                            uintptr // thread state; ts0 is the main-interpreter state a sub-interpreter was made from
-	sub                                                                bool
-	obj                                                                uintptr // the _CPWorker
-	mRun, mPrepare, mPrepareRaw, mTakeError, mDescribe, mFlush, mCheck uintptr
+	ts, ts0                                                                       uintptr // thread state; ts0 is the main-interpreter state a sub-interpreter was made from
+	sub                                                                           bool
+	obj                                                                           uintptr // the _CPWorker
+	mRun, mPrepare, mPrepareRaw, mTakeError, mDescribe, mFlush, mCheck, mTakeVars uintptr
 
 	// The callable Map prepared, for the map it was prepared for.
 	mapFor *mapRun
@@ -51,32 +56,63 @@ const (
 )
 
 type job struct {
-	kind    jobKind
-	req     []byte
-	m       *mapRun
-	index   int
-	rows    [][]byte     // jobRows
-	results []Result     // jobRows
-	start   atomic.Int64 // unix nanoseconds when a worker took it; 0 before
-	state   atomic.Int32 // 0 running or queued, 1 done, 2 reported as a straggler
-	res     Result
-	done    chan struct{}
+	kind  jobKind
+	req   []byte
+	m     *mapRun
+	index int
+	line  int          // the row's line in its input, when the reader knows it
+	out   bool         // jobRequest: the call reads variables back (Call.Out)
+	rows  [][]byte     // jobRows
+	lines []int        // jobRows: the line of each row, when known
+	each  chan Result  // jobRows: each row's result as soon as it is done (capacity len(rows))
+	start atomic.Int64 // unix nanoseconds when a worker took it; 0 before
+	state atomic.Int32 // 0 running or queued, 1 done, 2 reported as a straggler
+	res   Result
+	done  chan struct{}
 }
 
 func newJob(kind jobKind, req []byte, index int) *job {
 	return &job{kind: kind, req: req, index: index, done: make(chan struct{})}
 }
 
+// what names the job in messages: "row 3 (line 4)", or "the call".
+func (j *job) what() string {
+	switch {
+	case j.m == nil:
+		return "the call"
+	case j.line > 0:
+		return fmt.Sprintf("row %d (line %d)", j.index, j.line)
+	}
+	return fmt.Sprintf("row %d", j.index)
+}
+
+// finishNoWorker records the result of a job no worker ran (Worker -1).
+func (j *job) finishNoWorker(res Result) {
+	res.Index, res.Line, res.Worker = j.index, j.line, -1
+	if j.state.CompareAndSwap(0, 1) {
+		j.complete(res)
+	}
+}
+
+// complete records the result of a job (its state already set); a row of
+// a Map goes to the Map's sequencer.
+func (j *job) complete(res Result) {
+	j.res = res
+	close(j.done)
+	if j.m != nil && j.kind == jobRow {
+		j.m.seq.put(res)
+	}
+}
+
 // finish records the result; a job already reported as a straggler sends
 // its late result to the straggler stream instead.
 func (j *job) finish(w *worker, res Result) {
-	res.Index, res.Worker = j.index, w.id
+	res.Index, res.Line, res.Worker = j.index, j.line, w.id
 	if s := j.start.Load(); s != 0 {
 		res.Elapsed = time.Duration(time.Now().UnixNano() - s)
 	}
 	if j.state.CompareAndSwap(0, 1) {
-		j.res = res
-		close(j.done)
+		j.complete(res)
 		return
 	}
 	res.Late = true
@@ -103,10 +139,17 @@ func (w *worker) loop(ready chan<- error) {
 		call(w.py.f.restoreThread, w.ts)
 		for j != nil {
 			w.exec(j)
+			if j.state.Load() == 2 || w.abandoned.Load() {
+				break // a straggler: this worker was replaced
+			}
 			j = w.next(false)
 		}
 		w.callStr(w.mFlush, nil)
 		call(w.py.f.saveThread)
+		if w.abandoned.Load() || j != nil && j.state.Load() == 2 {
+			w.p.abandon(w)
+			break
+		}
 	}
 	w.stop()
 }
@@ -145,47 +188,87 @@ func (w *worker) exec(j *job) {
 	w.busy.Store(1)
 	defer func() { w.cur.Store(nil); w.busy.Store(0) }()
 	if j.m != nil && j.m.ctx.Err() != nil {
-		j.finish(w, Result{Error: &PyError{Type: "Cancelled", Last: "cancelled: " + j.m.ctx.Err().Error()}})
+		cancelled := Result{Error: &PyError{Type: "Cancelled", Last: "cancelled: " + j.m.ctx.Err().Error()}}
+		if j.kind == jobRows {
+			for i := range j.rows {
+				j.m.seq.put(cancelled.at(j, i, w))
+			}
+		}
+		j.finish(w, cancelled)
 		return
 	}
 	switch j.kind {
-	case jobRequest, jobCheck:
-		fn := w.mRun
-		if j.kind == jobCheck {
-			fn = w.mCheck
-		}
-		out, perr := w.callStr(fn, j.req)
+	case jobCheck:
+		out, perr := w.callStr(w.mCheck, j.req)
 		if perr != nil {
 			j.finish(w, Result{Error: perr})
 			return
 		}
-		j.finish(w, decodeOutcome(out, j.kind == jobCheck))
+		j.finish(w, Result{Value: json.RawMessage(out)})
+	case jobRequest:
+		j.finish(w, w.request(j))
 	case jobRow:
 		j.finish(w, w.row(j.m, j.req))
 	case jobRows:
-		j.results = make([]Result, len(j.rows))
+		// Each result is handed over at once, not with the batch, so that
+		// a crash in a later row loses none that finished.
 		for i, row := range j.rows {
-			j.results[i] = w.row(j.m, row)
-			j.results[i].Index, j.results[i].Worker = j.index+i, w.id
+			j.m.seq.put(w.row(j.m, row).at(j, i, w))
 		}
 		j.finish(w, Result{})
 	}
 }
 
-// decodeOutcome reads {"value": ...} or {"error": ...}; a check's answer
-// is returned whole as the value.
-func decodeOutcome(out []byte, whole bool) Result {
-	if whole {
-		return Result{Value: json.RawMessage(out)}
+// at places r as row i of the batch j, run by w.
+func (r Result) at(j *job, i int, w *worker) Result {
+	r.Index, r.Worker = j.index+i, w.id
+	if i < len(j.lines) {
+		r.Line = j.lines[i]
 	}
-	var o struct {
-		Value json.RawMessage `json:"value"`
-		Error *PyError        `json:"error"`
+	return r
+}
+
+// request runs a Do call: run() gives the value's JSON, taken as it is
+// (a value of a gigabyte is copied once, not decoded again), or None
+// after an exception.
+func (w *worker) request(j *job) Result {
+	f := &w.py.f
+	r, perr := w.callObj(w.mRun, j.req)
+	if perr != nil {
+		return Result{Error: perr}
 	}
-	if err := json.Unmarshal(out, &o); err != nil {
-		return Result{Error: &PyError{Type: "RunnerError", Last: "undecodable answer from Python: " + err.Error()}}
+	defer call(f.decRef, r)
+	if r == w.none() {
+		return Result{Error: w.takeError()}
 	}
-	return Result{Value: o.Value, Error: o.Error}
+	s, ok := w.goString(r)
+	if !ok {
+		return Result{Error: w.fetchError()}
+	}
+	res := Result{Value: json.RawMessage(s)}
+	if j.out {
+		b, perr := w.callStr(w.mTakeVars, nil)
+		if perr != nil {
+			return Result{Error: perr}
+		}
+		if err := json.Unmarshal(b, &res.Vars); err != nil {
+			return Result{Error: &PyError{Type: "RunnerError", Last: "undecodable variables from Python: " + err.Error()}}
+		}
+	}
+	return res
+}
+
+// takeError describes the exception the last call stored (pending).
+func (w *worker) takeError() *PyError {
+	out, perr := w.callStr(w.mTakeError, nil)
+	if perr != nil {
+		return perr
+	}
+	var e PyError
+	if err := json.Unmarshal(out, &e); err != nil {
+		return &PyError{Type: "RunnerError", Last: "undecodable exception from Python: " + err.Error()}
+	}
+	return &e
 }
 
 // row runs one Map row with the callable prepared for the map.
@@ -221,13 +304,7 @@ func (w *worker) row(m *mapRun, req []byte) Result {
 	}
 	defer call(f.decRef, r)
 	if !m.raw && r == w.none() {
-		out, perr := w.callStr(w.mTakeError, nil)
-		if perr != nil {
-			return Result{Error: perr}
-		}
-		var e PyError
-		json.Unmarshal(out, &e)
-		return Result{Error: &e}
+		return Result{Error: w.takeError()}
 	}
 	s, ok := w.goString(r)
 	if !ok {
@@ -304,7 +381,7 @@ func (w *worker) bootstrap() error {
 	}
 	setupName := cstr("_cp_setup")
 	setup := call(f.dictGetItemString, d, ptr(setupName))
-	config, _ := json.Marshal(map[string]any{"sites": w.p.env.SitePaths, "stdout_to_stderr": w.p.opts.StdoutToStderr})
+	config, _ := json.Marshal(map[string]any{"sites": w.p.env.SitePaths, "path": w.p.opts.Path, "stdout_to_stderr": w.p.opts.StdoutToStderr, "crash_fd": w.p.opts.crashFD})
 	if _, perr := w.callStr(setup, config); perr != nil {
 		return fmt.Errorf("setting sys.path: %s", perr.Last)
 	}
@@ -320,7 +397,7 @@ func (w *worker) bootstrap() error {
 		p    *uintptr
 		name string
 	}{{&w.mRun, "run"}, {&w.mPrepare, "prepare"}, {&w.mPrepareRaw, "prepare_raw"}, {&w.mTakeError, "take_error"},
-		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}} {
+		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}, {&w.mTakeVars, "take_vars"}} {
 		name := cstr(m.name)
 		*m.p = call(f.objectGetAttrString, obj, ptr(name))
 		runtime.KeepAlive(name)

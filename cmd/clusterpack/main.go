@@ -27,6 +27,10 @@ func main() {
 			os.Exit(2)
 		}
 		fmt.Fprintf(os.Stderr, "clusterpack: %v\n", err)
+		var ec interface{ ExitCode() int }
+		if errors.As(err, &ec) {
+			os.Exit(ec.ExitCode())
+		}
 		os.Exit(1)
 	}
 }

@@ -47,7 +47,7 @@ func newRootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what clusterpack does to standard error")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newVersionCommand(), newTargetCommand(), newLockCommand(), newBuildCommand(), newUploadCommand(), newSparkArgsCommand(), newFlinkArgsCommand(), newCheckCommand(), newRunCommand())
+	root.AddCommand(newVersionCommand(), newTargetCommand(), newLockCommand(), newBuildCommand(), newUploadCommand(), newSparkArgsCommand(), newFlinkArgsCommand(), newCheckCommand(), newRunCommand(), newRunWorkerCommand())
 	withHints(root)
 	return root
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,16 +98,55 @@ printed as JSON lines in input order. --workers N runs N interpreters
 --timeout reports slow calls as stragglers and goes on; --mode all runs a
 call on every worker (set-up statements).
 
-  clusterpack run env.zip --exec 'import os' --eval 'os.getpid()'`
+sys.path is the archive's packages and the standard library only:
+PYTHONPATH and the current directory are not on it (the interpreter runs
+isolated, as on an executor). --path DIR (repeatable) puts a directory of
+your own modules first.
+
+Every input row gets exactly one JSON line on standard output, written
+whole as soon as it is in order: a result, or an error record naming the
+row and its line ("Timeout" for a call past --timeout, "NotRun" when every
+worker is held by such calls). A call past --timeout cannot be stopped
+(Python threads cannot be killed): its worker is abandoned and a fresh one,
+which runs --exec again, takes its place. At the end clusterpack waits
+--grace for stragglers, names those still running as "unfinished:" on
+standard error, and exits. With --isolate each worker is a child process:
+a crash costs one row (a "Crash" record with the Python traceback), and a
+call past --timeout is killed with its process.
+
+NaN and Infinity are written as the strings "NaN", "Infinity" and
+"-Infinity"; a value JSON cannot hold is an error record naming its type.
+
+Exit status: 0 every call returned; 1 a call raised or crashed (or
+another error); 2 a mistake in the command line; 3 a call ran past
+--timeout (and none raised). Without --isolate a crash of the interpreter itself (a segfault
+in an extension module) ends the process: the records before it are
+complete, Python's traceback of every thread is on standard error.
+
+  clusterpack run env.zip --exec 'import os' --eval 'os.getpid()'
+  clusterpack run env.zip --path src --call myjob:udf --input rows.jsonl --timeout 5s`
 
 // runFlags are the flags of the run command.
 type runFlags struct {
 	call, args, file, eval, input, stragglers, python, mode string
-	vars, exec                                              []string
+	vars, exec, path                                        []string
 	workers                                                 int
-	timeout                                                 time.Duration
-	raw, noLimits                                           bool
+	timeout, grace                                          time.Duration
+	raw, noLimits, isolate                                  bool
 }
+
+// timeoutError is run's error when calls ran past --timeout: exit status 3.
+type timeoutError struct{ stragglers, unfinished int }
+
+func (e *timeoutError) Error() string {
+	msg := fmt.Sprintf("%d calls ran past --timeout", e.stragglers)
+	if e.unfinished > 0 {
+		msg += fmt.Sprintf(", %d still running at the end (abandoned)", e.unfinished)
+	}
+	return msg
+}
+
+func (e *timeoutError) ExitCode() int { return 3 }
 
 // unpackLimitsHelp describes --no-unpack-limits, of check and run.
 const unpackLimitsHelp = "unpack an archive past the limits no real environment reaches (64 GiB, 2,000,000 files, a zip member expanding 500 times)"
@@ -138,12 +176,12 @@ func newRunCommand() *cobra.Command {
 				return err
 			}
 			opts.Open = runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Limits: unpackLimits(fl.noLimits)}
-			out := bufio.NewWriter(cmd.OutOrStdout())
-			defer out.Flush()
+			// Each record is written whole, with one Write, as soon as it
+			// is in order: a crash of the interpreter loses no finished
+			// record and cuts none.
+			out := cmd.OutOrStdout()
 			stderr := cmd.ErrOrStderr()
-			// Progress lines go to standard error after the results
-			// written so far, so that the two streams keep their order.
-			opts.Progress = flushFirst{out, stderr}
+			opts.Progress = stderr
 			if fl.stragglers != "" {
 				sf, err := os.Create(fl.stragglers)
 				if err != nil {
@@ -166,22 +204,42 @@ func newRunCommand() *cobra.Command {
 				}
 				defer f.Close()
 				opts.Rows = runner.JSONLines(f)
-				enc := json.NewEncoder(out)
-				opts.OnResult = func(r runner.Result) error { return enc.Encode(r) }
+				var buf []byte
+				opts.OnResult = func(r runner.Result) (err error) {
+					buf, err = r.WriteJSON(out, buf)
+					return err
+				}
 			} else {
 				opts.OnResult = func(r runner.Result) error {
 					if r.Error != nil {
-						failed = true
-						fmt.Fprintf(stderr, "worker %d: %s\n", r.Worker, strings.TrimRight(r.Error.Traceback, "\n"))
+						failed = failed || !r.Straggler
+						msg := r.Error.Traceback
+						if msg == "" {
+							msg = r.Error.Last
+						}
+						fmt.Fprintf(stderr, "worker %d: %s\n", r.Worker, strings.TrimRight(msg, "\n"))
 					} else if fl.eval != "" || fl.call != "" {
 						v := r.Value
 						if len(v) == 0 {
 							v = json.RawMessage("null")
 						}
-						fmt.Fprintf(out, "%s\n", v)
+						// Two writes: no copy of a large value.
+						if _, err := out.Write(v); err != nil {
+							return err
+						}
+						if _, err := io.WriteString(out, "\n"); err != nil {
+							return err
+						}
 					}
 					return nil
 				}
+			}
+			if fl.isolate {
+				exe, err := os.Executable()
+				if err != nil {
+					return fmt.Errorf("finding this program to start worker processes: %w", err)
+				}
+				opts.Processes = &runner.ProcessOptions{Command: []string{exe, workerCommand}, Output: stderr}
 			}
 			stats, err := runner.Run(cmd.Context(), argv[0], c, opts)
 			var se *runner.SetupError
@@ -196,6 +254,8 @@ func newRunCommand() *cobra.Command {
 				return fmt.Errorf("%d of %d calls failed", stats.Errors, stats.Calls)
 			case failed:
 				return errors.New("the code raised an exception (traceback above)")
+			case stats.Stragglers > 0:
+				return &timeoutError{stats.Stragglers, stats.Unfinished}
 			}
 			return nil
 		},
@@ -211,11 +271,29 @@ func newRunCommand() *cobra.Command {
 	f.BoolVar(&fl.raw, "raw", false, "with --input and --call: pass each row to the function as a str (fast path)")
 	f.BoolVar(&fl.noLimits, "no-unpack-limits", false, unpackLimitsHelp)
 	f.IntVar(&fl.workers, "workers", 1, "interpreters running calls")
+	f.BoolVar(&fl.isolate, "isolate", false, "run each worker in a child process: a crash costs its call (an error record), a call past --timeout is killed")
 	f.DurationVar(&fl.timeout, "timeout", 0, "report calls longer than this as stragglers (e.g. 2s)")
 	f.StringVar(&fl.stragglers, "stragglers", "", "file for the late results of stragglers (JSON lines)")
+	f.DurationVar(&fl.grace, "grace", runner.DefaultGrace, "at the end, how long to wait for stragglers before leaving them running and exiting")
+	f.StringArrayVar(&fl.path, "path", nil, "a directory of your own modules to put first on sys.path (repeatable; PYTHONPATH and the current directory are not on it)")
 	f.StringVar(&fl.mode, "mode", "any", "any: each call on one worker; all: on every worker")
 	f.StringVar(&fl.python, "python", "", "a local CPython of the archive's version to load (default: bundled, PATH, pyenv)")
 	return cmd
+}
+
+// workerCommand is the hidden command a worker process of run --isolate runs.
+const workerCommand = "run-worker"
+
+func newRunWorkerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    workerCommand,
+		Short:  "A worker process of run --isolate (started by clusterpack itself)",
+		Hidden: true,
+		Args:   noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runner.ServeWorker(cmd.Context())
+		},
+	}
 }
 
 // request is the call and the options the flags ask for, without the
@@ -224,9 +302,10 @@ func newRunCommand() *cobra.Command {
 func (fl *runFlags) request(scriptArgs []string) (runner.Call, runner.RunOptions, error) {
 	c := runner.Call{Function: fl.call, File: fl.file, Eval: fl.eval, Argv: scriptArgs}
 	opts := runner.RunOptions{
-		Find: runner.FindOptions{Python: fl.python, Getenv: os.Getenv},
-		Pool: runner.PoolOptions{Workers: fl.workers, Timeout: fl.timeout, StdoutToStderr: fl.input != ""},
-		Map:  runner.MapOptions{Raw: fl.raw},
+		Find:  runner.FindOptions{Python: fl.python, Getenv: os.Getenv},
+		Pool:  runner.PoolOptions{Workers: fl.workers, Timeout: fl.timeout, StdoutToStderr: fl.input != "", Path: fl.path},
+		Map:   runner.MapOptions{Raw: fl.raw},
+		Grace: fl.grace,
 	}
 	if fl.args != "" {
 		if !json.Valid([]byte(fl.args)) {
@@ -273,19 +352,6 @@ func (fl *runFlags) request(scriptArgs []string) (runner.Call, runner.RunOptions
 		opts.Setup = fl.exec // run first on every worker
 	}
 	return c, opts, nil
-}
-
-// flushFirst writes to w after flushing out.
-type flushFirst struct {
-	out *bufio.Writer
-	w   io.Writer
-}
-
-func (f flushFirst) Write(p []byte) (int, error) {
-	if err := f.out.Flush(); err != nil {
-		return 0, err
-	}
-	return f.w.Write(p)
 }
 
 func mustJSON(s string) string {

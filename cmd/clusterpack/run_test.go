@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/internal/testing/pyref"
@@ -73,6 +75,37 @@ func TestCheckAndRunEmbedded(t *testing.T) {
 	if err == nil || err.Error() != "the code raised an exception (traceback above)" || !strings.Contains(errOut, "worker 0: Traceback") || !strings.Contains(errOut, "ZeroDivisionError") {
 		t.Fatalf("an exception in user code: %v, stderr %q", err, errOut)
 	}
+	// A call that never returns: named with its worker, the run ends
+	// after the timeout and the grace with exit status 3.
+	start := time.Now()
+	_, errOut, err = run(t, "run", m.Archive, "--python", py.Python, "--eval", "__import__('time').sleep(3600)", "--timeout", "500ms", "--grace", "100ms")
+	var te *timeoutError
+	if !errors.As(err, &te) || te.ExitCode() != 3 || err.Error() != "1 calls ran past --timeout, 1 still running at the end (abandoned)" ||
+		!strings.Contains(errOut, "worker 0: the call: still running after 500ms on worker 0") ||
+		!strings.Contains(errOut, "unfinished: the call on worker 0, running for ") {
+		t.Fatalf("a call that never returns: %v, stderr %q", err, errOut)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the run took %v", took)
+	}
+	// NaN is a string; an object JSON cannot hold is an error naming it.
+	out, _, err = run(t, "run", m.Archive, "--python", py.Python, "--eval", "[float('nan'), float('-inf')]")
+	if err != nil || strings.TrimSpace(out) != `["NaN", "-Infinity"]` {
+		t.Fatalf("NaN: %v %q", err, out)
+	}
+	_, errOut, err = run(t, "run", m.Archive, "--python", py.Python, "--eval", "object()")
+	if err == nil || !strings.Contains(errOut, "worker 0: TypeError: a value of type object cannot be written as JSON") {
+		t.Fatalf("object(): %v %q", err, errOut)
+	}
+	// --path puts the user's modules on sys.path.
+	mods := t.TempDir()
+	if err := os.WriteFile(filepath.Join(mods, "mine.py"), []byte("X = 7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = run(t, "run", m.Archive, "--python", py.Python, "--path", mods, "--exec", "import mine", "--eval", "mine.X")
+	if err != nil || strings.TrimSpace(out) != "7" {
+		t.Fatalf("--path: %v %q", err, out)
+	}
 	// The errors that name the flags are the command's words.
 	for _, tt := range []struct {
 		args []string
@@ -86,6 +119,20 @@ func TestCheckAndRunEmbedded(t *testing.T) {
 		_, _, err := run(t, append([]string{"run", m.Archive, "--python", py.Python}, tt.args...)...)
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("run %q: %v, want %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+// TestRunHelpSaysSysPath: run --help says what is on sys.path and how to
+// add the user's modules, and documents the exit status.
+func TestRunHelpSaysSysPath(t *testing.T) {
+	out, _, err := run(t, "run", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"PYTHONPATH and the current directory are not on it", "--path DIR (repeatable)", "Exit status:", "3 a call ran past\n--timeout", `"NaN"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run --help lacks %q", want)
 		}
 	}
 }

@@ -1,0 +1,368 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a Progress writer the test reads while Run may write.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestInProcessRunNeverReturns: a call that never returns is a straggler
+// naming its worker, and Run returns within the timeout plus the grace,
+// naming it as unfinished.
+func TestInProcessRunNeverReturns(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	archive := writeVenv(t, dir, e.ver, greetWheels(t, dir))
+	var progress lockedBuffer
+	var got []Result
+	opts := RunOptions{
+		Open: OpenOptions{CacheDir: t.TempDir()}, Python: e.py, Progress: &progress, Grace: 300 * time.Millisecond,
+		Pool:     PoolOptions{Timeout: time.Second, StdoutToStderr: true},
+		OnResult: func(r Result) error { got = append(got, r); return nil },
+	}
+	start := time.Now()
+	st, err := Run(context.Background(), archive, Call{Function: "greet:slow", Args: json.RawMessage(`"hang"`)}, opts)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1 s timeout + 0.3 s grace, and room for a loaded machine.
+	if took > 3*time.Second {
+		t.Errorf("Run returned after %v", took)
+	}
+	if len(got) != 1 || !got[0].Straggler || got[0].Error == nil || got[0].Worker != 0 ||
+		!strings.HasPrefix(got[0].Error.Last, "the call: still running after 1s on worker 0") {
+		t.Fatalf("results %+v", got)
+	}
+	if st.Stragglers != 1 || st.Unfinished != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	if p := progress.String(); !strings.Contains(p, "unfinished: the call on worker 0, running for ") {
+		t.Errorf("progress %q", p)
+	}
+}
+
+// TestInProcessRunStragglersNeverStall: with two workers and three calls
+// that do not return in time (two sleep for good, one holds the GIL for
+// 4 s), every row still gets exactly one record, in order, the other
+// rows run on fresh workers, and the run ends within the timeout plus
+// the grace of the last straggler.
+func TestInProcessRunStragglersNeverStall(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	archive := writeVenv(t, dir, e.ver, greetWheels(t, dir))
+	rows := []string{"0.01", `"hang"`, "0.01", `"spin"`, `"hang"`}
+	for i := 0; i < 15; i++ {
+		rows = append(rows, "0.01")
+	}
+	var progress lockedBuffer
+	var got []Result
+	opts := RunOptions{
+		Open: OpenOptions{CacheDir: t.TempDir()}, Python: e.py, Progress: &progress, Grace: 300 * time.Millisecond,
+		Pool:     PoolOptions{Workers: 2, Timeout: 500 * time.Millisecond, StdoutToStderr: true},
+		Setup:    []string{"import greet"},
+		Rows:     JSONLines(strings.NewReader(strings.Join(rows, "\n") + "\n")),
+		OnResult: func(r Result) error { got = append(got, r); return nil },
+	}
+	start := time.Now()
+	st, err := Run(context.Background(), archive, Call{Eval: "greet.slow(row)"}, opts)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(rows) {
+		t.Fatalf("%d records for %d rows", len(got), len(rows))
+	}
+	stuck := map[int]bool{1: true, 3: true, 4: true}
+	for i, r := range got {
+		if r.Index != i || r.Line != i+1 {
+			t.Errorf("record %d: index %d line %d", i, r.Index, r.Line)
+		}
+		switch {
+		case stuck[i]:
+			want := fmt.Sprintf("row %d (line %d): still running after 500ms on worker %d", i, i+1, r.Worker)
+			if !r.Straggler || r.Error == nil || r.Error.Type != "Timeout" || !strings.HasPrefix(r.Error.Last, want) {
+				t.Errorf("row %d: %+v, want a straggler %q", i, r, want)
+			}
+		case r.Error != nil || string(r.Value) != "0.01":
+			t.Errorf("row %d: %+v", i, r)
+		}
+	}
+	// 2 workers and one fresh one in the place of each straggler.
+	if st.Calls != len(rows) || st.Stragglers != 3 || st.Errors != 0 || st.Started != 5 {
+		t.Errorf("stats %+v", st)
+	}
+	// The spinning call returns after 4 s: at least the two sleeping ones
+	// are unfinished, each named.
+	if st.Unfinished < 2 || strings.Count(progress.String(), "unfinished: row ") != st.Unfinished ||
+		!strings.Contains(progress.String(), "unfinished: row 1 (line 2) on worker ") {
+		t.Errorf("stats %+v, progress %q", st, progress.String())
+	}
+	// Three stragglers of 0.5 s each, the grace, 17 short rows: well
+	// under the 4 s the spinning call takes, were the run to wait for it.
+	if took > 3800*time.Millisecond {
+		t.Errorf("the run took %v", took)
+	}
+}
+
+// TestInProcessRunStarved: when every worker is held by a straggler and
+// MaxWorkers allows no fresh one, the rows still queued are "NotRun"
+// records naming the stragglers, and the run ends.
+func TestInProcessRunStarved(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	archive := writeVenv(t, dir, e.ver, greetWheels(t, dir))
+	var got []Result
+	opts := RunOptions{
+		Open: OpenOptions{CacheDir: t.TempDir()}, Python: e.py, Grace: 100 * time.Millisecond,
+		Pool:     PoolOptions{Workers: 1, MaxWorkers: 2, Timeout: 300 * time.Millisecond, StdoutToStderr: true},
+		Rows:     JSONLines(strings.NewReader("\"hang\"\n\"hang\"\n0\n0\n0\n")),
+		OnResult: func(r Result) error { got = append(got, r); return nil },
+	}
+	st, err := Run(context.Background(), archive, Call{Function: "greet:slow"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 5 || !got[0].Straggler || !got[1].Straggler {
+		t.Fatalf("records %+v", got)
+	}
+	for _, r := range got[2:] {
+		want := fmt.Sprintf("row %d (line %d): not run: every worker is held by a call past the timeout (row 1 (line 2) on worker 1) and at most 2 workers may run", r.Index, r.Index+1)
+		if r.Error == nil || r.Error.Type != "NotRun" || r.Error.Last != want || r.Worker != -1 {
+			t.Errorf("row %d: %+v, want %q", r.Index, r.Error, want)
+		}
+	}
+	if st.Errors != 3 || st.Stragglers != 2 || st.Unfinished != 2 || st.Started != 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestInProcessValues: NaN and Infinity are strings, values JSON cannot
+// hold are errors naming their type; neither stops the rows.
+func TestInProcessValues(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	p := e.pool(t, e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), ""), PoolOptions{StdoutToStderr: true})
+	for _, tt := range []struct{ key, value, err string }{
+		{"nan", `"NaN"`, ""},
+		{"inf", `"Infinity"`, ""},
+		{"ninf", `"-Infinity"`, ""},
+		{"nested", `[1.5, {"a": "NaN"}, ["Infinity"]]`, ""},
+		{"tuple", `[1, 2]`, ""},
+		{"bytes", `"ab"`, ""},
+		{"set", `[3]`, ""},
+		{"fine", `2.5`, ""},
+		{"obj", "", "TypeError: a value of type greet.Opaque cannot be written as JSON: return a str, a number, a bool, None, a list or a dict"},
+		{"nested_obj", "", "TypeError: a value of type greet.Opaque cannot be written as JSON"},
+	} {
+		r := do1(t, p, Call{Function: "greet:special", Args: json.RawMessage(`"` + tt.key + `"`)})
+		switch {
+		case tt.err != "" && (r.Error == nil || !strings.HasPrefix(r.Error.Last, tt.err)):
+			t.Errorf("%s: %+v, want the error %q", tt.key, r, tt.err)
+		case tt.err == "" && (r.Error != nil || string(r.Value) != tt.value):
+			t.Errorf("%s: %s %v, want %s", tt.key, r.Value, r.Error, tt.value)
+		}
+	}
+	var got []string
+	st, err := p.Map(context.Background(), Call{Function: "greet:special"}, JSONLines(strings.NewReader("\"nan\"\n\"obj\"\n\"inf\"\n\"fine\"\n")),
+		func(r Result) error {
+			if r.Error != nil {
+				got = append(got, r.Error.Type)
+			} else {
+				got = append(got, string(r.Value))
+			}
+			return nil
+		}, MapOptions{})
+	if err != nil || st.Calls != 4 || st.Errors != 1 || strings.Join(got, " ") != `"NaN" TypeError "Infinity" 2.5` {
+		t.Fatalf("rows: %v %+v %q", err, st, got)
+	}
+}
+
+// TestInProcessVars: variables are removed after the call (a name bound
+// before gets its value back), and Call.Out reads variables back.
+func TestInProcessVars(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	p := e.pool(t, e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), ""), PoolOptions{StdoutToStderr: true})
+	if got := value(t, do1(t, p, Call{Eval: "x * 2", Vars: map[string]json.RawMessage{"x": json.RawMessage("21")}})); got != "42" {
+		t.Fatalf("eval: %s", got)
+	}
+	r := do1(t, p, Call{Eval: "x"})
+	if r.Error == nil || r.Error.Last != "NameError: name 'x' is not defined" {
+		t.Fatalf("x after the call: %+v", r)
+	}
+	value(t, do1(t, p, Call{Exec: []string{"y = 'before'", "total = 0"}}))
+	r = do1(t, p, Call{Eval: "y + '!'", Vars: map[string]json.RawMessage{"y": json.RawMessage(`"during"`)}, Out: []string{"y", "total", "missing"}})
+	if value(t, r) != `"during!"` || len(r.Vars) != 2 || string(r.Vars["y"]) != `"during"` || string(r.Vars["total"]) != "0" {
+		t.Fatalf("out: %s %v", r.Value, r.Vars)
+	}
+	if got := value(t, do1(t, p, Call{Eval: "y"})); got != `"before"` {
+		t.Fatalf("y after the call: %s", got)
+	}
+	r = do1(t, p, Call{Exec: []string{"total += 5", "nan = float('nan')"}, Out: []string{"total", "nan"}})
+	if value(t, r) != "null" || string(r.Vars["total"]) != "5" || string(r.Vars["nan"]) != `"NaN"` {
+		t.Fatalf("exec out: %v", r.Vars)
+	}
+	// With rows, the variables are bound for each row only.
+	var vals []string
+	_, err := p.Map(context.Background(), Call{Eval: "row * k", Vars: map[string]json.RawMessage{"k": json.RawMessage("3")}}, JSONLines(strings.NewReader("1\n2\n")),
+		func(r Result) error { vals = append(vals, string(r.Value)); return nil }, MapOptions{})
+	if err != nil || strings.Join(vals, ",") != "3,6" {
+		t.Fatalf("rows: %v %v", err, vals)
+	}
+	if r := do1(t, p, Call{Eval: "k"}); r.Error == nil || r.Error.Type != "NameError" {
+		t.Fatalf("k after the rows: %+v", r)
+	}
+	if _, err := p.Map(context.Background(), Call{Eval: "row", Out: []string{"row"}}, JSONLines(strings.NewReader("1\n")), func(Result) error { return nil }, MapOptions{}); err == nil {
+		t.Fatal("Out with rows: no error")
+	}
+}
+
+// TestInProcessPath: PoolOptions.Path puts the user's modules first on
+// sys.path; PYTHONPATH and the current directory are not on it.
+func TestInProcessPath(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	mods := t.TempDir()
+	if err := os.WriteFile(filepath.Join(mods, "mine.py"), []byte("def twice(x):\n    return 2 * x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cwd, _ := os.Getwd()
+	t.Setenv("PYTHONPATH", mods)
+	env := e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), "")
+	without := e.pool(t, env, PoolOptions{StdoutToStderr: true})
+	r := do1(t, without, Call{Function: "mine:twice", Args: json.RawMessage("[4]")})
+	if r.Error == nil || r.Error.Last != "ModuleNotFoundError: No module named 'mine'" {
+		t.Fatalf("without --path: %+v", r)
+	}
+	path := value(t, do1(t, without, Call{Eval: "__import__('sys').path"}))
+	if strings.Contains(path, mods) || strings.Contains(path, `"`+cwd+`"`) || strings.Contains(path, `""`) {
+		t.Fatalf("sys.path %s has PYTHONPATH or the current directory", path)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := without.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	with := e.pool(t, env, PoolOptions{StdoutToStderr: true, Path: []string{mods}})
+	if got := value(t, do1(t, with, Call{Function: "mine:twice", Args: json.RawMessage("[4]")})); got != "8" {
+		t.Fatalf("with the path: %s", got)
+	}
+	if got := value(t, do1(t, with, Call{Eval: "__import__('sys').path[0]"})); got != `"`+mods+`"` {
+		t.Fatalf("sys.path[0] %s", got)
+	}
+}
+
+const crashEnv = "CLUSTERPACK_RUNNER_CRASH_OUT"
+
+// TestCrashKeepsFinishedRows: a segfault in user code at row 500 of 1000
+// ends the process (it cannot be survived in it), but every row finished
+// before is in the output, whole, and the Python traceback of the
+// crashing call is on standard error.
+func TestCrashKeepsFinishedRows(t *testing.T) {
+	if os.Getenv(pythonEnv) != "" {
+		t.Skip("in a child process")
+	}
+	ins := interpreters(t)
+	for _, v := range []string{"3.11", "3.12"} {
+		python, ok := ins[v]
+		if !ok {
+			continue
+		}
+		t.Run(v, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "records.jsonl")
+			text, err := runChild(t, "^TestCrashChild$", python, crashEnv+"="+out)
+			if err == nil {
+				t.Fatalf("the child did not crash:\n%s", text)
+			}
+			for _, want := range []string{"Fatal Python error: Segmentation fault", "greet.py\", line", "in crash_at"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("standard error lacks %q:\n%s", want, text)
+				}
+			}
+			f, err := os.Open(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			s := bufio.NewScanner(f)
+			n := 0
+			for s.Scan() {
+				var r Result
+				if err := json.Unmarshal(s.Bytes(), &r); err != nil {
+					t.Fatalf("record %d is cut: %q", n, s.Text())
+				}
+				if r.Index != n || string(r.Value) != fmt.Sprint(n) {
+					t.Fatalf("record %d: %s", n, s.Text())
+				}
+				n++
+			}
+			// One worker: rows run one after the other, so every row
+			// before the crashing one had finished.
+			if n != 500 {
+				t.Fatalf("%d records before the crash at row 500", n)
+			}
+		})
+	}
+}
+
+// TestCrashChild is the child of TestCrashKeepsFinishedRows: it writes
+// each record with one Write, as the run command does.
+func TestCrashChild(t *testing.T) {
+	out := os.Getenv(crashEnv)
+	if out == "" {
+		t.Skip("run by TestCrashKeepsFinishedRows")
+	}
+	e := setup(t)
+	// The parent's directory: this process ends in the crash, before it
+	// could remove a t.TempDir of its own.
+	dir := filepath.Dir(out)
+	archive := writeVenv(t, dir, e.ver, greetWheels(t, dir))
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows strings.Builder
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintln(&rows, i)
+	}
+	_, err = Run(context.Background(), archive, Call{Function: "greet:crash_at"}, RunOptions{
+		Open: OpenOptions{CacheDir: filepath.Join(dir, "cache")}, Python: e.py, Pool: PoolOptions{StdoutToStderr: true},
+		Rows: JSONLines(strings.NewReader(rows.String())),
+		OnResult: func(r Result) error {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			_, err = f.Write(append(b, '\n'))
+			return err
+		},
+	})
+	t.Fatalf("the run ended without the crash: %v", err)
+}
