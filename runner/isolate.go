@@ -576,7 +576,7 @@ func runProcesses(ctx context.Context, path string, c Call, opts RunOptions) (Ma
 		failure = stopErr
 	}
 	if failure == nil && rows && opts.Progress != nil {
-		fmt.Fprintf(opts.Progress, "%d calls, %d errors, %d stragglers\n", st.Calls, st.Errors, st.Stragglers)
+		fmt.Fprintln(opts.Progress, st.Line(opts.Pool.Workers))
 	}
 	return st, failure
 }

@@ -660,6 +660,17 @@ type MapStats struct {
 	Unfinished, Started       int
 }
 
+// Line is the stats line Run writes to Progress once the rows are done:
+// "N calls, N errors, N stragglers", and, when fresh workers took the
+// place of ones held by stragglers, how many beyond the first workers.
+func (st MapStats) Line(workers int) string {
+	line := fmt.Sprintf("%d calls, %d errors, %d stragglers", st.Calls, st.Errors, st.Stragglers)
+	if extra := st.Started - max(workers, 1); extra > 0 {
+		line += fmt.Sprintf(", %d more workers started in the place of workers held by stragglers", extra)
+	}
+	return line
+}
+
 // Map runs the call once per row, on whichever worker is free, and hands
 // the results to emit in input order. A function gets the row (decoded
 // from JSON) as its one argument; an expression or statements see it as

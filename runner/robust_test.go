@@ -139,8 +139,9 @@ func TestInProcessRunStarved(t *testing.T) {
 	dir := t.TempDir()
 	archive := writeVenv(t, dir, e.ver, greetWheels(t, dir))
 	var got []Result
+	var progress strings.Builder
 	opts := RunOptions{
-		Open: OpenOptions{CacheDir: t.TempDir()}, Python: e.py, Grace: 100 * time.Millisecond,
+		Open: OpenOptions{CacheDir: t.TempDir()}, Python: e.py, Grace: 100 * time.Millisecond, Progress: &progress,
 		Pool:     PoolOptions{Workers: 1, MaxWorkers: 2, Timeout: 300 * time.Millisecond, StdoutToStderr: true},
 		Rows:     JSONLines(strings.NewReader("\"hang\"\n\"hang\"\n0\n0\n0\n")),
 		OnResult: func(r Result) error { got = append(got, r); return nil },
@@ -160,6 +161,9 @@ func TestInProcessRunStarved(t *testing.T) {
 	}
 	if st.Errors != 3 || st.Stragglers != 2 || st.Unfinished != 2 || st.Started != 2 {
 		t.Errorf("stats %+v", st)
+	}
+	if want := "5 calls, 3 errors, 2 stragglers, 1 more workers started in the place of workers held by stragglers\n"; !strings.Contains(progress.String(), want) {
+		t.Errorf("progress %q lacks %q", progress.String(), want)
 	}
 }
 

@@ -184,8 +184,9 @@ func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, e
 		if err != nil {
 			return st, err
 		}
+		st.Started = pool.Started()
 		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "%d calls, %d errors, %d stragglers\n", st.Calls, st.Errors, st.Stragglers)
+			fmt.Fprintln(opts.Progress, st.Line(opts.Pool.Workers))
 		}
 		closePool()
 		return st, nil

@@ -210,7 +210,7 @@ func TestInProcessRunStragglers(t *testing.T) {
 			defer mu.Unlock()
 			if strings.Contains(string(p), "calls") {
 				progressAt, lateBeforeProgress = time.Now(), len(late) > 0
-				if want := "4 calls, 0 errors, 1 stragglers\n"; string(p) != want {
+				if want := "4 calls, 0 errors, 1 stragglers, 1 more workers started in the place of workers held by stragglers\n"; string(p) != want {
 					t.Errorf("progress %q, want %q", p, want)
 				}
 			}

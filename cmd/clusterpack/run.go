@@ -130,7 +130,7 @@ complete, Python's traceback of every thread is on standard error.
 type runFlags struct {
 	call, args, file, eval, input, stragglers, python, mode string
 	vars, exec, path                                        []string
-	workers                                                 int
+	workers, maxWorkers                                     int
 	timeout, grace                                          time.Duration
 	raw, noLimits, isolate                                  bool
 }
@@ -271,6 +271,7 @@ func newRunCommand() *cobra.Command {
 	f.BoolVar(&fl.raw, "raw", false, "with --input and --call: pass each row to the function as a str (fast path)")
 	f.BoolVar(&fl.noLimits, "no-unpack-limits", false, unpackLimitsHelp)
 	f.IntVar(&fl.workers, "workers", 1, "interpreters running calls")
+	f.IntVar(&fl.maxWorkers, "max-workers", 0, "most interpreters alive at once, counting those held by calls past --timeout: while there is room, a fresh one takes the place of a held one (default 4 x --workers)")
 	f.BoolVar(&fl.isolate, "isolate", false, "run each worker in a child process: a crash costs its call (an error record), a call past --timeout is killed")
 	f.DurationVar(&fl.timeout, "timeout", 0, "report calls longer than this as stragglers (e.g. 2s)")
 	f.StringVar(&fl.stragglers, "stragglers", "", "file for the late results of stragglers (JSON lines)")
@@ -303,9 +304,12 @@ func (fl *runFlags) request(scriptArgs []string) (runner.Call, runner.RunOptions
 	c := runner.Call{Function: fl.call, File: fl.file, Eval: fl.eval, Argv: scriptArgs}
 	opts := runner.RunOptions{
 		Find:  runner.FindOptions{Python: fl.python, Getenv: os.Getenv},
-		Pool:  runner.PoolOptions{Workers: fl.workers, Timeout: fl.timeout, StdoutToStderr: fl.input != "", Path: fl.path},
+		Pool:  runner.PoolOptions{Workers: fl.workers, MaxWorkers: fl.maxWorkers, Timeout: fl.timeout, StdoutToStderr: fl.input != "", Path: fl.path},
 		Map:   runner.MapOptions{Raw: fl.raw},
 		Grace: fl.grace,
+	}
+	if fl.maxWorkers != 0 && fl.maxWorkers < max(fl.workers, 1) {
+		return c, opts, usagef("--max-workers %d is fewer than --workers %d", fl.maxWorkers, fl.workers)
 	}
 	if fl.args != "" {
 		if !json.Valid([]byte(fl.args)) {

@@ -115,6 +115,7 @@ func TestCheckAndRunEmbedded(t *testing.T) {
 		{[]string{"--file", "job.py", "--input", rows}, "--input works with a function call, an expression or statements, not a file"},
 		{[]string{"--eval", "row", "--input", rows, "--exec", "raise KeyError(row)"}, "--exec failed on worker 0: NameError: name 'row' is not defined"},
 		{[]string{"--eval", "row + 1", "--input", rows}, "2 of 2 calls failed"},
+		{[]string{"--eval", "1", "--workers", "3", "--max-workers", "2"}, "--max-workers 2 is fewer than --workers 3"},
 	} {
 		_, _, err := run(t, append([]string{"run", m.Archive, "--python", py.Python}, tt.args...)...)
 		if err == nil || err.Error() != tt.want {
