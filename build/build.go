@@ -22,6 +22,7 @@ import (
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/index/artifacts"
 	"github.com/clusterpack/clusterpack/internal/atomicfile"
+	"github.com/clusterpack/clusterpack/internal/progress"
 	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/pack/pex"
@@ -45,6 +46,9 @@ type Env struct {
 	Version string
 	// Parallelism bounds concurrent downloads (default 8).
 	Parallelism int
+	// Progress, when set, hears of downloads (bytes of the lock's files in
+	// the cache), source distributions built and archive bytes written.
+	Progress progress.Func
 }
 
 // Manifest describes a built archive; `build --json` prints it.
@@ -148,9 +152,13 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	defer os.Remove(tmp.Name())
 	m := &Manifest{ClusterpackVersion: env.Version}
 	p.Describe(m)
+	var out io.Writer = tmp
+	if env.Progress != nil {
+		out = &writeCounter{w: tmp, name: p.Filename(), total: wheelBytes(wheels), report: env.Progress}
+	}
 	switch p.Options.Format {
 	case FormatPex:
-		res, err := pex.Write(ctx, tmp, wheels, pex.Options{PythonVersion: p.Python, Shebang: p.Options.Shebang, EntryPoint: p.Options.EntryPoint, ContentHash: p.ContentHash, Verify: wheel.VerifySizes})
+		res, err := pex.Write(ctx, out, wheels, pex.Options{PythonVersion: p.Python, Shebang: p.Options.Shebang, EntryPoint: p.Options.EntryPoint, ContentHash: p.ContentHash, Verify: wheel.VerifySizes})
 		if err != nil {
 			tmp.Close()
 			return nil, verifiedFirst(verified, err)
@@ -165,7 +173,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 		if p.Options.Format == FormatTarGz {
 			format = venv.TarGz
 		}
-		res, err := venv.Write(ctx, tmp, wheels, venv.Options{Format: format, PythonVersion: p.Python, PythonPath: p.Options.PythonPath, BundlePython: p.Options.BundlePython,
+		res, err := venv.Write(ctx, out, wheels, venv.Options{Format: format, PythonVersion: p.Python, PythonPath: p.Options.PythonPath, BundlePython: p.Options.BundlePython,
 			// Every wheel's sha256 was checked against the lock when it
 			// entered the content-addressed cache: trust its RECORD.
 			Verify: wheel.VerifySizes})
@@ -259,6 +267,7 @@ func fetch(ctx context.Context, p *Plan, env Env) (wheels, sources []string, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	dl := newDownloadReport(p.Artifacts, env.Progress)
 	paths := make([]string, len(p.Artifacts))
 	errs := make([]error, len(p.Artifacts))
 	sem := make(chan struct{}, par)
@@ -288,6 +297,7 @@ func fetch(ctx context.Context, p *Plan, env Env) (wheels, sources []string, err
 				return
 			}
 			paths[i] = path
+			dl.done(a)
 		}()
 	}
 	wg.Wait()
@@ -309,6 +319,7 @@ func fetch(ctx context.Context, p *Plan, env Env) (wheels, sources []string, err
 		}
 		for _, i := range sdists {
 			a := p.Artifacts[i]
+			env.Progress.Report(progress.Event{Step: progress.Build, Name: a.Filename})
 			whl, err := fe.BuildWheel(ctx, paths[i], a.SHA256, filepath.Join(env.CacheDir, "wheels"))
 			if err != nil {
 				return nil, nil, fmt.Errorf("package %s: %w", a.Name, err)

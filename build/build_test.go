@@ -14,13 +14,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/internal/progress"
 	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/lock"
@@ -751,5 +754,62 @@ func TestRecordMarks(t *testing.T) {
 		if !want[m.Name()] {
 			t.Errorf("unexpected mark %s", m.Name())
 		}
+	}
+}
+
+// TestBuildReportsProgress: a build reports every download with the
+// lock's total, the sdist it builds, and the archive's bytes up to its
+// size.
+func TestBuildReportsProgress(t *testing.T) {
+	pyref.Default(t)
+	fx := setup(t)
+	p, err := NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu     sync.Mutex
+		events []progress.Event
+	)
+	env := fx.env
+	env.Progress = func(e progress.Event) { mu.Lock(); events = append(events, e); mu.Unlock() }
+	m, err := Build(context.Background(), p, t.TempDir(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, a := range p.Artifacts {
+		total += a.Size
+	}
+	var downloads int
+	var built []string
+	var lastWrite int64
+	for _, e := range events {
+		switch e.Step {
+		case progress.Download:
+			downloads++
+			if e.Total != total || e.Done > total {
+				t.Errorf("download event %+v, want a total of %d", e, total)
+			}
+			if downloads == len(p.Artifacts) && e.Done != total {
+				t.Errorf("the last download event says %d bytes of %d", e.Done, total)
+			}
+		case progress.Build:
+			built = append(built, e.Name)
+		case progress.Write:
+			if e.Name != p.Filename() || e.Done < lastWrite {
+				t.Errorf("write event %+v after %d bytes", e, lastWrite)
+			}
+			lastWrite = e.Done
+		}
+	}
+	if downloads != len(p.Artifacts) {
+		t.Errorf("%d download events for %d files", downloads, len(p.Artifacts))
+	}
+	if !slices.Equal(built, []string{"srconly-0.1.tar.gz"}) {
+		t.Errorf("sdists reported built: %v", built)
+	}
+	if lastWrite != m.Size {
+		t.Errorf("the last write event says %d bytes, the archive has %d", lastWrite, m.Size)
 	}
 }

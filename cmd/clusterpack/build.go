@@ -86,6 +86,7 @@ func (b *buildFlags) plan(cmd *cobra.Command, args []string, env lock.Env) (*bui
 		if err != nil {
 			return nil, "", nil, err
 		}
+		env.Progress = consoleOf(cmd).Progress()
 		res, err := lock.Make(cmd.Context(), in, env)
 		if err != nil {
 			return nil, "", nil, err
@@ -125,10 +126,11 @@ func newBuildCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			m, err := build.Build(cmd.Context(), plan, outDir, build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
+			m, err := build.Build(cmd.Context(), plan, outDir, build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version, Progress: consoleOf(cmd).Progress()})
 			if err != nil {
 				return err
 			}
+			consoleOf(cmd).Wrote("archive", m.Archive)
 			if asJSON {
 				return printJSON(cmd, m)
 			}

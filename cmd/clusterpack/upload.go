@@ -102,9 +102,18 @@ func (u *uploadInputs) run(cmd *cobra.Command, args []string, env lock.Env) (*up
 	if err != nil {
 		return nil, err
 	}
-	return upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Verify: u.verify, Progress: progressBar(cmd),
+	res, err := upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Verify: u.verify, Progress: consoleOf(cmd).UploadProgress(),
 		Check: u.checkBeforeSending(cmd, env)},
-		build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
+		build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version, Progress: consoleOf(cmd).Progress()})
+	if err != nil {
+		return nil, err
+	}
+	con := consoleOf(cmd)
+	con.Wrote("environment", res.URL)
+	for _, c := range res.Code {
+		con.Wrote("code", c.URL)
+	}
+	return res, nil
 }
 
 func newUploadCommand() *cobra.Command {
