@@ -65,11 +65,14 @@ type Manifest struct {
 	// BundledPython says the venv archive carries its own CPython
 	// (--bundle-python): nodes need no Python, and Flink's thread mode,
 	// which makes the environment PYTHONHOME, finds a standard library.
-	BundledPython      bool       `json:"bundled_python,omitempty"`
-	Packages           []Package  `json:"packages"`
-	Local              []LocalPkg `json:"local,omitempty"`
-	ClusterpackVersion string     `json:"clusterpack_version"`
-	Note               string     `json:"note,omitempty"`
+	BundledPython bool       `json:"bundled_python,omitempty"`
+	Packages      []Package  `json:"packages"`
+	Local         []LocalPkg `json:"local,omitempty"`
+	// Wheels are a wheelhouse's files (its SHA256 is its requirements
+	// file's).
+	Wheels             []WheelFile `json:"wheels,omitempty"`
+	ClusterpackVersion string      `json:"clusterpack_version"`
+	Note               string      `json:"note,omitempty"`
 }
 
 // Package is one distribution in the archive.
@@ -93,7 +96,12 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	archivePath := filepath.Join(outDir, p.Filename())
 	manifestPath := filepath.Join(outDir, p.ManifestName())
 	if m, err := readManifest(manifestPath); err == nil {
-		ok, err := matchesManifest(env.CacheDir, archivePath, m)
+		var ok bool
+		if p.Options.Format == FormatWheelhouse {
+			ok, err = wheelhouseMatches(archivePath, m)
+		} else {
+			ok, err = matchesManifest(env.CacheDir, archivePath, m)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -144,6 +152,28 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	// one whose process still runs (atomicfile.RemoveStale).
 	if removed := atomicfile.RemoveStale(outDir, "."); len(removed) > 0 && env.Logger != nil {
 		env.Logger.Info("removed temporary files that builds killed before they finished left behind", "files", removed)
+	}
+	if p.Options.Format == FormatWheelhouse {
+		// Each wheel must be known to be the locked file before it is
+		// copied under the wheelhouse's final name.
+		if err := <-verified; err != nil {
+			return nil, err
+		}
+		m, err := writeWheelhouse(ctx, p, archivePath, wheels, env.Progress)
+		if err != nil {
+			return nil, err
+		}
+		m.ClusterpackVersion = env.Version
+		p.Describe(m)
+		for _, l := range p.Local {
+			m.Local = append(m.Local, LocalPkg{Name: l.Name, Path: l.Directory.Path, Editable: l.Directory.Editable})
+		}
+		sort.Slice(m.Packages, func(i, j int) bool { return m.Packages[i].Name < m.Packages[j].Name })
+		if err := writeManifestFile(manifestPath, m); err != nil {
+			return nil, err
+		}
+		m.Archive = archivePath
+		return m, nil
 	}
 	tmp, err := atomicfile.CreateTemp(outDir, "."+p.Filename()+".")
 	if err != nil {

@@ -813,3 +813,81 @@ func TestBuildReportsProgress(t *testing.T) {
 		t.Errorf("the last write event says %d bytes, the archive has %d", lastWrite, m.Size)
 	}
 }
+
+// TestWheelhouse: a wheelhouse holds every wheel of the lock (the sdist
+// built) and a requirements file pinning them by hash; pip installs it
+// with no index, in hash-checking mode; two builds are identical, a
+// second one into the same directory is not repeated, and a tampered
+// wheelhouse is built again.
+func TestWheelhouse(t *testing.T) {
+	py := pyref.Default(t)
+	fx := setup(t)
+	p, err := NewPlan(fx.lock, ".", Options{Format: FormatWheelhouse, Name: "wheelhouse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "wheelhouse-" + p.ContentHash; p.Filename() != want {
+		t.Fatalf("file name %s, want %s", p.Filename(), want)
+	}
+	out := t.TempDir()
+	m, err := Build(context.Background(), p, out, fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Archive != filepath.Join(out, p.Filename()) || m.Format != FormatWheelhouse || len(m.Wheels) != 3 || len(m.Packages) != 3 {
+		t.Fatalf("manifest %+v", m)
+	}
+	req, err := os.ReadFile(filepath.Join(m.Archive, RequirementsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range m.Wheels {
+		if !strings.Contains(string(req), "--hash=sha256:"+w.SHA256) || sum(t, filepath.Join(m.Archive, w.Filename)) != w.SHA256 {
+			t.Errorf("wheel %s: not pinned by its sha256 in\n%s", w.Filename, req)
+		}
+	}
+	for _, pin := range []string{"app==1.0 \\\n", "lib==2.0 \\\n", "srconly==0.1 \\\n"} {
+		if !strings.Contains(string(req), pin) {
+			t.Errorf("requirements lack %q:\n%s", pin, req)
+		}
+	}
+
+	target := t.TempDir()
+	install := exec.Command(py.Python, "-m", "pip", "install", "--no-index", "--find-links", m.Archive, "-r", filepath.Join(m.Archive, RequirementsFile), "--target", target, "--no-deps", "--disable-pip-version-check")
+	install.Env = append(os.Environ(), "PIP_INDEX_URL=http://127.0.0.1:9/simple", "PIP_CONFIG_FILE=/dev/null")
+	if got, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("pip install from the wheelhouse: %v\n%s", err, got)
+	}
+	run := exec.Command(py.Python, "-c", "import app; print(app.X)")
+	run.Env = append(os.Environ(), "PYTHONPATH="+target)
+	if got, err := run.CombinedOutput(); err != nil || strings.TrimSpace(string(got)) != "42" {
+		t.Fatalf("the installed wheelhouse: %v: %s", err, got)
+	}
+
+	other, err := Build(context.Background(), p, t.TempDir(), newEnvFrom(t, fx.env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.SHA256 != m.SHA256 || !slices.Equal(other.Wheels, m.Wheels) {
+		t.Errorf("a second wheelhouse differs: %+v, first %+v", other.Wheels, m.Wheels)
+	}
+
+	again, err := Build(context.Background(), p, out, fx.env)
+	if err != nil || again.SHA256 != m.SHA256 {
+		t.Fatalf("rebuilding into the same directory: %v", err)
+	}
+	victim := filepath.Join(m.Archive, m.Wheels[0].Filename)
+	if err := os.WriteFile(victim, []byte("not a wheel"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fixed, err := Build(context.Background(), p, out, fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum(t, victim) != m.Wheels[0].SHA256 || fixed.SHA256 != m.SHA256 {
+		t.Errorf("a tampered wheelhouse was not built again")
+	}
+	if _, err := NewPlan(fx.lock, ".", Options{Format: FormatWheelhouse, EntryPoint: "app:main"}); !errors.Is(err, ErrWheelhouseOptions) {
+		t.Errorf("a wheelhouse with an entry point: %v", err)
+	}
+}

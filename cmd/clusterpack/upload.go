@@ -178,6 +178,11 @@ func (u *uploadInputs) checkBeforeSending(cmd *cobra.Command, env lock.Env) func
 		return nil
 	}
 	return func(ctx context.Context, m *build.Manifest) error {
+		if m.Format == build.FormatWheelhouse {
+			// Wheels for pip, not an environment to open: their tags
+			// were chosen for the target when the lock was planned.
+			return nil
+		}
 		archive, err := runner.OpenArchive(ctx, m.Archive, runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: m.Platform})
 		if err != nil {
 			return fmt.Errorf("checking %s before sending it: %w (--no-check sends it unchecked)", m.Archive, err)
