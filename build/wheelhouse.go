@@ -50,7 +50,7 @@ func wheelhouseRequirements(dirName string, arts []Artifact, files []WheelFile) 
 	sort.Slice(pins, func(i, j int) bool { return pins[i].name < pins[j].name })
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# The wheels of %s, each pinned with its sha256 (pip's hash-checking mode).\n", dirName)
-	fmt.Fprintf(&b, "# Written by clusterpack build --format wheelhouse; install with no index:\n")
+	fmt.Fprintf(&b, "# Written by clusterpack as a wheelhouse; install it with no index:\n")
 	fmt.Fprintf(&b, "#   pip install --no-index --find-links %s -r %s/%s\n", dirName, dirName, RequirementsFile)
 	for _, p := range pins {
 		fmt.Fprintf(&b, "%s==%s \\\n    --hash=sha256:%s\n", p.name, p.version, p.sum)
