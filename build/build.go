@@ -290,14 +290,17 @@ func lockMismatch(lockFile string, a Artifact, hm *index.HashMismatchError) erro
 // fetch downloads every artifact in parallel into the artifact cache
 // (verified against the lock's sha256) and builds sdists into wheels.
 func fetch(ctx context.Context, p *Plan, env Env) (wheels, sources []string, err error) {
+	dl := newDownloadReport(p.Artifacts, env.Progress)
 	cache := &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts"), Source: env.Client}
+	if env.Progress != nil && env.Client != nil {
+		cache.Source = env.Client.WithReceived(dl.arrived)
+	}
 	par := env.Parallelism
 	if par <= 0 {
 		par = 8
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	dl := newDownloadReport(p.Artifacts, env.Progress)
 	paths := make([]string, len(p.Artifacts))
 	errs := make([]error, len(p.Artifacts))
 	sem := make(chan struct{}, par)

@@ -8,18 +8,20 @@ import (
 	"github.com/clusterpack/clusterpack/internal/progress"
 )
 
-// downloadReport adds up the bytes of the lock's files as each is in the
-// cache, and reports the sum of the total the lock records.
+// downloadReport adds up the bytes of the lock's files as they arrive
+// and as each is in the cache, and reports the sum of the total the lock
+// records.
 type downloadReport struct {
 	report progress.Func
 	total  int64
 
-	mu    sync.Mutex
-	bytes int64
+	mu       sync.Mutex
+	bytes    int64
+	received map[string]int64 // by file name, what arrived so far
 }
 
 func newDownloadReport(arts []Artifact, report progress.Func) *downloadReport {
-	d := &downloadReport{report: report}
+	d := &downloadReport{report: report, received: map[string]int64{}}
 	for _, a := range arts {
 		if a.Size <= 0 {
 			d.total = 0 // one unknown size: the total is unknown
@@ -30,13 +32,28 @@ func newDownloadReport(arts []Artifact, report progress.Func) *downloadReport {
 	return d
 }
 
-// done reports that a is in the cache.
+// arrived reports n bytes of filename downloaded (the index client's
+// callback).
+func (d *downloadReport) arrived(filename string, n int64) {
+	d.mu.Lock()
+	d.bytes += n
+	d.received[filename] += n
+	e := progress.Event{Step: progress.Download, Name: filename, Done: d.bytes, Total: d.total}
+	d.mu.Unlock()
+	d.report(e)
+}
+
+// done reports that a is in the cache: downloaded (its bytes arrived
+// already) or there before.
 func (d *downloadReport) done(a Artifact) {
 	if d.report == nil {
 		return
 	}
 	d.mu.Lock()
-	d.bytes += a.Size
+	if a.Size > 0 { // else what arrived is all that is known
+		d.bytes += a.Size - d.received[a.Filename]
+		d.received[a.Filename] = a.Size
+	}
 	e := progress.Event{Step: progress.Download, Name: a.Filename, Done: d.bytes, Total: d.total}
 	d.mu.Unlock()
 	d.report(e)
