@@ -62,6 +62,28 @@ func (c *console) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
+// Stdout is w (the command's standard output) made to clear the
+// progress line before each write, when the console is a terminal:
+// standard output may be the same terminal.
+func (c *console) Stdout(w io.Writer) io.Writer {
+	if !c.tty {
+		return w
+	}
+	return stdoutWriter{c, w}
+}
+
+type stdoutWriter struct {
+	c *console
+	w io.Writer
+}
+
+func (s stdoutWriter) Write(p []byte) (int, error) {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	s.c.clearLocked()
+	return s.w.Write(p)
+}
+
 func (c *console) clearLocked() {
 	if c.drawn {
 		io.WriteString(c.w, "\r\x1b[K")
@@ -92,7 +114,9 @@ func (c *console) draw(e progress.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	final := e.Total > 0 && e.Done >= e.Total
+	// The last byte is drawn whatever the time (an estimate passed is not
+	// a last byte: Write's Total is one).
+	final := e.Total > 0 && e.Done == e.Total
 	if e.Step == c.step && !final && now.Sub(c.last) < redrawEvery {
 		return
 	}

@@ -56,6 +56,12 @@ func TestConsoleTerminal(t *testing.T) {
 				"Note: something\nWrote lock pylock.toml, archive dist/env-1.zip\n",
 		},
 		{
+			name:   "past an estimate, redraws are throttled still",
+			step:   10 * time.Millisecond,
+			events: []progress.Event{{Step: progress.Write, Name: "e.zip", Done: 5, Total: 4}, {Step: progress.Write, Name: "e.zip", Done: 6, Total: 4}, {Step: progress.Write, Name: "e.zip", Done: 7, Total: 4}},
+			want:   clear + "Writing e.zip [========================] 100.0% 5 B of 4 B" + clear,
+		},
+		{
 			name:   "an estimate smaller than what is written stays at 100%",
 			step:   time.Second,
 			events: []progress.Event{{Step: progress.Write, Name: "env.tar.gz", Done: 8, Total: 4}},
@@ -138,5 +144,21 @@ func TestCLIQuietAndPipes(t *testing.T) {
 	_, _, code = c.run("--quiet", "--verbose", "version")
 	if code != 2 {
 		t.Errorf("--quiet --verbose: exit %d, want 2", code)
+	}
+}
+
+// TestConsoleClearsBeforeStdout: standard output may be the same
+// terminal, so a result printed there first clears the progress line.
+func TestConsoleClearsBeforeStdout(t *testing.T) {
+	var errBuf, outBuf bytes.Buffer
+	c := newConsole(&errBuf, true)
+	c.now = fakeClock(time.Second)
+	c.Progress()(progress.Event{Step: progress.Resolve, Name: "a", Done: 1})
+	c.Stdout(&outBuf).Write([]byte("dist/env.zip\n"))
+	if want := clear + "Resolving: 1 packages (a)" + clear; errBuf.String() != want || outBuf.String() != "dist/env.zip\n" {
+		t.Errorf("stderr %q, stdout %q", errBuf.String(), outBuf.String())
+	}
+	if w := newConsole(&errBuf, false).Stdout(&outBuf); w != &outBuf {
+		t.Error("off a terminal, standard output is wrapped")
 	}
 }

@@ -56,6 +56,7 @@ func newRootCommand() *cobra.Command {
 			}
 			con := newConsole(stderr, tty)
 			cmd.SetErr(con)
+			cmd.SetOut(con.Stdout(cmd.OutOrStdout()))
 			cmd.SetContext(withConsole(cmd.Context(), con))
 			slog.SetDefault(slog.New(slog.NewTextHandler(con, &slog.HandlerOptions{Level: level})))
 			return nil
