@@ -44,6 +44,10 @@ func TestCLIWheelhouse(t *testing.T) {
 		}
 	}
 
+	if _, errOut, code := c.run("check", m.Archive); code != 2 || !strings.Contains(errOut, "is a wheelhouse") {
+		t.Errorf("check of a wheelhouse: exit %d: %s", code, errOut)
+	}
+
 	storeDir := filepath.Join(c.dir, "store")
 	store := "file://" + storeDir
 	var up struct {
