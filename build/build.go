@@ -22,6 +22,7 @@ import (
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/index/artifacts"
 	"github.com/clusterpack/clusterpack/internal/atomicfile"
+	"github.com/clusterpack/clusterpack/internal/progress"
 	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/lockfile"
 	"github.com/clusterpack/clusterpack/pack/pex"
@@ -45,6 +46,9 @@ type Env struct {
 	Version string
 	// Parallelism bounds concurrent downloads (default 8).
 	Parallelism int
+	// Progress, when set, hears of downloads (bytes of the lock's files in
+	// the cache), source distributions built and archive bytes written.
+	Progress progress.Func
 }
 
 // Manifest describes a built archive; `build --json` prints it.
@@ -61,11 +65,14 @@ type Manifest struct {
 	// BundledPython says the venv archive carries its own CPython
 	// (--bundle-python): nodes need no Python, and Flink's thread mode,
 	// which makes the environment PYTHONHOME, finds a standard library.
-	BundledPython      bool       `json:"bundled_python,omitempty"`
-	Packages           []Package  `json:"packages"`
-	Local              []LocalPkg `json:"local,omitempty"`
-	ClusterpackVersion string     `json:"clusterpack_version"`
-	Note               string     `json:"note,omitempty"`
+	BundledPython bool       `json:"bundled_python,omitempty"`
+	Packages      []Package  `json:"packages"`
+	Local         []LocalPkg `json:"local,omitempty"`
+	// Wheels are a wheelhouse's files (its SHA256 is its requirements
+	// file's).
+	Wheels             []WheelFile `json:"wheels,omitempty"`
+	ClusterpackVersion string      `json:"clusterpack_version"`
+	Note               string      `json:"note,omitempty"`
 }
 
 // Package is one distribution in the archive.
@@ -89,7 +96,12 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	archivePath := filepath.Join(outDir, p.Filename())
 	manifestPath := filepath.Join(outDir, p.ManifestName())
 	if m, err := readManifest(manifestPath); err == nil {
-		ok, err := matchesManifest(env.CacheDir, archivePath, m)
+		var ok bool
+		if p.Options.Format == FormatWheelhouse {
+			ok, err = wheelhouseMatches(archivePath, m)
+		} else {
+			ok, err = matchesManifest(env.CacheDir, archivePath, m)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -141,6 +153,28 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	if removed := atomicfile.RemoveStale(outDir, "."); len(removed) > 0 && env.Logger != nil {
 		env.Logger.Info("removed temporary files that builds killed before they finished left behind", "files", removed)
 	}
+	if p.Options.Format == FormatWheelhouse {
+		// Each wheel must be known to be the locked file before it is
+		// copied under the wheelhouse's final name.
+		if err := <-verified; err != nil {
+			return nil, err
+		}
+		m, err := writeWheelhouse(ctx, p, archivePath, wheels, env.Progress)
+		if err != nil {
+			return nil, err
+		}
+		m.ClusterpackVersion = env.Version
+		p.Describe(m)
+		for _, l := range p.Local {
+			m.Local = append(m.Local, LocalPkg{Name: l.Name, Path: l.Directory.Path, Editable: l.Directory.Editable})
+		}
+		sort.Slice(m.Packages, func(i, j int) bool { return m.Packages[i].Name < m.Packages[j].Name })
+		if err := writeManifestFile(manifestPath, m); err != nil {
+			return nil, err
+		}
+		m.Archive = archivePath
+		return m, nil
+	}
 	tmp, err := atomicfile.CreateTemp(outDir, "."+p.Filename()+".")
 	if err != nil {
 		return nil, err
@@ -148,9 +182,13 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 	defer os.Remove(tmp.Name())
 	m := &Manifest{ClusterpackVersion: env.Version}
 	p.Describe(m)
+	var out io.Writer = tmp
+	if env.Progress != nil {
+		out = &writeCounter{w: tmp, name: p.Filename(), total: wheelBytes(wheels), report: env.Progress}
+	}
 	switch p.Options.Format {
 	case FormatPex:
-		res, err := pex.Write(ctx, tmp, wheels, pex.Options{PythonVersion: p.Python, Shebang: p.Options.Shebang, EntryPoint: p.Options.EntryPoint, ContentHash: p.ContentHash, Verify: wheel.VerifySizes})
+		res, err := pex.Write(ctx, out, wheels, pex.Options{PythonVersion: p.Python, Shebang: p.Options.Shebang, EntryPoint: p.Options.EntryPoint, ContentHash: p.ContentHash, Verify: wheel.VerifySizes})
 		if err != nil {
 			tmp.Close()
 			return nil, verifiedFirst(verified, err)
@@ -165,7 +203,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 		if p.Options.Format == FormatTarGz {
 			format = venv.TarGz
 		}
-		res, err := venv.Write(ctx, tmp, wheels, venv.Options{Format: format, PythonVersion: p.Python, PythonPath: p.Options.PythonPath, BundlePython: p.Options.BundlePython,
+		res, err := venv.Write(ctx, out, wheels, venv.Options{Format: format, PythonVersion: p.Python, PythonPath: p.Options.PythonPath, BundlePython: p.Options.BundlePython,
 			// Every wheel's sha256 was checked against the lock when it
 			// entered the content-addressed cache: trust its RECORD.
 			Verify: wheel.VerifySizes})
@@ -252,7 +290,11 @@ func lockMismatch(lockFile string, a Artifact, hm *index.HashMismatchError) erro
 // fetch downloads every artifact in parallel into the artifact cache
 // (verified against the lock's sha256) and builds sdists into wheels.
 func fetch(ctx context.Context, p *Plan, env Env) (wheels, sources []string, err error) {
+	dl := newDownloadReport(p.Artifacts, env.Progress)
 	cache := &artifacts.Cache{Dir: filepath.Join(env.CacheDir, "artifacts"), Source: env.Client}
+	if env.Progress != nil && env.Client != nil {
+		cache.Source = env.Client.WithReceived(dl.arrived)
+	}
 	par := env.Parallelism
 	if par <= 0 {
 		par = 8
@@ -288,6 +330,7 @@ func fetch(ctx context.Context, p *Plan, env Env) (wheels, sources []string, err
 				return
 			}
 			paths[i] = path
+			dl.done(a)
 		}()
 	}
 	wg.Wait()
@@ -309,6 +352,7 @@ func fetch(ctx context.Context, p *Plan, env Env) (wheels, sources []string, err
 		}
 		for _, i := range sdists {
 			a := p.Artifacts[i]
+			env.Progress.Report(progress.Event{Step: progress.Build, Name: a.Filename})
 			whl, err := fe.BuildWheel(ctx, paths[i], a.SHA256, filepath.Join(env.CacheDir, "wheels"))
 			if err != nil {
 				return nil, nil, fmt.Errorf("package %s: %w", a.Name, err)

@@ -14,13 +14,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/internal/progress"
 	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/lock"
@@ -751,5 +754,140 @@ func TestRecordMarks(t *testing.T) {
 		if !want[m.Name()] {
 			t.Errorf("unexpected mark %s", m.Name())
 		}
+	}
+}
+
+// TestBuildReportsProgress: a build reports every download with the
+// lock's total, the sdist it builds, and the archive's bytes up to its
+// size.
+func TestBuildReportsProgress(t *testing.T) {
+	pyref.Default(t)
+	fx := setup(t)
+	p, err := NewPlan(fx.lock, ".", Options{Format: FormatZip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu     sync.Mutex
+		events []progress.Event
+	)
+	env := fx.env
+	env.Progress = func(e progress.Event) { mu.Lock(); events = append(events, e); mu.Unlock() }
+	m, err := Build(context.Background(), p, t.TempDir(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, a := range p.Artifacts {
+		total += a.Size
+	}
+	var downloads int
+	var built []string
+	var lastWrite, maxDownload int64
+	for _, e := range events {
+		switch e.Step {
+		case progress.Download:
+			downloads++
+			if e.Total != total || e.Done > total || e.Done < 0 {
+				t.Errorf("download event %+v, want a total of %d", e, total)
+			}
+			maxDownload = max(maxDownload, e.Done)
+		case progress.Build:
+			built = append(built, e.Name)
+		case progress.Write:
+			if e.Name != p.Filename() || e.Done < lastWrite {
+				t.Errorf("write event %+v after %d bytes", e, lastWrite)
+			}
+			lastWrite = e.Done
+		}
+	}
+	// Each file is reported as its bytes arrive and once more when it is
+	// in the cache.
+	if downloads < 2*len(p.Artifacts) || maxDownload != total {
+		t.Errorf("%d download events for %d files, reaching %d bytes of %d", downloads, len(p.Artifacts), maxDownload, total)
+	}
+	if !slices.Equal(built, []string{"srconly-0.1.tar.gz"}) {
+		t.Errorf("sdists reported built: %v", built)
+	}
+	if lastWrite != m.Size {
+		t.Errorf("the last write event says %d bytes, the archive has %d", lastWrite, m.Size)
+	}
+}
+
+// TestWheelhouse: a wheelhouse holds every wheel of the lock (the sdist
+// built) and a requirements file pinning them by hash; pip installs it
+// with no index, in hash-checking mode; two builds are identical, a
+// second one into the same directory is not repeated, and a tampered
+// wheelhouse is built again.
+func TestWheelhouse(t *testing.T) {
+	py := pyref.Default(t)
+	fx := setup(t)
+	p, err := NewPlan(fx.lock, ".", Options{Format: FormatWheelhouse, Name: "wheelhouse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "wheelhouse-" + p.ContentHash; p.Filename() != want {
+		t.Fatalf("file name %s, want %s", p.Filename(), want)
+	}
+	out := t.TempDir()
+	m, err := Build(context.Background(), p, out, fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Archive != filepath.Join(out, p.Filename()) || m.Format != FormatWheelhouse || len(m.Wheels) != 3 || len(m.Packages) != 3 {
+		t.Fatalf("manifest %+v", m)
+	}
+	req, err := os.ReadFile(filepath.Join(m.Archive, RequirementsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range m.Wheels {
+		if !strings.Contains(string(req), "--hash=sha256:"+w.SHA256) || sum(t, filepath.Join(m.Archive, w.Filename)) != w.SHA256 {
+			t.Errorf("wheel %s: not pinned by its sha256 in\n%s", w.Filename, req)
+		}
+	}
+	for _, pin := range []string{"app==1.0 \\\n", "lib==2.0 \\\n", "srconly==0.1 \\\n"} {
+		if !strings.Contains(string(req), pin) {
+			t.Errorf("requirements lack %q:\n%s", pin, req)
+		}
+	}
+
+	target := t.TempDir()
+	install := exec.Command(py.Python, "-m", "pip", "install", "--no-index", "--find-links", m.Archive, "-r", filepath.Join(m.Archive, RequirementsFile), "--target", target, "--no-deps", "--disable-pip-version-check")
+	install.Env = append(os.Environ(), "PIP_INDEX_URL=http://127.0.0.1:9/simple", "PIP_CONFIG_FILE=/dev/null")
+	if got, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("pip install from the wheelhouse: %v\n%s", err, got)
+	}
+	run := exec.Command(py.Python, "-c", "import app; print(app.X)")
+	run.Env = append(os.Environ(), "PYTHONPATH="+target)
+	if got, err := run.CombinedOutput(); err != nil || strings.TrimSpace(string(got)) != "42" {
+		t.Fatalf("the installed wheelhouse: %v: %s", err, got)
+	}
+
+	other, err := Build(context.Background(), p, t.TempDir(), newEnvFrom(t, fx.env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.SHA256 != m.SHA256 || !slices.Equal(other.Wheels, m.Wheels) {
+		t.Errorf("a second wheelhouse differs: %+v, first %+v", other.Wheels, m.Wheels)
+	}
+
+	again, err := Build(context.Background(), p, out, fx.env)
+	if err != nil || again.SHA256 != m.SHA256 {
+		t.Fatalf("rebuilding into the same directory: %v", err)
+	}
+	victim := filepath.Join(m.Archive, m.Wheels[0].Filename)
+	if err := os.WriteFile(victim, []byte("not a wheel"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fixed, err := Build(context.Background(), p, out, fx.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum(t, victim) != m.Wheels[0].SHA256 || fixed.SHA256 != m.SHA256 {
+		t.Errorf("a tampered wheelhouse was not built again")
+	}
+	if _, err := NewPlan(fx.lock, ".", Options{Format: FormatWheelhouse, EntryPoint: "app:main"}); !errors.Is(err, ErrWheelhouseOptions) {
+		t.Errorf("a wheelhouse with an entry point: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ package build
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -34,15 +35,24 @@ const (
 	FormatPex   Format = "pex"
 	FormatZip   Format = "zip"
 	FormatTarGz Format = "tar.gz"
+	// FormatWheelhouse is a directory of the lock's wheels and a
+	// requirements.txt pinning them by hash (FLIP-78's offline
+	// requirements), not an environment.
+	FormatWheelhouse Format = "wheelhouse"
 )
+
+// ErrWheelhouseOptions: an interpreter path, a bundled Python, an entry
+// point or a shebang were given for a wheelhouse, which has no
+// interpreter: they belong to a venv archive or a pex.
+var ErrWheelhouseOptions = errors.New("a wheelhouse holds wheels and a requirements file, no interpreter: an interpreter path, a bundled Python, an entry point or a shebang apply to a zip, tar.gz or pex")
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case FormatPex, FormatZip, FormatTarGz:
+	case FormatPex, FormatZip, FormatTarGz, FormatWheelhouse:
 		return f, nil
 	}
-	return "", fmt.Errorf("format %q: want pex, zip or tar.gz", s)
+	return "", fmt.Errorf("format %q: want pex, zip, tar.gz or wheelhouse", s)
 }
 
 // Options say what to build.
@@ -94,8 +104,12 @@ type Plan struct {
 	bundleIdentity string
 }
 
-// Filename is the archive's name: <name>-<content hash>.<ext>.
+// Filename is the archive's name: <name>-<content hash>.<ext>, or
+// <name>-<content hash> for a wheelhouse (a directory).
 func (p *Plan) Filename() string {
+	if p.Options.Format == FormatWheelhouse {
+		return p.Options.Name + "-" + p.ContentHash
+	}
 	return p.Options.Name + "-" + p.ContentHash + "." + string(p.Options.Format)
 }
 
@@ -116,6 +130,9 @@ func NewPlan(lk *lockfile.Lock, lockDir string, opts Options) (*Plan, error) {
 	}
 	if opts.Format == "" {
 		opts.Format = FormatZip
+	}
+	if opts.Format == FormatWheelhouse && (opts.PythonPath != "" || opts.BundlePython != "" || opts.EntryPoint != "" || opts.Shebang != "") {
+		return nil, ErrWheelhouseOptions
 	}
 	tool, err := lk.Clusterpack()
 	if err != nil {

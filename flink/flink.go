@@ -14,6 +14,16 @@
 // interpreter, which compiles the job, is -pyclientexec
 // (python.client.executable) when given.
 //
+// A wheelhouse (FLIP-78's offline requirements: the lock's wheels and a
+// requirements.txt pinning them by hash) goes with python.requirements,
+//
+//	-pyreq URL/requirements.txt#URL
+//
+// which Flink ships with the job; its Python workers run pip install
+// --no-index --find-links on it, so they need no index. Shipped alone,
+// the workers' interpreter is the TaskManager's (python.executable, when
+// given); beside a venv archive, it adds to the archive's packages.
+//
 // A pex is not supported: Flink ships archives (which it unpacks) and
 // files for PYTHONPATH, but has no way to ship an executable file as the
 // interpreter.
@@ -54,6 +64,11 @@ type Env struct {
 	Packages []string
 	// BundledPython says the archive carries its own CPython.
 	BundledPython bool
+	// Requirements is the URL of a wheelhouse (`build --format
+	// wheelhouse`, uploaded) whose requirements.txt the Python workers
+	// install, with no index, from its wheels: python.requirements. An
+	// Env of Format "wheelhouse" is one by itself (URL).
+	Requirements string
 }
 
 // Alias is the directory the archive is unpacked into.
@@ -73,6 +88,10 @@ type Options struct {
 	// ExecutionMode is process (Flink's default, printed only when asked)
 	// or thread.
 	ExecutionMode string
+	// WorkerPython is python.executable for the Python workers when no
+	// environment archive is shipped (a wheelhouse alone); empty leaves
+	// Flink's default (python on the TaskManager's PATH).
+	WorkerPython string
 	// S3 is the store the upload used, for s3:// URLs (Flink's S3 file
 	// system plugins read the s3.* keys).
 	S3 S3
@@ -123,7 +142,13 @@ var (
 	ErrNoURL = errors.New("the manifest has no URL: give the manifest of an upload")
 	// ErrPex: Flink cannot run a pex environment; a venv archive (zip or
 	// tar.gz) it can.
-	ErrPex = errors.New("Flink cannot use a pex as its Python: it ships archives, which it unpacks, and files for PYTHONPATH; build the environment as a zip or tar.gz")
+	// ErrWorkerPython: a worker interpreter was given beside an
+	// environment archive, whose own interpreter the workers run.
+	ErrWorkerPython = errors.New("the Python workers run the shipped environment's interpreter: a worker interpreter applies to a wheelhouse shipped alone")
+	// ErrWheelhouseThread: thread mode needs a shipped environment with
+	// its own CPython; a wheelhouse alone has none.
+	ErrWheelhouseThread = errors.New("thread mode runs the functions in a shipped environment's CPython (made PYTHONHOME): ship a venv archive with a bundled Python, and the wheelhouse beside it")
+	ErrPex              = errors.New("Flink cannot use a pex as its Python: it ships archives, which it unpacks, and files for PYTHONPATH; build the environment as a zip or tar.gz")
 )
 
 const (
@@ -132,6 +157,7 @@ const (
 	keyFiles    = "python.files"
 	keyClient   = "python.client.executable"
 	keyMode     = "python.execution-mode"
+	keyReqs     = "python.requirements"
 )
 
 // flagFor maps keys to `flink run` options.
@@ -140,6 +166,18 @@ var flagFor = map[string]string{
 	keyExec:     "-pyexec",
 	keyFiles:    "-pyfs",
 	keyClient:   "-pyclientexec",
+	keyReqs:     "-pyreq",
+}
+
+// WheelhouseRequirements is the requirements file in a wheelhouse.
+const WheelhouseRequirements = "requirements.txt"
+
+// requirementsValue is python.requirements for a wheelhouse at url:
+// "<its requirements file>#<the wheelhouse>", which Flink ships and
+// installs with pip install --no-index --find-links <the wheelhouse>.
+func requirementsValue(url string) string {
+	url = strings.TrimSuffix(url, "/")
+	return url + "/" + WheelhouseRequirements + "#" + url
 }
 
 // ThreadModeError lists what thread mode lacks.
@@ -167,22 +205,47 @@ func Args(env Env, o Options) (*Config, error) {
 	if env.URL == "" {
 		return nil, ErrNoURL
 	}
+	archive := true
 	switch env.Format {
 	case "zip", "tar.gz":
+	case "wheelhouse":
+		archive = false
+		if env.Requirements != "" && env.Requirements != env.URL {
+			return nil, fmt.Errorf("two wheelhouses (%s and %s): Flink installs one requirements file", env.URL, env.Requirements)
+		}
+		env.Requirements = env.URL
 	case "pex":
 		return nil, ErrPex
 	default:
-		return nil, fmt.Errorf("the manifest's format %q is not one Flink can use: zip or tar.gz", env.Format)
+		return nil, fmt.Errorf("the manifest's format %q is not one Flink can use: zip, tar.gz or wheelhouse", env.Format)
 	}
 	c := &Config{}
 	set := func(k, v string) { c.Settings = append(c.Settings, Setting{k, v}) }
-	set(keyArchives, env.URL+"#"+Alias)
-	set(keyExec, Alias+"/"+interpreterInArchive(env.Interpreter))
-	usesS3 := strings.HasPrefix(env.URL, "s3://")
-	if strings.HasPrefix(env.URL, "file:") {
-		// The client puts python.archives in the job's blob storage
-		// with every submission.
-		c.note(NoteLocalStore, "the environment is in a local store ("+env.URL+"): flink run uploads it from this machine again with every job; a store the cluster reads, HDFS or S3, ships it once")
+	if archive {
+		if o.WorkerPython != "" {
+			return nil, ErrWorkerPython
+		}
+		set(keyArchives, env.URL+"#"+Alias)
+		set(keyExec, Alias+"/"+interpreterInArchive(env.Interpreter))
+	} else {
+		if o.ExecutionMode == Thread {
+			return nil, ErrWheelhouseThread
+		}
+		if o.WorkerPython != "" {
+			set(keyExec, o.WorkerPython)
+		}
+	}
+	if env.Requirements != "" {
+		set(keyReqs, requirementsValue(env.Requirements))
+	}
+	usesS3 := strings.HasPrefix(env.URL, "s3://") || strings.HasPrefix(env.Requirements, "s3://")
+	for _, u := range []string{env.URL, env.Requirements} {
+		if strings.HasPrefix(u, "file:") {
+			// The client puts python.archives and python.requirements in
+			// the job's blob storage with every submission.
+			c.note(NoteLocalStore, "the environment is in a local store ("+u+"): flink run uploads it from this machine again with every job; a store the cluster reads, HDFS or S3, ships it once")
+			break
+		}
 	}
 	if len(env.Code) > 0 {
 		set(keyFiles, strings.Join(env.Code, ","))

@@ -18,7 +18,9 @@ var (
 	zipFile = Env{Format: "zip", URL: "file:///srv/envs/env-0123.zip", Interpreter: "environment/bin/python"}
 	tarS3   = Env{Format: "tar.gz", URL: "s3://bucket/envs/env-0123.tar.gz", Interpreter: "environment/bin/python",
 		Code: []string{"s3://bucket/envs/code/code-aaaa.zip", "s3://bucket/envs/code/code-bbbb.zip"}}
-	threadEnv = Env{Format: "zip", URL: "hdfs:///envs/env-0123.zip", Interpreter: "environment/bin/python", Packages: []string{"apache-flink", "pemja", "find_libpython"}, BundledPython: true}
+	wheelhouse = Env{Format: "wheelhouse", URL: "file:///srv/envs/wheelhouse-0123"}
+	zipReqsS3  = Env{Format: "zip", URL: "s3://bucket/envs/env-0123.zip", Interpreter: "environment/bin/python", Requirements: "s3://bucket/envs/wheelhouse-4567"}
+	threadEnv  = Env{Format: "zip", URL: "hdfs:///envs/env-0123.zip", Interpreter: "environment/bin/python", Packages: []string{"apache-flink", "pemja", "find_libpython"}, BundledPython: true}
 )
 
 var cases = []struct {
@@ -31,6 +33,9 @@ var cases = []struct {
 	{"targz-s3-code", tarS3, Options{S3: S3{Endpoint: "http://127.0.0.1:9000"}}},
 	{"targz-s3-credentials", tarS3, Options{S3: S3{Endpoint: "https://minio.example", AccessKey: "AKIA", SecretKey: "s e'c#ret", SessionToken: "tok"}}},
 	{"thread", threadEnv, Options{ExecutionMode: Thread}},
+	{"wheelhouse-file", wheelhouse, Options{WorkerPython: "/opt/venv/bin/python"}},
+	{"wheelhouse-default-python", wheelhouse, Options{}},
+	{"zip-with-wheelhouse-s3", zipReqsS3, Options{S3: S3{Endpoint: "http://127.0.0.1:9000"}}},
 }
 
 func TestGolden(t *testing.T) {
@@ -107,6 +112,9 @@ func TestErrors(t *testing.T) {
 		{Env{Format: "pex", URL: "s3://b/e.pex"}, Options{}, "cannot use a pex", ErrPex},
 		{Env{Format: "zip"}, Options{}, "no URL", ErrNoURL},
 		{zipFile, Options{ExecutionMode: "fiber"}, "unknown execution mode", nil},
+		{zipFile, Options{WorkerPython: "/usr/bin/python3"}, "run the shipped environment's interpreter", ErrWorkerPython},
+		{wheelhouse, Options{ExecutionMode: Thread}, "thread mode", ErrWheelhouseThread},
+		{Env{Format: "wheelhouse", URL: "file:///a/wheelhouse-1", Requirements: "file:///a/wheelhouse-2"}, Options{}, "two wheelhouses", nil},
 	} {
 		_, err := Args(tc.env, tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -69,12 +69,53 @@ func (c *Client) fetchFile(ctx context.Context, f File, u *url.URL, dst *os.File
 		if resp.StatusCode != http.StatusOK {
 			return httpError(redact.Mask(u.String()), resp)
 		}
-		return writeBody(resp.Body, dst, check)
+		return c.writeDownload(f.Filename, resp.Body, dst, check)
 	})
 	if err != nil {
 		return fmt.Errorf("downloading %s: %w", f.Filename, err)
 	}
 	return check.verify(f.Filename)
+}
+
+// writeDownload is writeBody for a download, reporting the bytes to the
+// client's received callback (a retry takes back what its attempt
+// reported).
+func (c *Client) writeDownload(filename string, body io.Reader, dst *os.File, check *checker) error {
+	if c.received == nil {
+		return writeBody(body, dst, check)
+	}
+	r := &countingReader{r: body, report: func(n int64) { c.received(filename, n) }}
+	err := writeBody(r, dst, check)
+	if err != nil && r.n > 0 {
+		c.received(filename, -r.n)
+	}
+	return err
+}
+
+// countingReader reports each read's byte count.
+type countingReader struct {
+	r      io.Reader
+	n      int64
+	report func(int64)
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.n += int64(n)
+		r.report(int64(n))
+	}
+	return n, err
+}
+
+// WithReceived is a client that shares c's connections, caches and
+// limits and calls fn with the bytes of each download as they arrive
+// (negative when a failed attempt's bytes are taken back before a
+// retry). fn may be called from several goroutines at once.
+func (c *Client) WithReceived(fn func(filename string, n int64)) *Client {
+	cp := *c
+	cp.received = fn
+	return &cp
 }
 
 // writeBody copies a response body to the start of dst, truncating what

@@ -41,7 +41,13 @@ func TestDownload(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
 			s := newServer(t, func(w http.ResponseWriter, r *http.Request) { tt.handler(w, r, int(calls.Add(1))) })
-			c := newTestClient(t, Options{Retries: tt.retries})
+			var received atomic.Int64
+			c := newTestClient(t, Options{Retries: tt.retries}).WithReceived(func(name string, n int64) {
+				if name != "demo-1.0-py3-none-any.whl" {
+					t.Errorf("bytes reported for %q", name)
+				}
+				received.Add(n)
+			})
 			dir := t.TempDir()
 			dst := filepath.Join(dir, "demo-1.0-py3-none-any.whl")
 			if err := os.WriteFile(dst, []byte("previous"), 0o644); err != nil {
@@ -80,6 +86,10 @@ func TestDownload(t *testing.T) {
 			}
 			if string(got) != string(content) {
 				t.Errorf("downloaded %d bytes, not the %d served", len(got), len(content))
+			}
+			// A retried transfer takes back what its broken attempt reported.
+			if n := received.Load(); n != int64(len(content)) {
+				t.Errorf("%d bytes reported received, want %d", n, len(content))
 			}
 			if info, _ := os.Stat(dst); info.Mode().Perm() != 0o644 {
 				t.Errorf("mode %s", info.Mode())

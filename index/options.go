@@ -82,6 +82,8 @@ type Client struct {
 	slots       chan struct{} // a semaphore of Parallelism slots
 	userAgent   string
 	log         *slog.Logger
+	// received hears of downloaded bytes (WithReceived); nil for none.
+	received func(filename string, n int64)
 
 	// Tunables that tests shrink.
 	backoffBase time.Duration // first retry delay, doubled at each retry

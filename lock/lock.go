@@ -17,6 +17,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/index"
 	"github.com/clusterpack/clusterpack/index/artifacts"
+	"github.com/clusterpack/clusterpack/internal/progress"
 	"github.com/clusterpack/clusterpack/internal/redact"
 	"github.com/clusterpack/clusterpack/lock/pipconfig"
 	"github.com/clusterpack/clusterpack/lock/reqfile"
@@ -128,6 +129,9 @@ type Env struct {
 	Logger   *slog.Logger
 	// Version is clusterpack's version, for created-by.
 	Version string
+	// Progress, when set, hears of packages resolved and of source
+	// distributions built for their metadata.
+	Progress progress.Func
 }
 
 func markersOf(env pep508.Environment) lockfile.Markers {
@@ -238,7 +242,7 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	opts := resolve.Options{
 		Target:        tgt,
 		Source:        client,
-		SdistMetadata: sdistMetadata(frontend, findErr, tgt, cache),
+		SdistMetadata: sdistMetadata(frontend, findErr, tgt, cache, env.Progress),
 		Prereleases:   settings.pre,
 		OnlyBinary:    formatControl(settings.onlyBinary),
 		NoBinary:      formatControl(settings.noBinary),
@@ -246,6 +250,7 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 		PreferBinary:  settings.preferBinary,
 		ExcludeNewer:  in.ExcludeNewer,
 		Logger:        log,
+		Progress:      env.Progress,
 	}
 	res, err := resolve.Resolve(ctx, resolve.Request{Requirements: reqs, Constraints: cons, Direct: direct}, opts)
 	if err != nil {
@@ -306,12 +311,13 @@ func newFrontend(tgt *target.Target, client *index.Client, cache *artifacts.Cach
 
 // sdistMetadata reads the metadata of source-only versions: static PEP 643
 // metadata straight from the sdist, else through the PEP 517 hooks.
-func sdistMetadata(frontend *build517.Frontend, findErr error, tgt *target.Target, cache *artifacts.Cache) resolve.SdistMetadataFunc {
+func sdistMetadata(frontend *build517.Frontend, findErr error, tgt *target.Target, cache *artifacts.Cache, report progress.Func) resolve.SdistMetadataFunc {
 	return func(ctx context.Context, f index.File) ([]byte, error) {
 		path, sum, err := cache.Get(ctx, f)
 		if err != nil {
 			return nil, err
 		}
+		report.Report(progress.Event{Step: progress.Build, Name: f.Filename})
 		md, err := frontend.Metadata(ctx, path, sum)
 		if err != nil {
 			return nil, explainInterpreter(fmt.Errorf("%s: %w", f.Filename, err), findErr, tgt)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/internal/progress"
 	"github.com/clusterpack/clusterpack/pypa/metadata"
 	"github.com/clusterpack/clusterpack/pypa/pep440"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
@@ -48,6 +49,9 @@ type provider struct {
 	// passedOver are the packages last decided on a version with a wheel
 	// over a newer source-only one (PreferBinary).
 	passedOver map[string]passedOver
+	// resolved are the packages whose dependencies the solver asked for,
+	// counted for Options.Progress.
+	resolved map[string]bool
 }
 
 // metaResult is a version's core metadata, or why the version cannot be
@@ -72,7 +76,7 @@ func newProvider(opts Options) *provider {
 		constraints: map[string][]pep508.Requirement{},
 		bg:          bg, cancel: cancel, sem: make(chan struct{}, par),
 		deps: map[string][]pubgrub.Dependency{}, reqBy: map[string]string{},
-		direct: map[string]*Direct{}, passedOver: map[string]passedOver{},
+		direct: map[string]*Direct{}, passedOver: map[string]passedOver{}, resolved: map[string]bool{},
 	}
 }
 
@@ -262,6 +266,21 @@ func (p *provider) lookupError(name string, err error) error {
 	return err
 }
 
+// reportResolved counts name as resolved and reports it, the first time.
+func (p *provider) reportResolved(name string) {
+	if p.opts.Progress == nil {
+		return
+	}
+	p.mu.Lock()
+	first := !p.resolved[name]
+	p.resolved[name] = true
+	n := len(p.resolved)
+	p.mu.Unlock()
+	if first {
+		p.opts.Progress.Report(progress.Event{Step: progress.Resolve, Name: name, Done: int64(n)})
+	}
+}
+
 // Dependencies implements pubgrub.Provider.
 func (p *provider) Dependencies(ctx context.Context, id string, v int) ([]pubgrub.Dependency, string, error) {
 	key := id + "\x00" + fmt.Sprint(v)
@@ -289,6 +308,7 @@ func (p *provider) Dependencies(ctx context.Context, id string, v int) ([]pubgru
 		}
 		info, _ := p.project(ctx, name)
 		parent = name + "==" + info.candidates[v].version.String()
+		p.reportResolved(name)
 		env := p.opts.Target.Markers
 		for _, r := range e.md.RequiresDist {
 			if r.Marker != nil {

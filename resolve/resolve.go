@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/internal/progress"
 	"github.com/clusterpack/clusterpack/pypa/metadata"
 	"github.com/clusterpack/clusterpack/pypa/pep440"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
@@ -78,6 +79,9 @@ type Options struct {
 	// Parallelism bounds metadata prefetching (default 8).
 	Parallelism int
 	Logger      *slog.Logger
+	// Progress, when set, hears of each package resolved (for the first
+	// version of it the solver tries).
+	Progress progress.Func
 }
 
 // Request is what the user asked for.

@@ -9,11 +9,13 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/clusterpack/clusterpack/index"
+	"github.com/clusterpack/clusterpack/internal/progress"
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
 	"github.com/clusterpack/clusterpack/pypa/pep508"
@@ -587,5 +589,32 @@ func TestResolveExcludeNewer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestResolveReportsProgress: every package resolved is reported once,
+// with the count so far.
+func TestResolveReportsProgress(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		events []progress.Event
+	)
+	opts := Options{Target: linux311(t), Source: newSource(t,
+		dist{name: "a", version: "1.0", requires: []string{"b", "c"}},
+		dist{name: "b", version: "1.0", requires: []string{"c"}},
+		dist{name: "c", version: "1.0"}),
+		Progress: func(e progress.Event) { mu.Lock(); events = append(events, e); mu.Unlock() }}
+	if _, err := Resolve(context.Background(), Request{Requirements: reqs(t, "a")}, opts); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i, e := range events {
+		if e.Step != progress.Resolve || e.Done != int64(i+1) || seen[e.Name] {
+			t.Errorf("event %d: %+v", i, e)
+		}
+		seen[e.Name] = true
+	}
+	if len(seen) != 3 || !seen["a"] || !seen["b"] || !seen["c"] {
+		t.Errorf("packages reported: %v, want a, b and c", seen)
 	}
 }

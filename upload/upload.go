@@ -69,7 +69,14 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 	p := opts.Plan
 	res := &Result{URL: opts.Store.URL(p.Filename())}
 	var m *build.Manifest // the store's environment, or the one built
-	er, err := store.Ensure(ctx, opts.Store, p.Filename(), func(ctx context.Context) (store.Content, error) {
+	object := p.Filename()
+	wheelhouse := p.Options.Format == build.FormatWheelhouse
+	if wheelhouse {
+		// A wheelhouse is a directory of objects; its requirements file
+		// goes last, so that when it is there, every wheel is.
+		object = p.Filename() + "/" + build.RequirementsFile
+	}
+	er, err := store.Ensure(ctx, opts.Store, object, func(ctx context.Context) (store.Content, error) {
 		built, err := build.Build(ctx, p, filepath.Join(env.CacheDir, "builds"), env)
 		if err != nil {
 			return store.Content{}, err
@@ -78,6 +85,23 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 			if err := opts.Check(ctx, built); err != nil {
 				return store.Content{}, err
 			}
+		}
+		if wheelhouse {
+			if err := putWheels(ctx, opts, built); err != nil {
+				return store.Content{}, err
+			}
+			req := filepath.Join(built.Archive, build.RequirementsFile)
+			f, err := os.Open(req)
+			if err != nil {
+				return store.Content{}, err
+			}
+			fi, err := f.Stat()
+			if err != nil {
+				f.Close()
+				return store.Content{}, err
+			}
+			m = built
+			return store.Content{R: f, Size: fi.Size(), SHA256: built.SHA256}, nil
 		}
 		f, err := os.Open(built.Archive)
 		if err != nil {
@@ -95,13 +119,16 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 			if err != nil {
 				return false // no trustworthy manifest: build and replace
 			}
-			if found.SHA256 != stored.SHA256 || found.Size != stored.Size {
+			if wheelhouse && opts.Verify {
+				return false // each wheel is read back as it is ensured again
+			}
+			if found.SHA256 != stored.SHA256 || (!wheelhouse && found.Size != stored.Size) {
 				return false // a corrupted or foreign object: replace it
 			}
 			m = stored
 			return true
 		},
-		Put: putOptions(opts, p.Filename()),
+		Put: putOptions(opts, object),
 	})
 	if err != nil {
 		return nil, err
@@ -169,6 +196,26 @@ func manifest(ctx context.Context, opts Options, env build.Env) (*build.Manifest
 	}
 	p.Describe(&m)
 	return &m, nil
+}
+
+// putWheels ensures each wheel of a built wheelhouse in the store, under
+// the wheelhouse's name.
+func putWheels(ctx context.Context, opts Options, m *build.Manifest) error {
+	dir := opts.Plan.Filename()
+	for _, w := range m.Wheels {
+		name := dir + "/" + w.Filename
+		_, err := store.Ensure(ctx, opts.Store, name, func(ctx context.Context) (store.Content, error) {
+			f, err := os.Open(filepath.Join(m.Archive, w.Filename))
+			if err != nil {
+				return store.Content{}, err
+			}
+			return store.Content{R: f, Size: w.Size, SHA256: w.SHA256}, nil
+		}, store.EnsureOptions{Want: w.SHA256, Force: opts.Force, Verify: opts.Verify, Put: putOptions(opts, name)})
+		if err != nil {
+			return fmt.Errorf("wheel %s of %s: %w", w.Filename, dir, err)
+		}
+	}
+	return nil
 }
 
 // putOptions report the progress of name's upload.

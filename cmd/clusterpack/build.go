@@ -23,6 +23,11 @@ const buildLong = `Build the environment of a lock into one archive a cluster ru
                flink run -pyarch env.zip#venv -pyexec venv/bin/python)
   pex          one executable file that acts as the Python interpreter
                (PYSPARK_PYTHON=./env.pex)
+  wheelhouse   not an environment: a directory wheelhouse-<content hash>/
+               of the lock's wheels (sdists built) and a requirements.txt
+               pinning each by sha256, which pip installs with no index
+               (pip install --no-index --find-links DIR -r DIR/requirements.txt;
+               flink-args prints it as -pyreq, FLIP-78's offline requirements)
 
 The archive is named DIR/<name>-<content hash>.<ext>, with a manifest
 DIR/<name>-<content hash>.json beside it. The hash comes from the lock's
@@ -46,8 +51,8 @@ type buildFlags struct {
 func (b *buildFlags) register(f *pflag.FlagSet) {
 	b.lockFlags.register(f)
 	f.StringVar(&b.lockPath, "lock", "", "pylock.toml to build (else the requirements are locked first)")
-	f.StringVar(&b.format, "format", "zip", "pex, zip or tar.gz")
-	f.StringVar(&b.opts.Name, "name", "env", "archive name prefix")
+	f.StringVar(&b.format, "format", "zip", "pex, zip, tar.gz or wheelhouse (the lock's wheels and a requirements.txt with hashes, for Flink's -pyreq)")
+	f.StringVar(&b.opts.Name, "name", "env", "archive name prefix (wheelhouse for a wheelhouse)")
 	f.StringVar(&b.opts.PythonPath, "python-path", "", "interpreter the venv's bin/python runs on the nodes (default: pythonX.Y on PATH)")
 	f.StringVar(&b.opts.BundlePython, "bundle-python", "", "local CPython to embed in a venv archive, so nodes need no Python")
 	f.StringVar(&b.opts.EntryPoint, "entry-point", "", "what a pex runs (module:function or module) instead of acting as the interpreter")
@@ -62,6 +67,9 @@ func (b *buildFlags) plan(cmd *cobra.Command, args []string, env lock.Env) (*bui
 		return nil, "", nil, usagef("%v", err)
 	}
 	b.opts.Format = f
+	if f == build.FormatWheelhouse && !cmd.Flags().Changed("name") {
+		b.opts.Name = "wheelhouse"
+	}
 	if b.lockPath != "" && b.given(args) {
 		return nil, "", nil, usagef("give either --lock or requirements to lock, not both")
 	}
@@ -86,6 +94,7 @@ func (b *buildFlags) plan(cmd *cobra.Command, args []string, env lock.Env) (*bui
 		if err != nil {
 			return nil, "", nil, err
 		}
+		env.Progress = consoleOf(cmd).Progress()
 		res, err := lock.Make(cmd.Context(), in, env)
 		if err != nil {
 			return nil, "", nil, err
@@ -125,10 +134,11 @@ func newBuildCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			m, err := build.Build(cmd.Context(), plan, outDir, build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
+			m, err := build.Build(cmd.Context(), plan, outDir, build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version, Progress: consoleOf(cmd).Progress()})
 			if err != nil {
 				return err
 			}
+			consoleOf(cmd).Wrote("archive", m.Archive)
 			if asJSON {
 				return printJSON(cmd, m)
 			}

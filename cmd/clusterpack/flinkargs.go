@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/flink"
 	"github.com/clusterpack/clusterpack/spark"
 	"github.com/clusterpack/clusterpack/store/s3"
@@ -34,7 +35,18 @@ PYTHONHOME, so the environment needs a CPython of its own: build it with
 find-libpython and a bundled Python, and says what is missing.
 
   clusterpack upload --lock pylock.toml --bundle-python /usr/bin/python3.11 --manifest env.json
-  flink run $(clusterpack flink-args --manifest env.json --execution-mode thread) -py job.py`
+  flink run $(clusterpack flink-args --manifest env.json --execution-mode thread) -py job.py
+
+FLIP-78's offline requirements: a wheelhouse (build --format wheelhouse:
+the lock's wheels and a requirements.txt pinning them by sha256) goes as
+python.requirements, -pyreq URL/requirements.txt#URL; Flink ships it and its
+Python workers install it with pip install --no-index --find-links, so
+they need no index. Alone, the workers run the TaskManager's Python
+(--worker-python); beside a venv archive, --requirements adds it.
+
+  clusterpack upload --lock pylock.toml --format wheelhouse --manifest wheels.json
+  flink run $(clusterpack flink-args --manifest wheels.json --worker-python /opt/py/bin/python) -py job.py
+  flink run $(clusterpack flink-args --manifest env.json --requirements wheels.json) -py job.py`
 
 func newFlinkArgsCommand() *cobra.Command {
 	var (
@@ -43,6 +55,8 @@ func newFlinkArgsCommand() *cobra.Command {
 		client      string
 		mode        string
 		credentials bool
+		reqManifest string
+		worker      string
 	)
 	cmd := &cobra.Command{
 		Use:   "flink-args [REQUIREMENT]...",
@@ -62,7 +76,18 @@ func newFlinkArgsCommand() *cobra.Command {
 			if client == "" {
 				client = os.Getenv("PYFLINK_CLIENT_EXECUTABLE")
 			}
-			o := flink.Options{ClientPython: client, ExecutionMode: mode,
+			fe := flinkEnv(res)
+			if reqManifest != "" {
+				wh, err := readUploadManifest(reqManifest)
+				if err != nil {
+					return err
+				}
+				if wh.Format != build.FormatWheelhouse {
+					return usagef("--requirements %s: its format is %s; give the upload manifest of a wheelhouse ('clusterpack upload --format wheelhouse --manifest FILE')", reqManifest, wh.Format)
+				}
+				fe.Requirements = wh.URL
+			}
+			o := flink.Options{ClientPython: client, ExecutionMode: mode, WorkerPython: worker,
 				S3: flink.S3{Endpoint: s3.Endpoint(src.sopts), PathStyle: src.sopts.S3PathStyle, Region: src.sopts.S3Region}}
 			if credentials && usesS3(res) {
 				var s spark.S3
@@ -71,10 +96,13 @@ func newFlinkArgsCommand() *cobra.Command {
 				}
 				o.S3.AccessKey, o.S3.SecretKey, o.S3.SessionToken = s.AccessKey, s.SecretKey, s.SessionToken
 			}
-			c, err := flink.Args(flinkEnv(res), o)
+			c, err := flink.Args(fe, o)
 			var tm *flink.ThreadModeError
 			if errors.As(err, &tm) {
 				return fmt.Errorf("environment %s: %w", res.URL, err)
+			}
+			if errors.Is(err, flink.ErrWorkerPython) {
+				return usagef("--worker-python: %v", err)
 			}
 			if err != nil {
 				return err
@@ -98,6 +126,8 @@ func newFlinkArgsCommand() *cobra.Command {
 	f.StringVar(&client, "client-python", "", "the client's Python that compiles the job, -pyclientexec (default: $PYFLINK_CLIENT_EXECUTABLE, else Flink's default)")
 	f.StringVar(&mode, "execution-mode", "", "process or thread (PEMJA; checks the environment)")
 	f.BoolVar(&credentials, "include-credentials", false, "print the S3 credentials as configuration keys")
+	f.StringVar(&reqManifest, "requirements", "", "upload manifest of a wheelhouse to install on the workers with no index, -pyreq (a wheelhouse --manifest needs none)")
+	f.StringVar(&worker, "worker-python", "", "the Python workers' interpreter, -pyexec, when a wheelhouse is shipped alone (default: Flink's, python on the TaskManager's PATH)")
 	return cmd
 }
 

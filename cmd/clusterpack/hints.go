@@ -95,6 +95,10 @@ func hintOf(err error) string {
 		return "'clusterpack upload --manifest FILE' writes one"
 	case flink.ErrPex:
 		return "--format zip or --format tar.gz"
+	case flink.ErrWheelhouseThread:
+		return "upload --format zip --bundle-python PATH, then flink-args --manifest env.json --requirements wheels.json"
+	case build.ErrWheelhouseOptions:
+		return "leave out --python-path, --bundle-python, --entry-point and --shebang, or build --format zip"
 	}
 	if err == runner.ErrTooLarge {
 		return "if the archive really is that large: --no-unpack-limits"

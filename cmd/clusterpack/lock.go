@@ -74,6 +74,7 @@ func newLockCommand() *cobra.Command {
 				return err
 			}
 			start := time.Now()
+			env.Progress = consoleOf(cmd).Progress()
 			res, err := lock.Make(cmd.Context(), in, env)
 			if err != nil {
 				return err
@@ -95,6 +96,7 @@ func newLockCommand() *cobra.Command {
 			if err := writeFileAtomic(output, buf.Bytes()); err != nil {
 				return err
 			}
+			consoleOf(cmd).Wrote("lock", output)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Locked %d packages for Python %s on %s in %.2fs: %s\n",
 				len(res.Lock.Packages), res.Target.PythonFullVersion, mainPlatform(res.Target), time.Since(start).Seconds(), output)
 			return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -30,25 +31,43 @@ clusterpack reads pip's configuration (PIP_INDEX_URL, pip.conf, netrc), so it
 works wherever pip works.`
 
 func newRootCommand() *cobra.Command {
-	var verbose bool
+	var verbose, quiet bool
 	root := &cobra.Command{
 		Use:           "clusterpack",
 		Short:         "Ship reproducible Python environments to Spark and Flink clusters",
 		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if verbose && quiet {
+				return usagef("give --verbose or --quiet, not both")
+			}
 			level := slog.LevelWarn
 			if verbose {
 				level = slog.LevelDebug
 			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})))
+			// --quiet leaves errors (main prints them on os.Stderr) and
+			// what the command prints on standard output.
+			stderr := cmd.ErrOrStderr()
+			f, isFile := stderr.(*os.File)
+			tty := isFile && isTerminal(f)
+			if quiet {
+				stderr, tty, level = io.Discard, false, slog.LevelError+1
+			}
+			con := newConsole(stderr, tty)
+			cmd.SetErr(con)
+			cmd.SetOut(con.Stdout(cmd.OutOrStdout()))
+			cmd.SetContext(withConsole(cmd.Context(), con))
+			slog.SetDefault(slog.New(slog.NewTextHandler(con, &slog.HandlerOptions{Level: level})))
+			return nil
 		},
 	}
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what clusterpack does to standard error")
+	root.PersistentFlags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on standard error but errors (no progress, notes or summaries)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newVersionCommand(), newTargetCommand(), newLockCommand(), newBuildCommand(), newUploadCommand(), newSparkArgsCommand(), newFlinkArgsCommand(), newCheckCommand(), newRunCommand(), newRunWorkerCommand())
 	withHints(root)
+	withConsoleFinish(root)
 	return root
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/runner"
 )
 
@@ -41,6 +42,9 @@ func newCheckCommand() *cobra.Command {
 			env, err := commandEnv()
 			if err != nil {
 				return err
+			}
+			if _, err := os.Stat(filepath.Join(args[0], build.RequirementsFile)); err == nil {
+				return usagef("%s is a wheelhouse (wheels for pip, installed by Flink's -pyreq), not an environment: check takes a zip, tar.gz or pex; build one with --format zip to check it", args[0])
 			}
 			archive, err := runner.OpenArchive(cmd.Context(), args[0], runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: platform, Limits: unpackLimits(noLimits)})
 			if err != nil {

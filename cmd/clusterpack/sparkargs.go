@@ -84,18 +84,25 @@ func (e *envSource) load(cmd *cobra.Command, args []string) (*upload.Result, loc
 	if e.given(args) {
 		return nil, env, usagef("give either --manifest or upload inputs (requirements, --lock, --to, --code), not both")
 	}
-	data, err := os.ReadFile(e.manifest)
+	r, err := readUploadManifest(e.manifest)
+	return r, env, err
+}
+
+// readUploadManifest reads the manifest 'clusterpack upload --manifest'
+// wrote.
+func readUploadManifest(path string) (*upload.Result, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, env, err
+		return nil, err
 	}
 	var r upload.Result
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, env, fmt.Errorf("%s is not an upload manifest: %w", e.manifest, err)
+		return nil, fmt.Errorf("%s is not an upload manifest: %w", path, err)
 	}
 	if r.URL == "" {
-		return nil, env, fmt.Errorf("%s has no url: it is a build manifest, not an upload manifest ('clusterpack upload --manifest FILE' writes one)", e.manifest)
+		return nil, fmt.Errorf("%s has no url: it is a build manifest, not an upload manifest ('clusterpack upload --manifest FILE' writes one)", path)
 	}
-	return &r, env, nil
+	return &r, nil
 }
 
 // printTarget says on standard error which target the environment was
@@ -158,6 +165,9 @@ func newSparkArgsCommand() *cobra.Command {
 			res, env, err := src.load(cmd, args)
 			if err != nil {
 				return err
+			}
+			if res.Format == build.FormatWheelhouse {
+				return fmt.Errorf("%s: the manifest's format %q is not one Spark can use: pex, zip or tar.gz (a wheelhouse is for Flink's -pyreq: flink-args)", res.URL, res.Format)
 			}
 			printTarget(cmd, res.Manifest)
 			if driver == "" {

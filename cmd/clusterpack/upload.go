@@ -102,9 +102,18 @@ func (u *uploadInputs) run(cmd *cobra.Command, args []string, env lock.Env) (*up
 	if err != nil {
 		return nil, err
 	}
-	return upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Verify: u.verify, Progress: progressBar(cmd),
+	res, err := upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Verify: u.verify, Progress: consoleOf(cmd).UploadProgress(),
 		Check: u.checkBeforeSending(cmd, env)},
-		build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version})
+		build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version, Progress: consoleOf(cmd).Progress()})
+	if err != nil {
+		return nil, err
+	}
+	con := consoleOf(cmd)
+	con.Wrote("environment", res.URL)
+	for _, c := range res.Code {
+		con.Wrote("code", c.URL)
+	}
+	return res, nil
 }
 
 func newUploadCommand() *cobra.Command {
@@ -170,6 +179,11 @@ func (u *uploadInputs) checkBeforeSending(cmd *cobra.Command, env lock.Env) func
 		return nil
 	}
 	return func(ctx context.Context, m *build.Manifest) error {
+		if m.Format == build.FormatWheelhouse {
+			// Wheels for pip, not an environment to open: their tags
+			// were chosen for the target when the lock was planned.
+			return nil
+		}
 		archive, err := runner.OpenArchive(ctx, m.Archive, runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: m.Platform})
 		if err != nil {
 			return fmt.Errorf("checking %s before sending it: %w (--no-check sends it unchecked)", m.Archive, err)

@@ -48,6 +48,10 @@ var flagAllowed = []struct {
 		"spark-submit's own option, printed as spark-args' output (Config.Argv)"},
 	{"pack/venv/scripts.go", "python-path", "",
 		"the launcher script's message when the nodes lack Python: it runs inside the archive, on the nodes, where no command line can add a hint"},
+	{"build/wheelhouse.go", "no-index", "#   pip install --no-index --find-links %s -r %s/%s\n",
+		"pip's own command line, written as a comment into the wheelhouse's requirements.txt: how pip installs it"},
+	{"build/wheelhouse.go", "find-links", "#   pip install --no-index --find-links %s -r %s/%s\n",
+		"pip's own command line, written as a comment into the wheelhouse's requirements.txt: how pip installs it"},
 	{"pack/venv/scripts.go", "bundle-python", "",
 		"the launcher script's message when the nodes lack Python: it runs inside the archive, on the nodes, where no command line can add a hint"},
 }

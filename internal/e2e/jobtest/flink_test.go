@@ -71,7 +71,7 @@ func flinkHome(venv string) string {
 // no files written into the cached distribution). It returns the
 // environment under which `flink run` finds the cluster, once the
 // TaskManager has registered.
-func flinkCluster(t *testing.T, venv string) []string {
+func flinkCluster(t *testing.T, venv string, extraEnv ...string) []string {
 	t.Helper()
 	home := flinkHome(venv)
 	conf, logs, tmp := t.TempDir(), t.TempDir(), t.TempDir()
@@ -118,6 +118,7 @@ func flinkCluster(t *testing.T, venv string) []string {
 	}
 	env = append(env, "FLINK_HOME="+home, "FLINK_CONF_DIR="+conf, "FLINK_LOG_DIR="+logs,
 		"PYFLINK_CLIENT_EXECUTABLE=", "PYTHONPATH=") // only what flink-args prints
+	env = append(env, extraEnv...)
 	jm := start(t, "jobmanager", env, tmp, filepath.Join(home, "bin", "jobmanager.sh"), "start-foreground")
 	tm := start(t, "taskmanager", env, tmp, filepath.Join(home, "bin", "taskmanager.sh"), "start-foreground")
 	deadline := time.Now().Add(3 * time.Minute)
@@ -313,6 +314,62 @@ func TestPyFlinkThreadMode(t *testing.T) {
 		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", w.PID))
 		if err != nil || !strings.Contains(string(cmdline), "TaskManagerRunner") {
 			t.Errorf("the UDF ran in process %d (%q), not in the TaskManager's JVM", w.PID, strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+}
+
+// TestPyFlinkWheelhouse is FLIP-78's offline requirements: the Python
+// workers run the TaskManager's own Python (apache-flink's virtualenv,
+// without tabulate) and install a wheelhouse that flink-args printed as
+// -pyreq, with no index: the index pip would use is unreachable, and the
+// UDFs import tabulate, which only the wheelhouse has.
+func TestPyFlinkWheelhouse(t *testing.T) {
+	heavy(t)
+	venv := flinkVenvDir(t)
+	lock := filepath.Join(t.TempDir(), "pylock.toml")
+	run(t, nil, "lock", "--python", python311(t), "-o", lock, "tabulate==0.9.0")
+	store := t.TempDir()
+	manifest := filepath.Join(t.TempDir(), "wheels.json")
+	run(t, nil, "upload", "--lock", lock, "--format", "wheelhouse", "--to", store, "--manifest", manifest)
+	client := filepath.Join(venv, "bin", "python")
+	flags := run(t, nil, "flink-args", "--manifest", manifest, "--client-python", client, "--worker-python", client)
+	t.Logf("flink-args printed: %s", strings.TrimSpace(flags))
+	if !strings.Contains(flags, "-pyreq ") || strings.Contains(flags, "-pyarch") {
+		t.Fatalf("flink-args printed no -pyreq for the wheelhouse: %s", flags)
+	}
+	// pip on the TaskManager would fail fast on this index; Flink passes
+	// --no-index --find-links <the wheelhouse>, so it never asks.
+	env := flinkCluster(t, venv, "PIP_INDEX_URL=http://127.0.0.1:9/simple", "PIP_EXTRA_INDEX_URL=", "PIP_CONFIG_FILE=/dev/null")
+	job, err := filepath.Abs(filepath.Join("testdata", "pyflink_udf_job.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []flinkRow
+	result := flinkRun(t, venv, env, flags, job)
+	if err := json.Unmarshal([]byte(result), &rows); err != nil {
+		t.Fatalf("the job's result %q: %v", result, err)
+	}
+	if len(rows) != 2 || rows[0].ID != 1 || rows[0].Mean != 1.5 || rows[1].ID != 2 || rows[1].Mean != 6.0 {
+		t.Fatalf("means = %+v, want id 1: 1.5, id 2: 6.0", rows)
+	}
+	venvRoot, err := filepath.EvalSymlinks(venv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		w := r.Where
+		prefix, _ := filepath.EvalSymlinks(w.Prefix)
+		if prefix != venvRoot {
+			t.Errorf("sys.prefix is %s, want the TaskManager's Python %s", w.Prefix, venvRoot)
+		}
+		// Flink installs the requirements into python-requirements in
+		// the worker's python-dist directory (removed when the job ends).
+		tab := filepath.Clean(w.Tabulate)
+		if strings.HasPrefix(tab, venvRoot+string(filepath.Separator)) || !strings.Contains(tab, string(filepath.Separator)+"python-requirements"+string(filepath.Separator)) {
+			t.Errorf("tabulate is %s: not what Flink installed from the wheelhouse", w.Tabulate)
+		}
+		if pf, _ := filepath.EvalSymlinks(w.PyFlink); !strings.HasPrefix(pf, venvRoot+string(filepath.Separator)) {
+			t.Errorf("pyflink is %s, not the TaskManager's %s", w.PyFlink, venvRoot)
 		}
 	}
 }
