@@ -22,6 +22,7 @@ import (
 	"github.com/clusterpack/clusterpack/internal/unpack"
 	"github.com/clusterpack/clusterpack/pack/pex"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
+	"github.com/clusterpack/clusterpack/pypa/pep508"
 	"github.com/clusterpack/clusterpack/pypa/record"
 )
 
@@ -382,12 +383,21 @@ func (e *Env) OptionalFor(project string) []string {
 	return out
 }
 
-// extraRE finds the extra marker variable (extra == "x", "x" == extra)
-// in a Requires-Dist marker.
-var extraRE = regexp.MustCompile(`(?:^|[\s(])extra\s*(?:==|!=|not\s+in|in)|(?:==|!=|in)\s*extra(?:$|[\s)])`)
-
-// extraOf is the extra a marker names with extra == "x", or "".
-var extraOfRE = regexp.MustCompile(`extra\s*==\s*["']([^"']+)["']`)
+// requirementName is the normalised project name of a Requires-Dist
+// value and the extras its marker belongs to (pep508.Marker.Extras). A
+// value PEP 508 refuses still names a project, by what precedes its first
+// delimiter, with no extras: an environment another tool installed may
+// carry such a line.
+func requirementName(v string) (string, []string) {
+	if r, err := pep508.ParseRequirement(v); err == nil {
+		return r.NormalizedName(), r.Marker.Extras()
+	}
+	end := strings.IndexAny(v, " ;<>=!~[(@")
+	if end < 0 {
+		end = len(v)
+	}
+	return pep503.Normalize(v[:end]), nil
+}
 
 // parseMetadata reads Name, Version and the names of Requires-Dist from
 // core metadata (RFC 822 headers; the body after the first blank line is
@@ -411,24 +421,18 @@ func parseMetadata(data []byte) (name, version string, requires []string, option
 		case "version":
 			version = v
 		case "requires-dist":
-			end := strings.IndexAny(v, " ;<>=!~[(@")
-			if end < 0 {
-				end = len(v)
-			}
-			n := pep503.Normalize(v[:end])
+			n, extras := requirementName(v)
 			if n == "" {
 				continue
 			}
-			if _, marker, ok := strings.Cut(v, ";"); ok && extraRE.MatchString(marker) {
+			if len(extras) > 0 {
 				if optional == nil {
 					optional = map[string][]string{}
 				}
-				extra := "?"
-				if m := extraOfRE.FindStringSubmatch(marker); m != nil {
-					extra = pep503.Normalize(m[1])
-				}
-				if !slices.Contains(optional[n], extra) {
-					optional[n] = append(optional[n], extra)
+				for _, e := range extras {
+					if !slices.Contains(optional[n], e) {
+						optional[n] = append(optional[n], e)
+					}
 				}
 				continue
 			}

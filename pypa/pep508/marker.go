@@ -1,6 +1,9 @@
 package pep508
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // Marker is a parsed environment marker, the expression after ";" in a
 // requirement (e.g. `python_version < "3.11" and extra == "test"`). Values
@@ -87,4 +90,41 @@ func (o markerOperand) String() string {
 		// The parser rejects values holding both quote characters.
 		return `'` + o.text + `'`
 	}
+}
+
+// Extras returns the extras the marker compares the extra variable with
+// by "==" (`extra == "adbc"`, `"adbc" == extra`), normalised and sorted,
+// without duplicates: the extras a requirement with this marker belongs to.
+// A marker that names none is nil.
+func (m *Marker) Extras() []string {
+	if m == nil || m.root == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var walk func(g *markerGroup)
+	walk = func(g *markerGroup) {
+		for _, t := range g.terms {
+			switch t := t.(type) {
+			case *markerGroup:
+				walk(t)
+			case markerComparison:
+				if t.op != "==" {
+					continue
+				}
+				switch {
+				case t.lhs.isVariable && t.lhs.text == "extra" && !t.rhs.isVariable:
+					seen[t.rhs.text] = true
+				case t.rhs.isVariable && t.rhs.text == "extra" && !t.lhs.isVariable:
+					seen[t.lhs.text] = true
+				}
+			}
+		}
+	}
+	walk(m.root)
+	var out []string
+	for e := range seen {
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return out
 }
