@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,11 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/internal/testing/pyref"
-	"github.com/clusterpack/clusterpack/internal/testing/testindex"
-	"github.com/clusterpack/clusterpack/lock"
-	"github.com/clusterpack/clusterpack/target"
 )
 
 // asMainEnv makes this test binary run clusterpack's main (TestMain), so
@@ -48,28 +43,7 @@ def hang(x):
 
 // udfArchive builds a venv archive of a package with the UDFs above.
 func udfArchive(t *testing.T, py string) string {
-	cache := t.TempDir()
-	srv := testindex.Start(t, []testindex.Project{{Name: "udf", Files: []testindex.File{testindex.Wheel(testindex.WheelSpec{
-		Name: "udf", Version: "1.0", Files: map[string]string{"udf.py": udfPy},
-	})}}}, testindex.Options{})
-	lenv := lock.Env{Getenv: os.Getenv, HomeDir: t.TempDir(), CacheDir: cache, Version: "test"}
-	res, err := lock.Make(context.Background(), lock.Input{Requirements: []string{"udf"}, IndexURL: srv.IndexURL(), Target: target.Spec{Python: py}}, lenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := build.NewPlan(res.Lock, ".", build.Options{Format: build.FormatZip})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := lock.DownloadClient(lenv, res.Lock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := build.Build(context.Background(), plan, filepath.Join(t.TempDir(), "dist"), build.Env{Client: client, CacheDir: cache, Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m.Archive
+	return venvArchive(t, t.TempDir(), py, "udf", map[string]string{"udf.py": udfPy})
 }
 
 // runProcess runs clusterpack as a process; it returns stdout, stderr and
