@@ -2,7 +2,6 @@ package hdfs_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"strings"
@@ -74,15 +73,7 @@ func TestHDFSNamenodeStoppedDuringPut(t *testing.T) {
 	}
 	restarted = true
 	storetest.AssertMissing(t, s, "env-nn.pex")
-	res, err := store.Ensure(ctx(t), s, "env-nn.pex", func(context.Context) (store.Content, error) {
-		return store.Content{R: io.NopCloser(bytes.NewReader(content)), Size: int64(len(content)), SHA256: sha}, nil
-	}, store.EnsureOptions{})
-	if err != nil || !res.Uploaded {
-		t.Fatalf("Ensure after the restart: %+v, %v", res, err)
-	}
-	if _, err := store.Verify(ctx(t), s, "env-nn.pex"); err != nil {
-		t.Fatal(err)
-	}
+	storetest.EnsureUploaded(t, s, "env-nn.pex", content)
 	// The failed Put could not delete its temporary file (the namenode
 	// was down): a Put a day later takes it, but never a recent one,
 	// which may be another machine's upload in progress.

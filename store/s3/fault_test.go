@@ -92,15 +92,7 @@ func TestS3KillDuringMultipartUpload(t *testing.T) {
 	t.Logf("%d incomplete multipart upload(s) left on the server", len(mu.Uploads))
 
 	// The next run completes.
-	res, err := store.Ensure(ctx, s, "env-killed.pex", func(context.Context) (store.Content, error) {
-		return store.Content{R: io.NopCloser(bytes.NewReader(content)), Size: int64(len(content)), SHA256: sha}, nil
-	}, store.EnsureOptions{})
-	if err != nil || !res.Uploaded {
-		t.Fatalf("Ensure after the restart: %+v, %v", res, err)
-	}
-	if _, err := store.Verify(ctx, s, "env-killed.pex"); err != nil {
-		t.Fatal(err)
-	}
+	storetest.EnsureUploaded(t, s, "env-killed.pex", content)
 }
 
 // A cancelled multipart upload is aborted on the server, even though the

@@ -141,15 +141,7 @@ func TestS3StalledServer(t *testing.T) {
 
 	direct := openS3(t, srv, "stall", store.Options{})
 	storetest.AssertMissing(t, direct, "env-stalled.pex")
-	res, err := store.Ensure(ctx, direct, "env-stalled.pex", func(context.Context) (store.Content, error) {
-		return store.Content{R: io.NopCloser(bytes.NewReader(content)), Size: int64(len(content)), SHA256: sha}, nil
-	}, store.EnsureOptions{})
-	if err != nil || !res.Uploaded {
-		t.Fatalf("Ensure against the healthy server: %+v, %v", res, err)
-	}
-	if _, err := store.Verify(ctx, direct, "env-stalled.pex"); err != nil {
-		t.Fatal(err)
-	}
+	storetest.EnsureUploaded(t, direct, "env-stalled.pex", content)
 }
 
 // A slow link that keeps moving is no stall: a multipart upload at a few

@@ -150,3 +150,18 @@ func FlipByte(t *testing.T, path string, off int64) {
 		t.Fatal(err)
 	}
 }
+
+// EnsureUploaded runs store.Ensure of b under name on s and fails the test
+// unless it uploaded b and store.Verify then reads back what it recorded:
+// the "the next run completes" step of the fault tests.
+func EnsureUploaded(t *testing.T, s store.Store, name string, b []byte) {
+	t.Helper()
+	ctx := ctxFor(t)
+	res, err := store.Ensure(ctx, s, name, newBuilder(b).build, store.EnsureOptions{})
+	if err != nil || !res.Uploaded {
+		t.Fatalf("Ensure of %s: %+v, %v", name, res, err)
+	}
+	if _, err := store.Verify(ctx, s, name); err != nil {
+		t.Fatalf("Verify of %s: %v", name, err)
+	}
+}
