@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 
 	"github.com/clusterpack/clusterpack/build"
+	"github.com/clusterpack/clusterpack/internal/progress"
 	"github.com/clusterpack/clusterpack/pack/codezip"
 	"github.com/clusterpack/clusterpack/store"
 )
@@ -38,8 +39,9 @@ type Options struct {
 	// request, which proves the name, size and recorded digest but not the
 	// bytes.
 	Verify bool
-	// Progress reports bytes sent for each object, for a progress bar.
-	Progress func(name string, done, total int64)
+	// Progress receives a progress.Upload event as each object's bytes
+	// are sent (Name is the object), for a progress line.
+	Progress progress.Func
 	// Check, when set, is called with the environment just built, before
 	// any byte of it is sent; an error stops the upload. It is not called
 	// when the store has the environment already.
@@ -222,7 +224,9 @@ func putWheels(ctx context.Context, opts Options, m *build.Manifest) error {
 func putOptions(opts Options, name string) store.PutOptions {
 	var po store.PutOptions
 	if opts.Progress != nil {
-		po.Progress = func(done, total int64) { opts.Progress(name, done, total) }
+		po.Progress = func(done, total int64) {
+			opts.Progress.Report(progress.Event{Step: progress.Upload, Name: name, Done: done, Total: total})
+		}
 	}
 	return po
 }

@@ -100,16 +100,6 @@ func (c *console) Progress() progress.Func {
 	return c.draw
 }
 
-// UploadProgress is upload's callback, drawn as the other steps are.
-func (c *console) UploadProgress() func(name string, done, total int64) {
-	if c == nil || !c.tty {
-		return nil
-	}
-	return func(name string, done, total int64) {
-		c.draw(progress.Event{Step: progress.Upload, Name: name, Done: done, Total: total})
-	}
-}
-
 func (c *console) draw(e progress.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

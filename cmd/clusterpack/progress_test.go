@@ -98,7 +98,7 @@ func TestConsoleTerminal(t *testing.T) {
 func TestConsoleNotTerminal(t *testing.T) {
 	var buf bytes.Buffer
 	c := newConsole(&buf, false)
-	if c.Progress() != nil || c.UploadProgress() != nil {
+	if c.Progress() != nil {
 		t.Fatal("a console that is not a terminal gives progress callbacks")
 	}
 	c.Write([]byte("Locked 2 packages\n"))

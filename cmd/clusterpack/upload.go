@@ -102,7 +102,7 @@ func (u *uploadInputs) run(cmd *cobra.Command, args []string, env lock.Env) (*up
 	if err != nil {
 		return nil, err
 	}
-	res, err := upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Verify: u.verify, Progress: consoleOf(cmd).UploadProgress(),
+	res, err := upload.Upload(cmd.Context(), upload.Options{Plan: plan, Store: st, Code: u.code, LockDir: lockDir, Force: u.force, Verify: u.verify, Progress: consoleOf(cmd).Progress(),
 		Check: u.checkBeforeSending(cmd, env)},
 		build.Env{Client: client, CacheDir: env.CacheDir, Getenv: env.Getenv, Logger: env.Logger, Version: env.Version, Progress: consoleOf(cmd).Progress()})
 	if err != nil {
