@@ -24,7 +24,12 @@ part, when this host can run the target: clusterpack loads a libpython of the
 archive's Python into its own process (no subprocess), imports every
 top-level module of every distribution, then runs --file and --call.
 
-It exits non-zero on any failure, naming the package and what to do:
+Two findings do not fail it: a WARN line for a library that wheels leave
+to the system on purpose (libgomp.so.1, GCC's OpenMP runtime, which
+LightGBM needs: the nodes must have it), and a note for a module that
+needs a package only an extra nobody asked for brings (duckdb's
+adbc_driver_duckdb). It exits non-zero on any failure, naming the package
+and what to do:
 
   clusterpack check dist/env-3e1af44d2d38abbcb909.zip --call myjob:smoke_test`
 

@@ -49,6 +49,25 @@ func flinkLock(t *testing.T) string {
 	return lock
 }
 
+// flinkUDFJob runs the PyFlink UDF job with flink run and these flags and
+// checks its means (1.5 and 6.0); it returns the job's rows.
+func flinkUDFJob(t *testing.T, venv string, env []string, flags string) []flinkRow {
+	t.Helper()
+	job, err := filepath.Abs(filepath.Join("testdata", "pyflink_udf_job.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []flinkRow
+	result := flinkRun(t, venv, env, flags, job)
+	if err := json.Unmarshal([]byte(result), &rows); err != nil {
+		t.Fatalf("the job's result %q: %v", result, err)
+	}
+	if len(rows) != 2 || rows[0].ID != 1 || rows[0].Mean != 1.5 || rows[1].ID != 2 || rows[1].Mean != 6.0 {
+		t.Fatalf("means = %+v, want id 1: 1.5, id 2: 6.0", rows)
+	}
+	return rows
+}
+
 // flinkVenvDir is the virtualenv of apache-flink (the client's side, and
 // the Flink distribution it bundles).
 func flinkVenvDir(t testing.TB) string {
@@ -190,18 +209,7 @@ func TestPyFlinkRun(t *testing.T) {
 	}
 	env := flinkCluster(t, venv)
 
-	job, err := filepath.Abs(filepath.Join("testdata", "pyflink_udf_job.py"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows []flinkRow
-	result := flinkRun(t, venv, env, flags, job)
-	if err := json.Unmarshal([]byte(result), &rows); err != nil {
-		t.Fatalf("the job's result %q: %v", result, err)
-	}
-	if len(rows) != 2 || rows[0].ID != 1 || rows[0].Mean != 1.5 || rows[1].ID != 2 || rows[1].Mean != 6.0 {
-		t.Fatalf("means = %+v, want id 1: 1.5, id 2: 6.0", rows)
-	}
+	rows := flinkUDFJob(t, venv, env, flags)
 	for _, r := range rows {
 		w := r.Where
 		// The TaskManager unpacks the archive under the alias flink-args
@@ -340,18 +348,7 @@ func TestPyFlinkWheelhouse(t *testing.T) {
 	// pip on the TaskManager would fail fast on this index; Flink passes
 	// --no-index --find-links <the wheelhouse>, so it never asks.
 	env := flinkCluster(t, venv, "PIP_INDEX_URL=http://127.0.0.1:9/simple", "PIP_EXTRA_INDEX_URL=", "PIP_CONFIG_FILE=/dev/null")
-	job, err := filepath.Abs(filepath.Join("testdata", "pyflink_udf_job.py"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows []flinkRow
-	result := flinkRun(t, venv, env, flags, job)
-	if err := json.Unmarshal([]byte(result), &rows); err != nil {
-		t.Fatalf("the job's result %q: %v", result, err)
-	}
-	if len(rows) != 2 || rows[0].ID != 1 || rows[0].Mean != 1.5 || rows[1].ID != 2 || rows[1].Mean != 6.0 {
-		t.Fatalf("means = %+v, want id 1: 1.5, id 2: 6.0", rows)
-	}
+	rows := flinkUDFJob(t, venv, env, flags)
 	venvRoot, err := filepath.EvalSymlinks(venv)
 	if err != nil {
 		t.Fatal(err)
