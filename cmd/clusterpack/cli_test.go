@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/clusterpack/clusterpack/internal/testing/testbin"
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
@@ -35,11 +36,7 @@ func binary(t *testing.T) string {
 			binErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "clusterpack")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = errors.New(string(out))
-		}
+		binPath, binErr = testbin.Build(dir)
 	})
 	if binErr != nil {
 		t.Fatalf("building clusterpack: %v", binErr)

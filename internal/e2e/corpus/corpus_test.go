@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/clusterpack/clusterpack/internal/testing/corpus"
+	"github.com/clusterpack/clusterpack/internal/testing/testbin"
 	"github.com/clusterpack/clusterpack/pypa/pep440"
 	"github.com/clusterpack/clusterpack/runner/elfcheck"
 )
@@ -90,9 +91,9 @@ func TestCorpus(t *testing.T) {
 	if err != nil {
 		unavailable(t, "%v", err)
 	}
-	bin := filepath.Join(t.TempDir(), "clusterpack")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/clusterpack/clusterpack/cmd/clusterpack").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := testbin.Build(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	var total time.Duration
 	for _, c := range corpus.Cases() {

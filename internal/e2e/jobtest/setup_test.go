@@ -18,6 +18,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/internal/testing/clusterparts"
 	"github.com/clusterpack/clusterpack/internal/testing/hdfstest"
+	"github.com/clusterpack/clusterpack/internal/testing/testbin"
 )
 
 // The pinned reference parts.
@@ -103,11 +104,7 @@ func clusterpack(t testing.TB) string {
 		if binErr != nil {
 			return
 		}
-		binPath = filepath.Join(binDir, "clusterpack")
-		cmd := exec.Command("go", "build", "-o", binPath, "github.com/clusterpack/clusterpack/cmd/clusterpack")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		binPath, binErr = testbin.Build(binDir)
 	})
 	if binErr != nil {
 		t.Fatal(binErr)
