@@ -2,19 +2,19 @@ package jobtest
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/json"
 	"io"
 	"os"
-	"os/user"
 	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	gohdfs "github.com/colinmarc/hdfs/v2"
-
 	"github.com/clusterpack/clusterpack/internal/testing/hdfstest"
+	"github.com/clusterpack/clusterpack/store"
+	"github.com/clusterpack/clusterpack/store/backends"
 )
 
 // yarnCluster is the package's HDFS and YARN minicluster (one
@@ -284,20 +284,24 @@ func stripModes(t *testing.T, src, dst string) int {
 // putHDFS copies the local file src to path p of the cluster's HDFS.
 func putHDFS(t *testing.T, c *hdfstest.Cluster, src, p string) {
 	t.Helper()
-	u, err := user.Current()
+	// Through the project's HDFS store, as upload writes: it waits while
+	// the namenode says the last block is still replicating, and the
+	// object is readable by all, as uploaded environments are.
+	st, err := store.Open(context.Background(), c.URL(path.Dir(p)), store.Options{Openers: backends.Openers()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := gohdfs.NewClient(gohdfs.ClientOptions{Addresses: []string{c.Addr}, User: u.Username})
+	defer st.Close()
+	f, err := os.Open(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cl.Close()
-	if err := cl.MkdirAll(path.Dir(p), 0o755); err != nil {
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
 		t.Fatal(err)
 	}
-	cl.Remove(p)
-	if err := cl.CopyToRemote(src, p); err != nil {
+	if _, err := st.Put(context.Background(), path.Base(p), f, fi.Size(), store.PutOptions{}); err != nil {
 		t.Fatalf("copying %s to hdfs://%s%s: %v", src, c.Addr, p, err)
 	}
 }
