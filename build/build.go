@@ -73,6 +73,39 @@ type Manifest struct {
 	Wheels             []WheelFile `json:"wheels,omitempty"`
 	ClusterpackVersion string      `json:"clusterpack_version"`
 	Note               string      `json:"note,omitempty"`
+	// Layers are the environment's layers (Options.Layers), in the order
+	// the base loads them; the base itself is Archive, SHA256 and Size.
+	// Packages stays the union of the base's and every layer's.
+	Layers []Layer `json:"layers,omitempty"`
+}
+
+// Layer is one layer of a layered environment: a deterministic archive of
+// one large distribution, named by its own content hash (see
+// Plan.Layers), shipped beside the base and shared by every environment
+// that has the same distribution for the same Python and format.
+type Layer struct {
+	// Name is the layer's file name: "layer-<content hash>.<ext>", the
+	// extension being the environment's format's.
+	Name string `json:"name"`
+	// Dir is where a venv layer is unpacked beside the base on a node,
+	// "layer-<content hash>" (the file name without its extension); for a
+	// pex, the file name.
+	Dir string `json:"dir"`
+	// ContentHash is the layer's hash (20 hex characters): the format, the
+	// target Python and the artifact's name, version, file name and
+	// sha256, and nothing of the environment around it.
+	ContentHash string `json:"content_hash"`
+	SHA256      string `json:"sha256"`
+	Size        int64  `json:"size"`
+	// Packages are the distributions in the layer.
+	Packages []Package `json:"packages"`
+	// Archive is the layer's path on this machine, after build; it is
+	// not stored.
+	Archive string `json:"archive,omitempty"`
+	// URL is where upload put the layer.
+	URL string `json:"url,omitempty"`
+	// Uploaded says this upload run sent the layer (it was missing).
+	Uploaded bool `json:"uploaded,omitempty"`
 }
 
 // Package is one distribution in the archive.

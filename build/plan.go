@@ -70,6 +70,11 @@ type Options struct {
 	EntryPoint string
 	// Shebang overrides a pex's first line.
 	Shebang string
+	// Layers makes the environment a small base plus content-addressed
+	// layers, one per large distribution (see Plan.Layers for the
+	// rule). It is part of the content hash: a layered environment's base
+	// is named apart from the monolith of the same lock.
+	Layers bool
 }
 
 // Artifact is the file of one package that goes into the archive.
