@@ -268,6 +268,7 @@ func reproHelper(spec string) int {
 		Wheels []string
 		Out    string
 		Cwd    string
+		Layer  bool // WriteLayer with reproLayerOptions
 	}
 	if err := json.Unmarshal([]byte(spec), &args); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -284,7 +285,14 @@ func reproHelper(spec string) int {
 		return 2
 	}
 	defer f.Close()
-	if _, err := Write(context.Background(), f, args.Wheels, reproOptions); err != nil {
+	write := func() error { _, err := Write(context.Background(), f, args.Wheels, reproOptions); return err }
+	if args.Layer {
+		write = func() error {
+			_, err := WriteLayer(context.Background(), f, args.Wheels, reproLayerOptions)
+			return err
+		}
+	}
+	if err := write(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
