@@ -128,9 +128,6 @@ type LocalPkg struct {
 func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, error) {
 	archivePath := filepath.Join(outDir, p.Filename())
 	manifestPath := filepath.Join(outDir, p.ManifestName())
-	if p.Options.Layers && p.Options.Format == FormatPex {
-		return nil, ErrPexLayers
-	}
 	prev, err := readManifest(manifestPath)
 	if m := prev; err == nil {
 		var ok bool
