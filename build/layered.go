@@ -105,7 +105,7 @@ func buildLayered(ctx context.Context, p *Plan, outDir string, env Env, wheels [
 		}
 		layerWheels, layerDirs, pexLayers = append(layerWheels, lw...), append(layerDirs, l.Dir), append(pexLayers, ref)
 		if sha, size, ok := layerThere(env.CacheDir, ml.Archive, prev); ok {
-			ml.SHA256, ml.Size = sha, size
+			ml.SHA256, ml.Size, ml.Reused = sha, size, true
 			m.Layers = append(m.Layers, ml)
 			continue
 		}
