@@ -239,7 +239,7 @@ func layersFiles(layers []string, xy string, format Format) []ownFile {
 // site-packages is on sys.path already (a sys.path entry ending in
 // <layer>/lib/pythonX.Y/site-packages: the runner puts them there) is
 // left alone. A missing layer costs one line on stderr; the rest loads.
-// It runs on every CPython 3 the environments support (3.6 on).
+// Its tests run it with CPython 3.7 to 3.13.
 func layersModule(layers []string, sitePackages string, format Format) []byte {
 	var b strings.Builder
 	b.WriteString(`"""Puts the layers of this clusterpack environment on sys.path.
