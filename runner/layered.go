@@ -13,6 +13,7 @@ import (
 
 	"github.com/clusterpack/clusterpack/internal/unpack"
 	"github.com/clusterpack/clusterpack/pack/pex"
+	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/pypa/pep503"
 )
 
@@ -58,10 +59,11 @@ func manifestBeside(archive string) string {
 
 // Locate says which archives make up the environment that path names:
 //
-//   - a build manifest (<name>-<hash>.json, as build --json prints it and
-//     upload stores it beside the archive): its archive and layers, each
-//     looked up by file name beside the manifest, then at the path the
-//     manifest gives (build --json gives this machine's paths);
+//   - a build manifest (<name>-<hash>.json, as build writes it beside the
+//     archive, build --json prints it and upload stores it): its archive
+//     (<name>-<hash>.<format> when it names none) and layers, each looked
+//     up by file name beside the manifest, then at the path the manifest
+//     gives (build --json gives this machine's paths);
 //   - an archive with its build manifest beside it (<name>-<hash>.json
 //     for <name>-<hash>.zip): the archive, and the manifest's layers
 //     looked up beside the archive, then at the manifest's paths;
@@ -82,11 +84,16 @@ func Locate(path string) (Archives, error) {
 		if err := json.Unmarshal(data, &m); err != nil {
 			return Archives{}, fmt.Errorf("%s is not a build manifest: %w", path, err)
 		}
+		name := filepath.Base(m.Archive)
 		if m.Archive == "" {
-			return Archives{}, fmt.Errorf("%s is not a build manifest: it names no archive", path)
+			// The manifest build writes beside the archive: named alike.
+			if m.Format == "" {
+				return Archives{}, fmt.Errorf("%s is not a build manifest: it names no archive and no format", path)
+			}
+			name = strings.TrimSuffix(filepath.Base(path), ".json") + "." + m.Format
 		}
 		dirs := []string{filepath.Dir(path)}
-		base, err := findFile("the archive "+filepath.Base(m.Archive)+" of "+path, filepath.Base(m.Archive), dirs, m.Archive)
+		base, err := findFile("the archive "+name+" of "+path, name, dirs, m.Archive)
 		if err != nil {
 			return Archives{}, err
 		}
@@ -94,7 +101,8 @@ func Locate(path string) (Archives, error) {
 	}
 	if data, err := os.ReadFile(manifestBeside(path)); err == nil {
 		var m manifest
-		if json.Unmarshal(data, &m) == nil && filepath.Base(m.Archive) == filepath.Base(path) {
+		// build writes it with no archive, upload with the file name.
+		if json.Unmarshal(data, &m) == nil && (m.Archive == "" || filepath.Base(m.Archive) == filepath.Base(path)) {
 			return m.archives(manifestBeside(path), path, []string{filepath.Dir(path)})
 		}
 	}
@@ -215,6 +223,12 @@ func OpenEnvironment(ctx context.Context, a Archives, opts OpenOptions) (*Env, e
 		return nil, err
 	}
 	if len(a.Layers) == 0 {
+		if env.Format == FormatVenv && len(env.SitePaths) > 0 {
+			if _, err := os.Stat(filepath.Join(env.SitePaths[0], venv.LayersPth)); err == nil {
+				return nil, fmt.Errorf("%s is the base of a layered environment (its site-packages has %s) and its layers were not given: "+
+					"open it with them, e.g. through its build manifest (%s) beside it, which names them", a.Base, venv.LayersPth, filepath.Base(manifestBeside(a.Base)))
+			}
+		}
 		return env, nil
 	}
 	lopts := opts
@@ -354,10 +368,7 @@ func (e *Env) siblings(ctx context.Context, cacheDir string) error {
 		if err := os.Mkdir(filepath.Join(tmp, runnerSite), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(tmp, runnerSite, runnerHookModule+".py"), hook, 0o644); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(tmp, runnerSite, "000-"+runnerHookModule+".pth"), []byte("import "+runnerHookModule+"\n"), 0o644)
+		return os.WriteFile(filepath.Join(tmp, runnerSite, runnerPth), hook, 0o644)
 	})
 	if err != nil {
 		return fmt.Errorf("making the layered view of %s in %s: %w", e.Archive, view, err)
@@ -373,11 +384,14 @@ func (e *Env) siblings(ctx context.Context, cacheDir string) error {
 	return nil
 }
 
-// runnerHookModule is the module the view's .pth file imports.
-const runnerHookModule = "_clusterpack_runner_layers"
+// runnerPth is the view's .pth file.
+const runnerPth = "_clusterpack_runner_layers.pth"
 
-// runnerHook is the module that puts sites on sys.path, in order, and
-// takes its own directory pre off it again.
+// runnerHook is the .pth file that puts sites on sys.path, in order, and
+// takes its own directory pre off it again: one import line, which site
+// runs each time it processes the directory, so it works again whenever
+// the runner sets sys.path for the environment. Lambdas with defaults
+// keep every name it uses bound in the line itself.
 func runnerHook(pre string, sites []string) ([]byte, error) {
 	p, err := json.Marshal(pre)
 	if err != nil {
@@ -387,17 +401,8 @@ func runnerHook(pre string, sites []string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []byte(`# Written by clusterpack's runner for a layered environment: the base's
-# and every layer's site directories go on sys.path, in order, before any
-# of their .pth files runs, so that the base's _clusterpack_layers hook
-# finds its layers there already. Then this directory leaves sys.path.
-import sys
-
-_pre = ` + string(p) + `
-sys.path[:] = [p for p in sys.path if p != _pre]
-for _p in ` + string(s) + `:
-    if _p not in sys.path:
-        sys.path.append(_p)
-del sys.modules[__name__]
-`), nil
+	return []byte("# clusterpack's runner: the base's and every layer's site directories on sys.path, in order, before any of their .pth files runs,\n" +
+		"# so that the base's _clusterpack_layers hook finds its layers there; then this directory leaves sys.path.\n" +
+		"import sys; sys.path[:] = list(filter(lambda p, pre=" + string(p) + ": p != pre, sys.path)); " +
+		"sys.path.extend(list(filter(lambda p, path=list(sys.path): p not in path, " + string(s) + ")))\n"), nil
 }

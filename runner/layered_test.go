@@ -48,6 +48,9 @@ func layeredWheelsCounting(t testing.TB, dir, counter string) (base []string, la
 type layeredEnv struct {
 	base, manifest string
 	layers         []string
+	// printed is the manifest as build --json prints it (paths of this
+	// machine), in another file.
+	printed string
 }
 
 // writeLayered writes a layered environment of format ("zip" or "pex")
@@ -124,12 +127,26 @@ func writeLayered(t testing.TB, dir, format, hash string, v [2]int, base []strin
 		m.SHA256, m.Size = res.SHA256, res.Size
 	}
 	f.Close()
-	m.Archive = out.base
-	data, err := json.MarshalIndent(m, "", "  ")
+	// Beside the archive, as build writes it: no paths of this machine.
+	onDisk := m
+	onDisk.Layers = append([]build.Layer(nil), m.Layers...)
+	for i := range onDisk.Layers {
+		onDisk.Layers[i].Archive = ""
+	}
+	data, err := json.MarshalIndent(onDisk, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(out.manifest, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// As build --json prints it: this machine's paths.
+	m.Archive = out.base
+	if data, err = json.MarshalIndent(m, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	out.printed = filepath.Join(dir, "printed.json")
+	if err := os.WriteFile(out.printed, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -202,9 +219,9 @@ func TestLocate(t *testing.T) {
 					t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 				}
 			}
-			// A manifest run from elsewhere: build --json's paths.
+			// A manifest saved elsewhere: build --json's paths.
 			moved := filepath.Join(dir, format, "moved.json")
-			os.WriteFile(moved, mustReadFile(t, built.manifest), 0o644)
+			os.WriteFile(moved, mustReadFile(t, built.printed), 0o644)
 			if got, err := Locate(moved); err != nil || got.Base != built.base || !reflect.DeepEqual(got.Layers, built.layers) {
 				t.Errorf("moved manifest: %+v %v", got, err)
 			}
@@ -304,9 +321,9 @@ func TestOpenEnvironment(t *testing.T) {
 					t.Errorf("%s resolves to %s (%v), not into %s", want[i], real, err, m.Dir)
 				}
 			}
-			hook := string(mustReadFile(t, filepath.Join(env.SitePaths[0], runnerHookModule+".py")))
+			hook := string(mustReadFile(t, filepath.Join(env.SitePaths[0], runnerPth)))
 			for _, w := range want {
-				if !strings.Contains(hook, fmt.Sprintf("%q", w)) {
+				if !strings.Contains(hook, strings.Trim(fmt.Sprintf("%q", w), `"`)) {
 					t.Errorf("the runner's hook does not name %s:\n%s", w, hook)
 				}
 			}
@@ -347,6 +364,7 @@ func TestOpenEnvironment(t *testing.T) {
 		{name: "twice", a: Archives{Base: zipL.base, Layers: []string{zipL.layers[0], first.layers[0]}}, want: "hello-pkg is in " + zipL.layers[0] + " and in " + first.layers[0]},
 		{name: "sha256", a: Archives{Base: zipL.base, Layers: zipL.layers, SHA256: map[string]string{zipL.layers[1]: strings.Repeat("0", 64)}}, want: zipL.layers[1] + " has sha256"},
 		{name: "missing", a: Archives{Base: zipL.base, Layers: []string{filepath.Join(dir, "layer-nope.zip")}}, want: "layer-nope.zip"},
+		{name: "a venv base alone", a: Archives{Base: zipL.base}, want: zipL.base + " is the base of a layered environment (its site-packages has _clusterpack_layers.pth) and its layers were not given"},
 	} {
 		if _, err := OpenEnvironment(context.Background(), c.a, OpenOptions{CacheDir: cache}); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error with %q", c.name, err, c.want)
@@ -374,8 +392,10 @@ func TestLayeredCPython(t *testing.T) {
 			if err != nil || !strings.Contains(out, "--- PASS: TestLayeredInProcess") || strings.Contains(out, "--- SKIP") {
 				t.Fatalf("Python %s: %v\n%s", v, err, out)
 			}
-			if strings.Contains(out, "clusterpack: layer") || strings.Contains(out, "is missing") {
-				t.Errorf("Python %s: a layer was reported missing:\n%s", v, out)
+			for _, bad := range []string{"clusterpack: layer", "is missing", "Error processing line", "Traceback"} {
+				if strings.Contains(out, bad) {
+					t.Errorf("Python %s: %q on standard error:\n%s", v, bad, out)
+				}
 			}
 		})
 	}
