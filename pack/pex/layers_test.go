@@ -453,3 +453,23 @@ func TestLayerErrors(t *testing.T) {
 		t.Errorf("canceled: %v", err)
 	}
 }
+
+// TestLayerPexRoot: with PEX_ROOT unwritable the base and its layers
+// fall back to the temporary directory together, said once.
+func TestLayerPexRoot(t *testing.T) {
+	py, v := newest(t)
+	dir := t.TempDir()
+	l := buildLayered(t, dir, "rootbase", "root-", v)
+	tmp := filepath.Join(dir, "tmp")
+	os.MkdirAll(tmp, 0o755)
+	env := []string{"PATH=" + filepath.Dir(py.Python) + ":/usr/bin:/bin", "HOME=/proc/nonexistent-home", "PEX_ROOT=/proc/nonexistent-root", "TMPDIR=" + tmp}
+	r := runPex(t, dir, env, "", l.base, "-c", "import heavy, dep; print(heavy.W, dep.__file__)")
+	fallback := filepath.Join(tmp, fmt.Sprintf("clusterpack-pex-%d", os.Getuid()), "installed")
+	want := "heavy-42-dep-two " + filepath.Join(fallback, "root-a", ".deps", "dep-2.0-py3-none-any.whl", "dep.py") + "\n"
+	if r.code != 0 || r.stdout != want || strings.Count(r.stderr, "is not writable") != 1 {
+		t.Errorf("exit %d, %q, want %q; stderr %q", r.code, r.stdout, want, r.stderr)
+	}
+	if names := readDirNames(t, fallback); strings.Join(names, " ") != ".root-a.lock .root-b.lock .rootbase.lock root-a root-b rootbase" {
+		t.Errorf("fallback holds %v", names)
+	}
+}
