@@ -77,6 +77,9 @@ type Manifest struct {
 	// the base loads them; the base itself is Archive, SHA256 and Size.
 	// Packages stays the union of the base's and every layer's.
 	Layers []Layer `json:"layers,omitempty"`
+	// Reused says Build found the archive (and its layers) in the output
+	// directory and wrote nothing; it is not stored.
+	Reused bool `json:"-"`
 }
 
 // Layer is one layer of a layered environment: a deterministic archive of
@@ -106,6 +109,9 @@ type Layer struct {
 	URL string `json:"url,omitempty"`
 	// Uploaded says this upload run sent the layer (it was missing).
 	Uploaded bool `json:"uploaded,omitempty"`
+	// Reused says Build found the layer in the output directory, complete,
+	// and did not write it; it is not stored.
+	Reused bool `json:"-"`
 }
 
 // Package is one distribution in the archive.
@@ -128,11 +134,11 @@ type LocalPkg struct {
 func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, error) {
 	archivePath := filepath.Join(outDir, p.Filename())
 	manifestPath := filepath.Join(outDir, p.ManifestName())
-	if p.Options.Layers && p.Options.Format == FormatPex {
-		return nil, ErrPexLayers
-	}
+	// prev is the manifest of an earlier build of this plan, if any: a
+	// layered build also learns from it which layers it wrote.
 	prev, err := readManifest(manifestPath)
-	if m := prev; err == nil {
+	if err == nil {
+		m := prev
 		var ok bool
 		if p.Options.Format == FormatWheelhouse {
 			ok, err = wheelhouseMatches(archivePath, m)
@@ -140,14 +146,17 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 			ok, err = matchesManifest(env.CacheDir, archivePath, m)
 		}
 		if ok && err == nil && p.Options.Layers {
-			ok, err = layersMatch(env.CacheDir, outDir, m)
+			ok, err = layersMatch(env.CacheDir, outDir, p, m)
 		}
 		if err != nil {
 			return nil, err
 		}
 		if ok {
 			p.Describe(m)
-			m.Archive = archivePath
+			m.Archive, m.Reused = archivePath, true
+			for i := range m.Layers {
+				m.Layers[i].Reused = true
+			}
 			return m, nil
 		}
 		if env.Logger != nil {
