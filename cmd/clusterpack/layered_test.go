@@ -85,6 +85,10 @@ func checkAndRunLayered(t *testing.T, py, cache string, format build.Format) {
 			t.Errorf("run %v: %v, %q", args, err, out)
 		}
 	}
+	// Worker processes (--isolate) open the layered environment too.
+	if out, errOut, code := runProcess(t, "run", manifest, "--python", py, "--isolate", "--exec", "import bigdata", "--eval", "bigdata.X"); code != 0 || out != "\"hello layer\"\n" {
+		t.Errorf("run --isolate: exit %d, %q, stderr %s", code, out, errOut)
+	}
 	if format == build.FormatPex {
 		cmd := exec.Command("./"+filepath.Base(m.Archive), "-c", "import bigdata; print(bigdata.X)")
 		cmd.Dir = dist
