@@ -1,0 +1,149 @@
+package runner
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/clusterpack/clusterpack/internal/testing/devcache"
+	"github.com/clusterpack/clusterpack/internal/testing/testindex"
+)
+
+// The real data stack of the array and Arrow tests: wheels from PyPI for
+// each CPython 3.9-3.13 (numpy 2.2 has no cp39 wheel, 2.0.2 is its last).
+const (
+	dfPandas  = "2.2.3"
+	dfPyArrow = "18.1.0"
+)
+
+func dfNumPy(v [2]int) string {
+	if v == [2]int{3, 9} {
+		return "2.0.2"
+	}
+	return "2.2.6"
+}
+
+// dataframeWheels are numpy, pandas and pyarrow wheels (and their
+// dependencies) for the child's Python, downloaded from PyPI by that
+// interpreter's pip into the dev cache once (devinstall prefetches them).
+func dataframeWheels(t testing.TB, python string, v [2]int) []string {
+	t.Helper()
+	dir, err := devcache.Path("runner-dataframe", fmt.Sprintf("py%d.%d-numpy%s-pandas%s-pyarrow%s", v[0], v[1], dfNumPy(v), dfPandas, dfPyArrow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := devcache.Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if !devcache.Complete(dir) {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		pins := []string{"numpy==" + dfNumPy(v), "pandas==" + dfPandas, "pyarrow==" + dfPyArrow}
+		t.Logf("downloading %s for Python %d.%d from PyPI into %s (once)", strings.Join(pins, " "), v[0], v[1], dir)
+		cmd := exec.Command(python, append([]string{"-m", "pip", "download", "-q", "--disable-pip-version-check", "--only-binary=:all:", "-d", dir}, pins...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("pip download: %v\n%s", err, out)
+		}
+		if err := devcache.MarkComplete(dir, []byte(strings.Join(pins, "\n")+"\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wheels, _ := filepath.Glob(filepath.Join(dir, "*.whl"))
+	sort.Strings(wheels)
+	if len(wheels) < 3 {
+		t.Fatalf("%s: only %d wheels", dir, len(wheels))
+	}
+	return wheels
+}
+
+// udfPy is the test's own module: the seed's mean_fn (Spark's pandas UDF
+// of the talk) and functions that look at what they were given.
+const udfPy = `import os
+
+def mean_fn(v):
+    return v.mean()
+
+def frame_mean(df):
+    return mean_fn(df["v"])
+
+def describe(batch):
+    return {"type": type(batch).__module__.split(".")[0] + "." + type(batch).__name__, "rows": batch.num_rows if hasattr(batch, "num_rows") else len(batch)}
+
+def doubled(df):
+    return df["v"] * 2
+
+def first_rows(df):
+    return df.head(2)
+
+def fail_on(df):
+    if int(df["id"].iloc[0]) == 8:
+        raise ValueError("bad batch starting at id 8")
+    return len(df)
+
+def mapped_from(df):
+    # The file a column's memory belongs to, from /proc/self/maps: a view
+    # of the memory-mapped input, not a copy.
+    addr = df["v"].to_numpy().__array_interface__["data"][0]
+    with open("/proc/self/maps") as f:
+        for line in f:
+            parts = line.split()
+            lo, hi = (int(x, 16) for x in parts[0].split("-"))
+            if lo <= addr < hi:
+                return parts[5] if len(parts) > 5 else ""
+    return None
+
+def scale(x, by=1.0):
+    x *= by
+    return float(x.sum())
+
+def address(x):
+    return x.__array_interface__["data"][0]
+
+def write_arrow(path, fmt, rows, chunk):
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.ipc
+    t = pa.table({"id": np.arange(rows, dtype="int64"), "v": np.arange(rows, dtype="float64") / 2})
+    with pa.OSFile(path, "wb") as f:
+        w = pa.ipc.new_file(f, t.schema) if fmt == "file" else pa.ipc.new_stream(f, t.schema)
+        for b in t.to_batches(max_chunksize=chunk):
+            w.write_batch(b)
+        w.close()
+    return os.path.getsize(path)
+`
+
+var (
+	dfOnce    sync.Once
+	dfArchive string
+	dfEnv     *Env
+	dfErr     error
+)
+
+// dataframeEnv is a venv zip of the real data stack and the udf module,
+// built and opened once per child process.
+func (e *embedded) dataframeEnv(t *testing.T) (string, *Env) {
+	t.Helper()
+	python := inProcessPython(t)
+	dfOnce.Do(func() {
+		dir := filepath.Join(e.dir, "dataframe")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			dfErr = err
+			return
+		}
+		wheels := append(dataframeWheels(t, python, e.ver), buildWheel(t, dir, testindex.WheelSpec{Name: "udfs", Version: "1.0", Files: map[string]string{"udfs.py": udfPy}}))
+		dfArchive = writeVenv(t, dir, e.ver, wheels)
+		dfEnv, dfErr = OpenArchive(t.Context(), dfArchive, OpenOptions{CacheDir: filepath.Join(dir, "cache")})
+	})
+	if dfErr != nil {
+		t.Fatal(dfErr)
+	}
+	return dfArchive, dfEnv
+}
