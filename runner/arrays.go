@@ -80,6 +80,9 @@ func (p *Pool) doArrays(ctx context.Context, c Call, mode Mode) ([]Result, error
 	if c.File != "" {
 		return nil, fmt.Errorf("%w: a script takes no arrays; give them to a function, an expression or statements", ErrArrays)
 	}
+	if len(c.Out) > 0 {
+		return nil, fmt.Errorf("%w: variables are not read back from a call with arrays", ErrArrays)
+	}
 	req, err := c.request()
 	if err != nil {
 		return nil, err

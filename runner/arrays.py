@@ -30,9 +30,15 @@ def _cp_arrays_bind(worker):
     a status line (JSON) and, after a newline, the JSON of the value ("" and
     worker.pending set after an exception)."""
     retained = {}  # token -> [(managed buffer, references it had alone, name)]
+    numpy_error = None
     try:
         import numpy
-    except ImportError:
+    except ModuleNotFoundError as e:
+        if e.name != "numpy":
+            numpy_error = str(e)
+        numpy = None
+    except ImportError as e:  # a sub-interpreter refuses it (single-phase init)
+        numpy_error = str(e)
         numpy = None
     dumps = _cp_dumps
 
@@ -62,6 +68,14 @@ def _cp_arrays_bind(worker):
         req = _cp_arr_json.loads(payload["req"])
         specs = payload["arrays"]
         freed = sweep()
+        if numpy_error is not None:
+            worker.pending = {
+                "type": "ImportError",
+                "message": numpy_error,
+                "last": "ImportError: NumPy is in the archive but cannot be imported in this worker (%s): "
+                "use threads (IsolationThreads, --workers 1) for calls with arrays" % numpy_error,
+            }
+            return _cp_arr_json.dumps({"freed": freed, "retained": False, "numpy": False}) + "\n"
         entries = [(managed(mv), name) for (name, _), mv in zip(specs, views)]
         # What references each managed buffer has before the call: Go's
         # memoryview and the runner's own.
