@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -278,4 +280,51 @@ func TestInProcessArraysNoNumPy(t *testing.T) {
 	if r.Error == nil || r.Error.Type != "ValueError" || !strings.Contains(r.Error.Message, "released") {
 		t.Fatalf("a kept memoryview: %+v", r.Error)
 	}
+}
+
+// TestInProcessArraysBench (CLUSTERPACK_RUNNER_BENCH=1) logs the time of
+// one mean of 10M float64 through Pool.Do: the slice as an array (no
+// copy) against the same values as JSON arguments (json.Marshal in Go,
+// json.loads in Python, a NumPy array of the list), median of 3
+// alternating rounds.
+func TestInProcessArraysBench(t *testing.T) {
+	if os.Getenv("CLUSTERPACK_RUNNER_BENCH") != "1" {
+		t.Skip("a benchmark: set CLUSTERPACK_RUNNER_BENCH=1")
+	}
+	e := setup(t)
+	_, env := e.dataframeEnv(t)
+	p := e.pool(t, env, PoolOptions{StdoutToStderr: true})
+	const n = 10_000_000
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = float64(i%1000) / 7
+	}
+	value(t, do1(t, p, Call{Exec: []string{"import numpy"}}))
+	var arr, js []time.Duration
+	var want string
+	for round := 0; round < 3; round++ {
+		start := time.Now()
+		got := value(t, do1(t, p, Call{Eval: "float(x.mean())", Arrays: map[string]Array{"x": Float64s(xs)}}))
+		arr = append(arr, time.Since(start))
+		start = time.Now()
+		v, err := json.Marshal(xs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got2 := value(t, do1(t, p, Call{Eval: "float(numpy.asarray(v).mean())", Vars: map[string]json.RawMessage{"v": v}}))
+		js = append(js, time.Since(start))
+		if round == 0 {
+			want = got
+		}
+		if got != want || got2[:8] != want[:8] {
+			t.Fatalf("means %s %s", got, got2)
+		}
+	}
+	med := func(d []time.Duration) time.Duration {
+		s := append([]time.Duration(nil), d...)
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		return s[len(s)/2]
+	}
+	t.Logf("Python %d.%d, 10M float64, mean: Call.Arrays %v (rounds %v), JSON args %v (rounds %v): %.0fx",
+		e.ver[0], e.ver[1], med(arr), arr, med(js), js, float64(med(js))/float64(med(arr)))
 }
