@@ -37,8 +37,8 @@ def _cp_arrays_bind(worker):
         if e.name != "numpy":
             numpy_error = str(e)
         numpy = None
-    except ImportError as e:  # a sub-interpreter refuses it (single-phase init)
-        numpy_error = str(e)
+    except Exception as e:  # a sub-interpreter refuses it (single-phase init)
+        numpy_error = "%s: %s" % (type(e).__name__, e)
         numpy = None
     dumps = _cp_dumps
 
@@ -70,7 +70,7 @@ def _cp_arrays_bind(worker):
         freed = sweep()
         if numpy_error is not None:
             worker.pending = {
-                "type": "ImportError",
+                "type": "ImportError",  # what NumPy's import raised is in the message
                 "message": numpy_error,
                 "last": "ImportError: NumPy is in the archive but cannot be imported in this worker (%s): "
                 "use threads (IsolationThreads, --workers 1) for calls with arrays" % numpy_error,

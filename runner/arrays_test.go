@@ -151,6 +151,22 @@ func TestInProcessArraysGC(t *testing.T) {
 	}
 }
 
+// TestInProcessArraysSubinterpreters: NumPy cannot be imported in a
+// sub-interpreter (single-phase initialisation): a call with arrays there
+// is an error saying to use threads, not a memoryview in NumPy's place.
+func TestInProcessArraysSubinterpreters(t *testing.T) {
+	e := setup(t)
+	if e.ver[1] < 12 {
+		t.Skip("sub-interpreters with their own GIL are 3.12+")
+	}
+	_, env := e.dataframeEnv(t)
+	p := e.pool(t, env, PoolOptions{Workers: 2, Isolation: IsolationSubinterpreters, StdoutToStderr: true})
+	r := do1(t, p, Call{Eval: "x", Arrays: map[string]Array{"x": Float64s([]float64{1})}})
+	if r.Error == nil || r.Error.Type != "ImportError" || !strings.Contains(r.Error.Last, "use threads") {
+		t.Fatalf("arrays in a sub-interpreter: %+v %s", r.Error, r.Value)
+	}
+}
+
 // TestInProcessArrow: run over an Arrow IPC stream and file of a real
 // pyarrow, once per record batch, with a DataFrame whose columns are
 // views of the memory-mapped file, a Series per column (the seed's
