@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -20,7 +19,12 @@ import (
 var arraysSource string
 
 // Array is a Go slice handed to Python without a copy (Call.Arrays):
-// Float64s or Int64s.
+// Float64s or Int64s. Python sees the slice's memory, and writes to it,
+// during the call only: the runner pins it (runtime.Pinner) for the call
+// and unpins it once nothing in Python reaches it any more. A call that
+// keeps a view past its end is an "ArrayRetained" error and the memory
+// stays pinned, shared with Python, until the view is gone; a straggler
+// (PoolOptions.Timeout) uses it until it returns. See the package doc.
 type Array struct {
 	p      unsafe.Pointer // the first element; nil for an empty slice
 	bytes  int
@@ -64,15 +68,10 @@ func (ac *arrayCall) release() {
 // workerArrays is a worker's array state (its thread only).
 type workerArrays struct {
 	fn       uintptr // the Python run(payload, views)
+	fromMem  uintptr // PyMemoryView_FromMemory
 	err      error   // why the worker cannot take arrays
 	nextTok  int
 	retained map[int]*arrayCall // memory a call kept past its end, by token
-}
-
-var memoryViewFromMemory struct {
-	once sync.Once
-	fn   uintptr
-	err  error
 }
 
 // doArrays is Do for a call with Arrays.
@@ -170,7 +169,7 @@ func (w *worker) arrays(j *job) Result {
 			mem = unsafe.Pointer(&w.empty[0])
 		}
 		// PyBUF_WRITE: the view is writable, as the slice is.
-		mv := call(memoryViewFromMemory.fn, uintptr(mem), uintptr(a.bytes), 0x200)
+		mv := call(wa.fromMem, uintptr(mem), uintptr(a.bytes), 0x200)
 		if mv == 0 {
 			return Result{Error: w.fetchError()}
 		}
@@ -240,12 +239,9 @@ func (w *worker) arrayState() (*workerArrays, error) {
 	}
 	wa := &workerArrays{retained: map[int]*arrayCall{}}
 	w.arr = wa
-	m := &memoryViewFromMemory
-	m.once.Do(func() {
-		m.fn, m.err = purego.Dlsym(w.py.lib, "PyMemoryView_FromMemory")
-	})
-	if m.err != nil {
-		wa.err = fmt.Errorf("this libpython has no PyMemoryView_FromMemory: %w", m.err)
+	var err error
+	if wa.fromMem, err = purego.Dlsym(w.py.lib, "PyMemoryView_FromMemory"); err != nil {
+		wa.err = fmt.Errorf("this libpython has no PyMemoryView_FromMemory: %w", err)
 		return wa, wa.err
 	}
 	f := &w.py.f
