@@ -239,13 +239,22 @@ func TestInProcessArrow(t *testing.T) {
 			})
 		}
 	}
+	// A batch past the timeout is a straggler in its place; the others go on.
+	var out []Result
+	st, err := RunArrow(context.Background(), archive, Call{Function: "udfs:slow_on"}, files["stream"], ArrowOptions{}, RunOptions{
+		Open: OpenOptions{CacheDir: filepath.Join(e.dir, "dataframe", "cache")}, Python: e.py, Grace: 5 * time.Second,
+		Pool:     PoolOptions{Workers: 1, Timeout: time.Second, StdoutToStderr: true},
+		OnResult: func(r Result) error { out = append(out, r); return nil }})
+	if err != nil || st.Calls != 3 || st.Stragglers != 1 || len(out) != 3 || !out[1].Straggler || out[1].Error.Type != "Timeout" || string(out[0].Value) != "4" || string(out[2].Value) != "2" {
+		t.Fatalf("timeout: %+v %v %s", st, err, values(out))
+	}
 	// The seed's mean_fn with Spark's calling convention on a one-column
 	// batch: a Series in, a float out.
 	one := filepath.Join(dir, "v.arrow")
 	value(t, do1(t, e.pool(t, env, PoolOptions{}), Call{Exec: []string{
 		"import pyarrow as pa, pyarrow.ipc",
 		fmt.Sprintf("t = pa.table({'v': [1.0, 2.0, 3.0, 5.0, 10.0]})\nwith pa.OSFile(%q, 'wb') as f:\n    w = pa.ipc.new_stream(f, t.schema)\n    [w.write_batch(b) for b in t.to_batches(max_chunksize=2)]\n    w.close()", one)}}))
-	out, _, err := run(t, one, "udfs:mean_fn", BatchSeries, 1)
+	out, _, err = run(t, one, "udfs:mean_fn", BatchSeries, 1)
 	if err != nil || values(out) != "0:1.5 1:4.0 2:10.0" {
 		t.Fatalf("mean_fn: %s %v", values(out), err)
 	}

@@ -88,6 +88,12 @@ def fail_on(df):
         raise ValueError("bad batch starting at id 8")
     return len(df)
 
+def slow_on(df):
+    import time
+    if int(df["id"].iloc[0]) == 4:
+        time.sleep(3)
+    return len(df)
+
 def mapped_from(df):
     # The file a column's memory belongs to, from /proc/self/maps: a view
     # of the memory-mapped input, not a copy.
