@@ -191,7 +191,7 @@ func TestInProcessArrow(t *testing.T) {
 	run := func(t *testing.T, input, fn string, batch Batch, workers int) ([]Result, MapStats, error) {
 		var out []Result
 		st, err := RunArrow(context.Background(), archive, Call{Function: fn}, input, ArrowOptions{Batch: batch}, RunOptions{
-			Open: OpenOptions{CacheDir: filepath.Join(e.dir, "dataframe", "cache")}, Python: e.py,
+			Open: OpenOptions{CacheDir: dfCache}, Python: e.py,
 			Pool:     PoolOptions{Workers: workers, StdoutToStderr: true},
 			OnResult: func(r Result) error { out = append(out, r); return nil }})
 		return out, st, err
@@ -242,7 +242,7 @@ func TestInProcessArrow(t *testing.T) {
 	// A batch past the timeout is a straggler in its place; the others go on.
 	var out []Result
 	st, err := RunArrow(context.Background(), archive, Call{Function: "udfs:slow_on"}, files["stream"], ArrowOptions{}, RunOptions{
-		Open: OpenOptions{CacheDir: filepath.Join(e.dir, "dataframe", "cache")}, Python: e.py, Grace: 5 * time.Second,
+		Open: OpenOptions{CacheDir: dfCache}, Python: e.py, Grace: 5 * time.Second,
 		Pool:     PoolOptions{Workers: 1, Timeout: time.Second, StdoutToStderr: true},
 		OnResult: func(r Result) error { out = append(out, r); return nil }})
 	if err != nil || st.Calls != 3 || st.Stragglers != 1 || len(out) != 3 || !out[1].Straggler || out[1].Error.Type != "Timeout" || string(out[0].Value) != "4" || string(out[2].Value) != "2" {

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,27 +131,65 @@ def write_arrow(path, fmt, rows, chunk):
 var (
 	dfOnce    sync.Once
 	dfArchive string
+	dfCache   string
 	dfEnv     *Env
 	dfErr     error
 )
 
 // dataframeEnv is a venv zip of the real data stack and the udf module,
-// built and opened once per child process.
-func (e *embedded) dataframeEnv(t *testing.T) (string, *Env) {
+// and that archive opened, once per child process. Both are kept in the
+// dev cache (the zip is reproducible, named by what went into it, and
+// unpacked into a cache by content): a run leaves nothing in TMPDIR.
+func (e *embedded) dataframeEnv(t *testing.T) (archive string, env *Env) {
 	t.Helper()
 	python := inProcessPython(t)
 	dfOnce.Do(func() {
-		dir := filepath.Join(e.dir, "dataframe")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			dfErr = err
-			return
+		dfArchive, dfCache, dfErr = buildDataframeEnv(t, python, e.ver)
+		if dfErr == nil {
+			dfEnv, dfErr = OpenArchive(t.Context(), dfArchive, OpenOptions{CacheDir: dfCache})
 		}
-		wheels := append(dataframeWheels(t, python, e.ver), buildWheel(t, dir, testindex.WheelSpec{Name: "udfs", Version: "1.0", Files: map[string]string{"udfs.py": udfPy}}))
-		dfArchive = writeVenv(t, dir, e.ver, wheels)
-		dfEnv, dfErr = OpenArchive(t.Context(), dfArchive, OpenOptions{CacheDir: filepath.Join(dir, "cache")})
 	})
 	if dfErr != nil {
 		t.Fatal(dfErr)
 	}
 	return dfArchive, dfEnv
+}
+
+func buildDataframeEnv(t *testing.T, python string, v [2]int) (archive, cache string, err error) {
+	root, err := devcache.Path("runner-dataframe")
+	if err != nil {
+		return "", "", err
+	}
+	wheels := dataframeWheels(t, python, v)
+	h := sha256.New()
+	for _, w := range wheels {
+		io.WriteString(h, filepath.Base(w)+"\n")
+	}
+	io.WriteString(h, udfPy)
+	archive = filepath.Join(root, "envs", fmt.Sprintf("env-py%d.%d-%x.zip", v[0], v[1], h.Sum(nil)[:8]))
+	cache = filepath.Join(root, "unpacked")
+	unlock, err := devcache.Lock(archive)
+	if err != nil {
+		return "", "", err
+	}
+	defer unlock()
+	if _, err := os.Stat(archive); err == nil {
+		return archive, cache, nil
+	}
+	tmp := t.TempDir()
+	udfs := buildWheel(t, tmp, testindex.WheelSpec{Name: "udfs", Version: "1.0", Files: map[string]string{"udfs.py": udfPy}})
+	built := writeVenv(t, tmp, v, append(wheels, udfs))
+	if err := os.MkdirAll(filepath.Dir(archive), 0o755); err != nil {
+		return "", "", err
+	}
+	// t.TempDir is on another file system, perhaps: copy, then rename.
+	data, err := os.ReadFile(built)
+	if err != nil {
+		return "", "", err
+	}
+	part := archive + ".part"
+	if err := os.WriteFile(part, data, 0o644); err != nil {
+		return "", "", err
+	}
+	return archive, cache, os.Rename(part, archive)
 }
