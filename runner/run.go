@@ -117,6 +117,9 @@ func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, e
 	if err := c.check(opts.Rows != nil, opts.Map); err != nil {
 		return st, err
 	}
+	if opts.Processes != nil && len(c.Arrays) > 0 {
+		return st, fmt.Errorf("%w: not in worker processes", ErrArrays)
+	}
 	if opts.Processes != nil {
 		return runProcesses(ctx, path, c, opts)
 	}
@@ -246,6 +249,9 @@ func (c Call) check(rows bool, opts MapOptions) error {
 	}
 	if _, err := c.request(); err != nil {
 		return err
+	}
+	if rows && len(c.Arrays) > 0 {
+		return fmt.Errorf("%w: not once per row", ErrArrays)
 	}
 	if rows && len(c.Out) > 0 {
 		return errors.New("variables are read back from one call, not from rows")

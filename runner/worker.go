@@ -42,6 +42,8 @@ type worker struct {
 	mapFn  uintptr
 	mapErr *PyError
 
+	arr *workerArrays // Call.Arrays state (arrays.go), made on first use
+
 	scratch *[4]uintptr // out-parameters of C calls, on the heap
 	empty   *[1]byte
 }
@@ -53,6 +55,7 @@ const (
 	jobRow                    // one Map row
 	jobCheck                  // import modules (req is a JSON list)
 	jobRows                   // a batch of Map rows (no timeout)
+	jobArrays                 // a Do call with Call.Arrays (arrays.go)
 )
 
 type job struct {
@@ -69,6 +72,8 @@ type job struct {
 	state atomic.Int32 // 0 running or queued, 1 done, 2 reported as a straggler
 	res   Result
 	done  chan struct{}
+
+	arrays *arrayCall // jobArrays
 }
 
 func newJob(kind jobKind, req []byte, index int) *job {
@@ -207,6 +212,8 @@ func (w *worker) exec(j *job) {
 		j.finish(w, Result{Value: json.RawMessage(out)})
 	case jobRequest:
 		j.finish(w, w.request(j))
+	case jobArrays:
+		j.finish(w, w.arrays(j))
 	case jobRow:
 		j.finish(w, w.row(j.m, j.req))
 	case jobRows:

@@ -149,6 +149,15 @@ standard error, and exits. With --isolate each worker is a child process:
 a crash costs one row (a "Crash" record with the Python traceback), and a
 call past --timeout is killed with its process.
 
+With --input FILE.arrow (an Arrow IPC stream or file: .arrow, .arrows,
+.feather, .ipc) the function is called once per record batch, as Spark
+calls a pandas UDF: the file is memory-mapped and each batch read from the
+mapping without a copy; --batch pandas (default) passes a DataFrame whose
+numeric columns are views of the mapping, series one pandas Series per
+column, arrow the pyarrow RecordBatch. One JSON line per batch ("index" is
+the batch's); a DataFrame result is its rows, a Series its values. The
+archive needs pyarrow (and pandas unless --batch arrow).
+
 NaN and Infinity are written as the strings "NaN", "Infinity" and
 "-Infinity"; a value JSON cannot hold is an error record naming its type.
 
@@ -168,6 +177,7 @@ each layer with --layer.
 // runFlags are the flags of the run command.
 type runFlags struct {
 	call, args, file, eval, input, stragglers, python, mode string
+	batch                                                   string
 	vars, exec, path, layers                                []string
 	workers, maxWorkers                                     int
 	timeout, grace                                          time.Duration
@@ -284,7 +294,7 @@ func newRunCommand() *cobra.Command {
 				}
 				opts.Processes = &runner.ProcessOptions{Command: []string{exe, workerCommand}, Output: stderr}
 			}
-			stats, err := runner.Run(cmd.Context(), argv[0], c, opts)
+			stats, err := fl.runFunc()(cmd.Context(), argv[0], c, opts)
 			var se *runner.SetupError
 			switch {
 			case errors.As(err, &se):
@@ -310,7 +320,7 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&fl.eval, "eval", "", "expression whose value is printed as JSON")
 	f.StringArrayVar(&fl.vars, "var", nil, "name=JSON value bound for --eval (repeatable)")
 	f.StringArrayVar(&fl.exec, "exec", nil, "statements to run first, in order (repeatable)")
-	f.StringVar(&fl.input, "input", "", "JSON lines file: one call per row, results as JSON lines in order")
+	f.StringVar(&fl.input, "input", "", "JSON lines file: one call per row, results as JSON lines in order (FILE.arrow: one call per Arrow record batch)")
 	f.BoolVar(&fl.raw, "raw", false, "with --input and --call: pass each row to the function as a str (fast path)")
 	f.BoolVar(&fl.noLimits, "no-unpack-limits", false, unpackLimitsHelp)
 	f.IntVar(&fl.workers, "workers", 1, "interpreters running calls")
@@ -320,6 +330,7 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&fl.stragglers, "stragglers", "", "file for the late results of stragglers (JSON lines)")
 	f.DurationVar(&fl.grace, "grace", runner.DefaultGrace, "at the end, how long to wait for stragglers before leaving them running and exiting")
 	f.StringArrayVar(&fl.path, "path", nil, "a directory of your own modules to put first on sys.path (repeatable; PYTHONPATH and the current directory are not on it)")
+	f.StringVar(&fl.batch, "batch", "", "with --input FILE.arrow: what the function gets per record batch: pandas (a DataFrame, default), series (a Series per column), arrow (a pyarrow RecordBatch)")
 	f.StringVar(&fl.mode, "mode", "any", "any: each call on one worker; all: on every worker")
 	f.StringVar(&fl.python, "python", "", "a local CPython of the archive's version to load (default: bundled, PATH, pyenv)")
 	f.StringArrayVar(&fl.layers, "layer", nil, layerHelp)
@@ -351,6 +362,9 @@ func (fl *runFlags) request(scriptArgs []string) (runner.Call, runner.RunOptions
 		Pool:  runner.PoolOptions{Workers: fl.workers, MaxWorkers: fl.maxWorkers, Timeout: fl.timeout, StdoutToStderr: fl.input != "", Path: fl.path},
 		Map:   runner.MapOptions{Raw: fl.raw},
 		Grace: fl.grace,
+	}
+	if err := fl.checkArrow(); err != nil {
+		return c, opts, err
 	}
 	if fl.maxWorkers != 0 && fl.maxWorkers < max(fl.workers, 1) {
 		return c, opts, usagef("--max-workers %d is fewer than --workers %d", fl.maxWorkers, fl.workers)
