@@ -5,65 +5,34 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/clusterpack/clusterpack/internal/testing/clusterparts"
 	"github.com/clusterpack/clusterpack/internal/testing/devcache"
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
 
-// The real data stack of the array and Arrow tests: wheels from PyPI for
-// each CPython 3.9-3.13 (numpy 2.2 has no cp39 wheel, 2.0.2 is its last).
-const (
-	dfPandas  = "2.2.3"
-	dfPyArrow = "18.1.0"
-)
-
-func dfNumPy(v [2]int) string {
-	if v == [2]int{3, 9} {
-		return "2.0.2"
-	}
-	return "2.2.6"
-}
-
 // dataframeWheels are numpy, pandas and pyarrow wheels (and their
-// dependencies) for the child's Python, downloaded from PyPI by that
-// interpreter's pip into the dev cache once (devinstall prefetches them).
+// dependencies) for the child's Python, from PyPI, in the dev cache
+// (scripts/devenv.sh prefetches them: devinstall's runner-dataframe).
 func dataframeWheels(t testing.TB, python string, v [2]int) []string {
 	t.Helper()
-	dir, err := devcache.Path("runner-dataframe", fmt.Sprintf("py%d.%d-numpy%s-pandas%s-pyarrow%s", v[0], v[1], dfNumPy(v), dfPandas, dfPyArrow))
+	wheels, err := clusterparts.DataFrameWheels(t.Context(), testLog{t}, python, v)
 	if err != nil {
 		t.Fatal(err)
-	}
-	unlock, err := devcache.Lock(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
-	if !devcache.Complete(dir) {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Fatal(err)
-		}
-		pins := []string{"numpy==" + dfNumPy(v), "pandas==" + dfPandas, "pyarrow==" + dfPyArrow}
-		t.Logf("downloading %s for Python %d.%d from PyPI into %s (once)", strings.Join(pins, " "), v[0], v[1], dir)
-		cmd := exec.Command(python, append([]string{"-m", "pip", "download", "-q", "--disable-pip-version-check", "--only-binary=:all:", "-d", dir}, pins...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("pip download: %v\n%s", err, out)
-		}
-		if err := devcache.MarkComplete(dir, []byte(strings.Join(pins, "\n")+"\n")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wheels, _ := filepath.Glob(filepath.Join(dir, "*.whl"))
-	sort.Strings(wheels)
-	if len(wheels) < 3 {
-		t.Fatalf("%s: only %d wheels", dir, len(wheels))
 	}
 	return wheels
+}
+
+// testLog writes lines to the test's log.
+type testLog struct{ t testing.TB }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }
 
 // udfPy is the test's own module: the seed's mean_fn (Spark's pandas UDF
