@@ -41,6 +41,9 @@ const (
 	FormatWheelhouse Format = "wheelhouse"
 )
 
+// ErrWheelhouseLayers: --layers was given for a wheelhouse.
+var ErrWheelhouseLayers = errors.New("--layers splits an environment (zip, tar.gz or pex) into a base and layers; a wheelhouse is a directory of wheels, not an environment: drop --layers or choose another --format")
+
 // ErrWheelhouseOptions: an interpreter path, a bundled Python, an entry
 // point or a shebang were given for a wheelhouse, which has no
 // interpreter: they belong to a venv archive or a pex.
@@ -99,6 +102,10 @@ type Plan struct {
 	Artifacts   []Artifact // sorted by name
 	Local       []lockfile.Package
 	ContentHash string
+	// Layers are, with Options.Layers, the environment's layers in the
+	// order the base loads them (by artifact name); every artifact not in
+	// one is in the base. See planLayers for the rule.
+	Layers []PlannedLayer
 	// depsRecorded says the lock lists every package's dependencies (a
 	// clusterpack lock does), so a wheel requiring more is a mismatch.
 	depsRecorded bool
@@ -173,6 +180,12 @@ func NewPlan(lk *lockfile.Lock, lockDir string, opts Options) (*Plan, error) {
 			return nil, err
 		}
 		p.bundleIdentity = id
+	}
+	if opts.Layers {
+		if opts.Format == FormatWheelhouse {
+			return nil, ErrWheelhouseLayers
+		}
+		p.Layers = planLayers(p.Artifacts, opts.Format, p.Python, tool.Platforms)
 	}
 	p.ContentHash = p.hash()
 	return p, nil
@@ -292,6 +305,14 @@ func (p *Plan) hash() string {
 	fmt.Fprintf(h, "python-path %q\nbundle-python %q\nentry-point %q\nshebang %q\n", o.PythonPath, p.bundleIdentity, o.EntryPoint, o.Shebang)
 	for _, a := range p.Artifacts {
 		fmt.Fprintf(h, "artifact %s %s %s sha256:%s\n", a.Name, a.Version, a.Filename, a.SHA256)
+	}
+	if o.Layers {
+		// Only a layered plan writes these lines, so a monolith keeps
+		// the name it had before layers existed.
+		fmt.Fprintf(h, "layers\n")
+		for _, l := range p.Layers {
+			fmt.Fprintf(h, "layer %s\n", l.ContentHash)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:20]
 }
