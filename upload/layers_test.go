@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -243,4 +244,75 @@ func TestLayeredUploadFileStore(t *testing.T) {
 			}
 		}
 	})
+}
+
+// python311 is the machine's CPython 3.11, the layered environments'
+// target.
+func python311(t *testing.T) string {
+	t.Helper()
+	home, _ := os.UserHomeDir()
+	if m, _ := filepath.Glob(filepath.Join(home, ".pyenv", "versions", "3.11*", "bin", "python3.11")); len(m) > 0 {
+		return m[len(m)-1]
+	}
+	if p, err := exec.LookPath("python3.11"); err == nil {
+		return p
+	}
+	if os.Getenv("CLUSTERPACK_REQUIRE_REFERENCE") == "1" {
+		t.Fatal("no CPython 3.11")
+	}
+	t.Skip("no CPython 3.11 (set CLUSTERPACK_REQUIRE_REFERENCE=1 to fail instead)")
+	return ""
+}
+
+// TestFetchLayered: for a local master, the base and its layers are
+// unpacked side by side, as on the nodes, and the base's interpreter
+// imports from the layers.
+func TestFetchLayered(t *testing.T) {
+	f := layeredSetup(t)
+	py := python311(t)
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), dir, store.Options{Openers: backends.Openers()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, format := range []build.Format{build.FormatZip, build.FormatTarGz} {
+		t.Run(string(format), func(t *testing.T) {
+			p, err := build.NewPlan(f.locks[variantBase], ".", build.Options{Format: format, Layers: true, PythonPath: py})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Upload(context.Background(), Options{Plan: p, Store: st}, f.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cache := t.TempDir()
+			interp, err := Fetch(context.Background(), res, cache, store.Options{Openers: backends.Openers()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := filepath.Join(cache, "unpacked", res.ContentHash)
+			if want := filepath.Join(root, "environment", "bin", "python"); interp != want {
+				t.Fatalf("interpreter %s, want %s", interp, want)
+			}
+			for _, l := range res.Layers {
+				if _, err := os.Stat(filepath.Join(root, l.Dir, "lib", "python3.11", "site-packages")); err != nil {
+					t.Errorf("layer %s is not unpacked beside the base: %v", l.Name, err)
+				}
+			}
+			out, err := exec.Command(interp, "-c", "import biga, bigb, small; print(biga.__file__); print(bigb.__file__); print(small.__file__)").CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", interp, err, out)
+			}
+			lines := strings.Fields(string(out))
+			if len(lines) != 3 || !strings.HasPrefix(lines[0], filepath.Join(root, "layer-")) || !strings.HasPrefix(lines[1], filepath.Join(root, "layer-")) ||
+				!strings.HasPrefix(lines[2], filepath.Join(root, "environment")) {
+				t.Errorf("the modules come from %q; want biga and bigb from layers beside the base under %s, small from the base", lines, root)
+			}
+			entries, _ := filepath.Glob(filepath.Join(root, ".spool-*"))
+			if len(entries) != 0 {
+				t.Errorf("downloads left beside the unpacked archives: %q", entries)
+			}
+		})
+	}
 }
