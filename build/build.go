@@ -128,12 +128,19 @@ type LocalPkg struct {
 func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, error) {
 	archivePath := filepath.Join(outDir, p.Filename())
 	manifestPath := filepath.Join(outDir, p.ManifestName())
-	if m, err := readManifest(manifestPath); err == nil {
+	if p.Options.Layers && p.Options.Format == FormatPex {
+		return nil, ErrPexLayers
+	}
+	prev, err := readManifest(manifestPath)
+	if m := prev; err == nil {
 		var ok bool
 		if p.Options.Format == FormatWheelhouse {
 			ok, err = wheelhouseMatches(archivePath, m)
 		} else {
 			ok, err = matchesManifest(env.CacheDir, archivePath, m)
+		}
+		if ok && err == nil && p.Options.Layers {
+			ok, err = layersMatch(env.CacheDir, outDir, m)
 		}
 		if err != nil {
 			return nil, err
@@ -207,6 +214,9 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 		}
 		m.Archive = archivePath
 		return m, nil
+	}
+	if p.Options.Layers {
+		return buildLayered(ctx, p, outDir, env, wheels, verified, prev)
 	}
 	tmp, err := atomicfile.CreateTemp(outDir, "."+p.Filename()+".")
 	if err != nil {

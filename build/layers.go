@@ -62,7 +62,7 @@ func (p *Plan) InLayer(name string) bool {
 	return false
 }
 
-// planLayers chooses the layers of arts (sorted by name) and names them.
+// planLayers chooses the layers of arts and names them.
 func planLayers(arts []Artifact, format Format, python [2]int, platforms []string) []PlannedLayer {
 	var big []Artifact
 	for _, a := range arts {
@@ -70,7 +70,12 @@ func planLayers(arts []Artifact, format Format, python [2]int, platforms []strin
 			big = append(big, a)
 		}
 	}
-	sort.SliceStable(big, func(i, j int) bool { return big[i].Size > big[j].Size })
+	sort.Slice(big, func(i, j int) bool {
+		if big[i].Size != big[j].Size {
+			return big[i].Size > big[j].Size
+		}
+		return big[i].Name < big[j].Name
+	})
 	if len(big) > maxLayers {
 		big = big[:maxLayers]
 	}

@@ -284,6 +284,7 @@ def _load():
                 "ship it beside the environment, e.g. --archives <URL of %%s%%s>#%%s "
                 "(spark-args and flink-args --layers print it); going on without it\n"
                 %% (layer, root, ", ".join(places), layer, EXTENSION, layer))
+            sys.stderr.flush()
 
 
 _load()
