@@ -106,9 +106,9 @@ func (s *hdfsStore) PublicNote(ctx context.Context, name string) (string, error)
 	if len(notes) == 0 {
 		return "", nil
 	}
-	return strings.Join(notes, "; ") + ": YARN localizes " + path.Base(name) +
-		" privately, once per user (and per application for an application resource), not PUBLIC once per node for every user; " +
-		"make every directory above it traversable by others (hdfs dfs -chmod o+x DIR) or upload under one that is", nil
+	return strings.Join(notes, "; ") + ": YARN localizes what is stored there privately, once per user (and per application " +
+		"for an application resource), not PUBLIC once per node for every user; make every directory above the store " +
+		"traversable by others (hdfs dfs -chmod o+x DIR) or upload under one that is", nil
 }
 
 // dirNote is the note for a directory that others cannot traverse, "" for
