@@ -24,6 +24,10 @@ type where struct {
 	Modes map[string]string `json:"modes"`
 	// EnvRoot is where ./environment leads ("" when there is none).
 	EnvRoot string `json:"envroot"`
+	// Layers are where each layer-<hash> of the working directory leads.
+	Layers map[string]string `json:"layers"`
+	// Real are the real paths of pandas and pyarrow's modules.
+	Real map[string]string `json:"real"`
 }
 
 type row struct {
