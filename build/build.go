@@ -77,6 +77,9 @@ type Manifest struct {
 	// the base loads them; the base itself is Archive, SHA256 and Size.
 	// Packages stays the union of the base's and every layer's.
 	Layers []Layer `json:"layers,omitempty"`
+	// Reused says Build found the archive (and its layers) in the output
+	// directory and wrote nothing; it is not stored.
+	Reused bool `json:"-"`
 }
 
 // Layer is one layer of a layered environment: a deterministic archive of
@@ -106,6 +109,9 @@ type Layer struct {
 	URL string `json:"url,omitempty"`
 	// Uploaded says this upload run sent the layer (it was missing).
 	Uploaded bool `json:"uploaded,omitempty"`
+	// Reused says Build found the layer in the output directory, complete,
+	// and did not write it; it is not stored.
+	Reused bool `json:"-"`
 }
 
 // Package is one distribution in the archive.
@@ -128,9 +134,6 @@ type LocalPkg struct {
 func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, error) {
 	archivePath := filepath.Join(outDir, p.Filename())
 	manifestPath := filepath.Join(outDir, p.ManifestName())
-	if p.Options.Layers && p.Options.Format == FormatPex {
-		return nil, ErrPexLayers
-	}
 	prev, err := readManifest(manifestPath)
 	if m := prev; err == nil {
 		var ok bool
@@ -147,7 +150,10 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 		}
 		if ok {
 			p.Describe(m)
-			m.Archive = archivePath
+			m.Archive, m.Reused = archivePath, true
+			for i := range m.Layers {
+				m.Layers[i].Reused = true
+			}
 			return m, nil
 		}
 		if env.Logger != nil {

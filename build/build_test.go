@@ -302,7 +302,7 @@ func TestLayoutVersionGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []Format{FormatZip, FormatTarGz} {
+	for _, f := range []Format{FormatZip, FormatTarGz, FormatPex} {
 		p, err := NewPlan(lres.Lock, ".", Options{Format: f, Layers: true})
 		if err != nil {
 			t.Fatal(err)
@@ -334,7 +334,7 @@ func TestLayoutVersionGuard(t *testing.T) {
 	if err := json.Unmarshal(data, &want); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"zip", "tar.gz", "pex", "layered zip base", "layered zip layer", "layered tar.gz base", "layered tar.gz layer"} {
+	for _, f := range []string{"zip", "tar.gz", "pex", "layered zip base", "layered zip layer", "layered tar.gz base", "layered tar.gz layer", "layered pex base", "layered pex layer"} {
 		if got[f] == want[f] {
 			continue
 		}

@@ -2,7 +2,6 @@ package build
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,13 +9,11 @@ import (
 	"sort"
 
 	"github.com/clusterpack/clusterpack/internal/atomicfile"
+	"github.com/clusterpack/clusterpack/pack/pex"
 	"github.com/clusterpack/clusterpack/pack/venv"
 	"github.com/clusterpack/clusterpack/pack/wheel"
+	"github.com/clusterpack/clusterpack/pypa/metadata"
 )
-
-// ErrPexLayers: --layers was asked of a pex, which this build cannot
-// split yet.
-var ErrPexLayers = errors.New("--layers with --format pex needs the pex writer's layers (pack/pex WriteLayer), which this build of clusterpack lacks: use --format zip or tar.gz with --layers, or drop --layers")
 
 // layersMatch reports whether every layer of m is in outDir as m
 // describes it, and sets each one's Archive.
@@ -62,7 +59,6 @@ func layerThere(cacheDir, path string, prev *Manifest) (sha string, size int64, 
 // into place once every wheel is verified.
 type pendingFile struct {
 	tmp, final, sha string
-	mode            os.FileMode
 }
 
 // buildLayered writes a layered environment (see layers.go): each layer
@@ -70,9 +66,9 @@ type pendingFile struct {
 // once verified is nil (every wheel is the locked file, with a truthful
 // RECORD), the layers get their names, then the base, then the manifest.
 func buildLayered(ctx context.Context, p *Plan, outDir string, env Env, wheels []string, verified <-chan error, prev *Manifest) (*Manifest, error) {
-	format := venv.Zip
+	vformat := venv.Zip
 	if p.Options.Format == FormatTarGz {
-		format = venv.TarGz
+		vformat = venv.TarGz
 	}
 	byName := map[string]int{}
 	for i, a := range p.Artifacts {
@@ -87,9 +83,7 @@ func buildLayered(ctx context.Context, p *Plan, outDir string, env Env, wheels [
 	m := &Manifest{ClusterpackVersion: env.Version}
 	p.Describe(m)
 	var baseWheels, layerWheels, layerDirs []string
-	for _, l := range p.Layers {
-		layerDirs = append(layerDirs, l.Dir)
-	}
+	var pexLayers []pex.LayerRef
 	for i, a := range p.Artifacts {
 		if !p.InLayer(a.Name) {
 			baseWheels = append(baseWheels, wheels[i])
@@ -97,19 +91,37 @@ func buildLayered(ctx context.Context, p *Plan, outDir string, env Env, wheels [
 	}
 	for _, l := range p.Layers {
 		var lw []string
+		ref := pex.LayerRef{File: l.Name, ContentHash: l.ContentHash}
+		ml := Layer{Name: l.Name, Dir: l.Dir, ContentHash: l.ContentHash, Archive: filepath.Join(outDir, l.Name)}
 		for _, a := range l.Artifacts {
-			lw = append(lw, wheels[byName[a.Name]])
+			w := wheels[byName[a.Name]]
+			lw = append(lw, w)
+			d, err := wheelDist(a, w)
+			if err != nil {
+				return nil, verifiedFirst(verified, err)
+			}
+			ref.Dists = append(ref.Dists, d)
+			ml.Packages = append(ml.Packages, Package{d.Name, d.Version})
 		}
-		layerWheels = append(layerWheels, lw...)
-		path := filepath.Join(outDir, l.Name)
-		ml := Layer{Name: l.Name, Dir: l.Dir, ContentHash: l.ContentHash, Archive: path}
-		if sha, size, ok := layerThere(env.CacheDir, path, prev); ok {
-			ml.SHA256, ml.Size = sha, size
+		layerWheels, layerDirs, pexLayers = append(layerWheels, lw...), append(layerDirs, l.Dir), append(pexLayers, ref)
+		if sha, size, ok := layerThere(env.CacheDir, ml.Archive, prev); ok {
+			ml.SHA256, ml.Size, ml.Reused = sha, size, true
 			m.Layers = append(m.Layers, ml)
 			continue
 		}
-		f, res, err := writeTemp(outDir, l.Name, lw, env, func(w io.Writer) (*venv.Result, error) {
-			return venv.WriteLayer(ctx, w, lw, venv.LayerOptions{Format: format, PythonVersion: p.Python, Verify: wheel.VerifySizes})
+		f, size, err := writeTemp(outDir, l.Name, lw, env, 0o644, func(w io.Writer) (string, error) {
+			if p.Options.Format == FormatPex {
+				res, err := pex.WriteLayer(ctx, w, lw, pex.LayerOptions{PythonVersion: p.Python, ContentHash: l.ContentHash, Verify: wheel.VerifySizes})
+				if err != nil {
+					return "", err
+				}
+				return res.SHA256, nil
+			}
+			res, err := venv.WriteLayer(ctx, w, lw, venv.LayerOptions{Format: vformat, PythonVersion: p.Python, Verify: wheel.VerifySizes})
+			if err != nil {
+				return "", err
+			}
+			return res.SHA256, nil
 		})
 		if f.tmp != "" {
 			pending = append(pending, f)
@@ -117,15 +129,36 @@ func buildLayered(ctx context.Context, p *Plan, outDir string, env Env, wheels [
 		if err != nil {
 			return nil, verifiedFirst(verified, err)
 		}
-		ml.SHA256, ml.Size = res.SHA256, res.Size
-		for _, d := range res.Distributions {
-			ml.Packages = append(ml.Packages, Package{d.Name, d.Version})
-		}
+		ml.SHA256, ml.Size = f.sha, size
 		m.Layers = append(m.Layers, ml)
 	}
-	f, res, err := writeTemp(outDir, p.Filename(), baseWheels, env, func(w io.Writer) (*venv.Result, error) {
-		return venv.Write(ctx, w, baseWheels, venv.Options{Format: format, PythonVersion: p.Python, PythonPath: p.Options.PythonPath, BundlePython: p.Options.BundlePython,
+	mode := os.FileMode(0o644)
+	if p.Options.Format == FormatPex {
+		mode = 0o755
+	}
+	f, size, err := writeTemp(outDir, p.Filename(), baseWheels, env, mode, func(w io.Writer) (string, error) {
+		if p.Options.Format == FormatPex {
+			res, err := pex.Write(ctx, w, baseWheels, pex.Options{PythonVersion: p.Python, Shebang: p.Options.Shebang, EntryPoint: p.Options.EntryPoint,
+				ContentHash: p.ContentHash, Layers: pexLayers, Verify: wheel.VerifySizes})
+			if err != nil {
+				return "", err
+			}
+			m.Interpreter, m.Note = "./"+p.Filename(), res.Note
+			for _, d := range res.Distributions {
+				m.Packages = append(m.Packages, Package{d.Name, d.Version})
+			}
+			return res.SHA256, nil
+		}
+		res, err := venv.Write(ctx, w, baseWheels, venv.Options{Format: vformat, PythonVersion: p.Python, PythonPath: p.Options.PythonPath, BundlePython: p.Options.BundlePython,
 			Layers: layerDirs, LayerWheels: layerWheels, Verify: wheel.VerifySizes})
+		if err != nil {
+			return "", err
+		}
+		m.Interpreter = "environment/" + res.Interpreter
+		for _, d := range res.Distributions {
+			m.Packages = append(m.Packages, Package{d.Name, d.Version})
+		}
+		return res.SHA256, nil
 	})
 	if f.tmp != "" {
 		pending = append(pending, f)
@@ -133,27 +166,9 @@ func buildLayered(ctx context.Context, p *Plan, outDir string, env Env, wheels [
 	if err != nil {
 		return nil, verifiedFirst(verified, err)
 	}
-	m.SHA256, m.Size = res.SHA256, res.Size
-	m.Interpreter = "environment/" + res.Interpreter
-	for _, d := range res.Distributions {
-		m.Packages = append(m.Packages, Package{d.Name, d.Version})
-	}
-	// The base installed every layer's wheel too (for its scripts): it
-	// names their distributions, also for layers that were there already.
-	layerOf := map[string]int{}
-	for i, l := range p.Layers {
-		for _, a := range l.Artifacts {
-			layerOf[filepath.Base(wheels[byName[a.Name]])] = i
-		}
-	}
-	for i := range m.Layers {
-		m.Layers[i].Packages = nil
-	}
-	for _, d := range res.LayerDistributions {
-		pkg := Package{d.Name, d.Version}
-		m.Packages = append(m.Packages, pkg)
-		i := layerOf[d.Wheel]
-		m.Layers[i].Packages = append(m.Layers[i].Packages, pkg)
+	m.SHA256, m.Size = f.sha, size
+	for _, l := range m.Layers {
+		m.Packages = append(m.Packages, l.Packages...)
 	}
 	sort.Slice(m.Packages, func(i, j int) bool { return m.Packages[i].Name < m.Packages[j].Name })
 	for _, l := range p.Local {
@@ -184,31 +199,44 @@ func buildLayered(ctx context.Context, p *Plan, outDir string, env Env, wheels [
 	return m, nil
 }
 
-// writeTemp writes an archive with write into a temporary file of
-// outDir that is to be renamed to name, counting its bytes for the
-// progress report. The file is closed and mode 0644 when write succeeds.
-func writeTemp(outDir, name string, wheels []string, env Env, write func(io.Writer) (*venv.Result, error)) (pendingFile, *venv.Result, error) {
+// wheelDist names the distribution of a layer's wheel as its METADATA
+// spells it, as the writers do: a layer found in the output directory
+// is not read, its wheel is.
+func wheelDist(a Artifact, path string) (pex.Dist, error) {
+	data, err := wheelMetadata(path)
+	if err != nil {
+		return pex.Dist{}, fmt.Errorf("package %s: reading the METADATA of %s: %w", a.Name, filepath.Base(path), err)
+	}
+	md, err := metadata.Parse(data)
+	if err != nil {
+		return pex.Dist{}, fmt.Errorf("package %s: the METADATA of %s: %w", a.Name, filepath.Base(path), err)
+	}
+	return pex.Dist{Name: md.Name, Version: md.Version, Wheel: filepath.Base(path)}, nil
+}
+
+// writeTemp writes an archive with write (which returns its sha256) into
+// a temporary file of outDir that is to be renamed to name, counting its
+// bytes for the progress report. The file is closed, with mode, when
+// write succeeds.
+func writeTemp(outDir, name string, wheels []string, env Env, mode os.FileMode, write func(io.Writer) (string, error)) (pendingFile, int64, error) {
 	tmp, err := atomicfile.CreateTemp(outDir, "."+name+".")
 	if err != nil {
-		return pendingFile{}, nil, err
+		return pendingFile{}, 0, err
 	}
-	f := pendingFile{tmp: tmp.Name(), final: filepath.Join(outDir, name), mode: 0o644}
-	var out io.Writer = tmp
-	if env.Progress != nil {
-		out = &writeCounter{w: tmp, name: name, total: wheelBytes(wheels), report: env.Progress}
-	}
-	res, err := write(out)
+	f := pendingFile{tmp: tmp.Name(), final: filepath.Join(outDir, name)}
+	cw := &writeCounter{w: tmp, name: name, total: wheelBytes(wheels), report: env.Progress}
+	sha, err := write(cw)
 	if err != nil {
 		tmp.Close()
-		return f, nil, err
+		return f, 0, err
 	}
-	f.sha = res.SHA256
-	if err := tmp.Chmod(f.mode); err != nil {
+	f.sha = sha
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
-		return f, nil, err
+		return f, 0, err
 	}
 	if err := tmp.Close(); err != nil {
-		return f, nil, err
+		return f, 0, err
 	}
-	return f, res, nil
+	return f, cw.n, nil
 }

@@ -184,13 +184,7 @@ func TestLayeredPlanNames(t *testing.T) {
 	if _, err := NewPlan(lk, ".", Options{Format: FormatWheelhouse, Layers: true}); !errors.Is(err, ErrWheelhouseLayers) {
 		t.Errorf("--layers with a wheelhouse: %v", err)
 	}
-	pp, err := NewPlan(lk, ".", Options{Format: FormatPex, Layers: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Build(context.Background(), pp, t.TempDir(), newEnv(t, fx.lenv, lk)); !errors.Is(err, ErrPexLayers) {
-		t.Errorf("--layers with a pex: %v", err)
-	}
+
 }
 
 func unpackTo(t *testing.T, archive, dir string) {
@@ -208,11 +202,11 @@ func unpackTo(t *testing.T, archive, dir string) {
 }
 
 // TestBuildLayered builds a layered environment from the served index in
-// both venv formats, unpacks the base and its layers as siblings (the
-// base through a symbolic link, as YARN links an alias) and runs the
-// base's bin/python with real CPython: the layers' modules import, the
+// every format. A venv's base and layers are unpacked as siblings (the
+// base through a symbolic link, as YARN links an alias) and the base's
+// bin/python runs with real CPython: the layers' modules import, the
 // layer's console script runs from the base's bin/, its .pth took
-// effect. Then: a second build reuses everything; another machine's
+// effect; a pex base runs with its layer files beside it. Then: a second build reuses everything; another machine's
 // build gives the same bytes; an environment sharing one distribution
 // gets that layer under the same name with the same bytes, found already
 // in the output directory; a one-package change leaves every layer's
@@ -221,17 +215,25 @@ func TestBuildLayered(t *testing.T) {
 	py := pyref.Default(t)
 	fx := setupLayered(t)
 	lk := fx.lock(t, "big", "huge", "small", "tiny==1.0")
-	for _, format := range []Format{FormatZip, FormatTarGz} {
+	for _, format := range []Format{FormatZip, FormatTarGz, FormatPex} {
 		t.Run(string(format), func(t *testing.T) {
 			out, cache := t.TempDir(), t.TempDir()
 			m := fx.build(t, lk, format, out, cache)
-			if len(m.Layers) != 2 || len(m.Packages) != 4 || m.Interpreter != "environment/bin/python" {
+			interp := "environment/bin/python"
+			if format == FormatPex {
+				interp = "./" + filepath.Base(m.Archive)
+			}
+			if len(m.Layers) != 2 || len(m.Packages) != 4 || m.Interpreter != interp {
 				t.Fatalf("manifest %+v", m)
 			}
 			for i, want := range []string{"big", "huge"} {
 				l := m.Layers[i]
+				dir := "layer-" + l.ContentHash
+				if format == FormatPex {
+					dir = l.Name
+				}
 				if len(l.Packages) != 1 || l.Packages[0].Name != want || l.Archive != filepath.Join(out, l.Name) || sum(t, l.Archive) != l.SHA256 ||
-					l.Name != "layer-"+l.ContentHash+"."+string(format) || l.Dir != "layer-"+l.ContentHash {
+					l.Name != "layer-"+l.ContentHash+"."+string(format) || l.Dir != dir {
 					t.Errorf("layer %d: %+v", i, l)
 				}
 			}
@@ -243,23 +245,37 @@ func TestBuildLayered(t *testing.T) {
 				t.Fatalf("stored manifest %+v %v", stored, err)
 			}
 
-			work, store := t.TempDir(), t.TempDir()
-			unpackTo(t, m.Archive, filepath.Join(store, "base"))
-			if err := os.Symlink(filepath.Join(store, "base"), filepath.Join(work, "environment")); err != nil {
-				t.Fatal(err)
-			}
-			for _, l := range m.Layers {
-				unpackTo(t, l.Archive, filepath.Join(work, l.Dir))
-			}
-			env := append(os.Environ(), "PATH="+filepath.Dir(py.Python)+":/usr/bin:/bin")
-			for _, c := range []struct {
+			work := t.TempDir()
+			env := append(os.Environ(), "PATH="+filepath.Dir(py.Python)+":/usr/bin:/bin", "PEX_ROOT="+t.TempDir())
+			imports := "import big, huge, small, tiny, hooked; print(big.V, huge.V, small.S, tiny.T, hooked.H)"
+			runs := []struct {
 				args []string
 				want string
-			}{
-				{[]string{"environment/bin/python", "-c", "import big, huge, small, tiny, hooked; print(big.V, huge.V, small.S, tiny.T, hooked.H)"}, "big huge small 1.0 hooked"},
-				{[]string{"environment/bin/big-cli"}, "big-cli big small"},
-			} {
-				cmd := exec.Command(filepath.Join(work, c.args[0]), c.args[1:]...)
+			}{{[]string{"environment/bin/python", "-c", imports}, "big huge small 1.0 hooked"}, {[]string{"environment/bin/big-cli"}, "big-cli big small"}}
+			if format == FormatPex {
+				for _, f := range append([]string{m.Archive}, m.Layers[0].Archive, m.Layers[1].Archive) {
+					if err := os.WriteFile(filepath.Join(work, filepath.Base(f)), mustRead(t, f), 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				runs = runs[:1]
+				runs[0].args = []string{py.Python, filepath.Base(m.Archive), "-c", imports}
+			} else {
+				store := t.TempDir()
+				unpackTo(t, m.Archive, filepath.Join(store, "base"))
+				if err := os.Symlink(filepath.Join(store, "base"), filepath.Join(work, "environment")); err != nil {
+					t.Fatal(err)
+				}
+				for _, l := range m.Layers {
+					unpackTo(t, l.Archive, filepath.Join(work, l.Dir))
+				}
+			}
+			for _, c := range runs {
+				name := c.args[0]
+				if !filepath.IsAbs(name) {
+					name = filepath.Join(work, name)
+				}
+				cmd := exec.Command(name, c.args[1:]...)
 				cmd.Dir, cmd.Env = work, env
 				got, err := cmd.CombinedOutput()
 				if err != nil || strings.TrimSpace(string(got)) != c.want {
