@@ -134,8 +134,11 @@ type LocalPkg struct {
 func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, error) {
 	archivePath := filepath.Join(outDir, p.Filename())
 	manifestPath := filepath.Join(outDir, p.ManifestName())
+	// prev is the manifest of an earlier build of this plan, if any: a
+	// layered build also learns from it which layers it wrote.
 	prev, err := readManifest(manifestPath)
-	if m := prev; err == nil {
+	if err == nil {
+		m := prev
 		var ok bool
 		if p.Options.Format == FormatWheelhouse {
 			ok, err = wheelhouseMatches(archivePath, m)
@@ -143,7 +146,7 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 			ok, err = matchesManifest(env.CacheDir, archivePath, m)
 		}
 		if ok && err == nil && p.Options.Layers {
-			ok, err = layersMatch(env.CacheDir, outDir, m)
+			ok, err = layersMatch(env.CacheDir, outDir, p, m)
 		}
 		if err != nil {
 			return nil, err

@@ -15,9 +15,17 @@ import (
 	"github.com/clusterpack/clusterpack/pypa/metadata"
 )
 
-// layersMatch reports whether every layer of m is in outDir as m
-// describes it, and sets each one's Archive.
-func layersMatch(cacheDir, outDir string, m *Manifest) (bool, error) {
+// layersMatch reports whether m lists the plan's layers and every one
+// is in outDir as m describes it, and sets each one's Archive.
+func layersMatch(cacheDir, outDir string, p *Plan, m *Manifest) (bool, error) {
+	if len(m.Layers) != len(p.Layers) {
+		return false, nil
+	}
+	for i, l := range p.Layers {
+		if m.Layers[i].Name != l.Name {
+			return false, nil
+		}
+	}
 	for i := range m.Layers {
 		l := &m.Layers[i]
 		path := filepath.Join(outDir, l.Name)

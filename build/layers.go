@@ -8,18 +8,7 @@ import (
 	"strings"
 )
 
-// Layering (Options.Layers) splits an environment into a small base and
-// content-addressed layers, so that a one-package change rebuilds and
-// re-uploads the base and that package's layer, not everything.
-//
-// The rule, decided by NewPlan from the lock alone: every artifact whose
-// locked size (the wheel's or sdist's file size) is at least
-// layerMinSize gets a layer of its own, the maxLayers largest at most
-// (equal sizes by name); every other distribution goes into the base.
-// An environment is so at most maxLayers+1 archives, however many
-// packages it has, and a container start pays for that many downloads at
-// most. An artifact whose size the lock does not record stays in the
-// base.
+// The grouping rule (see the package documentation) and its bounds.
 const (
 	// layerMinSize is the smallest artifact that gets a layer. Below it a
 	// layer's own cost (one more object to stat, download and unpack per

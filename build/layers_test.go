@@ -9,8 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/clusterpack/clusterpack/internal/progress"
 	"github.com/clusterpack/clusterpack/internal/testing/pyref"
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 	"github.com/clusterpack/clusterpack/lock"
@@ -286,7 +288,8 @@ func TestBuildLayered(t *testing.T) {
 			// Reused: nothing written again.
 			before := mtimes(t, out)
 			again := fx.build(t, lk, format, out, cache)
-			if again.SHA256 != m.SHA256 || again.Layers[1].Archive != m.Layers[1].Archive || fmt.Sprint(mtimes(t, out)) != fmt.Sprint(before) {
+			if again.SHA256 != m.SHA256 || again.Layers[1].Archive != m.Layers[1].Archive || fmt.Sprint(mtimes(t, out)) != fmt.Sprint(before) ||
+				!again.Reused || !again.Layers[0].Reused || m.Reused || m.Layers[0].Reused {
 				t.Errorf("a second build was not a reuse: %+v", again)
 			}
 			// Another directory and cache: the same bytes.
@@ -300,7 +303,7 @@ func TestBuildLayered(t *testing.T) {
 			// in the cache vouches for it).
 			bigLayer, _ := os.Stat(m.Layers[0].Archive)
 			shared := fx.build(t, fx.lock(t, "big", "tiny==1.1"), format, out, cache)
-			if len(shared.Layers) != 1 || shared.Layers[0].Name != m.Layers[0].Name || shared.Layers[0].SHA256 != m.Layers[0].SHA256 {
+			if len(shared.Layers) != 1 || shared.Layers[0].Name != m.Layers[0].Name || shared.Layers[0].SHA256 != m.Layers[0].SHA256 || !shared.Layers[0].Reused || shared.Reused {
 				t.Errorf("big's layer in another environment: %+v, was %+v", shared.Layers, m.Layers[0])
 			}
 			if now, _ := os.Stat(m.Layers[0].Archive); !now.ModTime().Equal(bigLayer.ModTime()) {
@@ -371,5 +374,38 @@ func TestLayeredCorruptLayerRebuilt(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(fresh); len(entries) != 0 {
 		t.Errorf("files left in the output directory: %v", entries)
+	}
+}
+
+// TestLayeredProgress: the written bytes of every archive of a layered
+// build are reported under its file name, each up to its size.
+func TestLayeredProgress(t *testing.T) {
+	pyref.Default(t)
+	fx := setupLayered(t)
+	lk := fx.lock(t, "big", "huge", "small")
+	p, err := NewPlan(lk, ".", Options{Format: FormatZip, Layers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newEnv(t, fx.lenv, lk)
+	var mu sync.Mutex
+	written := map[string]int64{}
+	env.Progress = func(e progress.Event) {
+		if e.Step == progress.Write {
+			mu.Lock()
+			written[e.Name] = e.Done
+			mu.Unlock()
+		}
+	}
+	m, err := Build(context.Background(), p, t.TempDir(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{filepath.Base(m.Archive): m.Size}
+	for _, l := range m.Layers {
+		want[l.Name] = l.Size
+	}
+	if fmt.Sprint(written) != fmt.Sprint(want) {
+		t.Errorf("written %v, want %v", written, want)
 	}
 }

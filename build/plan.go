@@ -2,6 +2,29 @@
 // a zipped (or tar.gz) relocatable virtualenv, named by a content hash
 // computed from the lock before anything is built, so that "is it built
 // already?" and "is it uploaded already?" are one stat each.
+//
+// # Layered environments
+//
+// With Options.Layers an environment is a small base plus layers, as
+// container images ship. The grouping rule, decided by NewPlan from the
+// lock alone: every artifact whose locked size (Artifact.Size, the
+// wheel's or sdist's file size) is 2 MiB or more gets a layer of its
+// own, the 15 largest at most (equal sizes by name); every other
+// distribution, and any whose size the lock does not record, is in the
+// base. An environment is so at most 16 archives. Each layer is
+// layer-<layer hash>.<ext>, the hash covering the layout version, the
+// format, the target Python X.Y and the artifact's name, version, file
+// name and sha256 (the lock's platforms too for an sdist built here),
+// nothing of the environment around it: the same wheel gives the same
+// layer, by name and bytes, in every environment of every user. The base
+// is <name>-<content hash>.<ext>, the content hash also covering the
+// split, with the launcher, the small distributions, every
+// distribution's scripts and the list of its layers (see pack/venv and
+// pack/pex for how each finds its layers on a node). Build writes each
+// layer into the output directory unless it is there already (its size
+// and sha256, or a stamp), then the base, then the manifest listing the
+// layers (Manifest.Layers); each file is renamed into place only when
+// complete and when every wheel has been verified.
 package build
 
 import (

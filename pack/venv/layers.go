@@ -163,14 +163,22 @@ func underDir(p, dir string) bool { return strings.HasPrefix(p, dir+"/") }
 // filtered is a destination that passes to s only the files keep
 // accepts; the others are read (the installer checks them as it copies)
 // and dropped. It splits a wheel between a layer (all but bin/) and the
-// base (bin/ only).
+// base (bin/ only). With claim set (the base), a dropped file's path is
+// still claimed in s, so that two files at one path across the base and
+// its layers are a conflict (ErrConflict), as in one environment.
 type filtered struct {
-	s    sink
-	keep func(path string) bool
+	s     sink
+	keep  func(path string) bool
+	claim bool
 }
 
 func (f filtered) Create(name string, mode fs.FileMode) (io.WriteCloser, error) {
 	if !f.keep(name) {
+		if f.claim {
+			if err := f.s.claimOnly(name, nil); err != nil {
+				return nil, err
+			}
+		}
 		return discard{}, nil
 	}
 	return f.s.Create(name, mode)
@@ -178,6 +186,11 @@ func (f filtered) Create(name string, mode fs.FileMode) (io.WriteCloser, error) 
 
 func (f filtered) CreateRaw(name string, fh *zip.FileHeader) (io.Writer, error) {
 	if !f.keep(name) {
+		if f.claim {
+			if err := f.s.claimOnly(name, fh); err != nil {
+				return nil, err
+			}
+		}
 		return io.Discard, nil
 	}
 	return f.s.CreateRaw(name, fh)

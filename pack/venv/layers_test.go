@@ -268,6 +268,24 @@ func TestLayerErrors(t *testing.T) {
 	if _, err := Write(context.Background(), io.Discard, []string{small}, Options{PythonVersion: [2]int{3, 11}, Layers: []string{"l"}, LayerWheels: []string{clash}}); !errors.Is(err, ErrConflict) {
 		t.Errorf("a layer's script named python: %v", err)
 	}
+	// A module in a layer and in the base (or in two layers) is a
+	// conflict, as in one environment; the same bytes at one path are not.
+	twin := buildWheel(t, dir, testindex.WheelSpec{Name: "twin", Version: "1.0", Files: map[string]string{"small.py": "S = 'other'\n"}})
+	same := buildWheel(t, dir, testindex.WheelSpec{Name: "same", Version: "1.0", Files: map[string]string{"small.py": "S = 'small'\n"}})
+	for _, tc := range []struct {
+		base, layers []string
+		conflict     bool
+	}{
+		{[]string{small}, []string{twin}, true},
+		{nil, []string{small, twin}, true},
+		{[]string{small}, []string{same}, false},
+		{[]string{big}, []string{small, same}, false},
+	} {
+		_, err := Write(context.Background(), io.Discard, tc.base, Options{PythonVersion: [2]int{3, 11}, Layers: []string{"l"}, LayerWheels: tc.layers})
+		if errors.Is(err, ErrConflict) != tc.conflict {
+			t.Errorf("base %v, layers %v: %v", tc.base, tc.layers, err)
+		}
+	}
 }
 
 func errorsIsConflict(err error) bool {

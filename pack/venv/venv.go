@@ -229,7 +229,7 @@ func build(ctx context.Context, s sink, own []ownFile, wheels, layerWheels []str
 		}
 		res.Distributions = append(res.Distributions, d)
 	}
-	scripts := filtered{s: s, keep: func(p string) bool { return underDir(p, scheme.Scripts) }}
+	scripts := filtered{s: s, keep: func(p string) bool { return underDir(p, scheme.Scripts) }, claim: true}
 	for _, p := range layerWheels {
 		d, err := installOne(ctx, s, scripts, p, scheme, opts.Verify)
 		if err != nil {
