@@ -215,7 +215,13 @@ func (u *uploadInputs) checkBeforeSending(cmd *cobra.Command, env lock.Env) func
 			// were chosen for the target when the lock was planned.
 			return nil
 		}
-		archive, err := runner.OpenArchive(ctx, m.Archive, runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: m.Platform})
+		// The base and every layer together, as the nodes see them.
+		archives := runner.Archives{Base: m.Archive, SHA256: map[string]string{m.Archive: m.SHA256}}
+		for _, l := range m.Layers {
+			archives.Layers = append(archives.Layers, l.Archive)
+			archives.SHA256[l.Archive] = l.SHA256
+		}
+		archive, err := runner.OpenEnvironment(ctx, archives, runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: m.Platform})
 		if err != nil {
 			return fmt.Errorf("checking %s before sending it: %w (--no-check sends it unchecked)", m.Archive, err)
 		}
