@@ -306,20 +306,6 @@ func putHDFS(t *testing.T, c *hdfstest.Cluster, src, p string) {
 	}
 }
 
-// layeredManifest is what the YARN layers test reads of an upload
-// manifest.
-type layeredManifest struct {
-	URL    string `json:"url"`
-	Layers []struct {
-		Name     string `json:"name"`
-		Dir      string `json:"dir"`
-		URL      string `json:"url"`
-		Packages []struct {
-			Name string `json:"name"`
-		} `json:"packages"`
-	} `json:"layers"`
-}
-
 // TestSparkYARNLayers is the proof of node-side reuse: a layered venv
 // uploaded to HDFS by the project's store (objects 0644, directories
 // 0755), two Spark applications on YARN with spark-args' flags, and the
@@ -327,7 +313,10 @@ type layeredManifest struct {
 // localized PUBLIC: after both, each layer is in the NodeManager's public
 // cache (filecache/) once, the same directory as after the first, and in
 // no user's private cache. pandas and pyarrow, each only in a layer of
-// its own, are imported from there by the UDFs.
+// its own, are imported from there by the UDFs. Then six, a small
+// dependency, is bumped (1.16.0 to 1.17.0): the upload sends the new base
+// and its manifest and no layer, and a third application runs the new
+// base on the layers the node has already.
 func TestSparkYARNLayers(t *testing.T) {
 	heavy(t)
 	venv := sparkVenvDir(t)
@@ -336,38 +325,35 @@ func TestSparkYARNLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	manifest := uploadEnv(t, "zip", c.URL("/envs-layered"), "--layers")
-	var m layeredManifest
-	data, err := os.ReadFile(manifest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
+	to := c.URL("/envs-layered")
+	manifest := uploadPkgs(t, nil, append(shipped, "six==1.16.0"), "zip", to, "--layers")
+	m := readLayered(t, manifest)
 	layerOf := map[string]string{} // package -> layer directory
 	for _, l := range m.Layers {
+		if !l.Uploaded {
+			t.Errorf("the first upload did not send %s", l.Name)
+		}
 		for _, p := range l.Packages {
 			layerOf[strings.ToLower(p.Name)] = l.Dir
 		}
 	}
-	if layerOf["pandas"] == "" || layerOf["pyarrow"] == "" || layerOf["tabulate"] != "" {
-		t.Fatalf("the layers %+v: want pandas and pyarrow in layers, tabulate in the base", m.Layers)
+	if layerOf["pandas"] == "" || layerOf["pyarrow"] == "" || layerOf["tabulate"] != "" || layerOf["six"] != "" {
+		t.Fatalf("the layers %+v: want pandas and pyarrow in layers, tabulate and six in the base", m.Layers)
 	}
 	driverPython := filepath.Join(venv, "bin", "python")
-	flags := spargs(t, manifest, "--master", "yarn", "--driver-python", driverPython)
-	for _, l := range m.Layers {
-		if !strings.Contains(flags, l.URL+"#"+l.Dir) {
-			t.Fatalf("spark-args printed no %s#%s: %s", l.URL, l.Dir, flags)
-		}
-	}
-	base := path.Base(m.URL)
 	var firstCopies map[string]localized
-	for app := 1; app <= 2; app++ {
+	runApp := func(app int, m layeredManifest, manifest string) {
+		t.Helper()
+		flags := spargs(t, manifest, "--master", "yarn", "--driver-python", driverPython)
+		for _, l := range m.Layers {
+			if !strings.Contains(flags, l.URL+"#"+l.Dir) {
+				t.Fatalf("spark-args printed no %s#%s: %s", l.URL, l.Dir, flags)
+			}
+		}
 		rows := submit(t, venv, strings.TrimSpace(flags)+" "+yarnFlags(venv, "client"), yarnEnv(t, venv, c)...)
 		checkMeans(t, rows)
 		for _, r := range rows {
-			checkLayeredContainer(t, r.Where, c, localDirs, base, m, layerOf)
+			checkLayeredContainer(t, r.Where, c, localDirs, path.Base(m.URL), m, layerOf)
 		}
 		if d := rows[0].Driver; d.Executable != driverPython {
 			t.Errorf("the client-mode driver ran %s, want %s", d.Executable, driverPython)
@@ -381,16 +367,68 @@ func TestSparkYARNLayers(t *testing.T) {
 			}
 			copies[l.Name] = public[0]
 		}
-		if app == 1 {
+		if firstCopies == nil {
 			firstCopies = copies
-			continue
+			return
 		}
 		for name, got := range copies {
 			if first := firstCopies[name]; got != first {
-				t.Errorf("%s was localized again by the second application: %+v, after the first %+v", name, got, first)
+				t.Errorf("%s was localized again by application %d: %+v, after the first %+v", name, app, got, first)
 			}
 		}
 	}
+	runApp(1, m, manifest)
+	runApp(2, m, manifest)
+
+	// A one-package change: six bumped. Only the base and its manifest go.
+	bumpedManifest := uploadPkgs(t, nil, append(shipped, "six==1.17.0"), "zip", to, "--layers")
+	bumped := readLayered(t, bumpedManifest)
+	if bumped.URL == m.URL || !bumped.Uploaded {
+		t.Fatalf("the bumped environment's base %s (uploaded %v): want a new one, sent", bumped.URL, bumped.Uploaded)
+	}
+	var total int64
+	for i, l := range bumped.Layers {
+		if i >= len(m.Layers) || l.Name != m.Layers[i].Name || l.Uploaded {
+			t.Errorf("the bumped environment's layer %s (uploaded %v): want the first's %s, not sent again", l.Name, l.Uploaded, m.Layers[min(i, len(m.Layers)-1)].Name)
+		}
+		total += l.Size
+	}
+	if len(bumped.Layers) != len(m.Layers) {
+		t.Fatalf("the bumped environment has %d layers, the first %d", len(bumped.Layers), len(m.Layers))
+	}
+	t.Logf("six bumped: the upload sent the %d-byte base of a %d-byte environment (%.1f%%)", bumped.Size, total+bumped.Size, 100*float64(bumped.Size)/float64(total+bumped.Size))
+	runApp(3, bumped, bumpedManifest)
+}
+
+// layeredManifest is what the YARN layers test reads of an upload
+// manifest.
+type layeredManifest struct {
+	URL      string `json:"url"`
+	Size     int64  `json:"size"`
+	Uploaded bool   `json:"uploaded"`
+	Layers   []struct {
+		Name     string `json:"name"`
+		Dir      string `json:"dir"`
+		URL      string `json:"url"`
+		Size     int64  `json:"size"`
+		Uploaded bool   `json:"uploaded"`
+		Packages []struct {
+			Name string `json:"name"`
+		} `json:"packages"`
+	} `json:"layers"`
+}
+
+func readLayered(t *testing.T, manifest string) layeredManifest {
+	t.Helper()
+	var m layeredManifest
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // localized is one localized copy of a resource: its directory in a
