@@ -400,19 +400,19 @@ func TestSparkYARNLayers(t *testing.T) {
 	runApp(3, bumped, bumpedManifest)
 }
 
-// layeredManifest is what the YARN layers test reads of an upload
-// manifest.
+// layeredManifest is what the layers tests read of an upload manifest.
 type layeredManifest struct {
 	URL      string `json:"url"`
 	Size     int64  `json:"size"`
 	Uploaded bool   `json:"uploaded"`
 	Layers   []struct {
-		Name     string `json:"name"`
-		Dir      string `json:"dir"`
-		URL      string `json:"url"`
-		Size     int64  `json:"size"`
-		Uploaded bool   `json:"uploaded"`
-		Packages []struct {
+		Name        string `json:"name"`
+		Dir         string `json:"dir"`
+		ContentHash string `json:"content_hash"`
+		URL         string `json:"url"`
+		Size        int64  `json:"size"`
+		Uploaded    bool   `json:"uploaded"`
+		Packages    []struct {
 			Name string `json:"name"`
 		} `json:"packages"`
 	} `json:"layers"`
