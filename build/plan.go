@@ -49,7 +49,7 @@ import (
 
 // LayoutVersion is part of every content hash: it changes whenever the
 // archives clusterpack writes change for the same inputs.
-const LayoutVersion = "2"
+const LayoutVersion = "3"
 
 // Format is the kind of archive.
 type Format string
@@ -65,7 +65,7 @@ const (
 )
 
 // ErrWheelhouseLayers: --layers was given for a wheelhouse.
-var ErrWheelhouseLayers = errors.New("--layers splits an environment (zip, tar.gz or pex) into a base and layers; a wheelhouse is a directory of wheels, not an environment: drop --layers or choose another --format")
+var ErrWheelhouseLayers = errors.New("a wheelhouse is a directory of wheels, not an environment: it has no base and layers (Options.Layers applies to a zip, tar.gz or pex)")
 
 // ErrWheelhouseOptions: an interpreter path, a bundled Python, an entry
 // point or a shebang were given for a wheelhouse, which has no

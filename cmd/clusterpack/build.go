@@ -77,7 +77,7 @@ func (b *buildFlags) plan(cmd *cobra.Command, args []string, env lock.Env) (*bui
 	}
 	b.opts.Format = f
 	if f == build.FormatWheelhouse && b.opts.Layers {
-		return nil, "", nil, usagef("%v", build.ErrWheelhouseLayers)
+		return nil, "", nil, usagef("--layers splits an environment into a base and layers; a wheelhouse is a directory of wheels, not an environment: drop --layers, or give --format zip, tar.gz or pex")
 	}
 	if f == build.FormatWheelhouse && !cmd.Flags().Changed("name") {
 		b.opts.Name = "wheelhouse"

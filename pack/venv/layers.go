@@ -239,10 +239,10 @@ func layersFiles(layers []string, xy string, format Format) []ownFile {
 // site-packages is on sys.path already (a sys.path entry ending in
 // <layer>/lib/pythonX.Y/site-packages: the runner puts them there) is
 // left alone. A missing layer costs one line on stderr; the rest loads.
-// It runs on every CPython 3 the environments support (3.6 on).
+// Its tests run it with CPython 3.7 to 3.13.
 func layersModule(layers []string, sitePackages string, format Format) []byte {
 	var b strings.Builder
-	b.WriteString(`"""Puts this environment's layers on sys.path (clusterpack build --layers).
+	b.WriteString(`"""Puts the layers of this clusterpack environment on sys.path.
 
 Imported by _clusterpack_layers.pth at interpreter start. See the
 documentation of clusterpack's pack/venv package.
@@ -295,7 +295,7 @@ def _load():
             sys.stderr.write(
                 "clusterpack: layer %%s of the environment %%s is missing (looked in %%s): "
                 "ship it beside the environment, e.g. --archives <URL of %%s%%s>#%%s "
-                "(spark-args and flink-args --layers print it); going on without it\n"
+                "(clusterpack's spark-args and flink-args print it); going on without it\n"
                 %% (layer, root, ", ".join(places), layer, EXTENSION, layer))
             sys.stderr.flush()
 

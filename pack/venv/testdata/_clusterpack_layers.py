@@ -1,4 +1,4 @@
-"""Puts this environment's layers on sys.path (clusterpack build --layers).
+"""Puts the layers of this clusterpack environment on sys.path.
 
 Imported by _clusterpack_layers.pth at interpreter start. See the
 documentation of clusterpack's pack/venv package.
@@ -49,7 +49,7 @@ def _load():
             sys.stderr.write(
                 "clusterpack: layer %s of the environment %s is missing (looked in %s): "
                 "ship it beside the environment, e.g. --archives <URL of %s%s>#%s "
-                "(spark-args and flink-args --layers print it); going on without it\n"
+                "(clusterpack's spark-args and flink-args print it); going on without it\n"
                 % (layer, root, ", ".join(places), layer, EXTENSION, layer))
             sys.stderr.flush()
 
