@@ -25,6 +25,23 @@
 //	res, _ := pool.Do(ctx, runner.Call{Eval: "__import__('os').getpid()"}, runner.ModeAny)
 //	pool.Map(ctx, runner.Call{Function: "mod:fn"}, runner.JSONLines(f), emit, runner.MapOptions{})
 //
+// # Layered environments
+//
+// A layered environment (build --layers) is a base archive and layer
+// archives. Locate finds them from a build manifest, from a base with its
+// manifest beside it, or from a pex base's PEX-INFO; OpenEnvironment opens
+// each into the cache on its own (OpenArchive, keyed by sha256, so a layer
+// that several environments share is unpacked once) and returns one Env
+// of the union, which Check, NewPool and Run take as any other: the
+// static part and the imports cover every archive's distributions, and
+// sys.path holds the base's site directories then each layer's. A venv
+// base puts its layers on sys.path itself through a .pth hook that looks
+// for them beside it; the runner names the site directories through a
+// directory of symlinks where base and layers are siblings as on a node,
+// and puts them all on sys.path before any .pth file runs, so that the
+// hook finds them there and stays quiet, and each layer's own .pth files
+// run once.
+//
 // # Embedding
 //
 // libpython is opened with dlopen through github.com/ebitengine/purego:

@@ -357,7 +357,11 @@ func (e *Env) siblings(ctx context.Context, cacheDir string) error {
 	}
 	err = unpack.Once(view, func(tmp string) error {
 		for _, m := range members {
-			rel, err := filepath.Rel(view, m.env.Dir)
+			dir, err := filepath.Abs(m.env.Dir)
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(view, dir)
 			if err != nil {
 				return err
 			}

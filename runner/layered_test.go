@@ -350,6 +350,24 @@ func TestOpenEnvironment(t *testing.T) {
 		t.Errorf("the shared layer is unpacked twice: %v", layerDirs)
 	}
 
+	// A cache directory given relative to the working directory.
+	t.Run("relative cache", func(t *testing.T) {
+		work := t.TempDir()
+		t.Chdir(work)
+		env, err := OpenEnvironment(context.Background(), Archives{Base: first.base, Layers: first.layers}, OpenOptions{CacheDir: "cache"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range env.SitePaths[1:] {
+			if _, err := os.Stat(filepath.Join(p, "greet.py")); err == nil {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(p, "hello")); err != nil {
+				t.Errorf("site directory %s does not resolve: %v", p, err)
+			}
+		}
+	})
+
 	// Archives that do not belong together.
 	zipL := writeLayered(t, filepath.Join(dir, "z2"), "zip", "z2", v, base, layers)
 	pexL := writeLayered(t, filepath.Join(dir, "p2"), "pex", "p2", v, base, layers)

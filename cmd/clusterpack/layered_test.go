@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,10 +17,10 @@ import (
 	"github.com/clusterpack/clusterpack/target"
 )
 
-// layeredVenv locks greet (small) and bigdata (a wheel over 2 MiB, which
+// layeredEnv locks greet (small) and bigdata (a wheel over 2 MiB, which
 // gets a layer of its own) from a served index and builds them with
-// build --layers as a venv zip; it returns the manifest.
-func layeredVenv(t *testing.T, cache, py string) *build.Manifest {
+// build --layers in format; it returns the manifest.
+func layeredEnv(t *testing.T, cache, py string, format build.Format) *build.Manifest {
 	t.Helper()
 	blob := make([]byte, 3<<20) // random: the wheel stays over 2 MiB
 	if _, err := rand.Read(blob); err != nil {
@@ -36,7 +37,7 @@ func layeredVenv(t *testing.T, cache, py string) *build.Manifest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := build.NewPlan(res.Lock, ".", build.Options{Format: build.FormatZip, Layers: true})
+	plan, err := build.NewPlan(res.Lock, ".", build.Options{Format: format, Layers: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,27 +55,46 @@ func layeredVenv(t *testing.T, cache, py string) *build.Manifest {
 	return m
 }
 
-// TestCheckAndRunLayered uses check and run on a layered environment
-// built by build --layers: by its manifest, by its base with the manifest
-// beside it, and by its base and --layer; a layer missing is an error
-// naming it.
+// TestCheckAndRunLayered uses check and run on layered environments
+// built by build --layers, venv and pex: by the manifest, by the base
+// with the manifest beside it, and by the base and --layer; a layer
+// missing is an error naming it. The pex base also runs by itself, as
+// PYSPARK_PYTHON=./env.pex runs it, with its layer beside it.
 func TestCheckAndRunLayered(t *testing.T) {
 	py := pyref.Default(t)
 	cache := t.TempDir()
 	t.Setenv("CLUSTERPACK_CACHE_DIR", cache)
-	m := layeredVenv(t, cache, py.Python)
+	for _, format := range []build.Format{build.FormatZip, build.FormatPex} {
+		t.Run(string(format), func(t *testing.T) { checkAndRunLayered(t, py.Python, cache, format) })
+	}
+}
+
+func checkAndRunLayered(t *testing.T, py, cache string, format build.Format) {
+	m := layeredEnv(t, cache, py, format)
 	dist := filepath.Dir(m.Archive)
-	manifest := filepath.Join(dist, strings.TrimSuffix(filepath.Base(m.Archive), ".zip")+".json")
+	manifest := filepath.Join(dist, strings.TrimSuffix(filepath.Base(m.Archive), "."+string(format))+".json")
 	layer := m.Layers[0].Archive
 
 	for _, args := range [][]string{{manifest}, {m.Archive}, {m.Archive, "--layer", layer}} {
-		out, _, err := run(t, append(append([]string{"check"}, args...), "--python", py.Python)...)
+		out, _, err := run(t, append(append([]string{"check"}, args...), "--python", py)...)
 		if err != nil || !strings.Contains(out, "OK") || !strings.Contains(out, "with 1 layers: "+layer) || !strings.Contains(out, "imported 2 modules") {
 			t.Errorf("check %v: %v\n%s", args, err, out)
 		}
-		out, _, err = run(t, append(append([]string{"run"}, args...), "--python", py.Python, "--exec", "import bigdata", "--eval", "bigdata.X")...)
+		out, _, err = run(t, append(append([]string{"run"}, args...), "--python", py, "--exec", "import bigdata", "--eval", "bigdata.X")...)
 		if err != nil || out != "\"hello layer\"\n" {
 			t.Errorf("run %v: %v, %q", args, err, out)
+		}
+	}
+	// Worker processes (--isolate) open the layered environment too.
+	if out, errOut, code := runProcess(t, "run", manifest, "--python", py, "--isolate", "--exec", "import bigdata", "--eval", "bigdata.X"); code != 0 || out != "\"hello layer\"\n" {
+		t.Errorf("run --isolate: exit %d, %q, stderr %s", code, out, errOut)
+	}
+	if format == build.FormatPex {
+		cmd := exec.Command("./"+filepath.Base(m.Archive), "-c", "import bigdata; print(bigdata.X)")
+		cmd.Dir = dist
+		cmd.Env = []string{"PATH=" + filepath.Dir(py) + ":/usr/bin:/bin", "HOME=" + t.TempDir(), "PEX_ROOT=" + t.TempDir()}
+		if out, err := cmd.CombinedOutput(); err != nil || string(out) != "hello layer\n" {
+			t.Errorf("./%s -c: %v, %q", filepath.Base(m.Archive), err, out)
 		}
 	}
 
@@ -89,7 +109,7 @@ func TestCheckAndRunLayered(t *testing.T) {
 	}
 	base := filepath.Join(alone, filepath.Base(m.Archive))
 	for _, cmd := range []string{"check", "run"} {
-		args := []string{cmd, base, "--python", py.Python}
+		args := []string{cmd, base, "--python", py}
 		if cmd == "run" {
 			args = append(args, "--eval", "1")
 		}
@@ -100,7 +120,11 @@ func TestCheckAndRunLayered(t *testing.T) {
 	}
 	// The base without its manifest or layers.
 	os.Remove(filepath.Join(alone, filepath.Base(manifest)))
-	if _, _, err := run(t, "check", base, "--static"); err == nil || !strings.Contains(err.Error(), "is the base of a layered environment") {
+	want := "is the base of a layered environment"
+	if format == build.FormatPex {
+		want = "(named in its PEX-INFO) is missing"
+	}
+	if _, _, err := run(t, "check", base, "--static"); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("check of a base alone: %v", err)
 	}
 	// --layer with a manifest is a usage error.

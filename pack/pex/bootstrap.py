@@ -214,6 +214,9 @@ def _extract(root, src, h, layer):
         os.close(fd)
 
 
+_FALLBACK_SAID = []
+
+
 def _installed(src, h, layer=None):
     """The unpacked directory of the pex or layer src with content hash h,
     unpacking it if needed. layer is (file, hash, wheels) for a layer, whose
@@ -228,7 +231,9 @@ def _installed(src, h, layer=None):
         if not _usable_root(root, private):
             errors.append("%s is not writable" % root)
             continue
-        if i > 0 and os.environ.get("PEX_ROOT"):
+        if i > 0 and os.environ.get("PEX_ROOT") and root not in _FALLBACK_SAID:
+            # Said once, not once per layer.
+            _FALLBACK_SAID.append(root)
             sys.stderr.write("clusterpack pex: PEX_ROOT %s is not writable; using %s\n" % (roots[0][0], root))
         try:
             return _extract(root, src, h, layer)

@@ -111,6 +111,10 @@ func TestLayers(t *testing.T) {
 			layerA := filepath.Join(root, "installed", l.refs[0].ContentHash, ".deps", l.refs[0].Dists[0].Wheel)
 			imports := "import demo, dep, extra_mod, heavy; print(demo.X, dep.Y, extra_mod.Z, heavy.W)"
 			want := "42 dep-two from pth heavy-42-dep-two\n"
+			if err := os.WriteFile(filepath.Join(container, "job.py"), []byte(imports+"\nimport sys; print(sys.argv)\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+
 			cases := []struct {
 				name   string
 				args   []string
@@ -122,6 +126,7 @@ func TestLayers(t *testing.T) {
 				{name: "m from a layer", args: []string{"-m", "heavy", "x", "-c"}, stdout: "heavy main heavy-42-dep-two ['x', '-c']\n"},
 				{name: "m from the base", args: []string{"-m", "demo", "z"}, stdout: "demo main ['z']\n"},
 				{name: "stdin", args: []string{"-"}, stdin: imports + "\n", stdout: want},
+				{name: "script", args: []string{"job.py", "arg"}, stdout: want + "['job.py', 'arg']\n"},
 				{name: "options", args: []string{"-u", "-B", "-c", imports}, stdout: want},
 				{name: "sys.path order", args: []string{"-c", "import sys; print([p.split('/.deps/')[1] for p in sys.path if '/.deps/' in p])"},
 					stdout: fmt.Sprintf("['%s', '%s', '%s', '%s']\n", "demo-1.0-py3-none-any.whl", "dep-2.0-py3-none-any.whl", "dep-2.0-py3-none-any.whl/dep_extra_dir", "heavy-3.1-py3-none-any.whl")},
@@ -451,5 +456,38 @@ func TestLayerErrors(t *testing.T) {
 	cancel()
 	if _, err := WriteLayer(canceled, io.Discard, dep, LayerOptions{PythonVersion: [2]int{3, 11}, ContentHash: "l"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled: %v", err)
+	}
+}
+
+// TestLayerPexRoot: with PEX_ROOT unwritable the base and its layers
+// fall back to the temporary directory together, said once.
+func TestLayerPexRoot(t *testing.T) {
+	py, v := newest(t)
+	dir := t.TempDir()
+	l := buildLayered(t, dir, "rootbase", "root-", v)
+	tmp := filepath.Join(dir, "tmp")
+	os.MkdirAll(tmp, 0o755)
+	env := []string{"PATH=" + filepath.Dir(py.Python) + ":/usr/bin:/bin", "HOME=/proc/nonexistent-home", "PEX_ROOT=/proc/nonexistent-root", "TMPDIR=" + tmp}
+	r := runPex(t, dir, env, "", l.base, "-c", "import heavy, dep; print(heavy.W, dep.__file__)")
+	fallback := filepath.Join(tmp, fmt.Sprintf("clusterpack-pex-%d", os.Getuid()), "installed")
+	want := "heavy-42-dep-two " + filepath.Join(fallback, "root-a", ".deps", "dep-2.0-py3-none-any.whl", "dep.py") + "\n"
+	if r.code != 0 || r.stdout != want || strings.Count(r.stderr, "is not writable") != 1 {
+		t.Errorf("exit %d, %q, want %q; stderr %q", r.code, r.stdout, want, r.stderr)
+	}
+	if names := readDirNames(t, fallback); strings.Join(names, " ") != ".root-a.lock .root-b.lock .rootbase.lock root-a root-b rootbase" {
+		t.Errorf("fallback holds %v", names)
+	}
+}
+
+// TestLayerEntryPoint: a base whose entry point is a module of a layer.
+func TestLayerEntryPoint(t *testing.T) {
+	py, v := newest(t)
+	dir := t.TempDir()
+	l := buildLayered(t, dir, "epbase", "ep-", v)
+	bs, _, _ := layerSpecs()
+	ep, _ := buildPex(t, dir, "ep.pex", writeWheels(t, filepath.Join(dir, "w2"), bs), Options{PythonVersion: v, ContentHash: "epbase2", EntryPoint: "heavy", Layers: l.refs})
+	r := runPex(t, dir, baseEnv(py.Python, dir, filepath.Join(dir, "root")), "", ep, "a", "-c")
+	if r.code != 0 || r.stdout != "heavy main heavy-42-dep-two ['a', '-c']\n" {
+		t.Errorf("exit %d, %q, stderr %s", r.code, r.stdout, r.stderr)
 	}
 }
