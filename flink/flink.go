@@ -14,6 +14,12 @@
 // interpreter, which compiles the job, is -pyclientexec
 // (python.client.executable) when given.
 //
+// A layered venv (build --layers) ships its layers beside the base, each
+// unpacked into the directory the base's _clusterpack_layers hook looks
+// for, "layer-<hash>" beside venv/:
+//
+//	-pyarch BASE#venv,LAYER1#layer-<hash1>,LAYER2#layer-<hash2>
+//
 // A wheelhouse (FLIP-78's offline requirements: the lock's wheels and a
 // requirements.txt pinning them by hash) goes with python.requirements,
 //
@@ -69,6 +75,18 @@ type Env struct {
 	// install, with no index, from its wheels: python.requirements. An
 	// Env of Format "wheelhouse" is one by itself (URL).
 	Requirements string
+	// Layers are a layered venv's layers (the manifest's "layers"), in
+	// the order the base loads them; none for a monolith.
+	Layers []Layer
+}
+
+// Layer is one layer of a layered venv.
+type Layer struct {
+	// URL is where the layer's archive is.
+	URL string
+	// Dir is the directory it is unpacked into beside the base,
+	// "layer-<hash>"; empty means the file name without its extension.
+	Dir string
 }
 
 // Alias is the directory the archive is unpacked into.
@@ -225,9 +243,26 @@ func Args(env Env, o Options) (*Config, error) {
 		if o.WorkerPython != "" {
 			return nil, ErrWorkerPython
 		}
-		set(keyArchives, env.URL+"#"+Alias)
+		archives := []string{env.URL + "#" + Alias}
+		for i, l := range env.Layers {
+			if l.URL == "" {
+				return nil, fmt.Errorf("layer %d of the manifest has no URL: give the manifest of an upload", i+1)
+			}
+			dir := l.Dir
+			if dir == "" {
+				dir = layerDir(path.Base(l.URL))
+			}
+			if dir == "" || dir == "." || dir == ".." || dir == Alias || strings.ContainsAny(dir, "/#,\\") {
+				return nil, fmt.Errorf("layer %s of the manifest has no usable directory name %q: give the manifest of an upload", l.URL, dir)
+			}
+			archives = append(archives, l.URL+"#"+dir)
+		}
+		set(keyArchives, strings.Join(archives, ","))
 		set(keyExec, Alias+"/"+interpreterInArchive(env.Interpreter))
 	} else {
+		if len(env.Layers) > 0 {
+			return nil, errors.New("a wheelhouse has no layers: give the manifest of a layered zip or tar.gz")
+		}
 		if o.ExecutionMode == Thread {
 			return nil, ErrWheelhouseThread
 		}
@@ -239,6 +274,9 @@ func Args(env Env, o Options) (*Config, error) {
 		set(keyReqs, requirementsValue(env.Requirements))
 	}
 	usesS3 := strings.HasPrefix(env.URL, "s3://") || strings.HasPrefix(env.Requirements, "s3://")
+	for _, l := range env.Layers {
+		usesS3 = usesS3 || strings.HasPrefix(l.URL, "s3://")
+	}
 	for _, u := range []string{env.URL, env.Requirements} {
 		if strings.HasPrefix(u, "file:") {
 			// The client puts python.archives and python.requirements in
@@ -311,6 +349,16 @@ func interpreterInArchive(interp string) string {
 		return p[i+1:]
 	}
 	return "bin/python"
+}
+
+// layerDir is a layer file's name without its extension.
+func layerDir(file string) string {
+	for _, ext := range []string{".tar.gz", ".zip"} {
+		if d, ok := strings.CutSuffix(file, ext); ok {
+			return d
+		}
+	}
+	return file
 }
 
 func normalize(name string) string {

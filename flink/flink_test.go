@@ -18,9 +18,14 @@ var (
 	zipFile = Env{Format: "zip", URL: "file:///srv/envs/env-0123.zip", Interpreter: "environment/bin/python"}
 	tarS3   = Env{Format: "tar.gz", URL: "s3://bucket/envs/env-0123.tar.gz", Interpreter: "environment/bin/python",
 		Code: []string{"s3://bucket/envs/code/code-aaaa.zip", "s3://bucket/envs/code/code-bbbb.zip"}}
-	wheelhouse = Env{Format: "wheelhouse", URL: "file:///srv/envs/wheelhouse-0123"}
-	zipReqsS3  = Env{Format: "zip", URL: "s3://bucket/envs/env-0123.zip", Interpreter: "environment/bin/python", Requirements: "s3://bucket/envs/wheelhouse-4567"}
-	threadEnv  = Env{Format: "zip", URL: "hdfs:///envs/env-0123.zip", Interpreter: "environment/bin/python", Packages: []string{"apache-flink", "pemja", "find_libpython"}, BundledPython: true}
+	wheelhouse  = Env{Format: "wheelhouse", URL: "file:///srv/envs/wheelhouse-0123"}
+	zipReqsS3   = Env{Format: "zip", URL: "s3://bucket/envs/env-0123.zip", Interpreter: "environment/bin/python", Requirements: "s3://bucket/envs/wheelhouse-4567"}
+	layeredHDFS = Env{Format: "zip", URL: "hdfs://nn:8020/envs/env-89ab.zip", Interpreter: "environment/bin/python",
+		Layers: []Layer{{URL: "hdfs://nn:8020/envs/layer-1111.zip", Dir: "layer-1111"}, {URL: "hdfs://nn:8020/envs/layer-2222.zip", Dir: "layer-2222"}},
+		Code:   []string{"hdfs://nn:8020/envs/code/code-cccc.zip"}}
+	layeredS3 = Env{Format: "tar.gz", URL: "s3://bucket/envs/env-89ab.tar.gz", Interpreter: "environment/bin/python",
+		Layers: []Layer{{URL: "s3://bucket/envs/layer-1111.tar.gz"}}}
+	threadEnv = Env{Format: "zip", URL: "hdfs:///envs/env-0123.zip", Interpreter: "environment/bin/python", Packages: []string{"apache-flink", "pemja", "find_libpython"}, BundledPython: true}
 )
 
 var cases = []struct {
@@ -36,6 +41,8 @@ var cases = []struct {
 	{"wheelhouse-file", wheelhouse, Options{WorkerPython: "/opt/venv/bin/python"}},
 	{"wheelhouse-default-python", wheelhouse, Options{}},
 	{"zip-with-wheelhouse-s3", zipReqsS3, Options{S3: S3{Endpoint: "http://127.0.0.1:9000"}}},
+	{"layers-zip-hdfs", layeredHDFS, Options{ClientPython: "/home/u/venv/bin/python"}},
+	{"layers-targz-s3", layeredS3, Options{S3: S3{Endpoint: "http://127.0.0.1:9000"}}},
 }
 
 func TestGolden(t *testing.T) {
@@ -159,4 +166,27 @@ func TestNoteKinds(t *testing.T) {
 			t.Errorf("Args(%s): notes %q, want %q", tc.env.URL, got, tc.want)
 		}
 	}
+}
+
+// A layer without a URL, with a directory name that is no archive alias,
+// or beside a wheelhouse is an error.
+func TestLayerErrors(t *testing.T) {
+	for _, tc := range []struct {
+		env  Env
+		want string
+	}{
+		{withLayers(layeredHDFS, Layer{Dir: "layer-1"}), "layer 1 of the manifest has no URL"},
+		{withLayers(layeredHDFS, Layer{URL: "hdfs://nn/l.zip", Dir: "a/b"}), `no usable directory name "a/b"`},
+		{withLayers(layeredHDFS, Layer{URL: "hdfs://nn/l.zip", Dir: Alias}), `no usable directory name "venv"`},
+		{withLayers(wheelhouse, Layer{URL: "hdfs://nn/l.zip"}), "a wheelhouse has no layers"},
+	} {
+		if _, err := Args(tc.env, Options{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want one with %q", tc.env.Layers, err, tc.want)
+		}
+	}
+}
+
+func withLayers(e Env, l ...Layer) Env {
+	e.Layers = l
+	return e
 }

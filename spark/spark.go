@@ -24,6 +24,27 @@
 //
 // Code zips go with --py-files (spark.submit.pyFiles).
 //
+// # Layered environments
+//
+// A layered environment (build --layers) is a base plus layers, each
+// shipped the way the base is, in the base's load order. Spark unpacks
+// every archive into the container's working directory, the base under
+// its alias and each venv layer under its directory "layer-<hash>", where
+// the base's _clusterpack_layers hook finds it beside the base:
+//
+//	--archives BASE#environment,LAYER1#layer-<hash1>,LAYER2#layer-<hash2>
+//
+// (spark.yarn.dist.archives on YARN). Pex layers go as files beside the
+// base pex, which finds them in its own directory:
+//
+//	--files BASE.pex,layer-<hash1>.pex,layer-<hash2>.pex
+//
+// On YARN each layer is a resource of its own, localized once per node and
+// kept for later applications when it is public (store/hdfs's modes), so
+// a new base with the old layers downloads only the base. A local master
+// ships nothing: the caller unpacks base and layers here as siblings
+// (upload.Fetch) and gives the base's interpreter.
+//
 // # Modes on YARN
 //
 // YARN's localizer sets the modes of whatever it unpacks, after the
@@ -118,6 +139,19 @@ type Env struct {
 	Code []string
 	// Packages are the names of the distributions the environment holds.
 	Packages []string
+	// Layers are a layered environment's layers (the manifest's
+	// "layers"), in the order the base loads them; none for a monolith.
+	Layers []Layer
+}
+
+// Layer is one layer of a layered environment.
+type Layer struct {
+	// URL is where the layer's archive (or pex) is.
+	URL string
+	// Dir is the directory a venv layer is unpacked into beside the
+	// base, "layer-<hash>", which the base looks for; for a pex layer,
+	// the file name, which Spark keeps.
+	Dir string
 }
 
 // Master kinds.
@@ -317,6 +351,11 @@ func Args(env Env, o Options) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	layers, layersS3, err := shippedLayers(env)
+	if err != nil {
+		return nil, err
+	}
+	usesS3 = usesS3 || layersS3
 	if len(o.Jars) > 0 {
 		set(keyJars, strings.Join(o.Jars, ","))
 	}
@@ -340,11 +379,18 @@ func Args(env Env, o Options) (*Config, error) {
 		}
 		usesS3 = false
 	case env.Format == FormatPex:
-		set(filesKey, url)
+		files := []string{url}
+		for _, l := range layers {
+			files = append(files, l.url)
+		}
+		set(filesKey, strings.Join(files, ","))
 		python = "./" + path.Base(env.URL)
 	default:
-		alias := archiveAlias(env.Interpreter)
-		set(archivesKey, url+"#"+alias)
+		archives := []string{url + "#" + archiveAlias(env.Interpreter)}
+		for _, l := range layers {
+			archives = append(archives, l.url+"#"+l.dir)
+		}
+		set(archivesKey, strings.Join(archives, ","))
 		python = "./" + strings.TrimPrefix(path.Clean(env.Interpreter), "./")
 	}
 	if kind != Local && strings.HasPrefix(env.URL, "file:") {
@@ -399,6 +445,44 @@ func Args(env Env, o Options) (*Config, error) {
 }
 
 func (c *Config) note(kind, text string) { c.Notes = append(c.Notes, Note{kind, text}) }
+
+// shippedLayer is a layer as Spark is given it.
+type shippedLayer struct{ url, dir string }
+
+// shippedLayers are env's layers with their URLs as Spark reads them and
+// the directory each venv layer is unpacked into.
+func shippedLayers(env Env) ([]shippedLayer, bool, error) {
+	var out []shippedLayer
+	usesS3 := false
+	for i, l := range env.Layers {
+		u, s3, err := sparkURL(l.URL)
+		if err != nil {
+			return nil, false, fmt.Errorf("layer %d of the manifest: %w", i+1, err)
+		}
+		usesS3 = usesS3 || s3
+		dir := l.Dir
+		if dir == "" {
+			dir = LayerDir(path.Base(l.URL))
+		}
+		if dir == "" || dir == "." || dir == ".." || strings.ContainsAny(dir, "/#,\\") {
+			return nil, false, fmt.Errorf("layer %s of the manifest has no usable directory name %q: give the manifest of an upload", l.URL, dir)
+		}
+		out = append(out, shippedLayer{u, dir})
+	}
+	return out, usesS3, nil
+}
+
+// LayerDir is the directory a venv layer file is unpacked into beside the
+// base: its name without the extension ("layer-<hash>.tar.gz" gives
+// "layer-<hash>").
+func LayerDir(file string) string {
+	for _, ext := range []string{".tar.gz", ".zip", ".pex"} {
+		if d, ok := strings.CutSuffix(file, ext); ok {
+			return d
+		}
+	}
+	return file
+}
 
 // archiveAlias is the directory a venv archive is unpacked into: the
 // first element of its interpreter path ("environment/bin/python").

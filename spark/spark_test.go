@@ -22,6 +22,26 @@ var (
 		Code: []string{"hdfs://nn:8020/envs/code/code-cccc.zip"}}
 	pexFile = Env{Format: FormatPex, URL: "file:///srv/envs/env-0123456789abcdef0123.pex", Interpreter: "./env-0123456789abcdef0123.pex"}
 	s3Local = S3{Endpoint: "http://127.0.0.1:9000", Region: "us-east-1"}
+
+	// Layered environments (build --layers): a base and two layers.
+	layeredVenvHDFS = Env{Format: FormatZip, URL: "hdfs://nn:8020/envs/env-89abcdef0123456789ab.zip", Interpreter: "environment/bin/python",
+		Layers: []Layer{
+			{URL: "hdfs://nn:8020/envs/layer-11111111111111111111.zip", Dir: "layer-11111111111111111111"},
+			{URL: "hdfs://nn:8020/envs/layer-22222222222222222222.zip", Dir: "layer-22222222222222222222"},
+		},
+		Code: []string{"hdfs://nn:8020/envs/code/code-cccc.zip"}}
+	layeredVenvS3 = Env{Format: FormatTarGz, URL: "s3://bucket/envs/env-89abcdef0123456789ab.tar.gz", Interpreter: "environment/bin/python",
+		Layers: []Layer{
+			{URL: "s3://bucket/envs/layer-11111111111111111111.tar.gz", Dir: "layer-11111111111111111111"},
+			{URL: "s3://bucket/envs/layer-22222222222222222222.tar.gz"}, // Dir from the file name
+		}}
+	layeredPexHDFS = Env{Format: FormatPex, URL: "hdfs://nn:8020/envs/env-89abcdef0123456789ab.pex", Interpreter: "./env-89abcdef0123456789ab.pex",
+		Layers: []Layer{
+			{URL: "hdfs://nn:8020/envs/layer-33333333333333333333.pex", Dir: "layer-33333333333333333333.pex"},
+			{URL: "hdfs://nn:8020/envs/layer-44444444444444444444.pex", Dir: "layer-44444444444444444444.pex"},
+		}}
+	layeredPexFile = Env{Format: FormatPex, URL: "file:///srv/envs/env-89abcdef0123456789ab.pex", Interpreter: "./env-89abcdef0123456789ab.pex",
+		Layers: []Layer{{URL: "file:///srv/envs/layer-33333333333333333333.pex", Dir: "layer-33333333333333333333.pex"}}}
 )
 
 // The cases: every master and deploy mode, both formats, three stores.
@@ -44,6 +64,16 @@ var cases = []struct {
 	{"k8s-client-venv-s3-credentials", venvS3, Options{Master: "k8s://https://k8s.example:6443", S3: S3{Endpoint: "https://minio.example", AccessKey: "AKIA EXAMPLE", SecretKey: "s3cr'et$", SessionToken: "tok"}}},
 	{"k8s-cluster-pex-hdfs", pexHDFS, Options{Master: "k8s", DeployMode: Cluster}},
 	{"k8s-cluster-venv-s3", venvS3, Options{Master: "k8s", DeployMode: Cluster, S3: S3{PathStyle: true}}},
+	// Layered: every layer shipped beside the base, on every master.
+	{"layers-local-venv", layeredVenvHDFS, Options{Master: "local[2]", LocalInterpreter: "/home/u/.cache/clusterpack/unpacked/89ab/environment/bin/python"}},
+	{"layers-local-pex", layeredPexFile, Options{Master: "local[2]", LocalInterpreter: "/home/u/.cache/clusterpack/unpacked/89ab/env-89abcdef0123456789ab.pex"}},
+	{"layers-standalone-venv", layeredVenvHDFS, Options{Master: "spark://127.0.0.1:7077"}},
+	{"layers-standalone-pex-file", layeredPexFile, Options{Master: "spark://127.0.0.1:7077"}},
+	{"layers-yarn-client-venv", layeredVenvHDFS, Options{Master: "yarn"}},
+	{"layers-yarn-cluster-venv-s3", layeredVenvS3, Options{Master: "yarn", DeployMode: Cluster, S3: s3Local}},
+	{"layers-yarn-cluster-pex", layeredPexHDFS, Options{Master: "yarn", DeployMode: Cluster}},
+	{"layers-k8s-client-pex", layeredPexHDFS, Options{Master: "k8s://https://k8s.example:6443"}},
+	{"layers-k8s-cluster-venv-s3", layeredVenvS3, Options{Master: "k8s", DeployMode: Cluster, S3: S3{PathStyle: true}}},
 }
 
 func render(t *testing.T, c *Config) string {
@@ -224,5 +254,35 @@ func TestPySparkPackedNote(t *testing.T) {
 	}
 	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0].Text, "pyspark and py4j") {
 		t.Errorf("notes %+v, want one naming pyspark and py4j", c.Notes)
+	}
+}
+
+// A manifest's layer without a URL, or whose directory name would not
+// make one archive alias, is an error naming it.
+func TestLayerErrors(t *testing.T) {
+	for _, tc := range []struct {
+		layer Layer
+		want  string
+	}{
+		{Layer{Dir: "layer-1"}, "layer 1 of the manifest"},
+		{Layer{URL: "hdfs://nn/envs/layer-1.zip", Dir: "a/b"}, `no usable directory name "a/b"`},
+		{Layer{URL: "hdfs://nn/envs/layer-1.zip", Dir: "x#y"}, `no usable directory name "x#y"`},
+		{Layer{URL: "hdfs://nn/envs/layer-1.zip", Dir: "x,y"}, `no usable directory name "x,y"`},
+	} {
+		env := layeredVenvHDFS
+		env.Layers = []Layer{tc.layer}
+		if _, err := Args(env, Options{Master: "yarn"}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("layer %+v: error %v, want one with %q", tc.layer, err, tc.want)
+		}
+	}
+}
+
+func TestLayerDir(t *testing.T) {
+	for in, want := range map[string]string{
+		"layer-0123.zip": "layer-0123", "layer-0123.tar.gz": "layer-0123", "layer-0123.pex": "layer-0123", "layer-0123": "layer-0123",
+	} {
+		if got := LayerDir(in); got != want {
+			t.Errorf("LayerDir(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -69,6 +69,15 @@ type Store interface {
 	Close() error
 }
 
+// PublicNoter is implemented by a store whose objects a cluster shares
+// between its users when their permissions allow (HDFS: YARN localizes a
+// file readable by all, under directories all may traverse, PUBLIC, once
+// per node). PublicNote says why the object called name is not shared so,
+// "" when it is: a note for the user, not an error.
+type PublicNoter interface {
+	PublicNote(ctx context.Context, name string) (string, error)
+}
+
 // Info describes one stored object.
 type Info struct {
 	Name    string    // relative to the store's root, as given to Put

@@ -43,9 +43,11 @@ func (e *DigestMismatchError) Error() string {
 // Fetch puts an uploaded environment on this machine, once per content
 // hash, for a Spark or Flink master that runs its Python here: the pex
 // goes to cacheDir/unpacked/<hash>/<name>, a venv archive is unpacked
-// there under the directory its interpreter path names. The bytes are
-// checked against the manifest's sha256. It returns the interpreter's
-// absolute path. opts open the store of the manifest's URL (its Openers
+// there under the directory its interpreter path names. A layered
+// environment's layers go beside the base, as on the nodes: each venv
+// layer unpacked into its directory (Layer.Dir), each pex layer under its
+// file name. The bytes are checked against the manifest's sha256s. It
+// returns the interpreter's absolute path. opts open the store of the manifest's URL (its Openers
 // must know the URL's scheme). A manifest that lacks a content hash or
 // URL is a *ManifestError; stored bytes that do not match its sha256, a
 // *DigestMismatchError.
@@ -62,41 +64,79 @@ func Fetch(ctx context.Context, r *Result, cacheDir string, opts store.Options) 
 	if r.Format != build.FormatPex {
 		interp = filepath.Join(dir, filepath.FromSlash(path.Clean(r.Interpreter)))
 	}
+	type object struct{ url, sha, into string }
+	base := archiveDir(r.Interpreter)
+	if r.Format == build.FormatPex {
+		base = name
+	}
+	objs := []object{{r.URL, r.SHA256, base}}
+	for _, l := range r.Layers {
+		into := l.Dir
+		if r.Format == build.FormatPex {
+			into = l.Name
+		}
+		if l.URL == "" || !plainName(into) || !plainName(l.Name) {
+			return "", &ManifestError{Missing: "usable layer " + l.Name}
+		}
+		objs = append(objs, object{l.URL, l.SHA256, into})
+	}
 	err := unpack.Once(dir, func(tmp string) error {
-		st, err := store.Open(ctx, r.URL[:len(r.URL)-len(name)], opts)
-		if err != nil {
-			return err
+		// The base and each layer side by side, as the nodes unpack them:
+		// the base's hook finds each layer beside it.
+		for _, o := range objs {
+			if err := fetchOne(ctx, o.url, o.sha, r.Format, filepath.Join(tmp, o.into), tmp, opts); err != nil {
+				return err
+			}
 		}
-		defer st.Close()
-		rc, _, err := st.Get(ctx, name)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		// Every format is spooled first: zip needs random access, and
-		// nothing is unpacked before its sha256 is known to be right.
-		spool := filepath.Join(tmp, name)
-		if err := download(rc, spool, r.SHA256, redact.URL(r.URL)); err != nil {
-			return err
-		}
-		into := filepath.Join(tmp, archiveDir(r.Interpreter))
-		switch r.Format {
-		case build.FormatPex:
-			return os.Chmod(spool, 0o755)
-		case build.FormatTarGz:
-			err = unpack.TarGzFile(ctx, spool, into)
-		default:
-			err = unpack.ZipFile(ctx, spool, into, nil)
-		}
-		if err != nil {
-			return fmt.Errorf("unpacking %s: %w", redact.URL(r.URL), err)
-		}
-		return os.Remove(spool)
+		return nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("fetching the environment to run it locally: %w", err)
 	}
 	return interp, nil
+}
+
+// plainName reports whether s names a file in a directory, no more.
+func plainName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, `/\`)
+}
+
+// fetchOne downloads the object at url, checks its sha256, and puts it
+// at dst: a pex as an executable file, a venv archive unpacked into the
+// directory dst. tmp is where it is spooled.
+func fetchOne(ctx context.Context, url, sha string, format build.Format, dst, tmp string, opts store.Options) error {
+	name := path.Base(url)
+	st, err := store.Open(ctx, url[:len(url)-len(name)], opts)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rc, _, err := st.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	// Every format is spooled first: zip needs random access, and
+	// nothing is unpacked before its sha256 is known to be right.
+	spool := filepath.Join(tmp, ".spool-"+name)
+	if format == build.FormatPex {
+		spool = dst
+	}
+	if err := download(rc, spool, sha, redact.URL(url)); err != nil {
+		return err
+	}
+	switch format {
+	case build.FormatPex:
+		return os.Chmod(spool, 0o755)
+	case build.FormatTarGz:
+		err = unpack.TarGzFile(ctx, spool, dst)
+	default:
+		err = unpack.ZipFile(ctx, spool, dst, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("unpacking %s: %w", redact.URL(url), err)
+	}
+	return os.Remove(spool)
 }
 
 // download copies rc to a new file at dst and checks its sha256.

@@ -6,6 +6,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/clusterpack/clusterpack/build"
 	"github.com/clusterpack/clusterpack/internal/testing/s3test"
 	"github.com/clusterpack/clusterpack/store"
@@ -69,4 +72,20 @@ func TestUploadToS3(t *testing.T) {
 	if err != nil || len(objs) != 1 || objs[0].SHA256 != results[0].SHA256 {
 		t.Fatalf("objects after concurrent uploads: %+v %v", objs, err)
 	}
+}
+
+// TestLayeredUploadToS3 is the layered upload's story on a real S3
+// server.
+func TestLayeredUploadToS3(t *testing.T) {
+	srv := s3test.Start(t)
+	st, err := store.Open(context.Background(), srv.URL("envs"), store.Options{Openers: backends.Openers(), S3Endpoint: srv.Endpoint, Getenv: srv.Getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	testLayeredUpload(t, st, func(t *testing.T, name string) {
+		if _, err := srv.Client().DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(srv.Bucket), Key: aws.String("envs/" + name)}); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -2,7 +2,10 @@
 // store, content-addressed: the environment under its content hash, each
 // code directory as its own small zip under a hash of its files. When
 // nothing changed, an upload costs one metadata request per object and
-// sends no bytes.
+// sends no bytes. A layered environment's layers are objects of their own
+// at the store's root, named by their own content hash and shared by
+// every environment of the store: a one-package change sends the changed
+// layer (if any), the small base and its manifest.
 package upload
 
 import (
@@ -42,9 +45,10 @@ type Options struct {
 	// Progress receives a progress.Upload event as each object's bytes
 	// are sent (Name is the object), for a progress line.
 	Progress progress.Func
-	// Check, when set, is called with the environment just built, before
-	// any byte of it is sent; an error stops the upload. It is not called
-	// when the store has the environment already.
+	// Check, when set, is called with the environment just built (a
+	// layered one with its Layers, each with its Archive), before any
+	// byte of it, a layer or the base, is sent; an error stops the
+	// upload. It is not called when the store has all of it already.
 	Check func(ctx context.Context, m *build.Manifest) error
 }
 
@@ -54,6 +58,10 @@ type Result struct {
 	URL      string `json:"url"`
 	Uploaded bool   `json:"uploaded"`
 	Code     []Code `json:"code"`
+	// Notes are advice for the user about what was stored (a store
+	// directory that keeps YARN from sharing the environment between
+	// users: store.PublicNoter).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Code is one shipped code directory.
@@ -67,6 +75,13 @@ type Code struct {
 
 // Upload makes sure the store has the plan's environment and the code
 // zips: it looks first, builds only what is missing, and sends only that.
+//
+// A layered plan (build.Options.Layers) is a base and its layers. Each
+// layer is looked for with one Stat, under its own name at the store's
+// root, where every environment of the store shares it, and only missing
+// layers are sent; all of them go before the base, and the base before its
+// manifest, so that a base in the store means its layers are there too. A
+// base already there costs one Stat as before, besides the layers'.
 func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 	p := opts.Plan
 	res := &Result{URL: opts.Store.URL(p.Filename())}
@@ -78,15 +93,26 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 		// goes last, so that when it is there, every wheel is.
 		object = p.Filename() + "/" + build.RequirementsFile
 	}
-	er, err := store.Ensure(ctx, opts.Store, object, func(ctx context.Context) (store.Content, error) {
+	b := &builder{run: func(ctx context.Context) (*build.Manifest, error) {
 		built, err := build.Build(ctx, p, filepath.Join(env.CacheDir, "builds"), env)
 		if err != nil {
-			return store.Content{}, err
+			return nil, err
 		}
 		if opts.Check != nil {
 			if err := opts.Check(ctx, built); err != nil {
-				return store.Content{}, err
+				return nil, err
 			}
+		}
+		return built, nil
+	}}
+	layers, err := ensureLayers(ctx, opts, env, b)
+	if err != nil {
+		return nil, err
+	}
+	er, err := store.Ensure(ctx, opts.Store, object, func(ctx context.Context) (store.Content, error) {
+		built, err := b.get(ctx)
+		if err != nil {
+			return store.Content{}, err
 		}
 		if wheelhouse {
 			if err := putWheels(ctx, opts, built); err != nil {
@@ -127,6 +153,9 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 			if found.SHA256 != stored.SHA256 || (!wheelhouse && found.Size != stored.Size) {
 				return false // a corrupted or foreign object: replace it
 			}
+			if !sameLayers(p, stored) {
+				return false // a manifest of other layers: build and replace
+			}
 			m = stored
 			return true
 		},
@@ -138,6 +167,14 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 	if er.Uploaded {
 		stored := *m
 		stored.Archive = p.Filename() // not this machine's path
+		stored.Layers = make([]build.Layer, len(m.Layers))
+		for i, l := range m.Layers {
+			l.Archive, l.URL, l.Uploaded = "", "", false // beside the base in every store
+			stored.Layers[i] = l
+		}
+		if len(stored.Layers) == 0 {
+			stored.Layers = nil
+		}
 		data, err := json.MarshalIndent(stored, "", "  ")
 		if err != nil {
 			return nil, err
@@ -150,6 +187,18 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 	}
 	res.Manifest = *m
 	res.Archive = p.Filename()
+	res.Layers = nil
+	for _, l := range m.Layers {
+		got, ok := layers[l.Name]
+		if !ok {
+			return nil, fmt.Errorf("the manifest of %s lists the layer %s, which the plan does not have", p.Filename(), l.Name)
+		}
+		l.Archive, l.URL, l.Uploaded = "", opts.Store.URL(l.Name), got.Uploaded
+		res.Layers = append(res.Layers, l)
+	}
+	if res.Uploaded || anyUploaded(res.Layers) {
+		res.Notes = publicNotes(ctx, opts.Store, env, p.Filename(), res.Layers)
+	}
 	dirs := append([]string{}, opts.Code...)
 	for _, l := range p.Local {
 		dir := filepath.FromSlash(l.Directory.Path)
@@ -171,13 +220,129 @@ func Upload(ctx context.Context, opts Options, env build.Env) (*Result, error) {
 	return res, nil
 }
 
+// builder builds the environment once, when the first missing object
+// needs it: a layer, or the base.
+type builder struct {
+	run  func(ctx context.Context) (*build.Manifest, error)
+	done bool
+	m    *build.Manifest
+	err  error
+}
+
+func (b *builder) get(ctx context.Context) (*build.Manifest, error) {
+	if !b.done {
+		b.m, b.err = b.run(ctx)
+		b.done = true
+	}
+	return b.m, b.err
+}
+
+// ensureLayers makes sure the store has each of the plan's layers, with
+// one Stat each, and sends the missing ones (building the environment
+// first). It returns what it found or did, by layer name.
+func ensureLayers(ctx context.Context, opts Options, env build.Env, b *builder) (map[string]store.EnsureResult, error) {
+	p := opts.Plan
+	out := map[string]store.EnsureResult{}
+	if len(p.Layers) == 0 {
+		return out, nil
+	}
+	// The sha256s a build on this machine recorded: a layer in the store
+	// with another one is replaced. Without a local build, the name
+	// (the layer's content hash) is what is known.
+	want := map[string]string{}
+	if local, err := readLocalManifest(env, p); err == nil {
+		for _, l := range local.Layers {
+			want[l.Name] = l.SHA256
+		}
+	}
+	for _, pl := range p.Layers {
+		name := pl.Name
+		er, err := store.Ensure(ctx, opts.Store, name, func(ctx context.Context) (store.Content, error) {
+			built, err := b.get(ctx)
+			if err != nil {
+				return store.Content{}, err
+			}
+			for _, l := range built.Layers {
+				if l.Name != name {
+					continue
+				}
+				f, err := os.Open(l.Archive)
+				if err != nil {
+					return store.Content{}, err
+				}
+				return store.Content{R: f, Size: l.Size, SHA256: l.SHA256}, nil
+			}
+			return store.Content{}, fmt.Errorf("the build of %s has no layer %s, which its plan has", p.Filename(), name)
+		}, store.EnsureOptions{Want: want[name], Force: opts.Force, Verify: opts.Verify, Put: putOptions(opts, name)})
+		if err != nil {
+			return nil, fmt.Errorf("layer %s of %s: %w", name, p.Filename(), err)
+		}
+		out[name] = er
+	}
+	return out, nil
+}
+
+// sameLayers reports whether a manifest lists the plan's layers, in order.
+func sameLayers(p *build.Plan, m *build.Manifest) bool {
+	if len(m.Layers) != len(p.Layers) {
+		return false
+	}
+	for i, l := range m.Layers {
+		if l.Name != p.Layers[i].Name {
+			return false
+		}
+	}
+	return true
+}
+
+func anyUploaded(ls []build.Layer) bool {
+	for _, l := range ls {
+		if l.Uploaded {
+			return true
+		}
+	}
+	return false
+}
+
+// publicNotes asks a store that can tell (store.PublicNoter: HDFS) whether
+// the base and the layers sent are shared by every user of a node, and
+// returns what keeps them private. A store that cannot answer gives no
+// note: a note is advice, never a failure.
+func publicNotes(ctx context.Context, st store.Store, env build.Env, base string, layers []build.Layer) []string {
+	pn, ok := st.(store.PublicNoter)
+	if !ok {
+		return nil
+	}
+	names := []string{base}
+	for _, l := range layers {
+		if l.Uploaded {
+			names = append(names, l.Name)
+		}
+	}
+	var notes []string
+	seen := map[string]bool{}
+	for _, name := range names {
+		note, err := pn.PublicNote(ctx, name)
+		if err != nil {
+			if env.Logger != nil {
+				env.Logger.Debug("could not tell whether the object is public", "url", st.URL(name), "error", err)
+			}
+			continue
+		}
+		if note != "" && !seen[note] {
+			seen[note] = true
+			notes = append(notes, note)
+		}
+	}
+	return notes
+}
+
 // manifest reads the environment's manifest: the local build's when there
 // is one, else the store's copy (a few kilobytes).
 func manifest(ctx context.Context, opts Options, env build.Env) (*build.Manifest, error) {
 	p := opts.Plan
 	var data []byte
-	local := filepath.Join(env.CacheDir, "builds", p.ManifestName())
-	if d, err := os.ReadFile(local); err == nil {
+	if d, err := os.ReadFile(localManifestPath(env, p)); err == nil {
 		data = d
 	} else {
 		r, _, err := opts.Store.Get(ctx, p.ManifestName())
@@ -197,6 +362,26 @@ func manifest(ctx context.Context, opts Options, env build.Env) (*build.Manifest
 		return nil, fmt.Errorf("manifest of %s is for %s", p.ContentHash, m.ContentHash)
 	}
 	p.Describe(&m)
+	return &m, nil
+}
+
+func localManifestPath(env build.Env, p *build.Plan) string {
+	return filepath.Join(env.CacheDir, "builds", p.ManifestName())
+}
+
+// readLocalManifest reads the manifest of this machine's build of p.
+func readLocalManifest(env build.Env, p *build.Plan) (*build.Manifest, error) {
+	data, err := os.ReadFile(localManifestPath(env, p))
+	if err != nil {
+		return nil, err
+	}
+	var m build.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	if m.ContentHash != p.ContentHash {
+		return nil, fmt.Errorf("manifest of %s is for %s", p.ContentHash, m.ContentHash)
+	}
 	return &m, nil
 }
 

@@ -45,6 +45,14 @@ func (c *counting) Get(ctx context.Context, name string) (io.ReadCloser, store.I
 	return c.Store.Get(ctx, name)
 }
 
+// PublicNote passes on to the store it counts, when that one can tell.
+func (c *counting) PublicNote(ctx context.Context, name string) (string, error) {
+	if pn, ok := c.Store.(store.PublicNoter); ok {
+		return pn.PublicNote(ctx, name)
+	}
+	return "", nil
+}
+
 func (c *counting) reset() { c.stats.Store(0); c.puts.Store(0); c.gets.Store(0); c.bytes.Store(0) }
 
 type fixture struct {

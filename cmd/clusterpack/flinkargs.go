@@ -25,6 +25,9 @@ cannot use a pex.
 
   flink run $(clusterpack flink-args --manifest env.json) -py job.py
 
+A layered venv (--layers) ships every layer beside the base:
+-pyarch BASE#venv,LAYER#layer-<hash>,...
+
 Styles: flags ('flink run' options: -pyarch, -pyexec, -pyfs,
 -pyclientexec, -Dkey=value), conf (config.yaml lines), json.
 
@@ -138,6 +141,9 @@ func flinkEnv(r *upload.Result) flink.Env {
 	}
 	for _, p := range r.Packages {
 		e.Packages = append(e.Packages, p.Name)
+	}
+	for _, l := range r.Layers {
+		e.Layers = append(e.Layers, flink.Layer{URL: l.URL, Dir: l.Dir})
 	}
 	return e
 }

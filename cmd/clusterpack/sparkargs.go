@@ -46,6 +46,11 @@ on standard error, and on a cluster master a note says when the
 environment is in a local store, which spark-submit uploads again with
 every job: --to hdfs://... or --to s3://... ships it once.
 
+A layered environment (--layers) ships every layer beside the base:
+--archives BASE#environment,LAYER#layer-<hash>,... for a venv,
+--files BASE.pex,LAYER.pex,... for a pex; with a local master the base and
+its layers are unpacked here side by side.
+
 Styles: flags (spark-submit arguments), conf (spark-defaults.conf lines),
 json, pyspark (SparkSession.builder code for jobs that build their session
 themselves, client mode).
@@ -234,6 +239,9 @@ func sparkEnv(r *upload.Result) spark.Env {
 	}
 	for _, p := range r.Packages {
 		e.Packages = append(e.Packages, p.Name)
+	}
+	for _, l := range r.Layers {
+		e.Layers = append(e.Layers, spark.Layer{URL: l.URL, Dir: l.Dir})
 	}
 	return e
 }

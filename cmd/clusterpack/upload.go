@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,14 @@ sending only what it lacks. The environment is stored as
 code directory (--code, and every editable or local project of the lock) as
 its own small zip named by a hash of its files. When nothing changed, the
 upload costs one metadata request per object and sends no bytes.
+
+With --layers the environment is a small base plus one layer per large
+distribution, each stored at the store's root as layer-<hash>.<ext> and
+shared by every environment there: a one-package change sends the changed
+layer (if any), the base and its manifest. On HDFS every object is made
+0644 and every directory the upload creates 0755, so YARN localizes them
+PUBLIC (once per node, for every user and application); a note says when a
+directory above the store keeps them private.
 
 Stores: s3://bucket/prefix (AWS credentials as the AWS CLI finds them;
 --s3-endpoint or AWS_ENDPOINT_URL_S3 for other S3 servers),
@@ -109,11 +118,26 @@ func (u *uploadInputs) run(cmd *cobra.Command, args []string, env lock.Env) (*up
 		return nil, err
 	}
 	con := consoleOf(cmd)
+	for _, n := range res.Notes {
+		fmt.Fprintf(cmd.ErrOrStderr(), "Note: %s\n", n)
+	}
+	for _, l := range res.Layers {
+		con.Wrote("layer", l.URL)
+	}
 	con.Wrote("environment", res.URL)
 	for _, c := range res.Code {
 		con.Wrote("code", c.URL)
 	}
 	return res, nil
+}
+
+// packageList is "pyarrow 17.0.0" for a layer's packages.
+func packageList(ps []build.Package) string {
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, p.Name+" "+p.Version)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func newUploadCommand() *cobra.Command {
@@ -150,6 +174,13 @@ func newUploadCommand() *cobra.Command {
 				state = "uploaded"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", res.URL)
+			for _, l := range res.Layers {
+				state := "already there"
+				if l.Uploaded {
+					state = "uploaded"
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "Layer %s (%s, %s): %s\n", l.URL, packageList(l.Packages), humanSize(l.Size), state)
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Environment %s (%s): %s\n", res.URL, humanSize(res.Size), state)
 			for _, c := range res.Code {
 				state := "already there"
@@ -184,7 +215,13 @@ func (u *uploadInputs) checkBeforeSending(cmd *cobra.Command, env lock.Env) func
 			// were chosen for the target when the lock was planned.
 			return nil
 		}
-		archive, err := runner.OpenArchive(ctx, m.Archive, runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: m.Platform})
+		// The base and every layer together, as the nodes see them.
+		archives := runner.Archives{Base: m.Archive, SHA256: map[string]string{m.Archive: m.SHA256}}
+		for _, l := range m.Layers {
+			archives.Layers = append(archives.Layers, l.Archive)
+			archives.SHA256[l.Archive] = l.SHA256
+		}
+		archive, err := runner.OpenEnvironment(ctx, archives, runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: m.Platform})
 		if err != nil {
 			return fmt.Errorf("checking %s before sending it: %w (--no-check sends it unchecked)", m.Archive, err)
 		}

@@ -21,6 +21,13 @@
 // object renamed, new manifest renamed, so a digest is the right one or
 // absent.
 //
+// Modes: every object is 0644 and every directory Put creates 0755, set
+// explicitly after the create (so no umask or default ACL changes them),
+// which is what YARN needs to localize an object PUBLIC, once per node for
+// every user and application (public.go). A directory above the store
+// that others cannot traverse (a 0700 home directory) keeps objects
+// private; PublicNote (store.PublicNoter) says so, and upload prints it.
+//
 // Get and Stat address the file by its inode (/.reserved/.inodes/<id>)
 // once they have found it, so the size, the digest and the bytes they
 // return belong to one file even while a Put replaces it.
@@ -165,6 +172,9 @@ type hdfsStore struct {
 	configured SHA256Storage
 	digest     atomic.Value // SHA256Storage: SHA256Auto until known
 
+	publicMu   sync.Mutex
+	publicDirs map[string]string // PublicNote's answer for each directory
+
 	connect chan struct{} // a one-slot semaphore around connecting
 	mu      sync.Mutex
 	client  *gohdfs.Client
@@ -269,4 +279,7 @@ const (
 )
 
 // ensure the interface is met.
-var _ store.Store = (*hdfsStore)(nil)
+var (
+	_ store.Store       = (*hdfsStore)(nil)
+	_ store.PublicNoter = (*hdfsStore)(nil)
+)

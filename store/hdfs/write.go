@@ -37,7 +37,7 @@ func (s *hdfsStore) Put(ctx context.Context, name string, r io.Reader, size int6
 func (s *hdfsStore) put(ctx context.Context, name string, r io.Reader, size int64, opts store.PutOptions) (store.Info, error) {
 	dst := s.path(name)
 	dir := path.Dir(dst)
-	if err := s.call(ctx, "mkdir", func(c *gohdfs.Client) error { return c.MkdirAll(dir, 0o755) }); err != nil {
+	if err := s.makeDirs(ctx, dir); err != nil {
 		return store.Info{}, fmt.Errorf("creating the directory %s: %w", dir, err)
 	}
 	s.removeAbandoned(ctx, dir)
@@ -53,6 +53,13 @@ func (s *hdfsStore) put(ctx context.Context, name string, r io.Reader, size int6
 		tmp = dir + "/" + tempPrefix + path.Base(name) + "-" + randomSuffix()
 		nw, err := c.Create(tmp)
 		if err != nil {
+			return err
+		}
+		// The create's mode is masked by the namenode's view of the
+		// umask and a parent's default ACL: set it (public.go).
+		if err := c.Chmod(tmp, ObjectMode); err != nil {
+			nw.Close()
+			c.Remove(tmp)
 			return err
 		}
 		if err := ctx.Err(); err != nil {

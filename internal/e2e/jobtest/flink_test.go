@@ -370,3 +370,43 @@ func TestPyFlinkWheelhouse(t *testing.T) {
 		}
 	}
 }
+
+// TestPyFlinkLayers runs the PyFlink UDF job in process mode on a layered
+// venv: flink-args ships every layer beside the base (-pyarch
+// BASE#venv,LAYER#layer-<hash>,...), the TaskManager unpacks them side by
+// side in the Python worker's python-archives directory, and pandas and
+// pyarrow, each only in a layer of its own, are imported from there.
+func TestPyFlinkLayers(t *testing.T) {
+	heavy(t)
+	venv := flinkVenvDir(t)
+	manifest := uploadPkgs(t, nil, nil, "zip", t.TempDir(), "--lock", flinkLock(t), "--layers")
+	m := readLayered(t, manifest)
+	layerOf := map[string]string{}
+	for _, l := range m.Layers {
+		for _, p := range l.Packages {
+			layerOf[strings.ToLower(p.Name)] = l.Dir
+		}
+	}
+	if layerOf["pandas"] == "" || layerOf["pyarrow"] == "" || layerOf["tabulate"] != "" {
+		t.Fatalf("the layers %+v: want pandas and pyarrow in layers, tabulate in the base", m.Layers)
+	}
+	flags := run(t, nil, "flink-args", "--manifest", manifest, "--client-python", filepath.Join(venv, "bin", "python"))
+	t.Logf("flink-args printed: %s", strings.TrimSpace(flags))
+	for _, l := range m.Layers {
+		if !strings.Contains(flags, l.URL+"#"+l.Dir) {
+			t.Fatalf("flink-args printed no %s#%s: %s", l.URL, l.Dir, flags)
+		}
+	}
+	env := flinkCluster(t, venv)
+	for _, r := range flinkUDFJob(t, venv, env, flags) {
+		w := r.Where
+		if !strings.HasPrefix(w.Tabulate, filepath.Join(w.Cwd, "venv")+string(filepath.Separator)) {
+			t.Errorf("tabulate is %s, not in the base unpacked as venv in %s", w.Tabulate, w.Cwd)
+		}
+		for pkg, p := range map[string]string{"pandas": w.Pandas, "pyarrow": w.PyArrow} {
+			if dir := filepath.Join(w.Cwd, layerOf[pkg]); !strings.HasPrefix(p, dir+string(filepath.Separator)) {
+				t.Errorf("%s is %s, not in its layer unpacked as %s", pkg, p, dir)
+			}
+		}
+	}
+}

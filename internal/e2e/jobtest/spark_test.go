@@ -24,6 +24,10 @@ type where struct {
 	Modes map[string]string `json:"modes"`
 	// EnvRoot is where ./environment leads ("" when there is none).
 	EnvRoot string `json:"envroot"`
+	// Layers are where each layer-<hash> of the working directory leads.
+	Layers map[string]string `json:"layers"`
+	// Real are the real paths of pandas and pyarrow's modules.
+	Real map[string]string `json:"real"`
 }
 
 type row struct {
@@ -214,4 +218,68 @@ func checkExecutor(t *testing.T, rows []row, format string) {
 		root = filepath.Join(cwd, ".pex") // PEX_ROOT=./.pex
 	}
 	checkShipped(t, rows, format, root)
+}
+
+// TestSparkLayers runs the job on layered environments, venv and pex,
+// on local[2] (spark-args unpacks the base and its layers here side by
+// side) and on a standalone master (Spark ships every layer beside the
+// base): pandas and pyarrow, each only in a layer of its own, are
+// imported from their layers.
+func TestSparkLayers(t *testing.T) {
+	heavy(t)
+	venv := sparkVenvDir(t)
+	driverPython := filepath.Join(venv, "bin", "python")
+	store := t.TempDir()
+	manifests := map[string]string{}
+	for _, format := range []string{"zip", "pex"} {
+		manifests[format] = uploadEnv(t, format, store, "--layers")
+	}
+	master := standalone(t, venv)
+	for _, format := range []string{"zip", "pex"} {
+		layerHash := map[string]string{} // package -> its layer's content hash
+		for _, l := range readLayered(t, manifests[format]).Layers {
+			for _, p := range l.Packages {
+				layerHash[strings.ToLower(p.Name)] = l.ContentHash
+			}
+		}
+		if layerHash["pandas"] == "" || layerHash["pyarrow"] == "" || layerHash["tabulate"] != "" {
+			t.Fatalf("the %s layers of %s: want pandas and pyarrow in layers, tabulate in the base", format, manifests[format])
+		}
+		check := func(t *testing.T, rows []row, root string) {
+			t.Helper()
+			checkMeans(t, rows)
+			for _, r := range rows {
+				for _, pkg := range []string{"pandas", "pyarrow"} {
+					got := r.Where.Real[pkg]
+					if !strings.HasPrefix(got, root+string(filepath.Separator)) || !strings.Contains(got, layerHash[pkg]) {
+						t.Errorf("%s comes from %s, not from its layer %s under %s", pkg, got, layerHash[pkg], root)
+					}
+				}
+				if !strings.Contains(r.Where.Tabulate, string(filepath.Separator)) {
+					t.Errorf("tabulate did not import: %q", r.Where.Tabulate)
+				}
+			}
+		}
+		t.Run("local-"+format, func(t *testing.T) {
+			cache := t.TempDir()
+			flags := run(t, []string{"CLUSTERPACK_CACHE_DIR=" + cache}, "spark-args", "--manifest", manifests[format], "--master", "local[2]", "--driver-python", driverPython)
+			t.Logf("spark-args printed: %s", strings.TrimSpace(flags))
+			rows := submit(t, venv, flags)
+			root := filepath.Join(cache, "unpacked")
+			if format == "pex" {
+				home, _ := os.UserHomeDir()
+				root = filepath.Join(home, ".pex", "installed") // the layers' PEX_ROOT
+			}
+			check(t, rows, root)
+		})
+		t.Run("standalone-"+format, func(t *testing.T) {
+			flags := spargs(t, manifests[format], "--master", master, "--driver-python", driverPython)
+			rows := submit(t, venv, flags)
+			cwd := rows[0].Where.Cwd
+			if !strings.Contains(cwd, string(filepath.Separator)+"work"+string(filepath.Separator)+"app-") {
+				t.Errorf("the UDF ran in %s, not in an executor's directory", cwd)
+			}
+			check(t, rows, cwd)
+		})
+	}
 }

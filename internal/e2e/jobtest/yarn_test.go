@@ -305,3 +305,203 @@ func putHDFS(t *testing.T, c *hdfstest.Cluster, src, p string) {
 		t.Fatalf("copying %s to hdfs://%s%s: %v", src, c.Addr, p, err)
 	}
 }
+
+// TestSparkYARNLayers is the proof of node-side reuse: a layered venv
+// uploaded to HDFS by the project's store (objects 0644, directories
+// 0755), two Spark applications on YARN with spark-args' flags, and the
+// second application's containers on the very layers the first one's
+// localized PUBLIC: after both, each layer is in the NodeManager's public
+// cache (filecache/) once, the same directory as after the first, and in
+// no user's private cache. pandas and pyarrow, each only in a layer of
+// its own, are imported from there by the UDFs. Then six, a small
+// dependency, is bumped (1.16.0 to 1.17.0): the upload sends the new base
+// and its manifest and no layer, and a third application runs the new
+// base on the layers the node has already.
+func TestSparkYARNLayers(t *testing.T) {
+	heavy(t)
+	venv := sparkVenvDir(t)
+	c := yarnCluster(t)
+	localDirs, err := c.NMLocalDirs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := c.URL("/envs-layered")
+	manifest := uploadPkgs(t, nil, append(shipped, "six==1.16.0"), "zip", to, "--layers")
+	m := readLayered(t, manifest)
+	layerOf := map[string]string{} // package -> layer directory
+	for _, l := range m.Layers {
+		if !l.Uploaded {
+			t.Errorf("the first upload did not send %s", l.Name)
+		}
+		for _, p := range l.Packages {
+			layerOf[strings.ToLower(p.Name)] = l.Dir
+		}
+	}
+	if layerOf["pandas"] == "" || layerOf["pyarrow"] == "" || layerOf["tabulate"] != "" || layerOf["six"] != "" {
+		t.Fatalf("the layers %+v: want pandas and pyarrow in layers, tabulate and six in the base", m.Layers)
+	}
+	driverPython := filepath.Join(venv, "bin", "python")
+	var firstCopies map[string]localized
+	runApp := func(app int, m layeredManifest, manifest string) {
+		t.Helper()
+		flags := spargs(t, manifest, "--master", "yarn", "--driver-python", driverPython)
+		for _, l := range m.Layers {
+			if !strings.Contains(flags, l.URL+"#"+l.Dir) {
+				t.Fatalf("spark-args printed no %s#%s: %s", l.URL, l.Dir, flags)
+			}
+		}
+		rows := submit(t, venv, strings.TrimSpace(flags)+" "+yarnFlags(venv, "client"), yarnEnv(t, venv, c)...)
+		checkMeans(t, rows)
+		for _, r := range rows {
+			checkLayeredContainer(t, r.Where, c, localDirs, path.Base(m.URL), m, layerOf)
+		}
+		if d := rows[0].Driver; d.Executable != driverPython {
+			t.Errorf("the client-mode driver ran %s, want %s", d.Executable, driverPython)
+		}
+		copies := map[string]localized{}
+		for _, l := range m.Layers {
+			public, private := localizedCopies(t, localDirs, l.Name)
+			if len(public) != 1 || len(private) != 0 {
+				t.Fatalf("after application %d, %s is in the public cache %d times (%v) and in private caches %d times (%v); want once, PUBLIC",
+					app, l.Name, len(public), public, len(private), private)
+			}
+			copies[l.Name] = public[0]
+		}
+		if firstCopies == nil {
+			firstCopies = copies
+			return
+		}
+		for name, got := range copies {
+			if first := firstCopies[name]; got != first {
+				t.Errorf("%s was localized again by application %d: %+v, after the first %+v", name, app, got, first)
+			}
+		}
+	}
+	runApp(1, m, manifest)
+	runApp(2, m, manifest)
+
+	// A one-package change: six bumped. Only the base and its manifest go.
+	bumpedManifest := uploadPkgs(t, nil, append(shipped, "six==1.17.0"), "zip", to, "--layers")
+	bumped := readLayered(t, bumpedManifest)
+	if bumped.URL == m.URL || !bumped.Uploaded {
+		t.Fatalf("the bumped environment's base %s (uploaded %v): want a new one, sent", bumped.URL, bumped.Uploaded)
+	}
+	var total int64
+	for i, l := range bumped.Layers {
+		if i >= len(m.Layers) || l.Name != m.Layers[i].Name || l.Uploaded {
+			t.Errorf("the bumped environment's layer %s (uploaded %v): want the first's %s, not sent again", l.Name, l.Uploaded, m.Layers[min(i, len(m.Layers)-1)].Name)
+		}
+		total += l.Size
+	}
+	if len(bumped.Layers) != len(m.Layers) {
+		t.Fatalf("the bumped environment has %d layers, the first %d", len(bumped.Layers), len(m.Layers))
+	}
+	t.Logf("six bumped: the upload sent the %d-byte base of a %d-byte environment (%.1f%%)", bumped.Size, total+bumped.Size, 100*float64(bumped.Size)/float64(total+bumped.Size))
+	runApp(3, bumped, bumpedManifest)
+}
+
+// layeredManifest is what the layers tests read of an upload manifest.
+type layeredManifest struct {
+	URL      string `json:"url"`
+	Size     int64  `json:"size"`
+	Uploaded bool   `json:"uploaded"`
+	Layers   []struct {
+		Name        string `json:"name"`
+		Dir         string `json:"dir"`
+		ContentHash string `json:"content_hash"`
+		URL         string `json:"url"`
+		Size        int64  `json:"size"`
+		Uploaded    bool   `json:"uploaded"`
+		Packages    []struct {
+			Name string `json:"name"`
+		} `json:"packages"`
+	} `json:"layers"`
+}
+
+func readLayered(t *testing.T, manifest string) layeredManifest {
+	t.Helper()
+	var m layeredManifest
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// localized is one localized copy of a resource: its directory in a
+// NodeManager's cache and when it was made.
+type localized struct {
+	Dir     string
+	ModTime time.Time
+}
+
+// localizedCopies finds the copies of the resource called name in the
+// NodeManagers' public caches (<local-dir>/filecache/<n>/<name>) and in
+// the users' private ones (<local-dir>/usercache/<user>/filecache/<n>/<name>).
+func localizedCopies(t *testing.T, localDirs []string, name string) (public, private []localized) {
+	t.Helper()
+	find := func(pattern string) []localized {
+		matches, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []localized
+		for _, d := range matches {
+			fi, err := os.Stat(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, localized{d, fi.ModTime()})
+		}
+		return out
+	}
+	for _, ld := range localDirs {
+		public = append(public, find(filepath.Join(ld, "filecache", "*", name))...)
+		private = append(private, find(filepath.Join(ld, "usercache", "*", "filecache", "*", name))...)
+	}
+	return public, private
+}
+
+// checkLayeredContainer checks a UDF of the layered environment: it ran in
+// a container directory on the base unpacked in the NodeManager's public
+// cache, with every layer-<hash> beside ./environment leading into the
+// public cache too, and pandas and pyarrow imported from their layers.
+func checkLayeredContainer(t *testing.T, w where, c *hdfstest.Cluster, localDirs []string, base string, m layeredManifest, layerOf map[string]string) {
+	t.Helper()
+	if !strings.HasPrefix(w.Cwd, c.WorkDir+string(filepath.Separator)) || !strings.Contains(w.Cwd, "/appcache/application_") {
+		t.Errorf("the UDF ran in %s, not in a container directory of the NodeManager (under %s)", w.Cwd, c.WorkDir)
+	}
+	public := func(p string) bool {
+		for _, ld := range localDirs {
+			if strings.HasPrefix(p, filepath.Join(ld, "filecache")+string(filepath.Separator)) {
+				return true
+			}
+		}
+		return false
+	}
+	if !public(w.EnvRoot) || filepath.Base(w.EnvRoot) != base {
+		t.Errorf("./environment leads to %s, not to %s in the NodeManager's public cache", w.EnvRoot, base)
+	}
+	if !strings.HasPrefix(w.Tabulate, w.Cwd+"/environment/") && !strings.HasPrefix(w.Tabulate, w.EnvRoot+"/") {
+		t.Errorf("tabulate comes from %s, not from the base", w.Tabulate)
+	}
+	for _, l := range m.Layers {
+		root, ok := w.Layers[l.Dir]
+		if !ok {
+			t.Errorf("the container directory %s has no %s (it has %v)", w.Cwd, l.Dir, w.Layers)
+			continue
+		}
+		if !public(root) || filepath.Base(root) != l.Name {
+			t.Errorf("%s leads to %s, not to %s in the NodeManager's public cache", l.Dir, root, l.Name)
+		}
+	}
+	for _, pkg := range []string{"pandas", "pyarrow"} {
+		root := w.Layers[layerOf[pkg]]
+		if got := w.Real[pkg]; root == "" || !strings.HasPrefix(got, root+string(filepath.Separator)) {
+			t.Errorf("%s comes from %s, not from its layer %s (%s)", pkg, got, layerOf[pkg], root)
+		}
+	}
+}

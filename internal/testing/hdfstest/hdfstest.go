@@ -109,6 +109,26 @@ type Cluster struct {
 	closed bool
 }
 
+// NMLocalDirs are the NodeManagers' local directories (yarn.nodemanager.local-dirs;
+// MiniYARNCluster makes them <WorkDir>/<name>-localDir-nm-<node>_<dir>):
+// filecache/ in each holds the resources localized PUBLIC, shared by
+// every user and application of the node, usercache/<user>/filecache/
+// the private ones, usercache/<user>/appcache/ the containers'. None
+// without YARN.
+func (c *Cluster) NMLocalDirs() ([]string, error) {
+	if c.WorkDir == "" {
+		return nil, errors.New("the cluster runs no YARN")
+	}
+	dirs, err := filepath.Glob(filepath.Join(c.WorkDir, "*-localDir-nm-*"))
+	if err != nil {
+		return nil, err
+	}
+	if len(dirs) == 0 {
+		return nil, fmt.Errorf("no NodeManager local directory (*-localDir-nm-*) in %s", c.WorkDir)
+	}
+	return dirs, nil
+}
+
 // URL is "hdfs://127.0.0.1:PORT" followed by p (which starts with "/").
 func (c *Cluster) URL(p string) string { return "hdfs://" + c.Addr + p }
 

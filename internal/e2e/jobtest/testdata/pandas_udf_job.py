@@ -62,6 +62,11 @@ def report():
         # The unpacked archive itself ("environment" may be a link to it,
         # as on YARN, where it lies in the NodeManager's cache).
         "envroot": os.path.realpath("environment") if os.path.exists("environment") else "",
+        # The layers of a layered environment beside it ("layer-<hash>",
+        # links into the NodeManager's cache on YARN), and where the
+        # modules really come from.
+        "layers": {d: os.path.realpath(d) for d in sorted(os.listdir(".")) if d.startswith("layer-")},
+        "real": {m.__name__: os.path.realpath(m.__file__) for m in (pd, pyarrow)},
     }
 
 
