@@ -625,7 +625,7 @@ func (j *jsonLines) Next() ([]byte, error) {
 		if len(b) == 0 {
 			continue
 		}
-		if !json.Valid(b) {
+		if !validJSON(b) {
 			return nil, fmt.Errorf("input line %d is not valid JSON", j.line)
 		}
 		return bytes.Clone(b), nil

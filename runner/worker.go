@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -306,16 +307,15 @@ func (w *worker) row(m *mapRun, req []byte) Result {
 	if !m.raw && r == w.none() {
 		return Result{Error: w.takeError()}
 	}
-	s, ok := w.goString(r)
+	s, ok := w.utf8(r)
 	if !ok {
 		return Result{Error: w.fetchError()}
 	}
 	if m.raw {
 		// A plain str result is written as a JSON string.
-		b, _ := json.Marshal(string(s))
-		return Result{Value: b}
+		return Result{Value: appendJSONString(make([]byte, 0, len(s)+2), s)}
 	}
-	return Result{Value: json.RawMessage(s)}
+	return Result{Value: bytes.Clone(s)}
 }
 
 func (w *worker) none() uintptr {
@@ -446,15 +446,26 @@ func (w *worker) unicode(b []byte) uintptr {
 
 // goString copies a str's UTF-8 (GIL held).
 func (w *worker) goString(o uintptr) ([]byte, bool) {
+	s, ok := w.utf8(o)
+	if !ok {
+		return nil, false
+	}
+	return bytes.Clone(s), true
+}
+
+// utf8 is a str's UTF-8 in Python's memory, valid while o lives and is
+// not changed (GIL held); never keep it.
+func (w *worker) utf8(o uintptr) ([]byte, bool) {
 	w.scratch[0] = 0
 	p := call(w.py.f.unicodeAsUTF8AndSize, o, uintptr(unsafe.Pointer(&w.scratch[0])))
 	if p == 0 {
 		return nil, false
 	}
 	n := int(w.scratch[0])
-	out := make([]byte, n)
-	copy(out, unsafe.Slice((*byte)(cPtr(p)), n))
-	return out, true
+	if n == 0 {
+		return []byte{}, true
+	}
+	return unsafe.Slice((*byte)(cPtr(p)), n), true
 }
 
 func (w *worker) callOne(fn, arg uintptr) uintptr {
