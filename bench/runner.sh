@@ -13,7 +13,7 @@
 #   - the Go API, one `Pool.Do` at a time (PEMJA's pattern: the caller
 #     waits for each result), in the helper's own process.
 #
-# It prints calls/s, median (min) of the rounds, and clusterpack/PEMJA.
+# It prints calls/s, median (best) of the rounds, and clusterpack/PEMJA.
 #
 #   bash bench/runner.sh                  # 3 rounds of 200,000 calls
 #   ROUNDS=1 N=50000 bash bench/runner.sh  # a quick look

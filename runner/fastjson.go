@@ -7,14 +7,12 @@ import (
 )
 
 // validJSON is json.Valid with a fast path for the common row, a string
-// of printable ASCII without escapes, which it recognises with a few
-// vectorised scans; anything else goes to json.Valid.
+// of printable ASCII without escapes (or a list of one, a call's
+// arguments), which it recognises with a few vectorised scans; anything
+// else goes to json.Valid.
 func validJSON(b []byte) bool {
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
-		in := b[1 : len(b)-1]
-		if bytes.IndexByte(in, '"') < 0 && bytes.IndexByte(in, '\\') < 0 && printable(in) {
-			return true
-		}
+	if _, ok := plainStringArg(b); ok {
+		return true
 	}
 	return json.Valid(b)
 }
@@ -62,4 +60,24 @@ func appendJSONString(dst, s []byte) []byte {
 	dst = append(dst, '"')
 	dst = append(dst, s...)
 	return append(dst, '"')
+}
+
+// plainText reports whether s is printable ASCII without a quote or a
+// backslash: the JSON string of such text is s between quotes, in Go's
+// encoding/json and in Python's json module alike.
+func plainText(s []byte) bool {
+	return bytes.IndexByte(s, '"') < 0 && bytes.IndexByte(s, '\\') < 0 && printable(s)
+}
+
+// plainStringArg recognises the arguments of a call of one plain-text
+// str, the JSON ["text"] or "text" exactly, and returns the text.
+func plainStringArg(args []byte) ([]byte, bool) {
+	if len(args) >= 4 && args[0] == '[' && args[len(args)-1] == ']' {
+		args = args[1 : len(args)-1]
+	}
+	if len(args) < 2 || args[0] != '"' || args[len(args)-1] != '"' {
+		return nil, false
+	}
+	s := args[1 : len(args)-1]
+	return s, plainText(s)
 }

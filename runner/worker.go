@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -27,6 +28,10 @@ type worker struct {
 
 	cur  atomic.Pointer[job] // the job running, for the watchdog
 	busy atomic.Int32
+	// inuse is held while Python code runs in this worker's namespace:
+	// by the worker's own thread between taking the GIL and releasing
+	// it, or by a caller running a call inline (Pool.Do, see inline).
+	inuse sync.Mutex
 	// abandoned: a call of this worker ran past the timeout; it takes no
 	// new call and ends when that call returns. replacing (p.mu): a
 	// fresh worker is starting in its place.
@@ -37,6 +42,11 @@ type worker struct {
 	sub                                                                           bool
 	obj                                                                           uintptr // the _CPWorker
 	mRun, mPrepare, mPrepareRaw, mTakeError, mDescribe, mFlush, mCheck, mTakeVars uintptr
+	mPrepareCall, mPrepareCallStr, mEncode                                        uintptr
+	failed                                                                        uintptr // _cp_failed
+	// The callables of Do calls of a function (prepare_call and
+	// prepare_call_str), by name.
+	calls map[string][2]uintptr
 
 	// The callable Map prepared, for the map it was prepared for.
 	mapFor *mapRun
@@ -61,8 +71,10 @@ type job struct {
 	req   []byte
 	m     *mapRun
 	index int
-	line  int          // the row's line in its input, when the reader knows it
-	out   bool         // jobRequest: the call reads variables back (Call.Out)
+	line  int    // the row's line in its input, when the reader knows it
+	out   bool   // jobRequest: the call reads variables back (Call.Out)
+	fn    string // jobRequest: a function call without Out, made by its prepared callable with args
+	args  []byte
 	rows  [][]byte     // jobRows
 	lines []int        // jobRows: the line of each row, when known
 	each  chan Result  // jobRows: each row's result as soon as it is done (capacity len(rows))
@@ -137,6 +149,7 @@ func (w *worker) loop(ready chan<- error) {
 		if j == nil {
 			break
 		}
+		w.inuse.Lock()
 		call(w.py.f.restoreThread, w.ts)
 		for j != nil {
 			w.exec(j)
@@ -145,8 +158,9 @@ func (w *worker) loop(ready chan<- error) {
 			}
 			j = w.next(false)
 		}
-		w.callStr(w.mFlush, nil)
+		w.flush()
 		call(w.py.f.saveThread)
+		w.inuse.Unlock()
 		if w.abandoned.Load() || j != nil && j.state.Load() == 2 {
 			w.p.abandon(w)
 			break
@@ -234,7 +248,16 @@ func (r Result) at(j *job, i int, w *worker) Result {
 // after an exception.
 func (w *worker) request(j *job) Result {
 	f := &w.py.f
-	r, perr := w.callObj(w.mRun, j.req)
+	var r uintptr
+	var perr *PyError
+	if j.fn != "" {
+		if arg, ok := plainStringArg(j.args); ok {
+			return w.callFunctionStr(j.fn, arg)
+		}
+		r, perr = w.callFunction(j.fn, j.args)
+	} else {
+		r, perr = w.callObj(w.mRun, j.req)
+	}
 	if perr != nil {
 		return Result{Error: perr}
 	}
@@ -257,6 +280,89 @@ func (w *worker) request(j *job) Result {
 		}
 	}
 	return res
+}
+
+// callFunction calls the function named fn with the arguments' JSON
+// through its prepared callable (made on first use); the result is as
+// run()'s.
+func (w *worker) callFunction(fn string, args []byte) (uintptr, *PyError) {
+	c, perr := w.prepared(fn, 0)
+	if perr != nil {
+		return 0, perr
+	}
+	return w.callObj(c, args)
+}
+
+// prepared is the callable of Do calls of fn: 0 takes the arguments'
+// JSON (prepare_call), 1 one str (prepare_call_str).
+func (w *worker) prepared(fn string, which int) (uintptr, *PyError) {
+	c := w.calls[fn]
+	if c[which] == 0 {
+		prep := w.mPrepareCall
+		if which == 1 {
+			prep = w.mPrepareCallStr
+		}
+		o, perr := w.callObj(prep, []byte(fn))
+		if perr != nil {
+			return 0, perr
+		}
+		c[which] = o
+		if w.calls == nil {
+			w.calls = map[string][2]uintptr{}
+		}
+		w.calls[fn] = c
+	}
+	return c[which], nil
+}
+
+// callFunctionStr calls fn with one str, arg's bytes, the way a call
+// with the JSON arguments ["arg"] would be made, without decoding them:
+// a str result of plain text is written as JSON here (the bytes Python's
+// encoder gives), any other goes to encode().
+func (w *worker) callFunctionStr(fn string, arg []byte) Result {
+	f := &w.py.f
+	c, perr := w.prepared(fn, 1)
+	if perr != nil {
+		return Result{Error: perr}
+	}
+	r, perr := w.callObj(c, arg)
+	if perr != nil {
+		return Result{Error: perr}
+	}
+	defer call(f.decRef, r)
+	if r == w.failed {
+		return Result{Error: w.takeError()}
+	}
+	if w.py.unicodeType != 0 && *(*uintptr)(cPtr(r + unsafe.Sizeof(uintptr(0)))) == w.py.unicodeType {
+		// ob_type follows ob_refcnt in every CPython the runner embeds.
+		if s, ok := w.utf8(r); ok && plainText(s) {
+			v := make([]byte, 0, len(s)+2)
+			return Result{Value: append(append(append(v, '"'), s...), '"')}
+		}
+		call(f.errClear) // a str without UTF-8 (lone surrogates): encode() says why
+	}
+	e, perr := w.callObj2(w.mEncode, r)
+	if perr != nil {
+		return Result{Error: perr}
+	}
+	defer call(f.decRef, e)
+	if e == w.none() {
+		return Result{Error: w.takeError()}
+	}
+	s, ok := w.goString(e)
+	if !ok {
+		return Result{Error: w.fetchError()}
+	}
+	return Result{Value: s}
+}
+
+// callObj2 calls fn(o) and returns the new reference (GIL held).
+func (w *worker) callObj2(fn, o uintptr) (uintptr, *PyError) {
+	r := w.callOne(fn, o)
+	if r == 0 {
+		return 0, w.fetchError()
+	}
+	return r, nil
 }
 
 // takeError describes the exception the last call stored (pending).
@@ -385,6 +491,9 @@ func (w *worker) bootstrap() error {
 	if _, perr := w.callStr(setup, config); perr != nil {
 		return fmt.Errorf("setting sys.path: %s", perr.Last)
 	}
+	failedName := cstr("_cp_failed")
+	w.failed = call(f.dictGetItemString, d, ptr(failedName)) // borrowed; __main__ keeps it
+	runtime.KeepAlive(failedName)
 	klass := call(f.dictGetItemString, d, ptr(cls))
 	runtime.KeepAlive(cls)
 	runtime.KeepAlive(setupName)
@@ -397,7 +506,8 @@ func (w *worker) bootstrap() error {
 		p    *uintptr
 		name string
 	}{{&w.mRun, "run"}, {&w.mPrepare, "prepare"}, {&w.mPrepareRaw, "prepare_raw"}, {&w.mTakeError, "take_error"},
-		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}, {&w.mTakeVars, "take_vars"}} {
+		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}, {&w.mTakeVars, "take_vars"},
+		{&w.mPrepareCall, "prepare_call"}, {&w.mPrepareCallStr, "prepare_call_str"}, {&w.mEncode, "encode"}} {
 		name := cstr(m.name)
 		*m.p = call(f.objectGetAttrString, obj, ptr(name))
 		runtime.KeepAlive(name)
@@ -423,14 +533,26 @@ func (w *worker) bootstrap() error {
 // process exits soon after a pool closes anyway (see Python).
 func (w *worker) stop() {
 	f := &w.py.f
+	w.inuse.Lock()
+	defer w.inuse.Unlock()
 	call(f.restoreThread, w.ts)
-	w.callStr(w.mFlush, nil)
+	w.flush()
 	if w.sub {
 		call(f.saveThread)
 		return
 	}
 	call(f.threadStateClear, w.ts)
 	call(f.threadStateDeleteCurrent) // releases the GIL
+}
+
+// flush flushes Python's sys.stdout and sys.stderr (GIL held).
+func (w *worker) flush() {
+	f := &w.py.f
+	if r := call(f.callObject, w.mFlush, 0); r != 0 {
+		call(f.decRef, r)
+		return
+	}
+	call(f.errClear)
 }
 
 // unicode makes a str from UTF-8 bytes (GIL held); 0 on error.

@@ -3,7 +3,7 @@
 // and through clusterpack (`clusterpack run --input` as a process, end to
 // end; and one Pool.Do at a time through the Go API, in this process),
 // alternating, on the same CPython and the same rows, and prints calls/s
-// (median and minimum of the rounds) and the ratios clusterpack/PEMJA.
+// (median and best of the rounds) and the ratios clusterpack/PEMJA.
 //
 //	runnerbench -clusterpack BIN -python PY -pemja-python VENV_PY -java JAVA -pemja-cp CP -pemja-site DIR -work DIR [-rounds 3] [-n 200000] [-do-n 200000]
 package main
@@ -31,6 +31,7 @@ type config struct {
 	clusterpack, python, pemjaPython, java, pemjaCP, pemjaSite, work string
 	rounds, n, doN                                                   int
 	sizes                                                            []int
+	paths                                                            map[string]bool
 }
 
 func main() {
@@ -47,7 +48,12 @@ func main() {
 	flag.IntVar(&c.n, "n", 200000, "rows (calls) per measurement")
 	flag.IntVar(&c.doN, "do-n", 200000, "calls per Pool.Do measurement")
 	flag.StringVar(&sizes, "sizes", "100,1000", "string sizes in bytes")
+	paths := flag.String("paths", "pemja,cli,do", "what to time: pemja, cli (run --input), do (Pool.Do)")
 	flag.Parse()
+	c.paths = map[string]bool{}
+	for _, p := range strings.Split(*paths, ",") {
+		c.paths[p] = true
+	}
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(s)
 		if err != nil {
@@ -116,20 +122,27 @@ func bench(ctx context.Context, c config) error {
 	var startup []float64
 	for r := 0; r < c.rounds; r++ {
 		fmt.Fprintf(os.Stderr, "round %d of %d\n", r+1, c.rounds)
-		rates, err := pemja(ctx, c)
-		if err != nil {
-			return err
+		if c.paths["pemja"] {
+			rates, err := pemja(ctx, c)
+			if err != nil {
+				return err
+			}
+			for size, rate := range rates {
+				add("pemja", size, rate)
+			}
 		}
-		for size, rate := range rates {
-			add("pemja", size, rate)
+		s := 0.0
+		if c.paths["cli"] {
+			if s, err = cli(ctx, c, archive, one, 1, false); err != nil {
+				return err
+			}
+			startup = append(startup, s)
 		}
-		s, err := cli(ctx, c, archive, one, 1, false)
-		if err != nil {
-			return err
-		}
-		startup = append(startup, s)
 		for _, size := range c.sizes {
 			for _, raw := range []bool{true, false} {
+				if !c.paths["cli"] {
+					break
+				}
 				secs, err := cli(ctx, c, archive, inputs[size], c.n, raw)
 				if err != nil {
 					return err
@@ -140,6 +153,9 @@ func bench(ctx context.Context, c config) error {
 				}
 				add(tool, size, float64(c.n)/secs)
 				add(tool+"-rows", size, float64(c.n)/max(secs-s, 1e-9))
+			}
+			if !c.paths["do"] {
+				continue
 			}
 			rate, err := doRate(ctx, py, env, size, c.doN)
 			if err != nil {
@@ -257,15 +273,19 @@ func doRate(ctx context.Context, py *runner.Python, env *runner.Env, size, n int
 	return float64(n) / secs, nil
 }
 
-func stats(xs []float64) (median, lo float64) {
+// stats are the median and the best (highest) of rates.
+func stats(xs []float64) (median, best float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	return s[len(s)/2], s[0]
+	return s[len(s)/2], s[len(s)-1]
 }
 
 func report(c config, got map[measurement][]float64, startup []float64) {
 	su, _ := stats(startup)
-	fmt.Printf("calls/s, median (min) of %d rounds; %d rows per CLI run and PEMJA run, %d calls per Pool.Do run\n\n", c.rounds, c.n, c.doN)
+	fmt.Printf("calls/s, median (best) of %d rounds; %d rows per CLI run and PEMJA run, %d calls per Pool.Do run\n\n", c.rounds, c.n, c.doN)
 	fmt.Printf("| path | size | calls/s | clusterpack/PEMJA (medians) |\n|---|---:|---:|---:|\n")
 	paths := []struct{ tool, name string }{
 		{"pemja", "PEMJA `PythonInterpreter.invoke`"},
@@ -278,13 +298,18 @@ func report(c config, got map[measurement][]float64, startup []float64) {
 	for _, size := range c.sizes {
 		pm, _ := stats(got[measurement{"pemja", size}])
 		for _, p := range paths {
-			m, lo := stats(got[measurement{p.tool, size}])
+			m, best := stats(got[measurement{p.tool, size}])
 			ratio := "-"
-			if p.tool != "pemja" {
+			if m == 0 {
+				continue
+			}
+			if p.tool != "pemja" && pm > 0 {
 				ratio = fmt.Sprintf("%.2fx", m/pm)
 			}
-			fmt.Printf("| %s | %d B | %.0f (%.0f) | %s |\n", p.name, size, m, lo, ratio)
+			fmt.Printf("| %s | %d B | %.0f (%.0f) | %s |\n", p.name, size, m, best, ratio)
 		}
 	}
-	fmt.Printf("\nstart-up of `run --input` (one row, end to end): %.3f s, median\n", su)
+	if su > 0 {
+		fmt.Printf("\nstart-up of `run --input` (one row, end to end): %.3f s, median\n", su)
+	}
 }
