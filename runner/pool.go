@@ -624,6 +624,7 @@ type RowReader interface {
 type jsonLines struct {
 	s    *bufio.Scanner
 	line int
+	buf  []byte // rows are copied into it, a block at a time
 }
 
 // JSONLines reads one JSON value per non-blank line.
@@ -653,7 +654,14 @@ func (j *jsonLines) Next() ([]byte, error) {
 		if !validJSON(b) {
 			return nil, fmt.Errorf("input line %d is not valid JSON", j.line)
 		}
-		return bytes.Clone(b), nil
+		// The row outlives the scanner's buffer: a copy, in a block
+		// shared with the rows around it (one allocation for many).
+		if len(b) > cap(j.buf)-len(j.buf) {
+			j.buf = make([]byte, 0, max(64<<10, len(b)))
+		}
+		n := len(j.buf)
+		j.buf = append(j.buf, b...)
+		return j.buf[n:len(j.buf):len(j.buf)], nil
 	}
 	if err := j.s.Err(); err != nil {
 		return nil, err
@@ -822,13 +830,13 @@ func (s *sequencer) put(r Result) {
 	if s.closed || s.failure != nil {
 		return
 	}
-	s.ready[r.Index] = r
+	if r.Index != s.next {
+		s.ready[r.Index] = r
+		s.check()
+		return
+	}
+	// r is next (with one worker, always): emitted without the map.
 	for s.failure == nil {
-		r, ok := s.ready[s.next]
-		if !ok {
-			break
-		}
-		delete(s.ready, s.next)
 		s.next++
 		s.st.count(r)
 		if r.setup {
@@ -836,6 +844,11 @@ func (s *sequencer) put(r Result) {
 		} else if err := s.emit(r); err != nil {
 			s.failure = err
 		}
+		var ok bool
+		if r, ok = s.ready[s.next]; !ok {
+			break
+		}
+		delete(s.ready, s.next)
 	}
 	s.check()
 }
