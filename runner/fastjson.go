@@ -42,25 +42,43 @@ func printable(b []byte) bool {
 }
 
 // appendJSONString appends s as a JSON string, the bytes json.Marshal
-// gives for it: when s is printable ASCII with nothing encoding/json
-// escapes (the quote, the backslash, and <, > and & for HTML) it is
-// copied between quotes; otherwise json.Marshal writes it.
+// gives for it: printable ASCII is copied, with the quote and the
+// backslash escaped and <, > and & written as \u003c, \u003e and \u0026
+// (encoding/json's HTML escaping); text with any other byte is left to
+// json.Marshal.
 func appendJSONString(dst, s []byte) []byte {
-	plain := printable(s)
-	for _, c := range []byte{'"', '\\', '<', '>', '&'} {
-		if !plain {
-			break
-		}
-		plain = bytes.IndexByte(s, c) < 0
-	}
-	if !plain {
+	if !printable(s) {
 		b, _ := json.Marshal(string(s))
 		return append(dst, b...)
 	}
 	dst = append(dst, '"')
-	dst = append(dst, s...)
+	for len(s) > 0 {
+		i := len(s)
+		for _, c := range jsonSpecial {
+			if k := bytes.IndexByte(s[:i], c); k >= 0 {
+				i = k
+			}
+		}
+		dst = append(dst, s[:i]...)
+		if i == len(s) {
+			break
+		}
+		switch c := s[i]; c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		default:
+			dst = append(dst, `\u00`...)
+			dst = append(dst, hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		s = s[i+1:]
+	}
 	return append(dst, '"')
 }
+
+// jsonSpecial are the printable bytes encoding/json escapes.
+var jsonSpecial = [...]byte{'"', '\\', '<', '>', '&'}
+
+const hexDigits = "0123456789abcdef"
 
 // plainText reports whether s is printable ASCII without a quote or a
 // backslash: the JSON string of such text is s between quotes, in Go's

@@ -11,7 +11,7 @@ import (
 // gives json.Marshal's bytes, for strings that take the fast path and
 // strings that do not (every byte value at every position of a word).
 func TestFastJSON(t *testing.T) {
-	cases := []string{"", "a", "abcdefgh", strings.Repeat("abcdefghij", 100), "<b>", "a&b", `q"q`, `back\slash`, "tab\there",
+	cases := []string{"", "a", `"quoted"`, `"<a href=\"x\">&amp;</a>"\\`, `\\\\"`, "abcdefgh", strings.Repeat("abcdefghij", 100), "<b>", "a&b", `q"q`, `back\slash`, "tab\there",
 		"caf\u00e9", "line\u2028sep", "\x7f", "\xff\xfe", "emoji \U0001F600", " ~ all printable !#$%'()*+,-./:;=?@[]^_`{|}"}
 	for c := 0; c < 256; c++ {
 		for pos := 0; pos < 9; pos++ {
