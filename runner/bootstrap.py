@@ -377,6 +377,22 @@ class _CPWorker:
 
         return one
 
+    def prepare_str(self, req_json):
+        """For rows of a function call that are plain JSON strings: the
+        function (looked up once, as prepare() does) called with the str
+        itself; the result comes back as it is, or _cp_failed after an
+        exception."""
+        fn = _cp_resolve(_cp_json.loads(req_json)["function"])
+
+        def one(arg):
+            try:
+                return fn(arg)
+            except BaseException as e:  # SystemExit and KeyboardInterrupt too
+                self.pending = _cp_error(e)
+                return _cp_failed
+
+        return one
+
     def encode(self, v):
         """The JSON of a result, or None after an exception (then
         take_error() describes it)."""

@@ -536,6 +536,31 @@ func TestInProcessDoInline(t *testing.T) {
 		}
 	}
 
+	// Map: rows that are plain strings (passed as str) and other rows
+	// (JSON) give what the expression path gives.
+	in := "\"abc\"\n\"caf\\u00e9\"\n\"bad\"\n\"a\\\"b\"\n[\"x\"]\n\"<&>\"\n"
+	collect := func(c Call) []string {
+		var out []string
+		if _, err := p.Map(context.Background(), c, JSONLines(strings.NewReader(in)), func(r Result) error {
+			if r.Error != nil {
+				out = append(out, "error "+r.Error.Last)
+			} else {
+				out = append(out, string(r.Value))
+			}
+			return nil
+		}, MapOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if _, err := p.Do(context.Background(), Call{Exec: []string{"import greet"}}, ModeAll); err != nil {
+		t.Fatal(err)
+	}
+	got, want := collect(Call{Function: "greet:maybe"}), collect(Call{Eval: "greet.maybe(row)"})
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(got) != 6 || got[0] != `"ABC"` || got[2] != "error KeyError: 'bad'" {
+		t.Errorf("map of a function: %q\nof the expression: %q", got, want)
+	}
+
 	// Callers at once, and a Map: every result is its own.
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)

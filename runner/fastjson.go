@@ -87,15 +87,20 @@ func plainText(s []byte) bool {
 	return bytes.IndexByte(s, '"') < 0 && bytes.IndexByte(s, '\\') < 0 && printable(s)
 }
 
+// plainString recognises the JSON string of plain text, "text" exactly,
+// and returns the text.
+func plainString(b []byte) ([]byte, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return nil, false
+	}
+	return b[1 : len(b)-1], plainText(b[1 : len(b)-1])
+}
+
 // plainStringArg recognises the arguments of a call of one plain-text
 // str, the JSON ["text"] or "text" exactly, and returns the text.
 func plainStringArg(args []byte) ([]byte, bool) {
 	if len(args) >= 4 && args[0] == '[' && args[len(args)-1] == ']' {
 		args = args[1 : len(args)-1]
 	}
-	if len(args) < 2 || args[0] != '"' || args[len(args)-1] != '"' {
-		return nil, false
-	}
-	s := args[1 : len(args)-1]
-	return s, plainText(s)
+	return plainString(args)
 }

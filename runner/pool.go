@@ -678,10 +678,11 @@ type MapOptions struct {
 }
 
 type mapRun struct {
-	ctx context.Context
-	req []byte
-	raw bool
-	seq *sequencer // nil: the rows' results are read from their jobs
+	ctx      context.Context
+	req      []byte
+	raw      bool
+	function bool       // a function call (Call.Function)
+	seq      *sequencer // nil: the rows' results are read from their jobs
 }
 
 // MapStats counts what Map (or Run) did. Map sets the first three; Run
@@ -726,7 +727,7 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	seq := &sequencer{ready: map[int]Result{}, total: -1, done: make(chan struct{}), emit: emit, st: &st, cancel: cancel, what: c.Function + c.Eval}
-	m := &mapRun{ctx: ctx, req: req, raw: opts.Raw, seq: seq}
+	m := &mapRun{ctx: ctx, req: req, raw: opts.Raw, function: c.Function != "", seq: seq}
 	readErr := make(chan error, 1)
 	go func() {
 		// Without a timeout rows go to the workers in batches, which

@@ -42,16 +42,17 @@ type worker struct {
 	sub                                                                           bool
 	obj                                                                           uintptr // the _CPWorker
 	mRun, mPrepare, mPrepareRaw, mTakeError, mDescribe, mFlush, mCheck, mTakeVars uintptr
-	mPrepareCall, mPrepareCallStr, mEncode                                        uintptr
+	mPrepareCall, mPrepareCallStr, mEncode, mPrepareStr                           uintptr
 	failed                                                                        uintptr // _cp_failed
 	// The callables of Do calls of a function (prepare_call and
 	// prepare_call_str), by name.
 	calls map[string][2]uintptr
 
-	// The callable Map prepared, for the map it was prepared for.
-	mapFor *mapRun
-	mapFn  uintptr
-	mapErr *PyError
+	// The callable Map prepared, for the map it was prepared for, and
+	// the one for its rows that are plain strings (prepare_str).
+	mapFor          *mapRun
+	mapFn, mapStrFn uintptr
+	mapErr          *PyError
 
 	scratch *[4]uintptr // out-parameters of C calls, on the heap
 	empty   *[1]byte
@@ -330,6 +331,14 @@ func (w *worker) callFunctionStr(fn string, arg []byte) Result {
 		return Result{Error: perr}
 	}
 	defer call(f.decRef, r)
+	return w.strResult(r)
+}
+
+// strResult is the Result of what a str callable (prepare_call_str,
+// prepare_str) returned: an error after _cp_failed, a plain-text str
+// written here, anything else encoded by encode().
+func (w *worker) strResult(r uintptr) Result {
+	f := &w.py.f
 	if r == w.failed {
 		return Result{Error: w.takeError()}
 	}
@@ -382,10 +391,12 @@ func (w *worker) takeError() *PyError {
 func (w *worker) row(m *mapRun, req []byte) Result {
 	f := &w.py.f
 	if w.mapFor != m {
-		if w.mapFn != 0 {
-			call(f.decRef, w.mapFn)
+		for _, o := range []uintptr{w.mapFn, w.mapStrFn} {
+			if o != 0 {
+				call(f.decRef, o)
+			}
 		}
-		w.mapFor, w.mapFn, w.mapErr = m, 0, nil
+		w.mapFor, w.mapFn, w.mapStrFn, w.mapErr = m, 0, 0, nil
 		prep := w.mPrepare
 		if m.raw {
 			prep = w.mPrepareRaw
@@ -399,6 +410,25 @@ func (w *worker) row(m *mapRun, req []byte) Result {
 	}
 	if w.mapErr != nil {
 		return Result{Error: w.mapErr, setup: true}
+	}
+	if m.function && !m.raw {
+		if text, ok := plainString(req); ok {
+			// A plain JSON string row: the str itself, no json.loads,
+			// no json.dumps of a plain str result.
+			if w.mapStrFn == 0 {
+				fn, perr := w.callObj(w.mPrepareStr, m.req)
+				if perr != nil {
+					return Result{Error: perr}
+				}
+				w.mapStrFn = fn
+			}
+			r, perr := w.callObj(w.mapStrFn, text)
+			if perr != nil {
+				return Result{Error: perr}
+			}
+			defer call(f.decRef, r)
+			return w.strResult(r)
+		}
 	}
 	arg := w.unicode(req)
 	if arg == 0 {
@@ -507,7 +537,7 @@ func (w *worker) bootstrap() error {
 		name string
 	}{{&w.mRun, "run"}, {&w.mPrepare, "prepare"}, {&w.mPrepareRaw, "prepare_raw"}, {&w.mTakeError, "take_error"},
 		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}, {&w.mTakeVars, "take_vars"},
-		{&w.mPrepareCall, "prepare_call"}, {&w.mPrepareCallStr, "prepare_call_str"}, {&w.mEncode, "encode"}} {
+		{&w.mPrepareCall, "prepare_call"}, {&w.mPrepareCallStr, "prepare_call_str"}, {&w.mEncode, "encode"}, {&w.mPrepareStr, "prepare_str"}} {
 		name := cstr(m.name)
 		*m.p = call(f.objectGetAttrString, obj, ptr(name))
 		runtime.KeepAlive(name)
