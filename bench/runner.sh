@@ -9,7 +9,8 @@
 #   - `clusterpack run ENV --call builtins:str.upper --input rows.jsonl`
 #     with --raw (the row passed as a str) and without (JSON rows), N rows,
 #     one worker, the records to a file, timed end to end as a process; and
-#     the same less the start-up (a one-row run of the same round);
+#     the same less the start-up (the least of three one-row runs of the
+#     same round, subtracted where the rows took longer than twice that);
 #   - the Go API, one `Pool.Do` at a time (PEMJA's pattern: the caller
 #     waits for each result), in the helper's own process.
 #
