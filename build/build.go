@@ -73,6 +73,45 @@ type Manifest struct {
 	Wheels             []WheelFile `json:"wheels,omitempty"`
 	ClusterpackVersion string      `json:"clusterpack_version"`
 	Note               string      `json:"note,omitempty"`
+	// Layers are the environment's layers (Options.Layers), in the order
+	// the base loads them; the base itself is Archive, SHA256 and Size.
+	// Packages stays the union of the base's and every layer's.
+	Layers []Layer `json:"layers,omitempty"`
+	// Reused says Build found the archive (and its layers) in the output
+	// directory and wrote nothing; it is not stored.
+	Reused bool `json:"-"`
+}
+
+// Layer is one layer of a layered environment: a deterministic archive of
+// one large distribution, named by its own content hash (see
+// Plan.Layers), shipped beside the base and shared by every environment
+// that has the same distribution for the same Python and format.
+type Layer struct {
+	// Name is the layer's file name: "layer-<content hash>.<ext>", the
+	// extension being the environment's format's.
+	Name string `json:"name"`
+	// Dir is where a venv layer is unpacked beside the base on a node,
+	// "layer-<content hash>" (the file name without its extension); for a
+	// pex, the file name.
+	Dir string `json:"dir"`
+	// ContentHash is the layer's hash (20 hex characters): the format, the
+	// target Python and the artifact's name, version, file name and
+	// sha256, and nothing of the environment around it.
+	ContentHash string `json:"content_hash"`
+	SHA256      string `json:"sha256"`
+	Size        int64  `json:"size"`
+	// Packages are the distributions in the layer.
+	Packages []Package `json:"packages"`
+	// Archive is the layer's path on this machine, after build; it is
+	// not stored.
+	Archive string `json:"archive,omitempty"`
+	// URL is where upload put the layer.
+	URL string `json:"url,omitempty"`
+	// Uploaded says this upload run sent the layer (it was missing).
+	Uploaded bool `json:"uploaded,omitempty"`
+	// Reused says Build found the layer in the output directory, complete,
+	// and did not write it; it is not stored.
+	Reused bool `json:"-"`
 }
 
 // Package is one distribution in the archive.
@@ -95,19 +134,29 @@ type LocalPkg struct {
 func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, error) {
 	archivePath := filepath.Join(outDir, p.Filename())
 	manifestPath := filepath.Join(outDir, p.ManifestName())
-	if m, err := readManifest(manifestPath); err == nil {
+	// prev is the manifest of an earlier build of this plan, if any: a
+	// layered build also learns from it which layers it wrote.
+	prev, err := readManifest(manifestPath)
+	if err == nil {
+		m := prev
 		var ok bool
 		if p.Options.Format == FormatWheelhouse {
 			ok, err = wheelhouseMatches(archivePath, m)
 		} else {
 			ok, err = matchesManifest(env.CacheDir, archivePath, m)
 		}
+		if ok && err == nil && p.Options.Layers {
+			ok, err = layersMatch(env.CacheDir, outDir, p, m)
+		}
 		if err != nil {
 			return nil, err
 		}
 		if ok {
 			p.Describe(m)
-			m.Archive = archivePath
+			m.Archive, m.Reused = archivePath, true
+			for i := range m.Layers {
+				m.Layers[i].Reused = true
+			}
 			return m, nil
 		}
 		if env.Logger != nil {
@@ -174,6 +223,9 @@ func Build(ctx context.Context, p *Plan, outDir string, env Env) (*Manifest, err
 		}
 		m.Archive = archivePath
 		return m, nil
+	}
+	if p.Options.Layers {
+		return buildLayered(ctx, p, outDir, env, wheels, verified, prev)
 	}
 	tmp, err := atomicfile.CreateTemp(outDir, "."+p.Filename()+".")
 	if err != nil {

@@ -293,6 +293,29 @@ func TestLayoutVersionGuard(t *testing.T) {
 		}
 		got[string(f)] = m.SHA256
 	}
+	// A layered environment: its base and its layer.
+	big := testindex.Wheel(testindex.WheelSpec{Name: "big", Version: "1.0", Files: map[string]string{"big/__init__.py": "", "big/blob.bin": blob(layerMinSize, 3)},
+		EntryPoints: map[string]map[string]string{"console_scripts": {"big-cli": "big:main"}}})
+	srv.Add(testindex.Project{Name: "big", Files: []testindex.File{big}})
+	lres, err := lock.Make(context.Background(), lock.Input{Requirements: []string{"lib", "big"}, IndexURL: srv.IndexURL(),
+		Target: target.Spec{Python: "3.11", Platforms: []string{"manylinux_2_28_x86_64"}}}, lenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []Format{FormatZip, FormatTarGz, FormatPex} {
+		p, err := NewPlan(lres.Lock, ".", Options{Format: f, Layers: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Build(context.Background(), p, t.TempDir(), newEnv(t, lenv, lres.Lock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Layers) != 1 {
+			t.Fatalf("%s: layers %+v", f, m.Layers)
+		}
+		got["layered "+string(f)+" base"], got["layered "+string(f)+" layer"] = m.SHA256, m.Layers[0].SHA256
+	}
 	golden := filepath.Join("testdata", "layout.json")
 	if *update {
 		data, _ := json.MarshalIndent(got, "", "  ")
@@ -311,7 +334,7 @@ func TestLayoutVersionGuard(t *testing.T) {
 	if err := json.Unmarshal(data, &want); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"zip", "tar.gz", "pex"} {
+	for _, f := range []string{"zip", "tar.gz", "pex", "layered zip base", "layered zip layer", "layered tar.gz base", "layered tar.gz layer", "layered pex base", "layered pex layer"} {
 		if got[f] == want[f] {
 			continue
 		}

@@ -2,6 +2,29 @@
 // a zipped (or tar.gz) relocatable virtualenv, named by a content hash
 // computed from the lock before anything is built, so that "is it built
 // already?" and "is it uploaded already?" are one stat each.
+//
+// # Layered environments
+//
+// With Options.Layers an environment is a small base plus layers, as
+// container images ship. The grouping rule, decided by NewPlan from the
+// lock alone: every artifact whose locked size (Artifact.Size, the
+// wheel's or sdist's file size) is 2 MiB or more gets a layer of its
+// own, the 15 largest at most (equal sizes by name); every other
+// distribution, and any whose size the lock does not record, is in the
+// base. An environment is so at most 16 archives. Each layer is
+// layer-<layer hash>.<ext>, the hash covering the layout version, the
+// format, the target Python X.Y and the artifact's name, version, file
+// name and sha256 (the lock's platforms too for an sdist built here),
+// nothing of the environment around it: the same wheel gives the same
+// layer, by name and bytes, in every environment of every user. The base
+// is <name>-<content hash>.<ext>, the content hash also covering the
+// split, with the launcher, the small distributions, every
+// distribution's scripts and the list of its layers (see pack/venv and
+// pack/pex for how each finds its layers on a node). Build writes each
+// layer into the output directory unless it is there already (its size
+// and sha256, or a stamp), then the base, then the manifest listing the
+// layers (Manifest.Layers); each file is renamed into place only when
+// complete and when every wheel has been verified.
 package build
 
 import (
@@ -26,7 +49,7 @@ import (
 
 // LayoutVersion is part of every content hash: it changes whenever the
 // archives clusterpack writes change for the same inputs.
-const LayoutVersion = "2"
+const LayoutVersion = "3"
 
 // Format is the kind of archive.
 type Format string
@@ -40,6 +63,9 @@ const (
 	// requirements), not an environment.
 	FormatWheelhouse Format = "wheelhouse"
 )
+
+// ErrWheelhouseLayers: --layers was given for a wheelhouse.
+var ErrWheelhouseLayers = errors.New("a wheelhouse is a directory of wheels, not an environment: it has no base and layers (Options.Layers applies to a zip, tar.gz or pex)")
 
 // ErrWheelhouseOptions: an interpreter path, a bundled Python, an entry
 // point or a shebang were given for a wheelhouse, which has no
@@ -70,6 +96,11 @@ type Options struct {
 	EntryPoint string
 	// Shebang overrides a pex's first line.
 	Shebang string
+	// Layers makes the environment a small base plus content-addressed
+	// layers, one per large distribution (see Plan.Layers for the
+	// rule). It is part of the content hash: a layered environment's base
+	// is named apart from the monolith of the same lock.
+	Layers bool
 }
 
 // Artifact is the file of one package that goes into the archive.
@@ -94,6 +125,10 @@ type Plan struct {
 	Artifacts   []Artifact // sorted by name
 	Local       []lockfile.Package
 	ContentHash string
+	// Layers are, with Options.Layers, the environment's layers in the
+	// order the base loads them (by artifact name); every artifact not in
+	// one is in the base. See planLayers for the rule.
+	Layers []PlannedLayer
 	// depsRecorded says the lock lists every package's dependencies (a
 	// clusterpack lock does), so a wheel requiring more is a mismatch.
 	depsRecorded bool
@@ -168,6 +203,12 @@ func NewPlan(lk *lockfile.Lock, lockDir string, opts Options) (*Plan, error) {
 			return nil, err
 		}
 		p.bundleIdentity = id
+	}
+	if opts.Layers {
+		if opts.Format == FormatWheelhouse {
+			return nil, ErrWheelhouseLayers
+		}
+		p.Layers = planLayers(p.Artifacts, opts.Format, p.Python, tool.Platforms)
 	}
 	p.ContentHash = p.hash()
 	return p, nil
@@ -287,6 +328,14 @@ func (p *Plan) hash() string {
 	fmt.Fprintf(h, "python-path %q\nbundle-python %q\nentry-point %q\nshebang %q\n", o.PythonPath, p.bundleIdentity, o.EntryPoint, o.Shebang)
 	for _, a := range p.Artifacts {
 		fmt.Fprintf(h, "artifact %s %s %s sha256:%s\n", a.Name, a.Version, a.Filename, a.SHA256)
+	}
+	if o.Layers {
+		// Only a layered plan writes these lines, so a monolith keeps
+		// the name it had before layers existed.
+		fmt.Fprintf(h, "layers\n")
+		for _, l := range p.Layers {
+			fmt.Fprintf(h, "layer %s\n", l.ContentHash)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:20]
 }

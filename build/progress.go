@@ -71,7 +71,7 @@ type writeCounter struct {
 func (c *writeCounter) Write(b []byte) (int, error) {
 	n, err := c.w.Write(b)
 	c.n += int64(n)
-	c.report(progress.Event{Step: progress.Write, Name: c.name, Done: c.n, Total: c.total})
+	c.report.Report(progress.Event{Step: progress.Write, Name: c.name, Done: c.n, Total: c.total})
 	return n, err
 }
 

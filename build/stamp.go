@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // A stamp records the identity of an archive file whose sha256 was just
@@ -73,3 +74,25 @@ func writeStamp(cacheDir, archive, sha string) {
 }
 
 func stampLine(stamp, sha string) string { return fmt.Sprintf("%s sha256=%s\n", stamp, sha) }
+
+// stampedSHA is the sha256 the stamp of archive records, when the stamp
+// names the file as it is now; else "".
+func stampedSHA(cacheDir, archive string) string {
+	if cacheDir == "" {
+		return ""
+	}
+	line, err := os.ReadFile(stampPath(cacheDir, archive))
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(archive)
+	if err != nil {
+		return ""
+	}
+	got := fileStamp(fi)
+	stamp, sha, ok := strings.Cut(strings.TrimSuffix(string(line), "\n"), " sha256=")
+	if got == "" || !ok || stamp != got || len(sha) != 64 {
+		return ""
+	}
+	return sha
+}

@@ -101,7 +101,9 @@ const (
 	// declared platforms, or a Python version that is not a local
 	// interpreter (target.Target.Synthetic). A wheel built from source on
 	// this host is made for this host, not for such a target. A
-	// requirements file's --prefer-binary line turns it on for any target.
+	// requirements file's --prefer-binary line, or prefer-binary in pip's
+	// configuration (pip.conf, PIP_PREFER_BINARY), turns it on for any
+	// target.
 	PreferBinaryForeign BinaryPreference = iota
 	// PreferBinaryAlways prefers wheels for every target.
 	PreferBinaryAlways
@@ -223,7 +225,7 @@ func Make(ctx context.Context, in Input, env Env) (result *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	settings.preferBinary = in.PreferBinary.applies(tgt, fileOpts.PreferBinary)
+	settings.preferBinary = in.PreferBinary.applies(tgt, fileOpts.PreferBinary || cfg.PreferBinary)
 	client, err := newClient(env, cfg, settings)
 	if err != nil {
 		return nil, err

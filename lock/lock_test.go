@@ -665,6 +665,32 @@ func TestMakePrefersBinaryForForeignTargets(t *testing.T) {
 		if v, _ := locked(t, res); v != "1.5" {
 			t.Fatalf("--prefer-binary in a requirements file: locked num %s, want 1.5", v)
 		}
+		// So does pip's configuration: a pip.conf's prefer-binary, and
+		// PIP_PREFER_BINARY, which --no-prefer-binary overrides.
+		conf := filepath.Join(t.TempDir(), "pip.conf")
+		if err := os.WriteFile(conf, []byte("[global]\nprefer-binary = yes\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			env  map[string]string
+			pref BinaryPreference
+			want string
+		}{
+			{"pip.conf", map[string]string{"PIP_CONFIG_FILE": conf}, PreferBinaryForeign, "1.5"},
+			{"PIP_PREFER_BINARY", map[string]string{"PIP_PREFER_BINARY": "1"}, PreferBinaryForeign, "1.5"},
+			{"PIP_PREFER_BINARY=0", map[string]string{"PIP_PREFER_BINARY": "0"}, PreferBinaryForeign, "2.0"},
+			{"pip.conf, --no-prefer-binary", map[string]string{"PIP_CONFIG_FILE": conf}, PreferBinaryNever, "2.0"},
+		} {
+			in := Input{Requirements: []string{"num"}, IndexURL: srv.IndexURL(), Target: target.Spec{Python: py.Python}, PreferBinary: tc.pref}
+			res, err := Make(context.Background(), in, testEnv(t, tc.env))
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if v, _ := locked(t, res); v != tc.want {
+				t.Errorf("%s: locked num %s, want %s", tc.name, v, tc.want)
+			}
+		}
 	})
 }
 

@@ -95,12 +95,19 @@ type Env struct {
 	Platform string
 	// SitePaths are the directories that go on sys.path as site
 	// directories (their .pth files processed), in order: the venv's
-	// lib/pythonX.Y/site-packages, or each pex chroot .deps/<wheel>.
+	// lib/pythonX.Y/site-packages, or each pex chroot .deps/<wheel>; for
+	// a layered environment the base's, then each layer's (a venv's
+	// first the runner's own, see OpenEnvironment).
 	SitePaths []string
 	// Distributions are the installed distributions, sorted by name.
 	Distributions []Distribution
 	// Bundled is the interpreter shipped in the archive, or nil.
 	Bundled *Interpreter
+	// Layers are the layers of a layered environment, each opened on its
+	// own, in load order; nil for an environment of one archive. The
+	// base's SitePaths and Distributions then hold the union (see
+	// OpenEnvironment).
+	Layers []*Env
 }
 
 // Distribution is one installed distribution of an Env.

@@ -58,9 +58,12 @@ const (
 
 // Report is what Check found.
 type Report struct {
-	Archive  string `json:"archive"`
-	Python   string `json:"python"`
-	Platform string `json:"platform,omitempty"`
+	Archive string `json:"archive"`
+	// Layers are the layer archives of a layered environment, checked
+	// with it (Env.Layers).
+	Layers   []string `json:"layers,omitempty"`
+	Python   string   `json:"python"`
+	Platform string   `json:"platform,omitempty"`
 	// Policy is the manylinux policy extension modules were held to.
 	Policy string `json:"policy,omitempty"`
 	// Extensions counts the ELF files checked.
@@ -90,6 +93,9 @@ func (r *Report) Summary() string {
 		fmt.Fprintf(&b, ", %s", r.Platform)
 	}
 	b.WriteString(")\n")
+	if len(r.Layers) > 0 {
+		fmt.Fprintf(&b, "  with %d layers: %s\n", len(r.Layers), strings.Join(r.Layers, ", "))
+	}
 	for _, f := range r.Static {
 		fmt.Fprintf(&b, "  FAIL %s: %s\n", f.Kind, f.Message)
 	}
@@ -127,6 +133,9 @@ func (r *Report) Summary() string {
 // opts.Runs. An error is returned only when checking itself failed.
 func Check(ctx context.Context, env *Env, opts CheckOptions) (*Report, error) {
 	r := &Report{Archive: env.Archive, Python: fmt.Sprintf("%d.%d", env.Python[0], env.Python[1]), Platform: env.Platform}
+	for _, l := range env.Layers {
+		r.Layers = append(r.Layers, l.Archive)
+	}
 	if err := checkStatic(env, r); err != nil {
 		return nil, err
 	}

@@ -25,6 +25,23 @@
 //	res, _ := pool.Do(ctx, runner.Call{Eval: "__import__('os').getpid()"}, runner.ModeAny)
 //	pool.Map(ctx, runner.Call{Function: "mod:fn"}, runner.JSONLines(f), emit, runner.MapOptions{})
 //
+// # Layered environments
+//
+// A layered environment (build --layers) is a base archive and layer
+// archives. Locate finds them from a build manifest, from a base with its
+// manifest beside it, or from a pex base's PEX-INFO; OpenEnvironment opens
+// each into the cache on its own (OpenArchive, keyed by sha256, so a layer
+// that several environments share is unpacked once) and returns one Env
+// of the union, which Check, NewPool and Run take as any other: the
+// static part and the imports cover every archive's distributions, and
+// sys.path holds the base's site directories then each layer's. A venv
+// base puts its layers on sys.path itself through a .pth hook that looks
+// for them beside it; the runner names the site directories through a
+// directory of symlinks where base and layers are siblings as on a node,
+// and puts them all on sys.path before any .pth file runs, so that the
+// hook finds them there and stays quiet, and each layer's own .pth files
+// run once.
+//
 // # Embedding
 //
 // libpython is opened with dlopen through github.com/ebitengine/purego:
@@ -47,7 +64,7 @@
 // (PyEval_SaveThread) whenever the worker has nothing queued. One
 // exception: a Pool.Do call with no timeout and a ctx that cannot be
 // cancelled, on a pool of threads, runs on the caller's own thread
-// (locked for the call, with a thread state of its own from
+// (locked for the call, with a thread state for the call from
 // PyGILState_Ensure) in the namespace of an idle worker, which saves the
 // two thread hand-offs that cost more than a short call (PEMJA's
 // pattern, one call at a time). Data crosses the boundary as JSON
@@ -85,6 +102,46 @@
 //
 //	res, _ := pool.Do(ctx, runner.Call{Exec: []string{"n = len(open('f').read())"}, Out: []string{"n"}}, runner.ModeAny)
 //	n := res[0].Vars["n"]
+//
+// # Arrays without copying
+//
+// Call.Arrays hands Go slices to Python over the same memory, never a
+// copy (Pool.Do and Run without rows, in this process):
+//
+//	xs := []float64{1, 2, 3}
+//	res, _ := pool.Do(ctx, runner.Call{Function: "udfs:mean_fn", Arrays: map[string]runner.Array{"v": runner.Float64s(xs)}}, runner.ModeAny)
+//
+// The memory is pinned (runtime.Pinner) and wrapped in a writable
+// memoryview (PyMemoryView_FromMemory); Python gets a NumPy array over
+// it (numpy.frombuffer, float64 or int64), writes included, as a keyword
+// argument of Function or a variable of Eval/Exec. Without NumPy in the
+// archive it gets the memoryview cast to format 'd' or 'q' (indexing,
+// len, tolist and slicing work). An array is valid during the call only:
+// the value is written as JSON before the call ends (returning the array
+// itself is fine), then the runner releases its views and checks that
+// nothing else reaches the memory (every view of it, NumPy's included,
+// references the memoryview's one managed buffer; a garbage collection
+// runs first when something does, for tracebacks in reference cycles).
+// When nothing does, the memory is unpinned and Python holds no pointer
+// into it. A kept typed memoryview is released, so it raises ValueError
+// when used later. A kept NumPy view (a global, a closure, a container)
+// cannot be revoked: the call's Result is then an error of type
+// "ArrayRetained" naming the array and telling to keep x.copy() instead,
+// and the memory stays pinned, so never freed under the view, until a
+// later array call of the same worker finds the view gone; until then the
+// caller must treat the slice as shared with Python. A call past the
+// timeout keeps its arrays pinned, and in use by Python, until it
+// returns (its late result). Raw addresses taken in Python
+// (x.ctypes.data) are beyond what the runner can see.
+//
+// RunArrow (run --input FILE.arrow) calls a function once per record batch
+// of an Arrow IPC stream or file, as Spark hands batches to a pandas UDF:
+// Go reads the file's framing only (the batch count, ReadArrowFile); each
+// worker memory-maps the file with pyarrow and passes the batch as a
+// pandas DataFrame (split_blocks=True, so numeric columns without nulls
+// are views of the mapping), a pandas Series per column or the
+// pyarrow.RecordBatch. Each batch is a row of Map: one Result per batch,
+// Index its index, with the rules of rows (exceptions, timeouts).
 //
 // sys.path holds the standard library and the archive's site directories
 // only: the interpreter runs isolated, without PYTHONPATH or the current

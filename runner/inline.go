@@ -14,9 +14,9 @@ import (
 // hand-offs of a call given to a worker, which cost more than a short call
 // itself. ok is false when the call must go to a worker instead.
 //
-// The caller's thread gets a Python thread state of its own the first
-// time (PyGILState_Ensure, kept for the thread's life, as Go keeps its
-// threads) and holds the GIL for the call only. The worker's inuse lock
+// The caller's thread gets a Python thread state for the call
+// (PyGILState_Ensure and PyGILState_Release) and holds the GIL for the
+// call only. The worker's inuse lock
 // keeps its own thread out of the namespace meanwhile.
 func (p *Pool) inline(ctx context.Context, mk func() *job) (Result, bool) {
 	f := &p.py.f
@@ -43,12 +43,11 @@ func (p *Pool) inline(ctx context.Context, mk func() *job) (Result, bool) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if call(f.gilStateThisThread) == 0 {
-		// A thread state for this thread, kept: the counter of
-		// PyGILState_Ensure stays at one while the GIL is released.
-		call(f.gilStateEnsure)
-		call(f.saveThread)
-	}
+	// A thread state for this call only: PyGILState_Release deletes it.
+	// One kept for the thread would outlive the call on an OS thread Go
+	// may later lock a fresh worker to, which then has two thread states:
+	// PyGILState_Ensure there (pyarrow calls it) would take the kept one
+	// and wait for the GIL its own thread holds.
 	g := call(f.gilStateEnsure)
 	j := mk()
 	start := time.Now()

@@ -48,6 +48,7 @@ const (
 // workerConfig is the first line a worker process reads.
 type workerConfig struct {
 	Archive string      `json:"archive"`
+	Layers  []string    `json:"layers,omitempty"`
 	Open    OpenOptions `json:"open"`
 	Python  string      `json:"python"`
 	Call    Call        `json:"call"`
@@ -106,7 +107,7 @@ func ServeWorker(ctx context.Context) error {
 		}
 		return err
 	}
-	env, err := OpenArchive(ctx, cfg.Archive, cfg.Open)
+	env, err := OpenEnvironment(ctx, Archives{Base: cfg.Archive, Layers: cfg.Layers}, cfg.Open)
 	if err != nil {
 		return fatal(err)
 	}
@@ -406,7 +407,11 @@ func runProcesses(ctx context.Context, path string, c Call, opts RunOptions) (Ma
 		return st, errors.New("a call on every worker works with workers in this process, not worker processes")
 	}
 	// Unpack once here, so the processes find the archive unpacked.
-	env, err := OpenArchive(ctx, path, opts.Open)
+	archives, err := opts.archives(path)
+	if err != nil {
+		return st, err
+	}
+	env, err := OpenEnvironment(ctx, archives, opts.Open)
 	if err != nil {
 		return st, err
 	}
@@ -420,7 +425,7 @@ func runProcesses(ctx context.Context, path string, c Call, opts RunOptions) (Ma
 		}
 		python = in.Executable
 	}
-	cfg, err := json.Marshal(workerConfig{Archive: path, Open: opts.Open, Python: python, Call: c, Setup: opts.Setup,
+	cfg, err := json.Marshal(workerConfig{Archive: archives.Base, Layers: archives.Layers, Open: opts.Open, Python: python, Call: c, Setup: opts.Setup,
 		Rows: opts.Rows != nil, Raw: opts.Map.Raw, Path: opts.Pool.Path})
 	if err != nil {
 		return st, err

@@ -149,6 +149,10 @@ type Call struct {
 	// values, written by the rule of Result.Value; a name the namespace
 	// lacks is left out. Not with rows (Pool.Do only).
 	Out []string
+	// Arrays are Go slices handed to Python without a copy, as NumPy
+	// arrays over the same memory: keyword arguments of Function,
+	// variables of Eval and Exec. Pool.Do only; see Array.
+	Arrays map[string]Array
 }
 
 func (c Call) kind() (string, error) {
@@ -559,6 +563,9 @@ func (p *Pool) straggler(r Result) {
 // be made (a malformed call, a closed pool, ctx done while waiting for a
 // worker).
 func (p *Pool) Do(ctx context.Context, c Call, mode Mode) ([]Result, error) {
+	if len(c.Arrays) > 0 {
+		return p.doArrays(ctx, c, mode)
+	}
 	req, err := c.request()
 	if err != nil {
 		return nil, err

@@ -12,6 +12,11 @@ import (
 type RunOptions struct {
 	// Open says where the archive is unpacked (CacheDir is required).
 	Open OpenOptions
+	// Layers are the layer archives of a layered environment whose base
+	// is Run's path, in load order. Empty: Run finds them itself
+	// (Locate), so its path may also be a build manifest, or a base with
+	// its manifest beside it.
+	Layers []string
 	// Find says where to look for a libpython when Python is nil.
 	Find FindOptions
 	// Python is a libpython already loaded; nil means FindInterpreter and
@@ -86,7 +91,8 @@ func (e *SetupError) Unwrap() error {
 var ErrFileRows = errors.New("rows work with a function call, an expression or statements, not a file")
 
 // Run runs code of the archive at path in this process, the way an
-// executor would run a UDF: it opens the archive (OpenArchive), loads a
+// executor would run a UDF: it opens the archive (OpenEnvironment, with
+// the layers of RunOptions.Layers or those Locate finds), loads a
 // libpython of its Python (FindInterpreter and Load, unless opts.Python
 // is set), starts a pool (NewPool), runs opts.Setup on every worker, and
 // then makes the call c, once (opts.Mode) or once per row of opts.Rows,
@@ -111,10 +117,13 @@ func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, e
 	if err := c.check(opts.Rows != nil, opts.Map); err != nil {
 		return st, err
 	}
+	if opts.Processes != nil && len(c.Arrays) > 0 {
+		return st, fmt.Errorf("%w: not in worker processes", ErrArrays)
+	}
 	if opts.Processes != nil {
 		return runProcesses(ctx, path, c, opts)
 	}
-	env, err := OpenArchive(ctx, path, opts.Open)
+	env, err := opts.open(ctx, path)
 	if err != nil {
 		return st, err
 	}
@@ -209,6 +218,24 @@ func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, e
 	return st, nil
 }
 
+// archives are the environment's archives: path and opts.Layers, or
+// what Locate finds from path.
+func (opts *RunOptions) archives(path string) (Archives, error) {
+	if len(opts.Layers) > 0 {
+		return Archives{Base: path, Layers: opts.Layers}, nil
+	}
+	return Locate(path)
+}
+
+// open opens the environment path names (see RunOptions.Layers).
+func (opts *RunOptions) open(ctx context.Context, path string) (*Env, error) {
+	a, err := opts.archives(path)
+	if err != nil {
+		return nil, err
+	}
+	return OpenEnvironment(ctx, a, opts.Open)
+}
+
 // count adds a result to the stats: a straggler is not an error.
 func (st *MapStats) count(r Result) {
 	st.Calls++
@@ -226,6 +253,9 @@ func (c Call) check(rows bool, opts MapOptions) error {
 	}
 	if _, err := c.request(); err != nil {
 		return err
+	}
+	if rows && len(c.Arrays) > 0 {
+		return fmt.Errorf("%w: not once per row", ErrArrays)
 	}
 	if rows && len(c.Out) > 0 {
 		return errors.New("variables are read back from one call, not from rows")

@@ -54,6 +54,8 @@ type worker struct {
 	mapFn, mapStrFn uintptr
 	mapErr          *PyError
 
+	arr *workerArrays // Call.Arrays state (arrays.go), made on first use
+
 	scratch *[4]uintptr // out-parameters of C calls, on the heap
 	empty   *[1]byte
 }
@@ -65,6 +67,7 @@ const (
 	jobRow                    // one Map row
 	jobCheck                  // import modules (req is a JSON list)
 	jobRows                   // a batch of Map rows (no timeout)
+	jobArrays                 // a Do call with Call.Arrays (arrays.go)
 )
 
 type job struct {
@@ -83,6 +86,8 @@ type job struct {
 	state atomic.Int32 // 0 running or queued, 1 done, 2 reported as a straggler
 	res   Result
 	done  chan struct{}
+
+	arrays *arrayCall // jobArrays
 }
 
 func newJob(kind jobKind, req []byte, index int) *job {
@@ -223,6 +228,8 @@ func (w *worker) exec(j *job) {
 		j.finish(w, Result{Value: json.RawMessage(out)})
 	case jobRequest:
 		j.finish(w, w.request(j))
+	case jobArrays:
+		j.finish(w, w.arrays(j))
 	case jobRow:
 		j.finish(w, w.row(j.m, j.req))
 	case jobRows:

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,6 +37,12 @@ file hashes, the target and the options, before anything is built: the same
 inputs always give the same name and the same bytes, and a build that exists
 already is not repeated.
 
+With --layers (zip, tar.gz, pex) the environment is a small base (the
+archive above) plus one layer per large distribution (2 MiB or more, the 15
+largest), each DIR/layer-<its own hash>.<ext>, shipped beside the base:
+the same wheel gives the same layer in every environment, so a one-package
+change rebuilds and re-uploads the base and that package's layer only.
+
 Without --lock, the requirements are locked first, with the lock flags.
 
   clusterpack build --lock pylock.toml --format pex -o dist
@@ -57,6 +65,7 @@ func (b *buildFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&b.opts.BundlePython, "bundle-python", "", "local CPython to embed in a venv archive, so nodes need no Python")
 	f.StringVar(&b.opts.EntryPoint, "entry-point", "", "what a pex runs (module:function or module) instead of acting as the interpreter")
 	f.StringVar(&b.opts.Shebang, "shebang", "", "first line of a pex (default #!/usr/bin/env pythonX.Y)")
+	f.BoolVar(&b.opts.Layers, "layers", false, "a small base plus one content-addressed layer per large distribution (2 MiB or more, the 15 largest), shipped beside it, so a one-package change re-uploads little")
 }
 
 // plan reads or makes the lock and plans its build. It returns the plan,
@@ -67,6 +76,9 @@ func (b *buildFlags) plan(cmd *cobra.Command, args []string, env lock.Env) (*bui
 		return nil, "", nil, usagef("%v", err)
 	}
 	b.opts.Format = f
+	if f == build.FormatWheelhouse && b.opts.Layers {
+		return nil, "", nil, usagef("--layers splits an environment into a base and layers; a wheelhouse is a directory of wheels, not an environment: drop --layers, or give --format zip, tar.gz or pex")
+	}
 	if f == build.FormatWheelhouse && !cmd.Flags().Changed("name") {
 		b.opts.Name = "wheelhouse"
 	}
@@ -143,7 +155,7 @@ func newBuildCommand() *cobra.Command {
 				return printJSON(cmd, m)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", m.Archive)
-			fmt.Fprintf(cmd.ErrOrStderr(), "Built %d packages for Python %s on %s in %.2fs: %s (%s)\n", len(m.Packages), m.Python, m.Platform, time.Since(start).Seconds(), m.Archive, humanSize(m.Size))
+			printBuilt(cmd.ErrOrStderr(), m, time.Since(start))
 			if m.Note != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "Note: %s\n", m.Note)
 			}
@@ -155,6 +167,31 @@ func newBuildCommand() *cobra.Command {
 	f.StringVarP(&outDir, "output-dir", "o", "dist", "directory for the archive and its manifest")
 	f.BoolVar(&asJSON, "json", false, "print the manifest as JSON")
 	return cmd
+}
+
+// printBuilt says what build wrote: the archive and, for a layered
+// environment, each layer, written or found in the output directory.
+func printBuilt(w io.Writer, m *build.Manifest, took time.Duration) {
+	size := humanSize(m.Size)
+	if m.Reused {
+		size += ", there already"
+	}
+	fmt.Fprintf(w, "Built %d packages for Python %s on %s in %.2fs: %s (%s)\n", len(m.Packages), m.Python, m.Platform, took.Seconds(), m.Archive, size)
+	if len(m.Layers) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Layers, shipped beside it (%d):\n", len(m.Layers))
+	for _, l := range m.Layers {
+		state := "written"
+		if l.Reused {
+			state = "there already"
+		}
+		var pkgs []string
+		for _, p := range l.Packages {
+			pkgs = append(pkgs, p.Name+" "+p.Version)
+		}
+		fmt.Fprintf(w, "  %s (%s, %s): %s\n", l.Archive, strings.Join(pkgs, ", "), humanSize(l.Size), state)
+	}
 }
 
 // printJSON prints v indented on standard output.

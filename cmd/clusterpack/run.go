@@ -31,15 +31,21 @@ needs a package only an extra nobody asked for brings (duckdb's
 adbc_driver_duckdb). It exits non-zero on any failure, naming the package
 and what to do:
 
-  clusterpack check dist/env-3e1af44d2d38abbcb909.zip --call myjob:smoke_test`
+  clusterpack check dist/env-3e1af44d2d38abbcb909.zip --call myjob:smoke_test
+
+A layered environment (build --layers) is checked whole, its base and every
+layer: name its manifest (env-<hash>.json) or its base with the manifest
+beside it, and the layers are found beside them; or name the base and give
+each layer with --layer.`
 
 func newCheckCommand() *cobra.Command {
 	var (
 		file, call, python, platform string
 		static, asJSON, noLimits     bool
+		layers                       []string
 	)
 	cmd := &cobra.Command{
-		Use:   "check ARCHIVE",
+		Use:   "check ARCHIVE|MANIFEST",
 		Short: "Check an archive in-process before it ships: tags, glibc, imports",
 		Long:  checkLong,
 		Args:  exactArgs(1),
@@ -51,7 +57,11 @@ func newCheckCommand() *cobra.Command {
 			if _, err := os.Stat(filepath.Join(args[0], build.RequirementsFile)); err == nil {
 				return usagef("%s is a wheelhouse (wheels for pip, installed by Flink's -pyreq), not an environment: check takes a zip, tar.gz or pex; build one with --format zip to check it", args[0])
 			}
-			archive, err := runner.OpenArchive(cmd.Context(), args[0], runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: platform, Limits: unpackLimits(noLimits)})
+			archives, err := environmentArchives(args[0], layers)
+			if err != nil {
+				return err
+			}
+			archive, err := runner.OpenEnvironment(cmd.Context(), archives, runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Platform: platform, Limits: unpackLimits(noLimits)})
 			if err != nil {
 				return err
 			}
@@ -88,7 +98,23 @@ func newCheckCommand() *cobra.Command {
 	f.BoolVar(&static, "static", false, "only the static part: no Python is loaded")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.BoolVar(&noLimits, "no-unpack-limits", false, unpackLimitsHelp)
+	f.StringArrayVar(&layers, "layer", nil, layerHelp)
 	return cmd
+}
+
+// layerHelp describes --layer, of check and run.
+const layerHelp = "a layer archive of the layered environment whose base ARCHIVE is (repeatable, in load order; default: the layers its manifest beside it names)"
+
+// environmentArchives are the archives check and run open: the base and
+// the --layer archives, or what the manifest or the base names.
+func environmentArchives(path string, layers []string) (runner.Archives, error) {
+	if len(layers) > 0 {
+		if strings.HasSuffix(path, ".json") {
+			return runner.Archives{}, usagef("--layer goes with the base archive, not a manifest (%s names its layers itself)", path)
+		}
+		return runner.Archives{Base: path, Layers: layers}, nil
+	}
+	return runner.Locate(path)
 }
 
 const runLong = `Run code of an archive inside clusterpack's own process, with the archive's
@@ -123,6 +149,15 @@ standard error, and exits. With --isolate each worker is a child process:
 a crash costs one row (a "Crash" record with the Python traceback), and a
 call past --timeout is killed with its process.
 
+With --input FILE.arrow (an Arrow IPC stream or file: .arrow, .arrows,
+.feather, .ipc) the function is called once per record batch, as Spark
+calls a pandas UDF: the file is memory-mapped and each batch read from the
+mapping without a copy; --batch pandas (default) passes a DataFrame whose
+numeric columns are views of the mapping, series one pandas Series per
+column, arrow the pyarrow RecordBatch. One JSON line per batch ("index" is
+the batch's); a DataFrame result is its rows, a Series its values. The
+archive needs pyarrow (and pandas unless --batch arrow).
+
 NaN and Infinity are written as the strings "NaN", "Infinity" and
 "-Infinity"; a value JSON cannot hold is an error record naming its type.
 
@@ -132,13 +167,18 @@ another error); 2 a mistake in the command line; 3 a call ran past
 in an extension module) ends the process: the records before it are
 complete, Python's traceback of every thread is on standard error.
 
+A layered environment (build --layers) runs whole: name its manifest
+(env-<hash>.json) or its base with the manifest beside it, or the base and
+each layer with --layer.
+
   clusterpack run env.zip --exec 'import os' --eval 'os.getpid()'
   clusterpack run env.zip --path src --call myjob:udf --input rows.jsonl --timeout 5s`
 
 // runFlags are the flags of the run command.
 type runFlags struct {
 	call, args, file, eval, input, stragglers, python, mode string
-	vars, exec, path                                        []string
+	batch                                                   string
+	vars, exec, path, layers                                []string
 	workers, maxWorkers                                     int
 	timeout, grace                                          time.Duration
 	raw, noLimits, isolate                                  bool
@@ -171,7 +211,7 @@ func unpackLimits(none bool) runner.Limits {
 func newRunCommand() *cobra.Command {
 	var fl runFlags
 	cmd := &cobra.Command{
-		Use:   "run ARCHIVE [-- SCRIPT ARGS]",
+		Use:   "run ARCHIVE|MANIFEST [-- SCRIPT ARGS]",
 		Short: "Run code of an archive in an embedded CPython",
 		Long:  runLong,
 		Args:  cobra.MinimumNArgs(1),
@@ -185,6 +225,10 @@ func newRunCommand() *cobra.Command {
 				return err
 			}
 			opts.Open = runner.OpenOptions{CacheDir: filepath.Join(env.CacheDir, "runner"), Limits: unpackLimits(fl.noLimits)}
+			if len(fl.layers) > 0 && strings.HasSuffix(argv[0], ".json") {
+				return usagef("--layer goes with the base archive, not a manifest (%s names its layers itself)", argv[0])
+			}
+			opts.Layers = fl.layers
 			// Each record is written whole, with one Write, as soon as it
 			// is in order: a crash of the interpreter loses no finished
 			// record and cuts none.
@@ -250,7 +294,7 @@ func newRunCommand() *cobra.Command {
 				}
 				opts.Processes = &runner.ProcessOptions{Command: []string{exe, workerCommand}, Output: stderr}
 			}
-			stats, err := runner.Run(cmd.Context(), argv[0], c, opts)
+			stats, err := fl.runFunc()(cmd.Context(), argv[0], c, opts)
 			var se *runner.SetupError
 			switch {
 			case errors.As(err, &se):
@@ -276,7 +320,7 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&fl.eval, "eval", "", "expression whose value is printed as JSON")
 	f.StringArrayVar(&fl.vars, "var", nil, "name=JSON value bound for --eval (repeatable)")
 	f.StringArrayVar(&fl.exec, "exec", nil, "statements to run first, in order (repeatable)")
-	f.StringVar(&fl.input, "input", "", "JSON lines file: one call per row, results as JSON lines in order")
+	f.StringVar(&fl.input, "input", "", "JSON lines file: one call per row, results as JSON lines in order (FILE.arrow: one call per Arrow record batch)")
 	f.BoolVar(&fl.raw, "raw", false, "with --input and --call: pass each row to the function as a str (fast path)")
 	f.BoolVar(&fl.noLimits, "no-unpack-limits", false, unpackLimitsHelp)
 	f.IntVar(&fl.workers, "workers", 1, "interpreters running calls")
@@ -286,8 +330,10 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&fl.stragglers, "stragglers", "", "file for the late results of stragglers (JSON lines)")
 	f.DurationVar(&fl.grace, "grace", runner.DefaultGrace, "at the end, how long to wait for stragglers before leaving them running and exiting")
 	f.StringArrayVar(&fl.path, "path", nil, "a directory of your own modules to put first on sys.path (repeatable; PYTHONPATH and the current directory are not on it)")
+	f.StringVar(&fl.batch, "batch", "", "with --input FILE.arrow: what the function gets per record batch: pandas (a DataFrame, default), series (a Series per column), arrow (a pyarrow RecordBatch)")
 	f.StringVar(&fl.mode, "mode", "any", "any: each call on one worker; all: on every worker")
 	f.StringVar(&fl.python, "python", "", "a local CPython of the archive's version to load (default: bundled, PATH, pyenv)")
+	f.StringArrayVar(&fl.layers, "layer", nil, layerHelp)
 	return cmd
 }
 
@@ -316,6 +362,9 @@ func (fl *runFlags) request(scriptArgs []string) (runner.Call, runner.RunOptions
 		Pool:  runner.PoolOptions{Workers: fl.workers, MaxWorkers: fl.maxWorkers, Timeout: fl.timeout, StdoutToStderr: fl.input != "", Path: fl.path},
 		Map:   runner.MapOptions{Raw: fl.raw},
 		Grace: fl.grace,
+	}
+	if err := fl.checkArrow(); err != nil {
+		return c, opts, err
 	}
 	if fl.maxWorkers != 0 && fl.maxWorkers < max(fl.workers, 1) {
 		return c, opts, usagef("--max-workers %d is fewer than --workers %d", fl.maxWorkers, fl.workers)

@@ -17,7 +17,7 @@ import (
 var optionNames = []string{
 	"index-url", "pypi-url", "extra-index-url", "find-links", "no-index",
 	"cert", "client-cert", "trusted-host", "timeout", "default-timeout",
-	"retries", "proxy", "pre", "no-binary", "only-binary",
+	"retries", "proxy", "pre", "prefer-binary", "no-binary", "only-binary",
 }
 
 // canonicalOption maps an alias to the option it sets.
@@ -87,6 +87,8 @@ func setOption(cfg *Config, fc *formatControl, option, value string, p platform,
 		cfg.NoIndex, err = parseBool(value)
 	case "pre":
 		cfg.Pre, err = parseBool(value)
+	case "prefer-binary":
+		cfg.PreferBinary, err = parseBool(value)
 	case "cert":
 		cfg.Cert = p.expandUser(strings.TrimSpace(value), home)
 	case "client-cert":

@@ -29,6 +29,7 @@ type Config struct {
 	OnlyBinary     []string      // only-binary: canonical names or ":all:", sorted
 	NoBinary       []string      // no-binary: canonical names or ":all:", sorted
 	Pre            bool          // pre
+	PreferBinary   bool          // prefer-binary
 
 	// Files lists the configuration files that were read, in order.
 	Files []string

@@ -47,7 +47,7 @@
 // # Values
 //
 // extra-index-url, find-links and trusted-host are whitespace-separated
-// lists (one or many lines). no-index and pre are booleans read as pip's
+// lists (one or many lines). no-index, pre and prefer-binary are booleans read as pip's
 // strtobool does (y/yes/t/true/on/1, n/no/f/false/off/0, any case).
 // only-binary and no-binary are comma-separated names, :all: or :none:,
 // combined as pip's FormatControl does. timeout (alias default-timeout) is

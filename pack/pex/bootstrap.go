@@ -27,6 +27,14 @@ func bootstrap(opts Options, dists []Dist, pth map[string]bool) ([]byte, error) 
 	if env == nil {
 		env = map[string]string{}
 	}
+	layers := make([][]any, 0, len(opts.Layers))
+	for _, l := range opts.Layers {
+		ws := make([]string, 0, len(l.Dists))
+		for _, d := range l.Dists {
+			ws = append(ws, d.Wheel)
+		}
+		layers = append(layers, []any{l.File, l.ContentHash, ws})
+	}
 	kind, interp := shebangInterpreter(opts.Shebang)
 	consts := []struct {
 		name  string
@@ -35,6 +43,7 @@ func bootstrap(opts Options, dists []Dist, pth map[string]bool) ([]byte, error) 
 		{"_HASH", opts.ContentHash},
 		{"_WHEELS", wheels},
 		{"_PTH", nonNil(withPth)},
+		{"_LAYERS", layers},
 		{"_ENTRY_POINT", opts.EntryPoint},
 		{"_INHERIT_PATH", opts.InheritPath},
 		{"_INJECT_ENV", env},

@@ -85,19 +85,50 @@ def _write_all(fd, data):
         view = view[os.write(fd, view) :]
 
 
-def _unpack(pex, dest):
+class _WrongLayer(Exception):
+    """A layer file that is not the layer the pex names."""
+
+
+def _check_layer(zf, layer):
+    """Checks that the open zip is layer (file, hash, wheels): its PEX-INFO's
+    pex_hash and distributions, before anything of it is unpacked."""
+    import json
+
+    try:
+        info = json.loads(zf.read("PEX-INFO").decode("utf-8"))
+    except KeyError:
+        raise _WrongLayer("it has no PEX-INFO")
+    except ValueError as e:
+        raise _WrongLayer("its PEX-INFO is not JSON: %s" % e)
+    if not isinstance(info, dict) or info.get("pex_hash") != layer[1]:
+        got = info.get("pex_hash") if isinstance(info, dict) else None
+        raise _WrongLayer("its PEX-INFO has pex_hash %r, not %r" % (got, layer[1]))
+    dists = info.get("distributions")
+    if not isinstance(dists, dict) or sorted(dists) != sorted(layer[2]):
+        raise _WrongLayer("it holds %s, not %s" % (", ".join(sorted(dists or ())) or "no distribution", ", ".join(layer[2])))
+
+
+def _unpack(src, dest, layer):
     import zipfile
 
     made = set()
     count = 0
-    with zipfile.ZipFile(pex) as zf:
+    try:
+        zf = zipfile.ZipFile(src)
+    except zipfile.BadZipFile as e:
+        if layer is None:
+            raise
+        raise _WrongLayer("it is not a zip file (%s)" % e)
+    with zf:
+        if layer is not None:
+            _check_layer(zf, layer)
         for info in zf.infolist():
             name = info.filename
             if not name.startswith(".deps/") or name.endswith("/"):
                 continue
             parts = _safe_member(name)
             if parts is None:
-                raise ValueError("unsafe member path %r in %s" % (name, pex))
+                raise ValueError("unsafe member path %r in %s" % (name, src))
             parent = os.path.join(dest, *parts[:-1])
             if parent not in made:
                 os.makedirs(parent, exist_ok=True)
@@ -110,9 +141,9 @@ def _unpack(pex, dest):
                 if info.file_size <= 1 << 20:
                     _write_all(fd, zf.read(info))
                 else:
-                    with zf.open(info) as src:
+                    with zf.open(info) as f:
                         while True:
-                            chunk = src.read(1 << 20)
+                            chunk = f.read(1 << 20)
                             if not chunk:
                                 break
                             _write_all(fd, chunk)
@@ -122,9 +153,9 @@ def _unpack(pex, dest):
     return count
 
 
-def _clean_stale(installed):
+def _clean_stale(installed, h):
     """Removes temporary directories of crashed unpackings (lock held)."""
-    prefix = "." + _HASH + ".tmp-"
+    prefix = "." + h + ".tmp-"
     try:
         names = os.listdir(installed)
     except OSError:
@@ -137,10 +168,10 @@ def _clean_stale(installed):
             shutil.rmtree(os.path.join(installed, n), ignore_errors=True)
 
 
-def _extract(root, pex):
+def _extract(root, src, h, layer):
     installed = os.path.join(root, "installed")
-    final = os.path.join(installed, _HASH)
-    lock = os.path.join(installed, "." + _HASH + ".lock")
+    final = os.path.join(installed, h)
+    lock = os.path.join(installed, "." + h + ".lock")
     fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o644)
     try:
         locked = False
@@ -154,14 +185,14 @@ def _extract(root, pex):
         if os.path.isdir(final):
             return final
         if locked:
-            _clean_stale(installed)
-        tmp = os.path.join(installed, ".%s.tmp-%d-%s" % (_HASH, os.getpid(), os.urandom(4).hex()))
+            _clean_stale(installed, h)
+        tmp = os.path.join(installed, ".%s.tmp-%d-%s" % (h, os.getpid(), os.urandom(4).hex()))
         os.mkdir(tmp, 0o755)
         try:
             import time
 
             start = time.time()
-            n = _unpack(pex, tmp)
+            n = _unpack(src, tmp, layer)
             try:
                 os.rename(tmp, final)
             except OSError:
@@ -171,7 +202,8 @@ def _extract(root, pex):
 
                 shutil.rmtree(tmp, ignore_errors=True)
                 return final
-            _verbose("unpacked %d files into %s in %.3fs" % (n, final, time.time() - start))
+            what = "layer %s: " % os.path.basename(src) if layer is not None else ""
+            _verbose("unpacked %s%d files into %s in %.3fs" % (what, n, final, time.time() - start))
         except BaseException:
             import shutil
 
@@ -182,11 +214,16 @@ def _extract(root, pex):
         os.close(fd)
 
 
-def _environment(pex):
-    """The unpacked environment's directory, unpacking it if needed."""
+_FALLBACK_SAID = []
+
+
+def _installed(src, h, layer=None):
+    """The unpacked directory of the pex or layer src with content hash h,
+    unpacking it if needed. layer is (file, hash, wheels) for a layer, whose
+    PEX-INFO is checked before it is unpacked."""
     roots = _roots()
     for root, _ in roots:
-        d = os.path.join(root, "installed", _HASH)
+        d = os.path.join(root, "installed", h)
         if os.path.isdir(d):
             return d
     errors = []
@@ -194,13 +231,61 @@ def _environment(pex):
         if not _usable_root(root, private):
             errors.append("%s is not writable" % root)
             continue
-        if i > 0 and os.environ.get("PEX_ROOT"):
+        if i > 0 and os.environ.get("PEX_ROOT") and root not in _FALLBACK_SAID:
+            # Said once, not once per layer.
+            _FALLBACK_SAID.append(root)
             sys.stderr.write("clusterpack pex: PEX_ROOT %s is not writable; using %s\n" % (roots[0][0], root))
         try:
-            return _extract(root, pex)
+            return _extract(root, src, h, layer)
         except OSError as e:
             errors.append("%s: %s" % (root, e))
-    _die("cannot unpack %s: %s" % (pex, "; ".join(errors)))
+    _die("cannot unpack %s: %s" % (src, "; ".join(errors)))
+
+
+def _layer_dirs(pex):
+    """Where a layer may be, in order: beside the pex as it was started
+    (YARN and Spark link each file into the container's directory), beside
+    the file the pex is with symlinks resolved, the current directory."""
+    dirs = [os.path.dirname(pex), os.path.dirname(os.path.realpath(pex))]
+    try:
+        dirs.append(os.getcwd())
+    except OSError:
+        pass
+    out = []
+    for d in dirs:
+        if d not in out:
+            out.append(d)
+    return out
+
+
+def _ship_hint(name):
+    return (
+        "ship every layer with the base pex (spark-submit --files <base URL>,<store>/%s,...: `clusterpack spark-args --layers` "
+        "prints the flags) or put %s beside the base pex" % (name, name)
+    )
+
+
+def _layers(pex):
+    """The layers' unpacked directories, in order, each with its wheels."""
+    out = []
+    dirs = None
+    for layer in _LAYERS:
+        name, h, wheels = layer
+        if dirs is None:
+            dirs = _layer_dirs(pex)
+        src = None
+        for d in dirs:
+            p = os.path.join(d, name)
+            if os.path.isfile(p):
+                src = p
+                break
+        if src is None:
+            _die("layer %s of %s is missing: it is not in %s; %s" % (name, pex, " nor ".join(dirs), _ship_hint(name)))
+        try:
+            out.append((_installed(src, h, layer), wheels))
+        except _WrongLayer as e:
+            _die("%s is not layer %s of %s: %s; %s" % (src, h, pex, e, _ship_hint(name)))
+    return out
 
 
 # ---------------------------------------------------------------- sys.path
@@ -211,21 +296,39 @@ def _is_site_dir(p):
     return b in ("site-packages", "dist-packages")
 
 
-def _deps_path(env):
-    """The chroots' entries, with what their .pth files add."""
+def _has_pth(d):
+    try:
+        return any(n.endswith(".pth") for n in os.listdir(d))
+    except OSError:
+        return False
+
+
+def _chroots(env, layers):
+    """The chroots, the pex's then each layer's, each with whether it has
+    .pth files to process (known for the pex's own, looked up for a
+    layer's)."""
     deps = os.path.join(env, ".deps")
-    out = [os.path.join(deps, w) for w in _WHEELS]
-    if not _PTH:
-        return out
+    pth = set(_PTH)
+    out = [(os.path.join(deps, w), w in pth) for w in _WHEELS]
+    for d, wheels in layers:
+        for w in wheels:
+            c = os.path.join(d, ".deps", w)
+            out.append((c, _has_pth(c)))
+    return out
+
+
+def _deps_path(chroots):
+    """The chroots' entries, with what their .pth files add."""
+    if not any(p for _, p in chroots):
+        return [d for d, _ in chroots]
     import site
 
     before = list(sys.path)
     known = set(before)
-    pth = set(_PTH)
     result = []
-    for w, d in zip(_WHEELS, out):
+    for d, has_pth in chroots:
         result.append(d)
-        if w in pth:
+        if has_pth:
             mark = len(sys.path)
             site.addsitedir(d, known)
             for p in sys.path[mark:]:
@@ -236,7 +339,7 @@ def _deps_path(env):
     return result
 
 
-def _set_path(pex, env, path0):
+def _set_path(pex, chroots, path0):
     inherit = os.environ.get("PEX_INHERIT_PATH") or _INHERIT_PATH
     if inherit.lower() in ("true",):
         inherit = "prefer"
@@ -248,7 +351,7 @@ def _set_path(pex, env, path0):
             cut = i
             break
     head, site_part = base[:cut], base[cut:]
-    deps = _deps_path(env)
+    deps = _deps_path(chroots)
     if inherit == "prefer":
         new = head + site_part + deps
     elif inherit == "fallback":
@@ -518,7 +621,7 @@ def _main():
             sys.stderr.flush()
             os.execv(sys.executable, [sys.executable] + flags + [argv0] + post + rest)
 
-    env = _environment(pex)
+    chroots = _chroots(_installed(pex, _HASH), _layers(pex) if _LAYERS else [])
     if mode in ("c", "-", "repl"):
         path0 = ""
     elif mode == "m":
@@ -527,7 +630,7 @@ def _main():
         path0 = None if os.path.isdir(target) or _is_zip(target) else os.path.dirname(os.path.realpath(target))
     else:
         path0 = None
-    _set_path(pex, env, path0)
+    _set_path(pex, chroots, path0)
 
     if interpreter and not _ENTRY_POINT and os.access(pex, os.X_OK) and _shebang_is_running():
         sys.executable = pex

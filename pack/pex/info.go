@@ -23,6 +23,11 @@ type Info struct {
 	// "version" ([major, minor]), as pex's build_properties do for the
 	// interpreter it built with.
 	BuildProperties map[string]any `json:"build_properties"`
+	// Layers are the layers a base pex of a layered environment loads,
+	// in order (Options.Layers): clusterpack's own key, which pex
+	// ignores. PexPath and PexPaths name the same files the way pex's
+	// pex_path does.
+	Layers []InfoLayer `json:"clusterpack_layers,omitempty"`
 	// CodeHash and PexHash are the environment's content hash.
 	CodeHash string `json:"code_hash"`
 	// Distributions maps each wheel file name (its chroot .deps/<name>)
@@ -38,7 +43,15 @@ type Info struct {
 	// as "CPython==3.11.*".
 	InterpreterConstraints []string `json:"interpreter_constraints"`
 	PexHash                string   `json:"pex_hash"`
-	// Requirements lists "name==version" for each distribution, sorted.
+	// PexPath is the layers' file names joined by ":", pex's legacy
+	// form of PexPaths.
+	PexPath string `json:"pex_path,omitempty"`
+	// PexPaths are the layers' file names, in order: the other pexes
+	// whose distributions join this one's, as pex's PEX_PATH joins them.
+	PexPaths []string `json:"pex_paths,omitempty"`
+	// Requirements lists "name==version" for each distribution, sorted;
+	// a base pex lists its layers' distributions too, as pex lists those
+	// its pex_path provides.
 	Requirements []string `json:"requirements"`
 	// StripPexEnv is false: the PEX_* variables stay set for the
 	// program, so that processes re-executing the pex find the same
@@ -46,6 +59,17 @@ type Info struct {
 	StripPexEnv bool `json:"strip_pex_env"`
 	// ZipSafe is false: the pex always runs from its unpacked copy.
 	ZipSafe bool `json:"zip_safe"`
+}
+
+// InfoLayer is one layer in a base pex's PEX-INFO.
+type InfoLayer struct {
+	// Distributions are the layer's wheel file names, its chroots
+	// .deps/<name>, in sys.path order.
+	Distributions []string `json:"distributions"`
+	// File is the layer's file name, looked up beside the base pex.
+	File string `json:"file"`
+	// PexHash is the layer's content hash: its own PEX-INFO's pex_hash.
+	PexHash string `json:"pex_hash"`
 }
 
 // newInfo assembles the PEX-INFO of a pex.
@@ -70,6 +94,16 @@ func newInfo(opts Options, dists []Dist, digests map[string]string) *Info {
 		info.Distributions[d.Wheel] = digests[d.Wheel]
 		info.Requirements = append(info.Requirements, d.Name+"=="+d.Version)
 	}
+	for _, l := range opts.Layers {
+		il := InfoLayer{File: l.File, PexHash: l.ContentHash, Distributions: []string{}}
+		for _, d := range l.Dists {
+			il.Distributions = append(il.Distributions, d.Wheel)
+			info.Requirements = append(info.Requirements, d.Name+"=="+d.Version)
+		}
+		info.Layers = append(info.Layers, il)
+		info.PexPaths = append(info.PexPaths, l.File)
+	}
+	info.PexPath = strings.Join(info.PexPaths, ":")
 	sort.Strings(info.Requirements)
 	return info
 }
@@ -108,12 +142,15 @@ func ParseInfo(data []byte) (*Info, error) {
 		dst any
 	}{
 		{"build_properties", &info.BuildProperties},
+		{"clusterpack_layers", &info.Layers},
 		{"code_hash", &info.CodeHash},
 		{"distributions", &info.Distributions},
 		{"entry_point", &info.EntryPoint},
 		{"inject_env", &info.InjectEnv},
 		{"interpreter_constraints", &info.InterpreterConstraints},
 		{"pex_hash", &info.PexHash},
+		{"pex_path", &info.PexPath},
+		{"pex_paths", &info.PexPaths},
 		{"requirements", &info.Requirements},
 		{"strip_pex_env", &info.StripPexEnv},
 		{"zip_safe", &info.ZipSafe},
@@ -145,8 +182,18 @@ func ParseInfo(data []byte) (*Info, error) {
 		}
 	}
 	for name := range info.Distributions {
-		if name == "" || strings.ContainsAny(name, "/\\\x00") || name == "." || name == ".." {
+		if !plainName(name) {
 			return nil, fmt.Errorf("%w: distribution %q is not a plain file name", ErrInvalidInfo, name)
+		}
+	}
+	for _, l := range info.Layers {
+		if !plainName(l.File) || !hashPattern.MatchString(l.PexHash) {
+			return nil, fmt.Errorf("%w: layer %q (pex_hash %q) is not a plain file name and a content hash", ErrInvalidInfo, l.File, l.PexHash)
+		}
+		for _, name := range l.Distributions {
+			if !plainName(name) {
+				return nil, fmt.Errorf("%w: layer %s: distribution %q is not a plain file name", ErrInvalidInfo, l.File, name)
+			}
 		}
 	}
 	return info, nil

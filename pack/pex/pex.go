@@ -75,6 +75,41 @@ type Options struct {
 	// Env is PEX-INFO's inject_env: environment variables the pex sets
 	// when it starts, unless they are already set.
 	Env map[string]string
+
+	// Layers are the layer files (written by WriteLayer) this pex loads,
+	// in order: at start its bootstrap finds each file beside the pex,
+	// unpacks it once into PEX_ROOT/installed/<layer hash> and puts its
+	// chroots on sys.path after the pex's own (see the package
+	// documentation). No wheel may be both in the pex and in a layer.
+	Layers []LayerRef
+}
+
+// LayerRef names one layer a pex loads.
+type LayerRef struct {
+	// File is the layer's file name, "layer-<hash>.pex": a plain name,
+	// looked up beside the pex at run time.
+	File string
+	// ContentHash is the layer's hash (LayerOptions.ContentHash): its
+	// PEX-INFO's pex_hash, checked when the layer is unpacked, and the
+	// name of the directory it is unpacked into.
+	ContentHash string
+	// Dists are the layer's distributions (its Result.Distributions), in
+	// sys.path order.
+	Dists []Dist
+}
+
+// LayerOptions control WriteLayer.
+type LayerOptions struct {
+	// PythonVersion is the target CPython (major, minor), 3.7 or later;
+	// required.
+	PythonVersion [2]int
+	// ContentHash is the layer's hash computed by the caller; required,
+	// as Options.ContentHash. It is the layer's PEX-INFO pex_hash and
+	// code_hash and names the directory the layer is unpacked into, so
+	// two layers with one hash must hold the same files.
+	ContentHash string
+	// Verify is as Options.Verify.
+	Verify wheel.Verification
 }
 
 // Dist is one distribution in a pex.
@@ -155,7 +190,41 @@ func (o Options) check() (Options, error) {
 			return o, fmt.Errorf("pex: environment variable %q: names must be non-empty without '=' or NUL, values without NUL", k)
 		}
 	}
+	files, hashes, wheels := map[string]bool{}, map[string]bool{o.ContentHash: true}, map[string]bool{}
+	for _, l := range o.Layers {
+		if !plainName(l.File) {
+			return o, fmt.Errorf("pex: layer file %q must be a plain file name", l.File)
+		}
+		if files[l.File] {
+			return o, fmt.Errorf("pex: layer file %s given twice", l.File)
+		}
+		files[l.File] = true
+		if !hashPattern.MatchString(l.ContentHash) {
+			return o, fmt.Errorf("pex: layer %s: content hash %q must be 1 to 128 letters, digits, '.', '_' or '-', not starting with a punctuation mark", l.File, l.ContentHash)
+		}
+		if hashes[l.ContentHash] {
+			return o, fmt.Errorf("pex: layer %s: content hash %s is the pex's or another layer's", l.File, l.ContentHash)
+		}
+		hashes[l.ContentHash] = true
+		if len(l.Dists) == 0 {
+			return o, fmt.Errorf("pex: layer %s lists no distributions", l.File)
+		}
+		for _, d := range l.Dists {
+			if _, err := distfilename.ParseWheel(d.Wheel); err != nil || !plainName(d.Wheel) {
+				return o, fmt.Errorf("pex: layer %s: distribution %q is not a wheel file name", l.File, d.Wheel)
+			}
+			if wheels[d.Wheel] {
+				return o, fmt.Errorf("pex: layer %s: wheel %s is in another layer too", l.File, d.Wheel)
+			}
+			wheels[d.Wheel] = true
+		}
+	}
 	return o, nil
+}
+
+// plainName says whether s is a file name without a directory.
+func plainName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, "/\\\x00\r\n")
 }
 
 // Write writes a pex holding the wheels at the paths wheels to w, and
@@ -173,6 +242,10 @@ func (o Options) check() (Options, error) {
 // ErrZip64Unsupported, before writing anything when the wheels' sizes
 // already show it, else after writing the whole pex (the Result is
 // returned with the error).
+//
+// With opts.Layers the pex is the base of a layered environment: its
+// Result.Distributions are the wheels it holds itself, and its PEX-INFO
+// names the layers (see Info.Layers).
 func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Result, error) {
 	opts, err := opts.check()
 	if err != nil {
@@ -182,13 +255,91 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
+	for _, wh := range sorted {
+		for _, l := range opts.Layers {
+			for _, d := range l.Dists {
+				if d.Wheel == wh.name {
+					return nil, fmt.Errorf("pex: wheel %s is in the pex and in its layer %s", wh.name, l.File)
+				}
+			}
+		}
+	}
 	canZip64 := opts.PythonVersion[1] >= 13
 	if !canZip64 {
 		if err := precheckSize(ctx, sorted, opts.PythonVersion); err != nil {
 			return nil, err
 		}
 	}
+	res, err := writeArchive(ctx, w, sorted, archiveSpec{
+		shebang: opts.Shebang,
+		python:  opts.PythonVersion,
+		verify:  opts.Verify,
+		main: func(dists []Dist, pth map[string]bool) ([]byte, error) {
+			return bootstrap(opts, dists, pth)
+		},
+		info: func(dists []Dist, digests map[string]string) *Info {
+			return newInfo(opts, dists, digests)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Zip64 {
+		res.Note = Zip64Note
+		if !canZip64 {
+			return res, fmt.Errorf("pex: %d files, %d bytes for Python %d.%d: %w. %s",
+				res.Files, res.Size, opts.PythonVersion[0], opts.PythonVersion[1], ErrZip64Unsupported, Zip64Note)
+		}
+	}
+	return res, nil
+}
 
+// WriteLayer writes a layer of a layered pex environment to w: a zip
+// holding the wheels' chroots (.deps/<wheel file name>/, laid out as
+// Write lays them out) and a PEX-INFO whose pex_hash is opts.ContentHash,
+// with no shebang and no bootstrap, since a layer is never run itself:
+// the base pex (Write with Options.Layers) that names it loads it. The
+// wheels, the checks and the reproducibility are as in Write; the output
+// depends on nothing but the wheels and opts, so the same wheels give the
+// same layer, byte for byte, in every environment.
+//
+// A layer may need zip64 whatever its Python: the base's bootstrap reads
+// it with zipfile, which reads zip64 in every CPython 3, not through
+// zipimport (Result.Zip64 says so; Result.Note stays empty).
+func WriteLayer(ctx context.Context, w io.Writer, wheels []string, opts LayerOptions) (*Result, error) {
+	base, err := Options{PythonVersion: opts.PythonVersion, ContentHash: opts.ContentHash, Verify: opts.Verify}.check()
+	if err != nil {
+		return nil, err
+	}
+	if len(wheels) == 0 {
+		return nil, errors.New("pex: a layer needs at least one wheel")
+	}
+	sorted, err := sortWheels(wheels)
+	if err != nil {
+		return nil, err
+	}
+	return writeArchive(ctx, w, sorted, archiveSpec{
+		python: opts.PythonVersion,
+		verify: opts.Verify,
+		info: func(dists []Dist, digests map[string]string) *Info {
+			return newInfo(base, dists, digests)
+		},
+	})
+}
+
+// archiveSpec is what differs between a pex and a layer.
+type archiveSpec struct {
+	shebang string // the first line, or "" for none
+	python  [2]int
+	verify  wheel.Verification
+	// main renders __main__.py; nil for none.
+	main func(dists []Dist, pth map[string]bool) ([]byte, error)
+	info func(dists []Dist, digests map[string]string) *Info
+}
+
+// writeArchive writes the zip: the shebang line, one chroot per wheel,
+// __main__.py and PEX-INFO last.
+func writeArchive(ctx context.Context, w io.Writer, sorted []wheelFile, spec archiveSpec) (*Result, error) {
 	// The wheels' sha256 digests for PEX-INFO are computed on the side
 	// while the installation reads them; PEX-INFO is the last entry.
 	hashes := make(chan hashResult, 1)
@@ -199,8 +350,10 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 	hw := hashpipe.New(w, sha256.New())
 	defer hw.Close()
 	cw := &countingWriter{w: hw}
-	if _, err := io.WriteString(cw, opts.Shebang+"\n"); err != nil {
-		return nil, fmt.Errorf("pex: writing the shebang: %w", err)
+	if spec.shebang != "" {
+		if _, err := io.WriteString(cw, spec.shebang+"\n"); err != nil {
+			return nil, fmt.Errorf("pex: writing the shebang: %w", err)
+		}
 	}
 	zw := zip.NewWriter(cw)
 	zw.SetOffset(cw.n)
@@ -215,9 +368,9 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 			return nil, err
 		}
 		in, err := wheel.Install(ctx, wh.path, wheel.ZipDestination(zw, ".deps/"+wh.name+"/"), wheel.Options{
-			Scheme:  Scheme(opts.PythonVersion),
+			Scheme:  Scheme(spec.python),
 			Shebang: scriptShebang,
-			Verify:  opts.Verify,
+			Verify:  spec.verify,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("pex: installing %s: %w", wh.name, err)
@@ -231,14 +384,16 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 			}
 		}
 	}
-	boot, err := bootstrap(opts, res.Distributions, pth)
-	if err != nil {
-		return nil, err
+	if spec.main != nil {
+		boot, err := spec.main(res.Distributions, pth)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeFile(zw, "__main__.py", 0o644, boot); err != nil {
+			return nil, fmt.Errorf("pex: writing __main__.py: %w", err)
+		}
+		res.Files++
 	}
-	if err := writeFile(zw, "__main__.py", 0o644, boot); err != nil {
-		return nil, fmt.Errorf("pex: writing __main__.py: %w", err)
-	}
-	res.Files++
 
 	var digests map[string]string
 	select {
@@ -250,8 +405,7 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	info := newInfo(opts, res.Distributions, digests)
-	infoJSON, err := info.marshal()
+	infoJSON, err := spec.info(res.Distributions, digests).marshal()
 	if err != nil {
 		return nil, fmt.Errorf("pex: encoding PEX-INFO: %w", err)
 	}
@@ -265,13 +419,6 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 	res.Size = cw.n
 	res.SHA256 = hex.EncodeToString(hw.Sum())
 	res.Zip64 = cw.zip64()
-	if res.Zip64 {
-		res.Note = Zip64Note
-		if !canZip64 {
-			return res, fmt.Errorf("pex: %d files, %d bytes for Python %d.%d: %w. %s",
-				res.Files, res.Size, opts.PythonVersion[0], opts.PythonVersion[1], ErrZip64Unsupported, Zip64Note)
-		}
-	}
 	return res, nil
 }
 

@@ -1,6 +1,7 @@
 package pex
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -91,4 +92,91 @@ func TestTimings(t *testing.T) {
 		plain = append(plain, runPex(t, dir, env, "", py, "-c", "pass").took)
 	}
 	t.Logf("warm start `env.pex -c pass`: median %v; `python3.11 -c pass`: median %v", median(warm), median(plain))
+}
+
+// cachedWheel finds one wheel of the artifact cache whose file name
+// starts with prefix, or "".
+func cachedWheel(prefix string) string {
+	home, _ := os.UserHomeDir()
+	matches, _ := filepath.Glob(filepath.Join(home, ".cache", "clusterpack", "artifacts", "sha256", "*", "*", prefix+"*.whl"))
+	sort.Strings(matches)
+	if len(matches) == 0 {
+		return ""
+	}
+	return matches[len(matches)-1]
+}
+
+// TestLayerTimings builds numpy, pyarrow and three small wheels as one
+// pex and as a base with numpy and pyarrow in layers of their own, and
+// logs, alternating the two in one run: the first run on a cold PEX_ROOT
+// (unpacking), the warm start (`-c pass`) and the warm imports.
+//
+// It measures, it does not test: it runs only with
+// CLUSTERPACK_PEX_TIMING=1, on a machine whose artifact cache has those
+// cp311 wheels.
+func TestLayerTimings(t *testing.T) {
+	if os.Getenv("CLUSTERPACK_PEX_TIMING") != "1" {
+		t.Skip("set CLUSTERPACK_PEX_TIMING=1 to measure")
+	}
+	var big, small []string
+	for _, p := range []string{"numpy-2.2.6-cp311-cp311-manylinux_2_17", "pyarrow-18.1.0-cp311-cp311-manylinux_2_17"} {
+		if w := cachedWheel(p); w != "" {
+			big = append(big, w)
+		}
+	}
+	for _, p := range []string{"six-1.17.0-", "python_dateutil-2.9.0", "tzdata-"} {
+		if w := cachedWheel(p); w != "" {
+			small = append(small, w)
+		}
+	}
+	if len(big) != 2 || len(small) != 3 {
+		t.Skipf("the cp311 wheels are not in the artifact cache: %v %v", big, small)
+	}
+	var py string
+	for _, p := range pythons(t) {
+		if version(t, p.Python) == [2]int{3, 11} {
+			py = p.Python
+		}
+	}
+	if py == "" {
+		t.Skip("no CPython 3.11")
+	}
+	v := [2]int{3, 11}
+	dir := t.TempDir()
+	mono, _ := buildPex(t, dir, "mono.pex", append(append([]string{}, big...), small...), Options{PythonVersion: v, ContentHash: "mono"})
+	var refs []LayerRef
+	for i, w := range big {
+		_, ref := writeLayerFile(t, dir, fmt.Sprintf("timing%d", i), []string{w}, v)
+		refs = append(refs, ref)
+	}
+	base, _ := buildPex(t, dir, "base.pex", small, Options{PythonVersion: v, ContentHash: "base", Layers: refs})
+	code := "import numpy, pyarrow, dateutil, six; print(numpy.__version__, pyarrow.__version__)"
+	cold := map[string][]time.Duration{}
+	warm := map[string][]time.Duration{}
+	imports := map[string][]time.Duration{}
+	const rounds = 5
+	for i := range rounds {
+		for _, c := range []struct{ name, pex string }{{"monolith", mono}, {"layered", base}} {
+			root := filepath.Join(dir, fmt.Sprintf("root-%s-%d", c.name, i))
+			env := baseEnv(py, dir, root)
+			r := runPex(t, dir, env, "", c.pex, "-c", code)
+			if r.code != 0 {
+				t.Fatalf("%s: %d %s %s", c.name, r.code, r.stdout, r.stderr)
+			}
+			cold[c.name] = append(cold[c.name], r.took)
+			for range 4 {
+				warm[c.name] = append(warm[c.name], runPex(t, dir, env, "", c.pex, "-c", "pass").took)
+				imports[c.name] = append(imports[c.name], runPex(t, dir, env, "", c.pex, "-c", code).took)
+			}
+			os.RemoveAll(root)
+		}
+	}
+	for _, name := range []string{"monolith", "layered"} {
+		t.Logf("%s: first run (unpack + imports) median %v; warm `-c pass` median %v; warm imports median %v",
+			name, median(cold[name]), median(warm[name]), median(imports[name]))
+	}
+	ratio := func(m map[string][]time.Duration) float64 {
+		return float64(median(m["layered"])) / float64(median(m["monolith"]))
+	}
+	t.Logf("layered / monolith: first run %.2f, warm start %.2f, warm imports %.2f", ratio(cold), ratio(warm), ratio(imports))
 }

@@ -268,6 +268,7 @@ func reproHelper(spec string) int {
 		Wheels []string
 		Out    string
 		Cwd    string
+		Layer  bool // WriteLayer with reproLayerOptions
 	}
 	if err := json.Unmarshal([]byte(spec), &args); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -284,7 +285,14 @@ func reproHelper(spec string) int {
 		return 2
 	}
 	defer f.Close()
-	if _, err := Write(context.Background(), f, args.Wheels, reproOptions); err != nil {
+	write := func() error { _, err := Write(context.Background(), f, args.Wheels, reproOptions); return err }
+	if args.Layer {
+		write = func() error {
+			_, err := WriteLayer(context.Background(), f, args.Wheels, reproLayerOptions)
+			return err
+		}
+	}
+	if err := write(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -446,6 +454,30 @@ func TestZip64(t *testing.T) {
 			t.Errorf("3.12 ran a zip64 pex: exit %d, %q, %s", r.code, r.stdout, r.stderr)
 		}
 	}
+
+	// A layer is read with zipfile, not zipimport: a 3.12 base loads a
+	// zip64 layer.
+	layerPath, ref := writeLayerFile(t, dir, "zip64layer", wheels, [2]int{3, 12})
+	if !openPexZip64(t, layerPath) {
+		t.Fatalf("layer %s is not zip64", layerPath)
+	}
+	demo := writeWheels(t, filepath.Join(dir, "demo"), demoSpecs()[:1])
+	base, _ := buildPex(t, dir, "base312.pex", demo, Options{PythonVersion: [2]int{3, 12}, ContentHash: "base312", Layers: []LayerRef{ref}})
+	if py312 != "" {
+		r := runPex(t, dir, baseEnv(py312, dir, filepath.Join(dir, "root")), "", py312, base, "-c", "import many, demo, os; print(many.N, demo.X, len(os.listdir(os.path.join(os.path.dirname(many.__file__), 'd07'))))")
+		if r.code != 0 || r.stdout != "70000 42 700\n" {
+			t.Errorf("3.12 base with a zip64 layer: exit %d, %q, %s", r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// openPexZip64 says whether the zip at p ends with zip64 records.
+func openPexZip64(t *testing.T, p string) bool {
+	t.Helper()
+	data := mustRead(t, p)
+	cw := &countingWriter{w: io.Discard}
+	cw.Write(data)
+	return cw.zip64()
 }
 
 func FuzzParseInfo(f *testing.F) {

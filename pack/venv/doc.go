@@ -15,6 +15,39 @@
 //	libexec/python3.Y, lib/libpython3.Y.so.1.0, lib/python3.Y/<stdlib>
 //	                                   with Options.BundlePython only
 //
+// # Layers
+//
+// A layered environment (Options.Layers, WriteLayer) is a base plus
+// layers, each its own archive, unpacked beside one another on a node:
+// the base under the alias the job gives it ("environment", "venv"),
+// each layer under its directory name ("layer-<hash>"). A layer's root
+// is a prefix of the environment's:
+//
+//	lib/python3.Y/site-packages/       its wheels, installed by pack/wheel
+//	<.data/data files>, include/site/… as in an environment; no bin/
+//
+// The base is an environment as above whose bin/ also holds the scripts
+// and entry-point launchers of the layers' wheels (Options.LayerWheels;
+// they run the base's bin/python, which loads the layers), and whose
+// site-packages has two more files:
+//
+//	_clusterpack_layers.pth            "import _clusterpack_layers"
+//	_clusterpack_layers.py             the layer list and their loader
+//
+// site.py runs the .pth file at interpreter start. The module finds each
+// layer directory beside the base's root (the directory three levels
+// above site-packages): first as the path reads, without resolving
+// symbolic links (YARN links each archive's alias into the container's
+// directory), then with them resolved, then in the current directory;
+// it calls site.addsitedir on the layer's site-packages, in the base's
+// order, so the layer's own .pth files work. A layer whose
+// site-packages is on sys.path already (an entry ending in
+// <layer>/lib/python3.Y/site-packages, as the runner puts them) is left
+// alone. A missing layer writes one line to stderr naming it, the base
+// and the --archives URL#<layer> that ships it; the rest loads. A
+// layer's bytes depend only on its wheels, the format and the Python
+// version, so the same wheel gives the same layer in every environment.
+//
 // Entries come in a fixed order: the environment's own files sorted by
 // path, then the wheels sorted by file name, each in its installation
 // order; a directory entry (mode 0755) precedes the first entry inside

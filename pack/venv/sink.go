@@ -34,6 +34,11 @@ type sink interface {
 	abort()
 	// setOwner names who writes the next files, for conflict errors.
 	setOwner(owner string)
+	// claimOnly records a file another archive (a layer) holds at name,
+	// so that a file of this one at the same path is a conflict as it
+	// would be in one environment; fh is the member's header when it is
+	// copied raw, else nil.
+	claimOnly(name string, fh *zip.FileHeader) error
 	// counts reports the regular files written and whether the zip64
 	// extensions were needed.
 	counts() (files int, zip64 bool)
@@ -97,6 +102,16 @@ func (p *paths) claimRaw(name string, fh *zip.FileHeader) (dup bool, err error) 
 	}
 	p.raw[name] = id
 	return false, nil
+}
+
+// claimOnly claims a path of a file that is not written (see
+// sink.claimOnly).
+func (p *paths) claimOnly(name string, fh *zip.FileHeader) error {
+	if fh != nil {
+		_, err := p.claimRaw(name, fh)
+		return err
+	}
+	return p.claimFile(name)
 }
 
 // missingDirs returns the parent directories of name not yet recorded,
@@ -253,6 +268,10 @@ func (z *zipSink) finish() error {
 func (z *zipSink) abort() {}
 
 func (z *zipSink) setOwner(owner string) { z.paths.owner = owner }
+
+func (z *zipSink) claimOnly(name string, fh *zip.FileHeader) error {
+	return z.paths.claimOnly(name, fh)
+}
 
 func (z *zipSink) counts() (int, bool) { return z.nfile, z.big }
 
@@ -478,6 +497,10 @@ func (t *tarSink) abort() {
 }
 
 func (t *tarSink) setOwner(owner string) { t.paths.owner = owner }
+
+func (t *tarSink) claimOnly(name string, fh *zip.FileHeader) error {
+	return t.paths.claimOnly(name, fh)
+}
 
 func (t *tarSink) counts() (int, bool) { return t.nfile, false }
 

@@ -2,21 +2,16 @@ package venv
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 
-	"github.com/clusterpack/clusterpack/internal/hashpipe"
 	"github.com/clusterpack/clusterpack/pack/wheel"
 )
 
@@ -74,6 +69,16 @@ type Options struct {
 	// wheels' RECORD; the zero value hashes every member. Use
 	// wheel.VerifySizes only for wheels whose sha256 the caller checked.
 	Verify wheel.Verification
+	// Layers makes the environment the base of a layered one: the
+	// layer directory names ("layer-<hash>") it loads at interpreter
+	// start, in this order, from beside its own directory (see the
+	// package documentation). Each is an archive WriteLayer wrote.
+	Layers []string
+	// LayerWheels are the wheels of the layers: only what they install
+	// into bin/ (scripts, entry-point launchers) is written into this
+	// environment, so that a layer's console scripts run from the base's
+	// bin/; the rest is in their layers.
+	LayerWheels []string
 }
 
 // Dist is a distribution installed into the environment.
@@ -94,6 +99,9 @@ type Result struct {
 	// Distributions lists what was installed, in installation order (by
 	// wheel file name).
 	Distributions []Dist
+	// LayerDistributions lists the distributions of Options.LayerWheels,
+	// whose scripts only were installed, in the same order.
+	LayerDistributions []Dist
 	// Interpreter is the path, relative to the archive's root, of the
 	// program to run on a node: "bin/python".
 	Interpreter string
@@ -164,11 +172,6 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 	if strings.ContainsAny(opts.Prompt, "\n\r\x00") {
 		return nil, fmt.Errorf("venv: prompt %q contains a newline or NUL", opts.Prompt)
 	}
-	par := opts.Parallelism
-	if par <= 0 {
-		par = runtime.GOMAXPROCS(0)
-	}
-
 	var bundle *bundled
 	if opts.BundlePython != "" {
 		var err error
@@ -188,84 +191,66 @@ func Write(ctx context.Context, w io.Writer, wheels []string, opts Options) (*Re
 	}
 	xy := fmt.Sprintf("%d.%d", opts.PythonVersion[0], opts.PythonVersion[1])
 
+	if err := checkLayers(opts.Layers); err != nil {
+		return nil, err
+	}
 	own, err := ownFiles(opts, xy, bundle)
 	if err != nil {
 		return nil, err
 	}
-	sorted := append([]string(nil), wheels...)
-	sort.Slice(sorted, func(i, j int) bool {
-		a, b := filepath.Base(sorted[i]), filepath.Base(sorted[j])
-		if a != b {
-			return a < b
-		}
-		return sorted[i] < sorted[j]
-	})
-	for i := 1; i < len(sorted); i++ {
-		if filepath.Base(sorted[i]) == filepath.Base(sorted[i-1]) {
-			return nil, fmt.Errorf("venv: wheel %s is given twice (%s and %s)", filepath.Base(sorted[i]), sorted[i-1], sorted[i])
-		}
-	}
-
-	hw := hashpipe.New(w, sha256.New())
-	defer hw.Close()
-	cw := &countWriter{w: hw}
-	var s sink
-	var gz *parallelGzip
-	switch opts.Format {
-	case Zip:
-		s = newZipSink(cw)
-	case TarGz:
-		gz = newParallelGzip(cw, par, flate.DefaultCompression)
-		s = newTarSink(gz)
-	}
-	res, err := build(ctx, s, own, sorted, opts, par)
-	if err == nil {
-		err = s.finish()
-	}
-	if err == nil && gz != nil {
-		err = gz.Close()
-	}
-	if err != nil {
-		s.abort()
-		if gz != nil {
-			gz.abort()
-		}
+	// A wheel given twice, in either list, is refused.
+	if _, err := sortWheels(append(append([]string(nil), wheels...), opts.LayerWheels...)); err != nil {
 		return nil, err
 	}
-	res.Files, res.Zip64 = s.counts()
-	res.Size = cw.n
-	res.SHA256 = hex.EncodeToString(hw.Sum())
+	sorted, _ := sortWheels(wheels)
+	layerWheels, _ := sortWheels(opts.LayerWheels)
+	res, err := writeSink(ctx, w, opts.Format, opts.Parallelism, func(ctx context.Context, s sink, par int) (*Result, error) {
+		return build(ctx, s, own, sorted, layerWheels, opts, par)
+	})
+	if err != nil {
+		return nil, err
+	}
 	res.Interpreter = "bin/python"
 	return res, nil
 }
 
-// build writes the own files, then the wheels.
-func build(ctx context.Context, s sink, own []ownFile, wheels []string, opts Options, par int) (*Result, error) {
-	if z, ok := s.(*zipSink); ok {
-		if err := writeOwnZip(ctx, z, own, par); err != nil {
-			return nil, err
-		}
-	} else {
-		for _, f := range own {
-			if err := writeOwn(ctx, s, f); err != nil {
-				return nil, err
-			}
-		}
+// build writes the own files, then the wheels, then the scripts of the
+// layers' wheels.
+func build(ctx context.Context, s sink, own []ownFile, wheels, layerWheels []string, opts Options, par int) (*Result, error) {
+	if err := writeOwnFiles(ctx, s, own, par); err != nil {
+		return nil, err
 	}
 	res := &Result{}
 	scheme := wheel.VenvScheme(opts.PythonVersion, false)
 	for _, p := range wheels {
-		if err := ctx.Err(); err != nil {
+		d, err := installOne(ctx, s, s, p, scheme, opts.Verify)
+		if err != nil {
 			return nil, err
 		}
-		s.setOwner(filepath.Base(p))
-		in, err := wheel.Install(ctx, p, s, wheel.Options{Scheme: scheme, Verify: opts.Verify})
+		res.Distributions = append(res.Distributions, d)
+	}
+	scripts := filtered{s: s, keep: func(p string) bool { return underDir(p, scheme.Scripts) }, claim: true}
+	for _, p := range layerWheels {
+		d, err := installOne(ctx, s, scripts, p, scheme, opts.Verify)
 		if err != nil {
-			return nil, fmt.Errorf("venv: installing %s: %w", filepath.Base(p), err)
+			return nil, err
 		}
-		res.Distributions = append(res.Distributions, Dist{Name: in.Name, Version: in.Version, Wheel: filepath.Base(p)})
+		res.LayerDistributions = append(res.LayerDistributions, d)
 	}
 	return res, nil
+}
+
+// writeOwnFiles writes the environment's own files, in order.
+func writeOwnFiles(ctx context.Context, s sink, own []ownFile, par int) error {
+	if z, ok := s.(*zipSink); ok {
+		return writeOwnZip(ctx, z, own, par)
+	}
+	for _, f := range own {
+		if err := writeOwn(ctx, s, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeOwn writes one own file (or directory, when mode says so).
@@ -401,6 +386,9 @@ func ownFiles(opts Options, xy string, b *bundled) ([]ownFile, error) {
 	add("bin/activate", 0o644, activate(opts.Prompt))
 	add("pyvenv.cfg", 0o644, pyvenvCfg(home, version, opts.Prompt))
 	files = append(files, ownFile{name: "lib/python" + xy + "/site-packages", mode: fs.ModeDir | 0o755})
+	if len(opts.Layers) > 0 {
+		files = append(files, layersFiles(opts.Layers, xy, opts.Format)...)
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	for i := 1; i < len(files); i++ {
 		if files[i].name == files[i-1].name {

@@ -177,3 +177,76 @@ func tail(s string, n int) string {
 	}
 	return "…" + s[len(s)-n:]
 }
+
+// The data stack of the runner's array and Arrow tests (runner's
+// dataframe_test.go), for each CPython 3.9-3.13: numpy 2.2 has no cp39
+// wheel, 2.0.2 is its last.
+const (
+	DataFramePandas  = "2.2.3"
+	DataFramePyArrow = "18.1.0"
+)
+
+// DataFrameNumPy is the numpy of the runner's data stack for Python v.
+func DataFrameNumPy(v [2]int) string {
+	if v == [2]int{3, 9} {
+		return "2.0.2"
+	}
+	return "2.2.6"
+}
+
+// DataFrameVersions are the Pythons the runner's data-stack tests run on.
+var DataFrameVersions = [][2]int{{3, 9}, {3, 10}, {3, 11}, {3, 12}, {3, 13}}
+
+// DataFrameWheels are the wheels of numpy, pandas and pyarrow (and their
+// dependencies) for python, of version v, downloaded from PyPI by that
+// interpreter's pip into the dev cache once; sorted paths.
+func DataFrameWheels(ctx context.Context, log io.Writer, python string, v [2]int) ([]string, error) {
+	pins := []string{"numpy==" + DataFrameNumPy(v), "pandas==" + DataFramePandas, "pyarrow==" + DataFramePyArrow}
+	dir, err := devcache.Path("runner-dataframe", fmt.Sprintf("py%d.%d-numpy%s-pandas%s-pyarrow%s", v[0], v[1], DataFrameNumPy(v), DataFramePandas, DataFramePyArrow))
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := devcache.Lock(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if !devcache.Complete(dir) {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "clusterparts: downloading %s for Python %d.%d into %s (once)\n", strings.Join(pins, " "), v[0], v[1], dir)
+		args := append([]string{"-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-input", "--only-binary=:all:", "-d", dir}, pins...)
+		if out, err := exec.CommandContext(ctx, python, args...).CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("pip download %s for Python %d.%d: %w\n%s", strings.Join(pins, " "), v[0], v[1], err, tail(string(out), 3000))
+		}
+		if err := devcache.MarkComplete(dir, []byte(strings.Join(pins, "\n")+"\n")); err != nil {
+			return nil, err
+		}
+	}
+	wheels, err := filepath.Glob(filepath.Join(dir, "*.whl"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(wheels)
+	if len(wheels) < 3 {
+		return nil, fmt.Errorf("%s: only %d wheels; remove it to download again", dir, len(wheels))
+	}
+	return wheels, nil
+}
+
+// PrefetchDataFrame downloads the runner's data stack for every Python of
+// DataFrameVersions this machine has (target.FindInterpreter).
+func PrefetchDataFrame(ctx context.Context, log io.Writer) error {
+	for _, v := range DataFrameVersions {
+		py, err := target.FindInterpreter(fmt.Sprintf("%d.%d", v[0], v[1]), target.Options{})
+		if err != nil {
+			fmt.Fprintf(log, "clusterparts: no CPython %d.%d here, its data stack is not downloaded: %v\n", v[0], v[1], err)
+			continue
+		}
+		if _, err := DataFrameWheels(ctx, log, py, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -61,6 +61,7 @@ func parts() []part {
 			_, err := clusterparts.FlinkVenv(ctx, log)
 			return err
 		}},
+		{"runner-dataframe", "numpy, pandas and pyarrow wheels for the runner's array and Arrow tests, CPython 3.9-3.13 (PyPI)", clusterparts.PrefetchDataFrame},
 		{"corpus", fmt.Sprintf("the data stack of the corpus test for %d targets, as of %s (PyPI)", len(corpus.Cases()), corpus.ExcludeNewer), corpus.Prefetch},
 	}
 }

@@ -16,9 +16,9 @@ func TestSelectParts(t *testing.T) {
 		want []string
 		err  string
 	}{
-		{"", []string{"versitygw", "hdfs", "yarn", "pyspark", "s3a", "flink", "corpus"}, ""},
+		{"", []string{"versitygw", "hdfs", "yarn", "pyspark", "s3a", "flink", "runner-dataframe", "corpus"}, ""},
 		{"flink,hdfs", []string{"flink", "hdfs"}, ""},
-		{"spark", nil, `no part "spark" (the parts: versitygw, hdfs, yarn, pyspark, s3a, flink, corpus)`},
+		{"spark", nil, `no part "spark" (the parts: versitygw, hdfs, yarn, pyspark, s3a, flink, runner-dataframe, corpus)`},
 	} {
 		got, err := selectParts(all, tc.only)
 		if tc.err != "" {
