@@ -64,8 +64,8 @@
 // (PyEval_SaveThread) whenever the worker has nothing queued. One
 // exception: a Pool.Do call with no timeout and a ctx that cannot be
 // cancelled, on a pool of threads, runs on the caller's own thread
-// (locked for the call, with a thread state for the call from
-// PyGILState_Ensure) in the namespace of an idle worker, which saves the
+// (locked for the call, with a thread state of its own from
+// PyGILState_Ensure, kept for the thread) in the namespace of an idle worker, which saves the
 // two thread hand-offs that cost more than a short call (PEMJA's
 // pattern, one call at a time). Data crosses the boundary as JSON
 // strings (json.loads/json.dumps inside Python); MapOptions.Raw passes

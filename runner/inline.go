@@ -14,9 +14,9 @@ import (
 // hand-offs of a call given to a worker, which cost more than a short call
 // itself. ok is false when the call must go to a worker instead.
 //
-// The caller's thread gets a Python thread state for the call
-// (PyGILState_Ensure and PyGILState_Release) and holds the GIL for the
-// call only. The worker's inuse lock
+// The caller's thread gets a Python thread state of its own the first
+// time (PyGILState_Ensure, kept for the thread) and holds the GIL for
+// the call only. The worker's inuse lock
 // keeps its own thread out of the namespace meanwhile.
 func (p *Pool) inline(ctx context.Context, mk func() *job) (Result, bool) {
 	f := &p.py.f
@@ -43,11 +43,15 @@ func (p *Pool) inline(ctx context.Context, mk func() *job) (Result, bool) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	// A thread state for this call only: PyGILState_Release deletes it.
-	// One kept for the thread would outlive the call on an OS thread Go
-	// may later lock a fresh worker to, which then has two thread states:
-	// PyGILState_Ensure there (pyarrow calls it) would take the kept one
-	// and wait for the GIL its own thread holds.
+	if call(f.gilStateThisThread) == 0 {
+		// A thread state for this thread, kept: the counter of
+		// PyGILState_Ensure stays at one while the GIL is released
+		// (one made and deleted per call costs more than the call). A
+		// worker locked to this thread later deletes it first (see
+		// dropKeptThreadState).
+		call(f.gilStateEnsure)
+		call(f.saveThread)
+	}
 	g := call(f.gilStateEnsure)
 	j := mk()
 	start := time.Now()
@@ -57,4 +61,22 @@ func (p *Pool) inline(ctx context.Context, mk func() *job) (Result, bool) {
 	call(f.gilStateRelease, g)
 	res.Worker, res.Elapsed = w.id, time.Since(start)
 	return res, true
+}
+
+// dropKeptThreadState deletes the thread state an inline call kept for
+// this OS thread, if any, before a worker makes its own here (the GIL not
+// held): Go may lock a fresh worker to a thread an inline call ran on,
+// and with two thread states PyGILState_Ensure on it (pyarrow calls it)
+// would take the kept one and wait for the GIL its own thread holds. No
+// inline call can be running on this thread: the worker's goroutine is
+// locked to it.
+func (w *worker) dropKeptThreadState() {
+	f := &w.py.f
+	kept := call(f.gilStateThisThread)
+	if kept == 0 {
+		return
+	}
+	call(f.restoreThread, kept)
+	call(f.threadStateClear, kept)
+	call(f.threadStateDeleteCurrent) // releases the GIL, forgets the thread's state
 }

@@ -174,7 +174,7 @@ type pyFuncs struct {
 	unicodeFromStringAndSize, unicodeAsUTF8AndSize                                         uintptr
 	decRef, incRef, errOccurred, errFetch, errNormalize, errClear                          uintptr
 	dictSetItemString, objectStr, exceptionSetTraceback                                    uintptr
-	gilStateEnsure, gilStateRelease                                                        uintptr
+	gilStateEnsure, gilStateRelease, gilStateThisThread                                    uintptr
 }
 
 func load(in Interpreter, real string) (*Python, error) {
@@ -230,6 +230,7 @@ func load(in Interpreter, real string) (*Python, error) {
 	f.exceptionSetTraceback = sym("PyException_SetTraceback")
 	f.gilStateEnsure = sym("PyGILState_Ensure")
 	f.gilStateRelease = sym("PyGILState_Release")
+	f.gilStateThisThread = sym("PyGILState_GetThisThreadState")
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%s is not a usable libpython: it lacks %v", real, missing)
 	}

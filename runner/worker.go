@@ -145,6 +145,7 @@ func (w *worker) loop(ready chan<- error) {
 	runtime.LockOSThread()
 	w.scratch = new([4]uintptr)
 	w.empty = new([1]byte)
+	w.dropKeptThreadState()
 	if err := w.start(); err != nil {
 		ready <- err
 		return
