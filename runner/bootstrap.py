@@ -186,6 +186,10 @@ def _cp_unbind(ns, saved):
 
 _cp_missing = object()
 
+# What the str-argument callables of prepare_call_str return after an
+# exception (None is a result like any other there).
+_cp_failed = object()
+
 
 def _cp_resolve(target):
     """'module:attr.attr' (or 'module.attr' with no colon) to an object."""
@@ -197,7 +201,13 @@ def _cp_resolve(target):
         mod, _, attr = target.rpartition(".")
     if not mod or not attr:
         raise ValueError("call target %r is not module:function" % (target,))
-    obj = importlib.import_module(mod)
+    # A module imported already is taken from sys.modules, as
+    # import_module would (a call on every row or call costs less); one
+    # another thread is still importing goes through import_module, which
+    # waits for it.
+    obj = _cp_sys.modules.get(mod)
+    if obj is None or getattr(getattr(obj, "__spec__", None), "_initializing", False):
+        obj = importlib.import_module(mod)
     for part in attr.split("."):
         obj = getattr(obj, part)
     if not callable(obj):
@@ -270,7 +280,8 @@ class _CPWorker:
     def run(self, req_json):
         """Runs one request; returns the JSON of its value, or None after an
         exception (then take_error() describes it). The variables the
-        request asks to read back wait for take_vars()."""
+        request asks to read back wait for take_vars(). Go calls flush()
+        after it (after every run of calls, and after each inline call)."""
         self.out = None
         try:
             req = _cp_json.loads(req_json)
@@ -281,8 +292,6 @@ class _CPWorker:
         except BaseException as e:  # SystemExit and KeyboardInterrupt too
             self.pending = _cp_error(e)
             return None
-        finally:
-            self.flush()
 
     def take_vars(self, _=None):
         """The variables the last run() read back, as a JSON object."""
@@ -337,6 +346,61 @@ class _CPWorker:
         else:
             raise ValueError("rows work with a function call, an expression or statements, not %r" % (kind,))
         return one
+
+    def prepare_call(self, target):
+        """A callable for Do calls of one function: the arguments' JSON in
+        ("" for none), the result's JSON out, or None after an exception
+        (then take_error() describes it): run() without decoding a
+        request, the function looked up again on every call."""
+        loads, dumps = _cp_json.loads, _cp_dumps
+
+        def one(args):
+            try:
+                return dumps(_cp_apply(_cp_resolve(target), loads(args) if args else None))
+            except BaseException as e:  # SystemExit and KeyboardInterrupt too
+                self.pending = _cp_error(e)
+                return None
+
+        return one
+
+    def prepare_call_str(self, target):
+        """The same for a call of one str argument, given as a str: the
+        result itself comes back (Go writes a plain str, encode() the
+        rest), or _cp_failed after an exception."""
+
+        def one(arg):
+            try:
+                return _cp_resolve(target)(arg)
+            except BaseException as e:  # SystemExit and KeyboardInterrupt too
+                self.pending = _cp_error(e)
+                return _cp_failed
+
+        return one
+
+    def prepare_str(self, req_json):
+        """For rows of a function call that are plain JSON strings: the
+        function (looked up once, as prepare() does) called with the str
+        itself; the result comes back as it is, or _cp_failed after an
+        exception."""
+        fn = _cp_resolve(_cp_json.loads(req_json)["function"])
+
+        def one(arg):
+            try:
+                return fn(arg)
+            except BaseException as e:  # SystemExit and KeyboardInterrupt too
+                self.pending = _cp_error(e)
+                return _cp_failed
+
+        return one
+
+    def encode(self, v):
+        """The JSON of a result, or None after an exception (then
+        take_error() describes it)."""
+        try:
+            return _cp_dumps(v)
+        except BaseException as e:
+            self.pending = _cp_error(e)
+            return None
 
     def prepare_raw(self, req_json):
         """The function itself, for calls on plain str rows."""

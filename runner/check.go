@@ -185,7 +185,7 @@ func Check(ctx context.Context, env *Env, opts CheckOptions) (*Report, error) {
 		}
 	}
 	req, _ := json.Marshal(modules)
-	res, err := pool.submit(ctx, jobCheck, req, ModeAny, false)
+	res, err := pool.submit(ctx, func() *job { return newJob(jobCheck, req, 0) }, ModeAny)
 	if err != nil {
 		return nil, err
 	}

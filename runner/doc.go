@@ -61,10 +61,18 @@
 //
 // Every call into Python happens on a worker goroutine locked to its OS
 // thread, holding that worker's thread state; the GIL is released
-// (PyEval_SaveThread) whenever the worker has nothing queued. Data
-// crosses the boundary as JSON strings (json.loads/json.dumps inside
-// Python); MapOptions.Raw passes str rows straight to the function
-// (PyObject_CallOneArg), the fast path.
+// (PyEval_SaveThread) whenever the worker has nothing queued. One
+// exception: a Pool.Do call with no timeout and a ctx that cannot be
+// cancelled, on a pool of threads, runs on the caller's own thread
+// (locked for the call, with a thread state of its own from
+// PyGILState_Ensure, kept for the thread) in the namespace of an idle worker, which saves the
+// two thread hand-offs that cost more than a short call (PEMJA's
+// pattern, one call at a time). Data crosses the boundary as JSON
+// strings (json.loads/json.dumps inside Python); MapOptions.Raw passes
+// str rows straight to the function (PyObject_CallOneArg), the fast
+// path, and a function call whose arguments are one plain-text string
+// (printable ASCII without quotes or backslashes) gets it as a str
+// without JSON, its str result coming back the same way.
 //
 // Workers: on Python 3.12+ with more than one worker, each worker is a
 // sub-interpreter with its own GIL (Py_NewInterpreterFromConfig; purego

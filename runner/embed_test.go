@@ -479,3 +479,127 @@ func TestInProcessCheckOptionalImport(t *testing.T) {
 		t.Fatalf("required outright:\n%s", rep.Summary())
 	}
 }
+
+// TestInProcessDoInline: one Pool.Do at a time with no timeout and a ctx
+// that cannot be cancelled runs on the caller's thread (another Python
+// thread ident than the workers'), otherwise on a worker; the plain-str
+// fast path gives the bytes the JSON path gives; concurrent callers and a
+// Map at the same time each get their own results.
+func TestInProcessDoInline(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	env := e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), "")
+	p := e.pool(t, env, PoolOptions{Workers: 2, Isolation: IsolationThreads, StdoutToStderr: true})
+	ident := Call{Eval: "__import__('threading').get_ident()"}
+	res, err := p.Do(context.Background(), ident, ModeAll)
+	if err != nil || len(res) != 2 {
+		t.Fatalf("all: %v %v", err, res)
+	}
+	workers := map[string]bool{value(t, res[0]): true, value(t, res[1]): true}
+	if got := value(t, do1(t, p, ident)); workers[got] {
+		t.Errorf("Do with context.Background ran on a worker's thread (%s)", got)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res, err = p.Do(ctx, ident, ModeAny)
+	if err != nil || !workers[value(t, res[0])] {
+		t.Errorf("Do with a cancellable ctx: %v, thread %s not a worker's %v", err, value(t, res[0]), workers)
+	}
+
+	// The fast path (a plain-text str argument) and the JSON path agree.
+	for _, tt := range []struct{ fn, arg, want string }{
+		{"greet:upper", `["abc"]`, `"ABC"`},
+		{"greet:upper", `"abc"`, `"ABC"`},
+		{"greet:upper", `["caf\u00e9"]`, `"CAF\u00c9"`},
+		{"greet:upper", `["a\"b"]`, `"A\"B"`},
+		{"greet:upper", `["\u00e9 "]`, `"\u00c9 "`},
+		{"builtins:len", `["abcd"]`, `4`},
+		{"builtins:repr", `["x"]`, `"'x'"`},
+		{"builtins:str.split", `["a b"]`, `["a", "b"]`},
+		{"greet:maybe", `["bad"]`, ""},
+		{"greet:nothere", `["x"]`, ""},
+	} {
+		r := do1(t, p, Call{Function: tt.fn, Args: json.RawMessage(tt.arg)})
+		// Out makes it a request for run(), on a worker.
+		slow, err := p.Do(ctx, Call{Function: tt.fn, Args: json.RawMessage(tt.arg), Out: []string{"unbound"}}, ModeAny)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.want == "" {
+			if r.Error == nil || slow[0].Error == nil || r.Error.Type != slow[0].Error.Type || r.Error.Last != slow[0].Error.Last || r.Error.Traceback != slow[0].Error.Traceback {
+				t.Errorf("%s(%s): errors %+v and %+v", tt.fn, tt.arg, r.Error, slow[0].Error)
+			}
+			continue
+		}
+		if got := value(t, r); got != tt.want || got != value(t, slow[0]) {
+			t.Errorf("%s(%s) = %s inline, %s on a worker, want %s", tt.fn, tt.arg, got, value(t, slow[0]), tt.want)
+		}
+	}
+
+	// Map: rows that are plain strings (passed as str) and other rows
+	// (JSON) give what the expression path gives.
+	in := "\"abc\"\n\"caf\\u00e9\"\n\"bad\"\n\"a\\\"b\"\n[\"x\"]\n\"<&>\"\n"
+	collect := func(c Call) []string {
+		var out []string
+		if _, err := p.Map(context.Background(), c, JSONLines(strings.NewReader(in)), func(r Result) error {
+			if r.Error != nil {
+				out = append(out, "error "+r.Error.Last)
+			} else {
+				out = append(out, string(r.Value))
+			}
+			return nil
+		}, MapOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if _, err := p.Do(context.Background(), Call{Exec: []string{"import greet"}}, ModeAll); err != nil {
+		t.Fatal(err)
+	}
+	got, want := collect(Call{Function: "greet:maybe"}), collect(Call{Eval: "greet.maybe(row)"})
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(got) != 6 || got[0] != `"ABC"` || got[2] != "error KeyError: 'bad'" {
+		t.Errorf("map of a function: %q\nof the expression: %q", got, want)
+	}
+
+	// Callers at once, and a Map: every result is its own.
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 300; i++ {
+				k := fmt.Sprintf("g%dx%d", g, i)
+				res, err := p.Do(context.Background(), Call{Eval: "[k, __import__('greet').upper(k)]", Vars: map[string]json.RawMessage{"k": json.RawMessage(`"` + k + `"`)}}, ModeAny)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if want := fmt.Sprintf(`[%q, %q]`, k, strings.ToUpper(k)); res[0].Error != nil || string(res[0].Value) != want {
+					errs <- fmt.Errorf("%s: %s %v", want, res[0].Value, res[0].Error)
+					return
+				}
+			}
+		}()
+	}
+	var rows strings.Builder
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&rows, "\"r%d\"\n", i)
+	}
+	n := 0
+	st, err := p.Map(context.Background(), Call{Function: "greet:upper"}, JSONLines(strings.NewReader(rows.String())), func(r Result) error {
+		if want := fmt.Sprintf(`"R%d"`, n); string(r.Value) != want {
+			return fmt.Errorf("row %d: %s, want %s", n, r.Value, want)
+		}
+		n++
+		return nil
+	}, MapOptions{})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err != nil || st.Calls != 3000 {
+		t.Errorf("map beside the calls: %v %+v", err, st)
+	}
+}

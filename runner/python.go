@@ -31,6 +31,8 @@ type Python struct {
 	version [2]int
 	// mainInterp is the main PyInterpreterState.
 	mainInterp uintptr
+	// unicodeType is &PyUnicode_Type, the type of every exact str.
+	unicodeType uintptr
 
 	// The main interpreter has one sys.path: the pools that use it
 	// (IsolationThreads) must all run the same archive at a time.
@@ -172,6 +174,7 @@ type pyFuncs struct {
 	unicodeFromStringAndSize, unicodeAsUTF8AndSize                                         uintptr
 	decRef, incRef, errOccurred, errFetch, errNormalize, errClear                          uintptr
 	dictSetItemString, objectStr, exceptionSetTraceback                                    uintptr
+	gilStateEnsure, gilStateRelease, gilStateThisThread                                    uintptr
 }
 
 func load(in Interpreter, real string) (*Python, error) {
@@ -225,11 +228,15 @@ func load(in Interpreter, real string) (*Python, error) {
 	f.dictSetItemString = sym("PyDict_SetItemString")
 	f.objectStr = sym("PyObject_Str")
 	f.exceptionSetTraceback = sym("PyException_SetTraceback")
+	f.gilStateEnsure = sym("PyGILState_Ensure")
+	f.gilStateRelease = sym("PyGILState_Release")
+	f.gilStateThisThread = sym("PyGILState_GetThisThreadState")
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%s is not a usable libpython: it lacks %v", real, missing)
 	}
 	// Optional: 3.11+ exports PyObject_CallOneArg; 3.12+ per-interpreter GIL.
 	f.callOneArg, _ = purego.Dlsym(lib, "PyObject_CallOneArg")
+	py.unicodeType, _ = purego.Dlsym(lib, "PyUnicode_Type")
 	if p, err := purego.Dlsym(lib, "Py_NewInterpreterFromConfig"); err == nil {
 		purego.RegisterFunc(&f.newInterpreterFromConfig, p)
 	}

@@ -129,7 +129,11 @@ func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, e
 	}
 	py := opts.Python
 	if py == nil {
-		in, err := FindInterpreter(ctx, env, opts.Find)
+		find := opts.Find
+		if find.CacheDir == "" {
+			find.CacheDir = opts.Open.CacheDir
+		}
+		in, err := FindInterpreter(ctx, env, find)
 		if err != nil {
 			return st, err
 		}

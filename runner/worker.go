@@ -1,12 +1,14 @@
 package runner
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -26,6 +28,10 @@ type worker struct {
 
 	cur  atomic.Pointer[job] // the job running, for the watchdog
 	busy atomic.Int32
+	// inuse is held while Python code runs in this worker's namespace:
+	// by the worker's own thread between taking the GIL and releasing
+	// it, or by a caller running a call inline (Pool.Do, see inline).
+	inuse sync.Mutex
 	// abandoned: a call of this worker ran past the timeout; it takes no
 	// new call and ends when that call returns. replacing (p.mu): a
 	// fresh worker is starting in its place.
@@ -36,11 +42,17 @@ type worker struct {
 	sub                                                                           bool
 	obj                                                                           uintptr // the _CPWorker
 	mRun, mPrepare, mPrepareRaw, mTakeError, mDescribe, mFlush, mCheck, mTakeVars uintptr
+	mPrepareCall, mPrepareCallStr, mEncode, mPrepareStr                           uintptr
+	failed                                                                        uintptr // _cp_failed
+	// The callables of Do calls of a function (prepare_call and
+	// prepare_call_str), by name.
+	calls map[string][2]uintptr
 
-	// The callable Map prepared, for the map it was prepared for.
-	mapFor *mapRun
-	mapFn  uintptr
-	mapErr *PyError
+	// The callable Map prepared, for the map it was prepared for, and
+	// the one for its rows that are plain strings (prepare_str).
+	mapFor          *mapRun
+	mapFn, mapStrFn uintptr
+	mapErr          *PyError
 
 	arr *workerArrays // Call.Arrays state (arrays.go), made on first use
 
@@ -63,8 +75,10 @@ type job struct {
 	req   []byte
 	m     *mapRun
 	index int
-	line  int          // the row's line in its input, when the reader knows it
-	out   bool         // jobRequest: the call reads variables back (Call.Out)
+	line  int    // the row's line in its input, when the reader knows it
+	out   bool   // jobRequest: the call reads variables back (Call.Out)
+	fn    string // jobRequest: a function call without Out, made by its prepared callable with args
+	args  []byte
 	rows  [][]byte     // jobRows
 	lines []int        // jobRows: the line of each row, when known
 	each  chan Result  // jobRows: each row's result as soon as it is done (capacity len(rows))
@@ -131,6 +145,7 @@ func (w *worker) loop(ready chan<- error) {
 	runtime.LockOSThread()
 	w.scratch = new([4]uintptr)
 	w.empty = new([1]byte)
+	w.dropKeptThreadState()
 	if err := w.start(); err != nil {
 		ready <- err
 		return
@@ -141,6 +156,7 @@ func (w *worker) loop(ready chan<- error) {
 		if j == nil {
 			break
 		}
+		w.inuse.Lock()
 		call(w.py.f.restoreThread, w.ts)
 		for j != nil {
 			w.exec(j)
@@ -149,8 +165,9 @@ func (w *worker) loop(ready chan<- error) {
 			}
 			j = w.next(false)
 		}
-		w.callStr(w.mFlush, nil)
+		w.flush()
 		call(w.py.f.saveThread)
+		w.inuse.Unlock()
 		if w.abandoned.Load() || j != nil && j.state.Load() == 2 {
 			w.p.abandon(w)
 			break
@@ -240,7 +257,16 @@ func (r Result) at(j *job, i int, w *worker) Result {
 // after an exception.
 func (w *worker) request(j *job) Result {
 	f := &w.py.f
-	r, perr := w.callObj(w.mRun, j.req)
+	var r uintptr
+	var perr *PyError
+	if j.fn != "" {
+		if arg, ok := plainStringArg(j.args); ok {
+			return w.callFunctionStr(j.fn, arg)
+		}
+		r, perr = w.callFunction(j.fn, j.args)
+	} else {
+		r, perr = w.callObj(w.mRun, j.req)
+	}
 	if perr != nil {
 		return Result{Error: perr}
 	}
@@ -265,6 +291,97 @@ func (w *worker) request(j *job) Result {
 	return res
 }
 
+// callFunction calls the function named fn with the arguments' JSON
+// through its prepared callable (made on first use); the result is as
+// run()'s.
+func (w *worker) callFunction(fn string, args []byte) (uintptr, *PyError) {
+	c, perr := w.prepared(fn, 0)
+	if perr != nil {
+		return 0, perr
+	}
+	return w.callObj(c, args)
+}
+
+// prepared is the callable of Do calls of fn: 0 takes the arguments'
+// JSON (prepare_call), 1 one str (prepare_call_str).
+func (w *worker) prepared(fn string, which int) (uintptr, *PyError) {
+	c := w.calls[fn]
+	if c[which] == 0 {
+		prep := w.mPrepareCall
+		if which == 1 {
+			prep = w.mPrepareCallStr
+		}
+		o, perr := w.callObj(prep, []byte(fn))
+		if perr != nil {
+			return 0, perr
+		}
+		c[which] = o
+		if w.calls == nil {
+			w.calls = map[string][2]uintptr{}
+		}
+		w.calls[fn] = c
+	}
+	return c[which], nil
+}
+
+// callFunctionStr calls fn with one str, arg's bytes, the way a call
+// with the JSON arguments ["arg"] would be made, without decoding them:
+// a str result of plain text is written as JSON here (the bytes Python's
+// encoder gives), any other goes to encode().
+func (w *worker) callFunctionStr(fn string, arg []byte) Result {
+	f := &w.py.f
+	c, perr := w.prepared(fn, 1)
+	if perr != nil {
+		return Result{Error: perr}
+	}
+	r, perr := w.callObj(c, arg)
+	if perr != nil {
+		return Result{Error: perr}
+	}
+	defer call(f.decRef, r)
+	return w.strResult(r)
+}
+
+// strResult is the Result of what a str callable (prepare_call_str,
+// prepare_str) returned: an error after _cp_failed, a plain-text str
+// written here, anything else encoded by encode().
+func (w *worker) strResult(r uintptr) Result {
+	f := &w.py.f
+	if r == w.failed {
+		return Result{Error: w.takeError()}
+	}
+	if w.py.unicodeType != 0 && *(*uintptr)(cPtr(r + unsafe.Sizeof(uintptr(0)))) == w.py.unicodeType {
+		// ob_type follows ob_refcnt in every CPython the runner embeds.
+		if s, ok := w.utf8(r); ok && plainText(s) {
+			v := make([]byte, 0, len(s)+2)
+			return Result{Value: append(append(append(v, '"'), s...), '"')}
+		}
+		call(f.errClear) // a str without UTF-8 (lone surrogates): encode() says why
+	}
+	e, perr := w.callObj2(w.mEncode, r)
+	if perr != nil {
+		return Result{Error: perr}
+	}
+	defer call(f.decRef, e)
+	if e == w.none() {
+		return Result{Error: w.takeError()}
+	}
+	s, ok := w.goString(e)
+	if !ok {
+		return Result{Error: w.fetchError()}
+	}
+	return Result{Value: s}
+}
+
+// callObj2 calls fn(o) and returns the new reference (GIL held).
+func (w *worker) callObj2(fn, o uintptr) (uintptr, *PyError) {
+	r := w.callOne(fn, o)
+	if r == 0 {
+		return 0, w.fetchError()
+	}
+	return r, nil
+}
+
 // takeError describes the exception the last call stored (pending).
 func (w *worker) takeError() *PyError {
 	out, perr := w.callStr(w.mTakeError, nil)
@@ -282,10 +399,12 @@ func (w *worker) takeError() *PyError {
 func (w *worker) row(m *mapRun, req []byte) Result {
 	f := &w.py.f
 	if w.mapFor != m {
-		if w.mapFn != 0 {
-			call(f.decRef, w.mapFn)
+		for _, o := range []uintptr{w.mapFn, w.mapStrFn} {
+			if o != 0 {
+				call(f.decRef, o)
+			}
 		}
-		w.mapFor, w.mapFn, w.mapErr = m, 0, nil
+		w.mapFor, w.mapFn, w.mapStrFn, w.mapErr = m, 0, 0, nil
 		prep := w.mPrepare
 		if m.raw {
 			prep = w.mPrepareRaw
@@ -300,6 +419,25 @@ func (w *worker) row(m *mapRun, req []byte) Result {
 	if w.mapErr != nil {
 		return Result{Error: w.mapErr, setup: true}
 	}
+	if m.function && !m.raw {
+		if text, ok := plainString(req); ok {
+			// A plain JSON string row: the str itself, no json.loads,
+			// no json.dumps of a plain str result.
+			if w.mapStrFn == 0 {
+				fn, perr := w.callObj(w.mPrepareStr, m.req)
+				if perr != nil {
+					return Result{Error: perr}
+				}
+				w.mapStrFn = fn
+			}
+			r, perr := w.callObj(w.mapStrFn, text)
+			if perr != nil {
+				return Result{Error: perr}
+			}
+			defer call(f.decRef, r)
+			return w.strResult(r)
+		}
+	}
 	arg := w.unicode(req)
 	if arg == 0 {
 		return Result{Error: w.fetchError()}
@@ -313,16 +451,15 @@ func (w *worker) row(m *mapRun, req []byte) Result {
 	if !m.raw && r == w.none() {
 		return Result{Error: w.takeError()}
 	}
-	s, ok := w.goString(r)
+	s, ok := w.utf8(r)
 	if !ok {
 		return Result{Error: w.fetchError()}
 	}
 	if m.raw {
 		// A plain str result is written as a JSON string.
-		b, _ := json.Marshal(string(s))
-		return Result{Value: b}
+		return Result{Value: appendJSONString(make([]byte, 0, len(s)+2), s)}
 	}
-	return Result{Value: json.RawMessage(s)}
+	return Result{Value: bytes.Clone(s)}
 }
 
 func (w *worker) none() uintptr {
@@ -392,6 +529,9 @@ func (w *worker) bootstrap() error {
 	if _, perr := w.callStr(setup, config); perr != nil {
 		return fmt.Errorf("setting sys.path: %s", perr.Last)
 	}
+	failedName := cstr("_cp_failed")
+	w.failed = call(f.dictGetItemString, d, ptr(failedName)) // borrowed; __main__ keeps it
+	runtime.KeepAlive(failedName)
 	klass := call(f.dictGetItemString, d, ptr(cls))
 	runtime.KeepAlive(cls)
 	runtime.KeepAlive(setupName)
@@ -404,7 +544,8 @@ func (w *worker) bootstrap() error {
 		p    *uintptr
 		name string
 	}{{&w.mRun, "run"}, {&w.mPrepare, "prepare"}, {&w.mPrepareRaw, "prepare_raw"}, {&w.mTakeError, "take_error"},
-		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}, {&w.mTakeVars, "take_vars"}} {
+		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}, {&w.mTakeVars, "take_vars"},
+		{&w.mPrepareCall, "prepare_call"}, {&w.mPrepareCallStr, "prepare_call_str"}, {&w.mEncode, "encode"}, {&w.mPrepareStr, "prepare_str"}} {
 		name := cstr(m.name)
 		*m.p = call(f.objectGetAttrString, obj, ptr(name))
 		runtime.KeepAlive(name)
@@ -430,14 +571,26 @@ func (w *worker) bootstrap() error {
 // process exits soon after a pool closes anyway (see Python).
 func (w *worker) stop() {
 	f := &w.py.f
+	w.inuse.Lock()
+	defer w.inuse.Unlock()
 	call(f.restoreThread, w.ts)
-	w.callStr(w.mFlush, nil)
+	w.flush()
 	if w.sub {
 		call(f.saveThread)
 		return
 	}
 	call(f.threadStateClear, w.ts)
 	call(f.threadStateDeleteCurrent) // releases the GIL
+}
+
+// flush flushes Python's sys.stdout and sys.stderr (GIL held).
+func (w *worker) flush() {
+	f := &w.py.f
+	if r := call(f.callObject, w.mFlush, 0); r != 0 {
+		call(f.decRef, r)
+		return
+	}
+	call(f.errClear)
 }
 
 // unicode makes a str from UTF-8 bytes (GIL held); 0 on error.
@@ -453,15 +606,26 @@ func (w *worker) unicode(b []byte) uintptr {
 
 // goString copies a str's UTF-8 (GIL held).
 func (w *worker) goString(o uintptr) ([]byte, bool) {
+	s, ok := w.utf8(o)
+	if !ok {
+		return nil, false
+	}
+	return bytes.Clone(s), true
+}
+
+// utf8 is a str's UTF-8 in Python's memory, valid while o lives and is
+// not changed (GIL held); never keep it.
+func (w *worker) utf8(o uintptr) ([]byte, bool) {
 	w.scratch[0] = 0
 	p := call(w.py.f.unicodeAsUTF8AndSize, o, uintptr(unsafe.Pointer(&w.scratch[0])))
 	if p == 0 {
 		return nil, false
 	}
 	n := int(w.scratch[0])
-	out := make([]byte, n)
-	copy(out, unsafe.Slice((*byte)(cPtr(p)), n))
-	return out, true
+	if n == 0 {
+		return []byte{}, true
+	}
+	return unsafe.Slice((*byte)(cPtr(p)), n), true
 }
 
 func (w *worker) callOne(fn, arg uintptr) uintptr {
