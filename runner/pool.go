@@ -118,6 +118,7 @@ type Pool struct {
 	all      []*worker // every worker started, abandoned ones included
 	alive    int       // workers whose loop has not returned
 	nextID   int
+	starting int // fresh workers decided on whose startWorker has not yet run
 	setupReq []byte // the set-up statements a fresh worker runs first
 	draining bool   // a drainer is failing the queued calls (starved)
 	replErr  error  // why a fresh worker could not start; no more are tried
@@ -334,7 +335,7 @@ func NewPool(ctx context.Context, py *Python, env *Env, opts PoolOptions) (*Pool
 	for i := 0; i < opts.Workers; i++ {
 		// One at a time: workers bootstrap in turn, so that the first
 		// one sets up the shared interpreter before the others look.
-		w, err := p.startWorker(nil)
+		w, err := p.startWorker(nil, false)
 		if err != nil {
 			p.Close(ctx)
 			return nil, fmt.Errorf("starting worker %d: %w", i, err)
@@ -358,11 +359,13 @@ func (p *Pool) Note() string { return p.note }
 func (p *Pool) Workers() int { return len(p.live()) }
 
 // Started is the number of workers started so far, fresh ones in the
-// place of abandoned ones included.
+// place of abandoned ones included (counted from the moment the pool
+// decides to start them, so a count read as soon as a straggler is
+// reported includes its replacement).
 func (p *Pool) Started() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.nextID
+	return p.nextID + p.starting
 }
 
 func (p *Pool) live() []*worker {
@@ -373,10 +376,13 @@ func (p *Pool) live() []*worker {
 
 // startWorker starts a worker with the next id, its first job first (the
 // set-up of a fresh worker), and waits until it is ready.
-func (p *Pool) startWorker(first *job) (*worker, error) {
+func (p *Pool) startWorker(first *job, replacing bool) (*worker, error) {
 	p.mu.Lock()
 	w := &worker{p: p, py: p.py, id: p.nextID, own: make(chan *job, 16), sub: p.isolation == IsolationSubinterpreters}
 	p.nextID++
+	if replacing {
+		p.starting--
+	}
 	p.alive++
 	p.all = append(p.all, w)
 	p.mu.Unlock()
@@ -460,6 +466,7 @@ func (p *Pool) replaceAbandoned() {
 		}
 		w.replacing = true
 		p.alive++ // the fresh worker's place, taken before it starts
+		p.starting++
 		var first *job
 		if p.setupReq != nil {
 			first = newJob(jobRequest, p.setupReq, 0)
@@ -479,7 +486,7 @@ func (p *Pool) replaceAbandoned() {
 // replace starts a fresh worker, runs the set-up on it, and puts it in
 // place i. p.alive already counts it.
 func (p *Pool) replace(i int, first *job) {
-	w, err := p.startWorker(first)
+	w, err := p.startWorker(first, true)
 	p.mu.Lock()
 	p.alive-- // startWorker counted it again
 	p.mu.Unlock()
