@@ -118,7 +118,7 @@ type Pool struct {
 	all      []*worker // every worker started, abandoned ones included
 	alive    int       // workers whose loop has not returned
 	nextID   int
-	starting int // fresh workers decided on whose startWorker has not yet run
+	starting int    // fresh workers decided on whose startWorker has not yet run
 	setupReq []byte // the set-up statements a fresh worker runs first
 	draining bool   // a drainer is failing the queued calls (starved)
 	replErr  error  // why a fresh worker could not start; no more are tried
