@@ -98,6 +98,29 @@ func flinkCluster(t *testing.T, venv string, extraEnv ...string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// freePort's port can be taken by another process before the
+	// JobManager binds it (other test packages run beside this one): a
+	// JobManager that exits with a BindException is started again on
+	// fresh ports.
+	for attempt := 1; ; attempt++ {
+		env, jm, tm, ok := startFlink(t, home, conf, logs, tmp, javaOpts, extraEnv)
+		if ok {
+			return env
+		}
+		if attempt < 3 && strings.Contains(jm.output(), "BindException") {
+			t.Logf("the JobManager could not bind its ports (taken since they were chosen): starting Flink again on others")
+			tm.kill()
+			continue
+		}
+		t.Fatalf("the Flink cluster did not come up (the JobManager exited, or no TaskManager registered within 3 minutes)\njobmanager:\n%s\ntaskmanager:\n%s", tail(jm.output(), 4000), tail(tm.output(), 4000))
+	}
+}
+
+// startFlink writes the configuration with fresh ports, starts a
+// JobManager and a TaskManager and waits until the TaskManager has
+// registered (ok), the JobManager has exited, or 3 minutes have passed.
+func startFlink(t *testing.T, home, conf, logs, tmp, javaOpts string, extraEnv []string) (env []string, jm, tm *process, ok bool) {
+	t.Helper()
 	rpc, rest := freePort(t), freePort(t)
 	config := strings.Join([]string{
 		"env.java.opts.all: " + javaOpts,
@@ -131,15 +154,15 @@ func flinkCluster(t *testing.T, venv string, extraEnv ...string) []string {
 			t.Fatal(err)
 		}
 	}
-	env := os.Environ()
+	env = os.Environ()
 	if h := javaHome(t); h != "" {
 		env = append(env, "JAVA_HOME="+h)
 	}
 	env = append(env, "FLINK_HOME="+home, "FLINK_CONF_DIR="+conf, "FLINK_LOG_DIR="+logs,
 		"PYFLINK_CLIENT_EXECUTABLE=", "PYTHONPATH=") // only what flink-args prints
 	env = append(env, extraEnv...)
-	jm := start(t, "jobmanager", env, tmp, filepath.Join(home, "bin", "jobmanager.sh"), "start-foreground")
-	tm := start(t, "taskmanager", env, tmp, filepath.Join(home, "bin", "taskmanager.sh"), "start-foreground")
+	jm = start(t, "jobmanager", env, tmp, filepath.Join(home, "bin", "jobmanager.sh"), "start-foreground")
+	tm = start(t, "taskmanager", env, tmp, filepath.Join(home, "bin", "taskmanager.sh"), "start-foreground")
 	deadline := time.Now().Add(3 * time.Minute)
 	client := &http.Client{Timeout: 2 * time.Second}
 	for {
@@ -151,11 +174,16 @@ func flinkCluster(t *testing.T, venv string, extraEnv ...string) []string {
 			json.NewDecoder(resp.Body).Decode(&st)
 			resp.Body.Close()
 			if len(st.TaskManagers) > 0 {
-				return env
+				return env, jm, tm, true
 			}
 		}
+		select {
+		case <-jm.done:
+			return env, jm, tm, false
+		default:
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the Flink TaskManager did not register within 3 minutes\njobmanager:\n%s\ntaskmanager:\n%s", tail(jm.output(), 4000), tail(tm.output(), 4000))
+			return env, jm, tm, false
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
