@@ -165,11 +165,15 @@
 //
 // os._exit, a crash in an extension module (SIGSEGV) or os.abort end the
 // whole process, as they would end the Python process they ran in.
-// faulthandler is enabled, so the Python traceback of every thread is on
-// standard error first, and Map hands each result to OnResult on the
-// goroutine that completed it as soon as every earlier row is done, so
-// that an OnResult that writes each record at once (the run command does)
-// loses no row that was done and in order. RunOptions.Processes runs the
+// faulthandler is enabled (in the main interpreter too, which is where a
+// sub-interpreter's crash is reported), so the Python traceback of every
+// thread is on standard error first, or on PoolOptions.CrashFD; Map hands
+// each result to OnResult on the goroutine that completed it as soon as
+// every earlier row is done, so that an OnResult that writes each record
+// at once loses no row that was done and in order; and
+// PoolOptions.Tracker is told which row each worker runs, so that a
+// process supervising this one can name the row that crashed (the run
+// command does, through internal/journal's shared memory). RunOptions.Processes runs the
 // workers in child processes instead (ServeWorker; run --isolate): a
 // crash then costs its call only, a Result with Error type "Crash" whose
 // Traceback is what faulthandler wrote, and a call past the timeout is

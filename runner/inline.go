@@ -56,7 +56,18 @@ func (p *Pool) inline(ctx context.Context, mk func() *job) (Result, bool) {
 	j := mk()
 	start := time.Now()
 	// The worker's scratch space is used under inuse, as on its thread.
+	t := w.p.opts.Tracker
+	if t != nil {
+		var thread uint64 // this thread, not the worker's
+		if f.threadIdent != 0 {
+			thread = uint64(call(f.threadIdent))
+		}
+		t.Running(w.id, thread, j.index, j.line)
+	}
 	res := w.request(j)
+	if t != nil {
+		t.Idle(w.id)
+	}
 	w.flush()
 	call(f.gilStateRelease, g)
 	res.Worker, res.Elapsed = w.id, time.Since(start)

@@ -119,7 +119,7 @@ func ServeWorker(ctx context.Context) error {
 	if err != nil {
 		return fatal(err)
 	}
-	pool, err := NewPool(ctx, py, env, PoolOptions{Workers: 1, Isolation: IsolationThreads, StdoutToStderr: true, Path: cfg.Path, crashFD: fdCrash, oneByOne: true})
+	pool, err := NewPool(ctx, py, env, PoolOptions{Workers: 1, Isolation: IsolationThreads, StdoutToStderr: true, Path: cfg.Path, CrashFD: fdCrash, oneByOne: true})
 	if err != nil {
 		return fatal(err)
 	}

@@ -91,10 +91,30 @@ type PoolOptions struct {
 	// sys.path (the interpreter runs in CPython's isolated mode).
 	Path []string
 
-	// In a worker process (ServeWorker): faulthandler writes to crashFD
-	// instead of standard error, and rows are handed over one at a time.
-	crashFD  int
+	// Tracker, when not nil, is told which call each worker runs:
+	// Running before each row of Map (and each Do, as its index 0), Idle
+	// as soon as the call returned. A process that supervises this one
+	// reads it after a crash to name the rows that were running (the run
+	// command does, through a shared journal).
+	Tracker Tracker
+	// CrashFD, when not 0, is the file descriptor faulthandler writes the
+	// Python traceback of every thread to when the process crashes,
+	// instead of standard error: the supervising process reads it then.
+	CrashFD int
+
+	// In a worker process (ServeWorker) rows are handed over one at a
+	// time.
 	oneByOne bool
+}
+
+// Tracker is told the call each worker runs (PoolOptions.Tracker). thread
+// is the worker's OS thread as faulthandler names it in a traceback
+// ("Thread 0x00007f..."), 0 when unknown. Its methods are called on the
+// workers' threads, for every row: they must be cheap and safe for
+// concurrent use.
+type Tracker interface {
+	Running(worker int, thread uint64, index, line int)
+	Idle(worker int)
 }
 
 // Pool is a set of workers running calls in an Env.

@@ -175,6 +175,7 @@ type pyFuncs struct {
 	decRef, incRef, errOccurred, errFetch, errNormalize, errClear                          uintptr
 	dictSetItemString, objectStr, exceptionSetTraceback                                    uintptr
 	gilStateEnsure, gilStateRelease, gilStateThisThread                                    uintptr
+	threadIdent                                                                            uintptr // optional
 }
 
 func load(in Interpreter, real string) (*Python, error) {
@@ -236,6 +237,7 @@ func load(in Interpreter, real string) (*Python, error) {
 	}
 	// Optional: 3.11+ exports PyObject_CallOneArg; 3.12+ per-interpreter GIL.
 	f.callOneArg, _ = purego.Dlsym(lib, "PyObject_CallOneArg")
+	f.threadIdent, _ = purego.Dlsym(lib, "PyThread_get_thread_ident")
 	py.unicodeType, _ = purego.Dlsym(lib, "PyUnicode_Type")
 	if p, err := purego.Dlsym(lib, "Py_NewInterpreterFromConfig"); err == nil {
 		purego.RegisterFunc(&f.newInterpreterFromConfig, p)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -283,7 +284,10 @@ func TestInProcessPath(t *testing.T) {
 	}
 }
 
-const crashEnv = "CLUSTERPACK_RUNNER_CRASH_OUT"
+const (
+	crashEnv    = "CLUSTERPACK_RUNNER_CRASH_OUT"
+	crashSubEnv = "CLUSTERPACK_RUNNER_CRASH_ISOLATION" // "subinterpreters" or empty
+)
 
 // TestCrashKeepsFinishedRows: a segfault in user code at row 500 of 1000
 // ends the process (it cannot be survived in it), but every row finished
@@ -294,14 +298,16 @@ func TestCrashKeepsFinishedRows(t *testing.T) {
 		t.Skip("in a child process")
 	}
 	ins := interpreters(t)
-	for _, v := range []string{"3.11", "3.12"} {
-		python, ok := ins[v]
+	// The worker of 3.13 runs in a sub-interpreter: faulthandler reports
+	// its crash only when enabled in the main interpreter.
+	for _, c := range []struct{ v, isolation string }{{"3.11", ""}, {"3.12", ""}, {"3.13", "subinterpreters"}} {
+		python, ok := ins[c.v]
 		if !ok {
 			continue
 		}
-		t.Run(v, func(t *testing.T) {
+		t.Run(c.v+c.isolation, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "records.jsonl")
-			text, err := runChild(t, "^TestCrashChild$", python, crashEnv+"="+out)
+			text, err := runChild(t, "^TestCrashChild$", python, crashEnv+"="+out, crashSubEnv+"="+c.isolation)
 			if err == nil {
 				t.Fatalf("the child did not crash:\n%s", text)
 			}
@@ -356,8 +362,12 @@ func TestCrashChild(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		fmt.Fprintln(&rows, i)
 	}
+	pool := PoolOptions{StdoutToStderr: true}
+	if os.Getenv(crashSubEnv) == "subinterpreters" {
+		pool.Isolation = IsolationSubinterpreters
+	}
 	_, err = Run(context.Background(), archive, Call{Function: "greet:crash_at"}, RunOptions{
-		Open: OpenOptions{CacheDir: filepath.Join(dir, "cache")}, Python: e.py, Pool: PoolOptions{StdoutToStderr: true},
+		Open: OpenOptions{CacheDir: filepath.Join(dir, "cache")}, Python: e.py, Pool: pool,
 		Rows: JSONLines(strings.NewReader(rows.String())),
 		OnResult: func(r Result) error {
 			b, err := json.Marshal(r)
@@ -369,4 +379,82 @@ func TestCrashChild(t *testing.T) {
 		},
 	})
 	t.Fatalf("the run ended without the crash: %v", err)
+}
+
+// tracker records PoolOptions.Tracker's calls.
+type tracker struct {
+	mu      sync.Mutex
+	running map[int]trackedCall // by worker, while it runs
+	rows    map[int]trackedCall // by row
+	idle    int
+}
+
+type trackedCall struct {
+	worker, index, line int
+	thread              uint64
+}
+
+func (tr *tracker) Running(worker int, thread uint64, index, line int) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	c := trackedCall{worker, index, line, thread}
+	tr.running[worker] = c
+	tr.rows[index] = c
+}
+
+func (tr *tracker) Idle(worker int) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	delete(tr.running, worker)
+	tr.idle++
+}
+
+// snapshot copies what tr was told.
+func (tr *tracker) snapshot() (running map[int]trackedCall, idle int, rows map[int]trackedCall) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return maps.Clone(tr.running), tr.idle, maps.Clone(tr.rows)
+}
+
+// TestInProcessTracker: the Tracker is told each row before its call,
+// with its line and the OS thread faulthandler would name (Python's
+// threading.get_ident() on that worker), and that the call returned.
+func TestInProcessTracker(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	tr := &tracker{running: map[int]trackedCall{}, rows: map[int]trackedCall{}}
+	p := e.pool(t, e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), ""), PoolOptions{Workers: 2, StdoutToStderr: true, Tracker: tr})
+	var rows strings.Builder
+	const n = 600
+	for i := 0; i < n; i++ {
+		if i%100 == 7 {
+			rows.WriteString("\n") // a blank line: the lines run ahead of the rows
+		}
+		fmt.Fprintln(&rows, i)
+	}
+	idents := map[int]string{}
+	_, err := p.Map(context.Background(), Call{Eval: "__import__('threading').get_ident()"}, JSONLines(strings.NewReader(rows.String())),
+		func(r Result) error { idents[r.Index] = string(r.Value); return nil }, MapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, idle, tracked := tr.snapshot()
+	if len(running) != 0 || idle != n || len(tracked) != n {
+		t.Fatalf("running at the end %v, %d idle calls, %d rows tracked; want none, %d, %d", running, idle, len(tracked), n, n)
+	}
+	for i := 0; i < n; i++ {
+		c := tracked[i]
+		if want := i + 1 + (i+93)/100; c.line != want {
+			t.Fatalf("row %d tracked at line %d, want %d", i, c.line, want)
+		}
+		if c.thread == 0 || fmt.Sprint(c.thread) != idents[i] {
+			t.Fatalf("row %d tracked on thread %d; Python ran it on %s", i, c.thread, idents[i])
+		}
+	}
+	// One call without rows: row 0, line 0.
+	value(t, do1(t, p, Call{Eval: "1"}))
+	_, idle, tracked = tr.snapshot()
+	if c := tracked[0]; c.index != 0 || c.line != 0 || c.thread == 0 || idle != n+1 {
+		t.Fatalf("a Do call tracked as %+v, %d idle calls", c, idle)
+	}
 }

@@ -56,6 +56,8 @@ type worker struct {
 
 	arr *workerArrays // Call.Arrays state (arrays.go), made on first use
 
+	thread uint64 // the OS thread, as PyThread_get_thread_ident names it
+
 	scratch *[4]uintptr // out-parameters of C calls, on the heap
 	empty   *[1]byte
 }
@@ -150,6 +152,9 @@ func (w *worker) loop(ready chan<- error) {
 		ready <- err
 		return
 	}
+	if f := w.py.f.threadIdent; f != 0 {
+		w.thread = uint64(call(f))
+	}
 	ready <- nil
 	for {
 		j := w.next(true)
@@ -228,18 +233,50 @@ func (w *worker) exec(j *job) {
 		}
 		j.finish(w, Result{Value: json.RawMessage(out)})
 	case jobRequest:
-		j.finish(w, w.request(j))
+		w.running(j.index, j.line)
+		r := w.request(j)
+		w.idle()
+		j.finish(w, r)
 	case jobArrays:
-		j.finish(w, w.arrays(j))
+		w.running(j.index, j.line)
+		r := w.arrays(j)
+		w.idle()
+		j.finish(w, r)
 	case jobRow:
-		j.finish(w, w.row(j.m, j.req))
+		w.running(j.index, j.line)
+		r := w.row(j.m, j.req)
+		w.idle()
+		j.finish(w, r)
 	case jobRows:
 		// Each result is handed over at once, not with the batch, so that
 		// a crash in a later row loses none that finished.
 		for i, row := range j.rows {
-			j.m.seq.put(w.row(j.m, row).at(j, i, w))
+			if w.p.opts.Tracker != nil {
+				line := 0
+				if i < len(j.lines) {
+					line = j.lines[i]
+				}
+				w.running(j.index+i, line)
+			}
+			r := w.row(j.m, row)
+			w.idle()
+			j.m.seq.put(r.at(j, i, w))
 		}
 		j.finish(w, Result{})
+	}
+}
+
+// running tells the pool's Tracker that w runs the call of row index.
+func (w *worker) running(index, line int) {
+	if t := w.p.opts.Tracker; t != nil {
+		t.Running(w.id, w.thread, index, line)
+	}
+}
+
+// idle tells the pool's Tracker that w's call returned.
+func (w *worker) idle() {
+	if t := w.p.opts.Tracker; t != nil {
+		t.Idle(w.id)
 	}
 }
 
@@ -480,6 +517,10 @@ func (w *worker) start() error {
 	call(f.restoreThread, w.ts0)
 	w.ts = w.ts0
 	if w.sub {
+		// faulthandler works in the main interpreter only (a
+		// sub-interpreter's faulthandler.enable does nothing): enable it
+		// there, for every thread of every interpreter.
+		w.mainFaulthandler()
 		cfg := &pyInterpreterConfig{AllowThreads: 1, CheckMultiInterpExtensions: 1, GIL: ownGIL}
 		var ts uintptr
 		st := f.newInterpreterFromConfig(unsafe.Pointer(&ts), unsafe.Pointer(cfg))
@@ -497,6 +538,29 @@ func (w *worker) start() error {
 	}
 	call(f.saveThread)
 	return nil
+}
+
+// mainFaulthandler enables faulthandler in the main interpreter, whose
+// thread state is current, writing to PoolOptions.CrashFD or standard
+// error (as _cp_faulthandler does in a worker's own interpreter).
+func (w *worker) mainFaulthandler() {
+	f := &w.py.f
+	mainName := cstr("__main__")
+	mod := call(f.importAddModule, ptr(mainName))
+	runtime.KeepAlive(mainName)
+	if mod == 0 {
+		call(f.errClear)
+		return
+	}
+	d := call(f.moduleGetDict, mod)
+	code := cstr(fmt.Sprintf("import faulthandler as _cp_fh, sys as _cp_fs\nif not _cp_fh.is_enabled():\n    _cp_fh.enable(file=%d or _cp_fs.__stderr__, all_threads=True)\ndel _cp_fh, _cp_fs\n", w.p.opts.CrashFD))
+	r := call(f.runStringFlags, ptr(code), pyFileInput, d, d, 0)
+	runtime.KeepAlive(code)
+	if r == 0 {
+		call(f.errClear)
+		return
+	}
+	call(f.decRef, r)
 }
 
 func (w *worker) bootstrap() error {
@@ -525,7 +589,7 @@ func (w *worker) bootstrap() error {
 	}
 	setupName := cstr("_cp_setup")
 	setup := call(f.dictGetItemString, d, ptr(setupName))
-	config, _ := json.Marshal(map[string]any{"sites": w.p.env.SitePaths, "path": w.p.opts.Path, "stdout_to_stderr": w.p.opts.StdoutToStderr, "crash_fd": w.p.opts.crashFD})
+	config, _ := json.Marshal(map[string]any{"sites": w.p.env.SitePaths, "path": w.p.opts.Path, "stdout_to_stderr": w.p.opts.StdoutToStderr, "crash_fd": w.p.opts.CrashFD})
 	if _, perr := w.callStr(setup, config); perr != nil {
 		return fmt.Errorf("setting sys.path: %s", perr.Last)
 	}
