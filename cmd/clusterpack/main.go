@@ -19,8 +19,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCommand().ExecuteContext(ctx)
+	err := newRootCommand().ExecuteContext(context.WithValue(ctx, mainProcessKey{}, true))
 	stop()
+	var status exitStatus
+	if errors.As(err, &status) {
+		os.Exit(int(status)) // a supervised process's status: it printed its own error
+	}
 	if err != nil {
 		if isUsage(err) {
 			fmt.Fprintf(os.Stderr, "clusterpack: %v\nRun 'clusterpack --help' for usage.\n", err)

@@ -28,11 +28,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-const udfPy = `import ctypes, time
+const udfPy = `import ctypes, os, time
 
 def crash_at(n):
     if n == 500:
         ctypes.string_at(0)  # SIGSEGV
+    return n
+
+def exit_at(n):
+    if n == 3:
+        os._exit(7)
     return n
 
 def hang(x):
@@ -91,10 +96,60 @@ func TestRunProcessRobust(t *testing.T) {
 		}
 		return rs
 	}
-	// In this process: the crash ends it, the 500 records before are whole.
-	out, errOut, code := runProcess(t, "run", archive, "--python", py.Python, "--call", "udf:crash_at", "--input", rows)
-	if rs := records(out); code == 0 || len(rs) != 500 || !strings.Contains(errOut, "Fatal Python error: Segmentation fault") || !strings.Contains(errOut, "in crash_at") {
-		t.Fatalf("in-process crash: exit %d, %d records, stderr %.2000s", code, len(rs), errOut)
+	// Without --isolate: the crash ends the interpreter's process; the
+	// supervising clusterpack writes the 500 records before, whole, a
+	// Crash record for row 500 with the Python traceback, names the row
+	// on standard error without Go's dump of its goroutines, and exits 4.
+	// With two workers, the crashing row is told from the one the other
+	// worker was running by faulthandler's "Current thread", with threads
+	// of one interpreter (3.11) and with sub-interpreters (the newest).
+	all := pyref.All(t)
+	newest := all[len(all)-1].Python
+	cases := []struct{ python, archive, workers string }{{py.Python, archive, "1"}, {py.Python, archive, "2"}, {newest, udfArchive(t, newest), "2"}}
+	for _, c := range cases {
+		workers := c.workers + " (" + filepath.Base(c.python) + ")"
+		out, errOut, code := runProcess(t, "run", c.archive, "--python", c.python, "--call", "udf:crash_at", "--input", rows, "--workers", c.workers)
+		rs := records(out)
+		if code != 4 || !strings.Contains(errOut, "clusterpack: the interpreter crashed: Segmentation fault while worker ") ||
+			!strings.Contains(errOut, " ran row 500 (line 501) of "+rows) || !strings.Contains(errOut, "in crash_at") || strings.Contains(errOut, "goroutine ") {
+			t.Fatalf("--workers %s, in-process crash: exit %d, %d records, stderr %.3000s", workers, code, len(rs), errOut)
+		}
+		// The records of the rows that finished in order (all 500 with
+		// one worker), then one Crash record per row that was running,
+		// row 500's with the traceback.
+		done := 0
+		for done < len(rs) && rs[done]["error"] == nil {
+			if rs[done]["index"] != float64(done) || rs[done]["value"] != float64(done) {
+				t.Fatalf("--workers %s: record %d is %v", workers, done, rs[done])
+			}
+			done++
+		}
+		if c.workers == "1" && done != 500 || len(rs)-done > 2 {
+			t.Fatalf("--workers %s: %d records before the crash, %d after", workers, done, len(rs)-done)
+		}
+		crashed := false
+		for _, r := range rs[done:] {
+			e, _ := r["error"].(map[string]any)
+			switch {
+			case r["index"] == float64(500):
+				crashed = e["type"] == "Crash" && strings.HasPrefix(fmt.Sprint(e["last"]), "row 500 (line 501): the interpreter crashed: Segmentation fault on worker ") && strings.Contains(fmt.Sprint(e["traceback"]), "in crash_at")
+			case e["type"] != "Crash" || !strings.Contains(fmt.Sprint(e["last"]), "not finished: the interpreter crashed"):
+				t.Fatalf("--workers %s, a record after the crash: %v", workers, r)
+			}
+		}
+		if !crashed {
+			t.Fatalf("--workers %s: no Crash record for row 500 with its traceback:\n%s", workers, out[max(0, len(out)-3000):])
+		}
+	}
+	// One call: the report names it.
+	_, errOut, code := runProcess(t, "run", archive, "--python", py.Python, "--call", "udf:crash_at", "--args", "500")
+	if code != 4 || !strings.Contains(errOut, "the interpreter crashed: Segmentation fault while worker 0 ran the call") {
+		t.Fatalf("one call that crashes: exit %d, stderr %.3000s", code, errOut)
+	}
+	// os._exit in user code: no signal, no traceback, the row all the same.
+	out, errOut, code := runProcess(t, "run", archive, "--python", py.Python, "--call", "udf:exit_at", "--input", rows)
+	if rs := records(out); code != 4 || len(rs) != 4 || !strings.Contains(errOut, "the interpreter's process died (exit status 7): os._exit() or a library that exited the process while worker 0 ran row 3 (line 4)") {
+		t.Fatalf("os._exit: exit %d, %d records, stderr %.3000s", code, len(rs), errOut)
 	}
 	// --isolate: the crash costs row 500 only; exit status 1.
 	out, errOut, code = runProcess(t, "run", archive, "--python", py.Python, "--call", "udf:crash_at", "--input", rows, "--isolate", "--workers", "2")

@@ -163,9 +163,12 @@ NaN and Infinity are written as the strings "NaN", "Infinity" and
 
 Exit status: 0 every call returned; 1 a call raised or crashed (or
 another error); 2 a mistake in the command line; 3 a call ran past
---timeout (and none raised). Without --isolate a crash of the interpreter itself (a segfault
-in an extension module) ends the process: the records before it are
-complete, Python's traceback of every thread is on standard error.
+--timeout (and none raised); 4 the interpreter's process died (without
+--isolate: a segfault in an extension module, os._exit, the out-of-memory
+killer). The calls then run in a child process that clusterpack
+supervises: every record written before is complete, a Crash record names
+each row that was running, with the Python traceback of the one that
+crashed, and the error on standard error says which row of which file.
 
 A layered environment (build --layers) runs whole: name its manifest
 (env-<hash>.json) or its base with the manifest beside it, or the base and
@@ -220,6 +223,13 @@ func newRunCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if shouldSupervise(cmd.Context(), &fl) {
+				return supervise(fl.input, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
+			jl, err := supervised()
+			if err != nil {
+				return err
+			}
 			env, err := commandEnv()
 			if err != nil {
 				return err
@@ -234,6 +244,16 @@ func newRunCommand() *cobra.Command {
 			// record and cuts none.
 			out := cmd.OutOrStdout()
 			stderr := cmd.ErrOrStderr()
+			if jl != nil {
+				// The supervised child of this command (supervise.go):
+				// records go through the journal, which names the row
+				// running when the process dies.
+				defer jl.End()
+				opts.Pool.Tracker, opts.Pool.CrashFD = jl, fdCrash
+				if fl.input != "" {
+					out = jl
+				}
+			}
 			opts.Progress = stderr
 			if fl.stragglers != "" {
 				sf, err := os.Create(fl.stragglers)
