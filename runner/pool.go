@@ -105,6 +105,9 @@ type PoolOptions struct {
 	// In a worker process (ServeWorker) rows are handed over one at a
 	// time.
 	oneByOne bool
+	// rowByRow turns rowBatch off: every row goes through row() (the
+	// tests compare the two).
+	rowByRow bool
 }
 
 // Tracker is told the call each worker runs (PoolOptions.Tracker). thread

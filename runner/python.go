@@ -33,6 +33,8 @@ type Python struct {
 	mainInterp uintptr
 	// unicodeType is &PyUnicode_Type, the type of every exact str.
 	unicodeType uintptr
+	// layout says where the hot paths read objects directly (objects.go).
+	layout objectLayout
 
 	// The main interpreter has one sys.path: the pools that use it
 	// (IsolationThreads) must all run the same archive at a time.
@@ -171,7 +173,7 @@ type pyFuncs struct {
 	interpreterStateMain, endInterpreter                                                   uintptr
 	runStringFlags, importAddModule, moduleGetDict, dictGetItemString, objectGetAttrString uintptr
 	callOneArg, callObject, tupleNew, tupleSetItem                                         uintptr
-	unicodeFromStringAndSize, unicodeAsUTF8AndSize                                         uintptr
+	unicodeFromStringAndSize, unicodeAsUTF8AndSize, unicodeSplit, listNew, gcUnTrack       uintptr
 	decRef, incRef, errOccurred, errFetch, errNormalize, errClear                          uintptr
 	dictSetItemString, objectStr, exceptionSetTraceback                                    uintptr
 	gilStateEnsure, gilStateRelease, gilStateThisThread                                    uintptr
@@ -220,6 +222,9 @@ func load(in Interpreter, real string) (*Python, error) {
 	f.tupleSetItem = sym("PyTuple_SetItem")
 	f.unicodeFromStringAndSize = sym("PyUnicode_FromStringAndSize")
 	f.unicodeAsUTF8AndSize = sym("PyUnicode_AsUTF8AndSize")
+	f.unicodeSplit = sym("PyUnicode_Split")
+	f.listNew = sym("PyList_New")
+	f.gcUnTrack = sym("PyObject_GC_UnTrack")
 	f.decRef = sym("Py_DecRef")
 	f.incRef = sym("Py_IncRef")
 	f.errOccurred = sym("PyErr_Occurred")
@@ -285,6 +290,7 @@ func (py *Python) initialize() error {
 		return err
 	}
 	py.mainInterp = call(py.f.interpreterStateMain)
+	py.checkLayout()
 	call(py.f.saveThread)
 	return nil
 }

@@ -54,6 +54,10 @@ type worker struct {
 	mapFn, mapStrFn uintptr
 	mapErr          *PyError
 
+	// rowBatch's scratch: the rows joined, and the str "\n".
+	joined  []byte
+	newline uintptr
+
 	arr *workerArrays // Call.Arrays state (arrays.go), made on first use
 
 	thread uint64 // the OS thread, as PyThread_get_thread_ident names it
@@ -250,6 +254,7 @@ func (w *worker) exec(j *job) {
 	case jobRows:
 		// Each result is handed over at once, not with the batch, so that
 		// a crash in a later row loses none that finished.
+		b := w.batch(j)
 		for i, row := range j.rows {
 			if w.p.opts.Tracker != nil {
 				line := 0
@@ -258,10 +263,16 @@ func (w *worker) exec(j *job) {
 				}
 				w.running(j.index+i, line)
 			}
-			r := w.row(j.m, row)
+			var r Result
+			if b != nil {
+				r = b.row(w, i)
+			} else {
+				r = w.row(j.m, row)
+			}
 			w.idle()
 			j.m.seq.put(r.at(j, i, w))
 		}
+		b.release(w)
 		j.finish(w, Result{})
 	}
 }
@@ -387,8 +398,12 @@ func (w *worker) strResult(r uintptr) Result {
 	if r == w.failed {
 		return Result{Error: w.takeError()}
 	}
-	if w.py.unicodeType != 0 && *(*uintptr)(cPtr(r + unsafe.Sizeof(uintptr(0)))) == w.py.unicodeType {
-		// ob_type follows ob_refcnt in every CPython the runner embeds.
+	if s, ok := w.py.asciiStr(r); ok {
+		if plainText(s) {
+			v := make([]byte, 0, len(s)+2)
+			return Result{Value: append(append(append(v, '"'), s...), '"')}
+		}
+	} else if w.py.unicodeType != 0 && typeOf(r) == w.py.unicodeType {
 		if s, ok := w.utf8(r); ok && plainText(s) {
 			v := make([]byte, 0, len(s)+2)
 			return Result{Value: append(append(append(v, '"'), s...), '"')}
@@ -435,39 +450,18 @@ func (w *worker) takeError() *PyError {
 // row runs one Map row with the callable prepared for the map.
 func (w *worker) row(m *mapRun, req []byte) Result {
 	f := &w.py.f
-	if w.mapFor != m {
-		for _, o := range []uintptr{w.mapFn, w.mapStrFn} {
-			if o != 0 {
-				call(f.decRef, o)
-			}
-		}
-		w.mapFor, w.mapFn, w.mapStrFn, w.mapErr = m, 0, 0, nil
-		prep := w.mPrepare
-		if m.raw {
-			prep = w.mPrepareRaw
-		}
-		fn, perr := w.callObj(prep, m.req)
-		if perr != nil {
-			w.mapErr = perr
-		} else {
-			w.mapFn = fn
-		}
-	}
-	if w.mapErr != nil {
-		return Result{Error: w.mapErr, setup: true}
+	if perr := w.mapSetup(m); perr != nil {
+		return Result{Error: perr, setup: true}
 	}
 	if m.function && !m.raw {
 		if text, ok := plainString(req); ok {
 			// A plain JSON string row: the str itself, no json.loads,
 			// no json.dumps of a plain str result.
-			if w.mapStrFn == 0 {
-				fn, perr := w.callObj(w.mPrepareStr, m.req)
-				if perr != nil {
-					return Result{Error: perr}
-				}
-				w.mapStrFn = fn
+			fn, perr := w.strFn(m)
+			if perr != nil {
+				return Result{Error: perr}
 			}
-			r, perr := w.callObj(w.mapStrFn, text)
+			r, perr := w.callObj(fn, text)
 			if perr != nil {
 				return Result{Error: perr}
 			}
@@ -488,15 +482,64 @@ func (w *worker) row(m *mapRun, req []byte) Result {
 	if !m.raw && r == w.none() {
 		return Result{Error: w.takeError()}
 	}
+	if m.raw {
+		return w.rawResult(r)
+	}
 	s, ok := w.utf8(r)
 	if !ok {
 		return Result{Error: w.fetchError()}
 	}
-	if m.raw {
-		// A plain str result is written as a JSON string.
-		return Result{Value: appendJSONString(make([]byte, 0, len(s)+2), s)}
-	}
 	return Result{Value: bytes.Clone(s)}
+}
+
+// rawResult is the Result of a raw row's call: the str r as a JSON
+// string.
+func (w *worker) rawResult(r uintptr) Result {
+	s, ok := w.py.asciiStr(r)
+	if !ok {
+		if s, ok = w.utf8(r); !ok {
+			return Result{Error: w.fetchError()}
+		}
+	}
+	return Result{Value: appendJSONString(make([]byte, 0, len(s)+2), s)}
+}
+
+// strFn is the callable of m's rows that are plain JSON strings
+// (prepare_str), made on first use.
+func (w *worker) strFn(m *mapRun) (uintptr, *PyError) {
+	if w.mapStrFn == 0 {
+		fn, perr := w.callObj(w.mPrepareStr, m.req)
+		if perr != nil {
+			return 0, perr
+		}
+		w.mapStrFn = fn
+	}
+	return w.mapStrFn, nil
+}
+
+// mapSetup prepares the callable of the Map m (prepare, prepare_raw) on
+// the first row of m this worker runs; the error is m's set-up error.
+func (w *worker) mapSetup(m *mapRun) *PyError {
+	f := &w.py.f
+	if w.mapFor != m {
+		for _, o := range []uintptr{w.mapFn, w.mapStrFn} {
+			if o != 0 {
+				call(f.decRef, o)
+			}
+		}
+		w.mapFor, w.mapFn, w.mapStrFn, w.mapErr = m, 0, 0, nil
+		prep := w.mPrepare
+		if m.raw {
+			prep = w.mPrepareRaw
+		}
+		fn, perr := w.callObj(prep, m.req)
+		if perr != nil {
+			w.mapErr = perr
+		} else {
+			w.mapFn = fn
+		}
+	}
+	return w.mapErr
 }
 
 func (w *worker) none() uintptr {
