@@ -191,16 +191,23 @@ _cp_missing = object()
 _cp_failed = object()
 
 
-def _cp_resolve(target):
-    """'module:attr.attr' (or 'module.attr' with no colon) to an object."""
-    import importlib
-
+def _cp_target(target):
+    """'module:attr.attr' (or 'module.attr' with no colon) to the module's
+    name and the attributes' names."""
     if ":" in target:
         mod, _, attr = target.partition(":")
     else:
         mod, _, attr = target.rpartition(".")
     if not mod or not attr:
         raise ValueError("call target %r is not module:function" % (target,))
+    return mod, attr.split(".")
+
+
+def _cp_resolve(target):
+    """'module:attr.attr' (or 'module.attr' with no colon) to an object."""
+    import importlib
+
+    mod, attrs = _cp_target(target)
     # A module imported already is taken from sys.modules, as
     # import_module would (a call on every row or call costs less); one
     # another thread is still importing goes through import_module, which
@@ -208,11 +215,53 @@ def _cp_resolve(target):
     obj = _cp_sys.modules.get(mod)
     if obj is None or getattr(getattr(obj, "__spec__", None), "_initializing", False):
         obj = importlib.import_module(mod)
-    for part in attr.split("."):
+    for part in attrs:
         obj = getattr(obj, part)
     if not callable(obj):
         raise TypeError("%s is not callable" % (target,))
     return obj
+
+
+def _cp_resolver(target):
+    """A function that resolves target again, as _cp_resolve does, at a
+    fraction of its cost: once the module was seen imported whole, only
+    its attributes are looked up (so a function the code rebinds is the
+    new one)."""
+    try:
+        mod, attrs = _cp_target(target)
+    except ValueError:
+        return lambda: _cp_resolve(target)  # says why on every call
+    modules = _cp_sys.modules
+    seen = [None]
+
+    def resolve():
+        obj = modules.get(mod)
+        if obj is None or obj is not seen[0]:
+            obj = _cp_resolve(target)
+            seen[0] = modules.get(mod)
+            return obj
+        for part in attrs:
+            obj = getattr(obj, part)
+        if not callable(obj):
+            raise TypeError("%s is not callable" % (target,))
+        return obj
+
+    return resolve
+
+
+def _cp_flush():
+    """Flushes sys.stdout and sys.stderr, whatever they are now (once when
+    they are one, as with stdout_to_stderr)."""
+    out, err = _cp_sys.stdout, _cp_sys.stderr
+    try:
+        out.flush()
+    except Exception:
+        pass
+    if err is not out:
+        try:
+            err.flush()
+        except Exception:
+            pass
 
 
 def _cp_apply(fn, args):
@@ -351,15 +400,19 @@ class _CPWorker:
         """A callable for Do calls of one function: the arguments' JSON in
         ("" for none), the result's JSON out, or None after an exception
         (then take_error() describes it): run() without decoding a
-        request, the function looked up again on every call."""
-        loads, dumps = _cp_json.loads, _cp_dumps
+        request, the function looked up again on every call. The
+        streams are flushed after each call."""
+        loads, dumps, flush = _cp_json.loads, _cp_dumps, _cp_flush
+        resolve = _cp_resolver(target)
 
         def one(args):
             try:
-                return dumps(_cp_apply(_cp_resolve(target), loads(args) if args else None))
+                return dumps(_cp_apply(resolve(), loads(args) if args else None))
             except BaseException as e:  # SystemExit and KeyboardInterrupt too
                 self.pending = _cp_error(e)
                 return None
+            finally:
+                flush()
 
         return one
 
@@ -367,13 +420,16 @@ class _CPWorker:
         """The same for a call of one str argument, given as a str: the
         result itself comes back (Go writes a plain str, encode() the
         rest), or _cp_failed after an exception."""
+        resolve, flush = _cp_resolver(target), _cp_flush
 
         def one(arg):
             try:
-                return _cp_resolve(target)(arg)
+                return resolve()(arg)
             except BaseException as e:  # SystemExit and KeyboardInterrupt too
                 self.pending = _cp_error(e)
                 return _cp_failed
+            finally:
+                flush()
 
         return one
 
@@ -416,11 +472,7 @@ class _CPWorker:
         return self.take_error()
 
     def flush(self, _=None):
-        for s in (_cp_sys.stdout, _cp_sys.stderr):
-            try:
-                s.flush()
-            except Exception:
-                pass
+        _cp_flush()
         return ""
 
     def check_imports(self, modules_json):

@@ -536,6 +536,31 @@ func TestInProcessDoInline(t *testing.T) {
 		}
 	}
 
+	// The function is looked up on every call (as PEMJA's invoke looks
+	// up its name): rebound, or defined after a call failed, it is the
+	// new one at once, on the str path and on the JSON path.
+	rebind := func(code string) {
+		t.Helper()
+		// Once: the workers are threads of one interpreter, one module.
+		if r := do1(t, p, Call{Exec: []string{"import greet", code}}); r.Error != nil {
+			t.Fatal(r.Error.Last)
+		}
+	}
+	rebind("greet._upper = greet.upper; greet.upper = lambda s: 'rebound ' + s; greet.nothere = str.lower")
+	for _, tt := range []struct{ fn, arg, want string }{
+		{"greet:upper", `["abc"]`, `"rebound abc"`},
+		{"greet:upper", `["a\"b"]`, `"rebound a\"b"`},
+		{"greet:nothere", `["X"]`, `"x"`},
+	} {
+		if got := value(t, do1(t, p, Call{Function: tt.fn, Args: json.RawMessage(tt.arg)})); got != tt.want {
+			t.Errorf("after rebinding, %s(%s) = %s, want %s", tt.fn, tt.arg, got, tt.want)
+		}
+	}
+	rebind("greet.upper = greet._upper; del greet.nothere")
+	if r := do1(t, p, Call{Function: "greet:nothere", Args: json.RawMessage(`["x"]`)}); r.Error == nil || !strings.Contains(r.Error.Last, "AttributeError") {
+		t.Errorf("greet:nothere deleted: %+v", r)
+	}
+
 	// Map: rows that are plain strings (passed as str) and other rows
 	// (JSON) give what the expression path gives.
 	in := "\"abc\"\n\"caf\\u00e9\"\n\"bad\"\n\"a\\\"b\"\n[\"x\"]\n\"<&>\"\n"
@@ -576,7 +601,13 @@ func TestInProcessDoInline(t *testing.T) {
 					return
 				}
 				if want := fmt.Sprintf(`[%q, %q]`, k, strings.ToUpper(k)); res[0].Error != nil || string(res[0].Value) != want {
-					errs <- fmt.Errorf("%s: %s %v", want, res[0].Value, res[0].Error)
+					// Not %v of a nil *PyError: with faulthandler on, Go's
+					// nil dereference is a fatal SIGSEGV, not a panic.
+					last := ""
+					if res[0].Error != nil {
+						last = res[0].Error.Last
+					}
+					errs <- fmt.Errorf("%s: %s %s", want, res[0].Value, last)
 					return
 				}
 			}

@@ -68,7 +68,9 @@ func (p *Pool) inline(ctx context.Context, mk func() *job) (Result, bool) {
 	if t != nil {
 		t.Idle(w.id)
 	}
-	w.flush()
+	if j.fn == "" {
+		w.flush() // a function call's own callable flushed (prepare_call)
+	}
 	call(f.gilStateRelease, g)
 	res.Worker, res.Elapsed = w.id, time.Since(start)
 	return res, true

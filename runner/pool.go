@@ -596,6 +596,19 @@ func (p *Pool) Do(ctx context.Context, c Call, mode Mode) ([]Result, error) {
 	if len(c.Arrays) > 0 {
 		return p.doArrays(ctx, c, mode)
 	}
+	if mode == ModeAny && c.Function != "" && c.File == "" && c.Eval == "" && len(c.Exec) == 0 && len(c.Out) == 0 &&
+		(strings.Contains(c.Function, ":") || strings.Contains(c.Function, ".")) {
+		// A function of one plain str run inline needs neither the
+		// request (the arguments are valid JSON by their form) nor a
+		// job a worker would signal.
+		if args := bytes.TrimSpace(c.Args); len(args) > 0 {
+			if _, ok := plainStringArg(args); ok {
+				if res, ok := p.inline(ctx, func() *job { return &job{kind: jobRequest, fn: c.Function, args: args} }); ok {
+					return []Result{res}, nil
+				}
+			}
+		}
+	}
 	req, err := c.request()
 	if err != nil {
 		return nil, err

@@ -57,6 +57,9 @@ type worker struct {
 	// rowBatch's scratch: the rows joined, and the str "\n".
 	joined  []byte
 	newline uintptr
+	// releaseLater's list and how many of its slots are taken.
+	later  uintptr
+	laterN int
 
 	arr *workerArrays // Call.Arrays state (arrays.go), made on first use
 
@@ -377,17 +380,54 @@ func (w *worker) prepared(fn string, which int) (uintptr, *PyError) {
 // a str result of plain text is written as JSON here (the bytes Python's
 // encoder gives), any other goes to encode().
 func (w *worker) callFunctionStr(fn string, arg []byte) Result {
-	f := &w.py.f
 	c, perr := w.prepared(fn, 1)
 	if perr != nil {
 		return Result{Error: perr}
 	}
-	r, perr := w.callObj(c, arg)
-	if perr != nil {
-		return Result{Error: perr}
+	a := w.unicode(arg)
+	if a == 0 {
+		return Result{Error: w.fetchError()}
 	}
-	defer call(f.decRef, r)
-	return w.strResult(r)
+	r := w.callOne(c, a)
+	w.releaseLater(a)
+	if r == 0 {
+		return Result{Error: w.fetchError()}
+	}
+	res := w.strResult(r)
+	w.releaseLater(r)
+	return res
+}
+
+const (
+	// laterN is how many references releaseLater gathers before it
+	// releases them, in one call.
+	laterN = 64
+	// laterMax is the largest str releaseLater keeps.
+	laterMax = 4 << 10
+)
+
+// releaseLater releases the reference o: a small str with the next
+// laterN-1 of them, from a list hidden from the GC (one C call for all,
+// where Py_DecRef of each is one per object), anything else at once
+// (GIL held).
+func (w *worker) releaseLater(o uintptr) {
+	f := &w.py.f
+	if s, ok := w.py.asciiStr(o); !ok || len(s) > laterMax {
+		call(f.decRef, o)
+		return
+	}
+	if w.later == 0 {
+		if w.later = w.py.hiddenList(laterN); w.later == 0 {
+			call(f.decRef, o)
+			return
+		}
+		w.laterN = 0
+	}
+	listSetItem(w.later, w.laterN, o)
+	if w.laterN++; w.laterN == laterN {
+		call(f.decRef, w.later)
+		w.later = 0
+	}
 }
 
 // strResult is the Result of what a str callable (prepare_call_str,
