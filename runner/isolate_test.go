@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/testing/syncbuf"
 )
 
 const workerEnv = "CLUSTERPACK_RUNNER_WORKER"
@@ -29,7 +31,7 @@ func TestWorkerProcess(t *testing.T) {
 
 // processOptions start this test binary as the worker processes; their
 // output goes to out.
-func processOptions(out *lockedBuffer) *ProcessOptions {
+func processOptions(out *syncbuf.Buffer) *ProcessOptions {
 	return &ProcessOptions{
 		Command: []string{os.Args[0], "-test.run=^TestWorkerProcess$", "-test.count=1"},
 		Env:     append(os.Environ(), workerEnv+"=1", pythonEnv+"="),
@@ -71,7 +73,7 @@ func TestProcessesCrash(t *testing.T) {
 			for i := 0; i < 1000; i++ {
 				fmt.Fprintln(&rows, i)
 			}
-			var out lockedBuffer
+			var out syncbuf.Buffer
 			var got []Result
 			st, err := Run(context.Background(), archive, Call{Function: "greet:crash_at"}, RunOptions{
 				Open: OpenOptions{CacheDir: t.TempDir()}, Find: FindOptions{Python: python},
@@ -129,7 +131,7 @@ func TestProcessesTimeout(t *testing.T) {
 			fmt.Sscanf(v, "3.%d", &ver[1])
 			archive := writeVenv(t, dir, ver, greetWheels(t, dir))
 			input := "0.01\n\"hang\"\n0.01\n\"spin\"\n0.01\n0.01\n0.01\n"
-			var out lockedBuffer
+			var out syncbuf.Buffer
 			var got []Result
 			start := time.Now()
 			st, err := Run(context.Background(), archive, Call{Eval: "greet.slow(row)"}, RunOptions{
@@ -178,7 +180,7 @@ func TestProcessesErrors(t *testing.T) {
 			ver := [2]int{3, 11}
 			fmt.Sscanf(v, "3.%d", &ver[1])
 			archive := writeVenv(t, dir, ver, greetWheels(t, dir))
-			var out lockedBuffer
+			var out syncbuf.Buffer
 			opts := RunOptions{Open: OpenOptions{CacheDir: t.TempDir()}, Find: FindOptions{Python: python}, Processes: processOptions(&out)}
 			o := opts
 			o.Setup = []string{"raise ValueError('no set-up')"}

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,25 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/clusterpack/clusterpack/internal/testing/syncbuf"
 )
-
-// lockedBuffer is a Progress writer the test reads while Run may write.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestInProcessRunNeverReturns: a call that never returns is a straggler
 // naming its worker, and Run returns within the timeout plus the grace,
@@ -40,7 +23,7 @@ func TestInProcessRunNeverReturns(t *testing.T) {
 	e := setup(t)
 	dir := t.TempDir()
 	archive := writeVenv(t, dir, e.ver, greetWheels(t, dir))
-	var progress lockedBuffer
+	var progress syncbuf.Buffer
 	var got []Result
 	opts := RunOptions{
 		Open: OpenOptions{CacheDir: t.TempDir()}, Python: e.py, Progress: &progress, Grace: 300 * time.Millisecond,
@@ -82,7 +65,7 @@ func TestInProcessRunStragglersNeverStall(t *testing.T) {
 	for i := 0; i < 15; i++ {
 		rows = append(rows, "0.01")
 	}
-	var progress lockedBuffer
+	var progress syncbuf.Buffer
 	var got []Result
 	opts := RunOptions{
 		Open: OpenOptions{CacheDir: t.TempDir()}, Python: e.py, Progress: &progress, Grace: 300 * time.Millisecond,

@@ -11,10 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"unsafe"
+
+	"github.com/clusterpack/clusterpack/internal/testing/syncbuf"
 )
 
 func TestLayout(t *testing.T) {
@@ -69,7 +70,7 @@ func TestRingInProcess(t *testing.T) {
 			// ring's size is written once the ring is drained. (The lock
 			// is for the race detector, which does not see the atomics
 			// of the mapping, outside Go's memory, as synchronisation.)
-			out := &lockedBuffer{}
+			out := &syncbuf.Buffer{}
 			j.direct = out
 			done := make(chan struct{})
 			drained := make(chan error, 1)
@@ -84,20 +85,9 @@ func TestRingInProcess(t *testing.T) {
 			if err := <-drained; err != nil {
 				t.Fatal(err)
 			}
-			checkRecords(t, out.b.Bytes(), n)
+			checkRecords(t, out.Bytes(), n)
 		})
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
 }
 
 func TestSlots(t *testing.T) {

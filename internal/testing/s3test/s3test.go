@@ -10,7 +10,6 @@
 package s3test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -31,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/clusterpack/clusterpack/internal/testing/syncbuf"
 )
 
 // The pinned server.
@@ -54,7 +54,7 @@ type Server struct {
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
-	logs *lockedBuffer
+	logs *syncbuf.Buffer
 }
 
 // Getenv is an environment for the AWS SDK that points at the server
@@ -199,7 +199,7 @@ func (s *Server) start() error {
 	if s.cmd != nil {
 		return fmt.Errorf("s3test: server already running")
 	}
-	s.logs = &lockedBuffer{}
+	s.logs = &syncbuf.Buffer{Limit: 1 << 20}
 	cmd := exec.Command(s.bin, "--port", s.addr, "--quiet", "--region", s.Region, "posix", s.DataDir)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
@@ -295,24 +295,4 @@ func randHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.b.Len() > 1<<20 {
-		return len(p), nil
-	}
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
