@@ -990,7 +990,8 @@ func (p *Pool) Close(ctx context.Context) error {
 			if j == nil {
 				continue
 			}
-			r := Result{Index: j.index, Line: j.line, Worker: w.id, Straggler: j.state.Load() == 2}
+			index, line := j.running()
+			r := Result{Index: index, Line: line, Worker: w.id, Straggler: j.state.Load() == 2}
 			if s := j.start.Load(); s != 0 {
 				r.Elapsed = time.Duration(now - s)
 			}

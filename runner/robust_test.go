@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -439,5 +442,71 @@ func TestInProcessTracker(t *testing.T) {
 	_, idle, tracked = tr.snapshot()
 	if c := tracked[0]; c.index != 0 || c.line != 0 || c.thread == 0 || idle != n+1 {
 		t.Fatalf("a Do call tracked as %+v, %d idle calls", c, idle)
+	}
+}
+
+// TestInProcessMapCancel: a Map whose ctx is cancelled (run on SIGINT)
+// stops within a row: the batch a worker runs stops before its next row
+// (the rest are Cancelled records, as the rows queued behind it are), so
+// the pool closes at once with nothing running. A call still running at
+// Close is named by its own row, not by the first row of its batch.
+func TestInProcessMapCancel(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	env := e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), "")
+	sleeps := func(secs ...string) io.Reader {
+		var b strings.Builder
+		for _, s := range secs {
+			b.WriteString(s + "\n")
+		}
+		return strings.NewReader(b.String())
+	}
+	short := make([]string, 1000)
+	for i := range short {
+		short[i] = "0.01"
+	}
+	mapUntilCancelled := func(p *Pool, rows io.Reader) []Result {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		time.AfterFunc(300*time.Millisecond, cancel)
+		var mu sync.Mutex
+		var got []Result
+		p.Map(ctx, Call{Function: "greet:sleep"}, JSONLines(rows), func(r Result) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, r)
+			return nil
+		}, MapOptions{})
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
+
+	p := e.pool(t, env, PoolOptions{Workers: 1, StdoutToStderr: true})
+	start := time.Now()
+	got := mapUntilCancelled(p, sleeps(short...))
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Fatalf("closed %v after the cancel: %v (a batch of 128 rows of 10 ms would still run)", time.Since(start), err)
+	}
+	if len(got) == 0 || len(got) > 100 {
+		t.Fatalf("%d records before the cancel at 300 ms, of 10 ms rows", len(got))
+	}
+
+	// Row 5 sleeps 2 s: it is running when the pool closes.
+	p = e.pool(t, env, PoolOptions{Workers: 1, StdoutToStderr: true})
+	got = mapUntilCancelled(p, sleeps(append([]string{"0.01", "0.01", "0.01", "0.01", "0.01", "2"}, short...)...))
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	var ue *UnfinishedError
+	if err := p.Close(ctx); !errors.As(err, &ue) || len(ue.Calls) != 1 {
+		t.Fatalf("Close while row 5 sleeps: %v", err)
+	}
+	if c := ue.Calls[0]; c.Index != 5 || c.Line != 6 || !strings.HasPrefix(ue.Names()[0], "row 5 (line 6) on worker 0, running for ") {
+		t.Fatalf("the call running is named %+v %q, want row 5 (line 6)", c, ue.Names())
+	}
+	if len(got) != 5 {
+		t.Fatalf("%d records before row 5", len(got))
 	}
 }

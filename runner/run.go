@@ -155,7 +155,9 @@ func Run(ctx context.Context, path string, c Call, opts RunOptions) (MapStats, e
 		if grace <= 0 {
 			grace = DefaultGrace
 		}
-		cctx, cancel := context.WithTimeout(ctx, grace)
+		// The grace outlives ctx: stopped (an interrupt), the calls
+		// running still get it to finish.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 		defer cancel()
 		var ue *UnfinishedError
 		if err := pool.Close(cctx); errors.As(err, &ue) {

@@ -91,7 +91,8 @@ type job struct {
 	rows  [][]byte     // jobRows
 	lines []int        // jobRows: the line of each row, when known
 	each  chan Result  // jobRows: each row's result as soon as it is done (capacity len(rows))
-	start atomic.Int64 // unix nanoseconds when a worker took it; 0 before
+	start atomic.Int64 // unix nanoseconds when a worker took it (jobRows: its current row); 0 before
+	at    atomic.Int32 // jobRows: the row of the batch running
 	state atomic.Int32 // 0 running or queued, 1 done, 2 reported as a straggler
 	res   Result
 	done  chan struct{}
@@ -103,15 +104,29 @@ func newJob(kind jobKind, req []byte, index int) *job {
 	return &job{kind: kind, req: req, index: index, done: make(chan struct{})}
 }
 
-// what names the job in messages: "row 3 (line 4)", or "the call".
+// what names the job in messages: "row 3 (line 4)", or "the call"; a
+// batch of rows by the row it runs.
 func (j *job) what() string {
+	index, line := j.running()
 	switch {
 	case j.m == nil:
 		return "the call"
-	case j.line > 0:
-		return fmt.Sprintf("row %d (line %d)", j.index, j.line)
+	case line > 0:
+		return fmt.Sprintf("row %d (line %d)", index, line)
 	}
-	return fmt.Sprintf("row %d", j.index)
+	return fmt.Sprintf("row %d", index)
+}
+
+// running is the row the job runs: its own, or a batch's current one.
+func (j *job) running() (index, line int) {
+	if j.kind != jobRows {
+		return j.index, j.line
+	}
+	i := int(j.at.Load())
+	if i < len(j.lines) {
+		line = j.lines[i]
+	}
+	return j.index + i, line
 }
 
 // finishNoWorker records the result of a job no worker ran (Worker -1).
@@ -259,6 +274,19 @@ func (w *worker) exec(j *job) {
 		// a crash in a later row loses none that finished.
 		b := w.batch(j)
 		for i, row := range j.rows {
+			if i > 0 {
+				if err := j.m.ctx.Err(); err != nil {
+					// Stopped: the rest of the batch is cancelled, as
+					// the rows queued behind it are.
+					cancelled := Result{Error: &PyError{Type: "Cancelled", Last: "cancelled: " + err.Error()}}
+					for ; i < len(j.rows); i++ {
+						j.m.seq.put(cancelled.at(j, i, w))
+					}
+					break
+				}
+				j.at.Store(int32(i))
+				j.start.Store(time.Now().UnixNano())
+			}
 			if w.p.opts.Tracker != nil {
 				line := 0
 				if i < len(j.lines) {
