@@ -18,7 +18,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(os.Interrupt, syscall.SIGTERM)
 	err := newRootCommand().ExecuteContext(context.WithValue(ctx, mainProcessKey{}, true))
 	stop()
 	var status exitStatus
@@ -37,6 +37,51 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// signalContext is cancelled by the first of the signals, with a
+// *signalCause as its context.Cause; later ones are ignored (the command
+// is stopping already) until stop.
+func signalContext(sigs ...os.Signal) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sigs...)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			cancel(&signalCause{s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// signalCause is why a command's context was cancelled: a signal.
+type signalCause struct{ sig os.Signal }
+
+func (s *signalCause) Error() string { return s.sig.String() + " signal received" }
+
+// ExitCode is the shell's status of a process the signal ended: 128 plus
+// the signal's number (130 for SIGINT, 143 for SIGTERM).
+func (s *signalCause) ExitCode() int {
+	if n, ok := s.sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 1
+}
+
+// interruption is the *signalCause of ctx, if a signal cancelled it.
+func interruption(ctx context.Context) *signalCause {
+	var sc *signalCause
+	if errors.As(context.Cause(ctx), &sc) {
+		return sc
+	}
+	return nil
 }
 
 // isUsage reports whether err is a mistake in the command line (exit code

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,6 +45,10 @@ def hang(x):
     if x == "hang":
         time.sleep(3600)
     return x
+
+def slow(n):
+    time.sleep(0.01)
+    return n
 `
 
 // udfArchive builds a venv archive of a package with the UDFs above.
@@ -172,6 +177,80 @@ func TestRunProcessRobust(t *testing.T) {
 		}
 		if took > 6*time.Second {
 			t.Errorf("%v: the process took %v to exit", extra, took)
+		}
+	}
+}
+
+// TestRunProcessInterrupted: SIGINT or SIGTERM to run (the supervising
+// process, as a terminal's Ctrl-C or YARN's kill sends it) stops the run
+// with exit status 130 or 143 once the row running finished: the records
+// written are a whole prefix of the rows, none is cut, no call is left
+// running, and the error says what happened.
+func TestRunProcessInterrupted(t *testing.T) {
+	py := pyref.Default(t)
+	archive := udfArchive(t, py.Python)
+	dir := t.TempDir()
+	rows := filepath.Join(dir, "rows.jsonl")
+	var b strings.Builder
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintln(&b, i)
+	}
+	if err := os.WriteFile(rows, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sig  syscall.Signal
+		code int
+		why  string
+	}{{syscall.SIGINT, 130, "interrupt"}, {syscall.SIGTERM, 143, "terminated"}} {
+		outPath := filepath.Join(dir, c.why+".jsonl")
+		out, err := os.Create(outPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(os.Args[0], "run", archive, "--python", py.Python, "--call", "udf:slow", "--input", rows)
+		cmd.Env = append(os.Environ(), asMainEnv+"=1", "CLUSTERPACK_CACHE_DIR="+filepath.Join(dir, "cache"))
+		var errOut strings.Builder
+		cmd.Stdout, cmd.Stderr = out, &errOut
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Some rows done (10 ms each), far from all 2000.
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if st, err := os.Stat(outPath); err == nil && st.Size() > 2000 {
+				break
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatalf("no records after 60 s: %s", errOut.String())
+			}
+		}
+		cmd.Process.Signal(c.sig)
+		err = cmd.Wait()
+		out.Close()
+		code := -1
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		data, _ := os.ReadFile(outPath)
+		n := 0
+		for _, line := range strings.SplitAfter(string(data), "\n") {
+			if line == "" {
+				continue
+			}
+			var r map[string]any
+			if err := json.Unmarshal([]byte(line), &r); err != nil || !strings.HasSuffix(line, "\n") {
+				t.Fatalf("%s: record %d is cut: %q", c.why, n, line)
+			}
+			if r["index"] != float64(n) || r["value"] != float64(n) {
+				t.Fatalf("%s: record %d is %v", c.why, n, r)
+			}
+			n++
+		}
+		msg := "clusterpack: interrupted (" + c.why + " signal received): the records written are complete"
+		if code != c.code || !strings.Contains(errOut.String(), msg) || strings.Contains(errOut.String(), "unfinished") || n == 0 || n >= 2000 {
+			t.Fatalf("%v: exit %d (want %d), %d records, stderr %q", c.sig, code, c.code, n, errOut.String())
 		}
 	}
 }

@@ -165,10 +165,12 @@ Exit status: 0 every call returned; 1 a call raised or crashed (or
 another error); 2 a mistake in the command line; 3 a call ran past
 --timeout (and none raised); 4 the interpreter's process died (without
 --isolate: a segfault in an extension module, os._exit, the out-of-memory
-killer). The calls then run in a child process that clusterpack
-supervises: every record written before is complete, a Crash record names
-each row that was running, with the Python traceback of the one that
-crashed, and the error on standard error says which row of which file.
+killer); 130 (143) interrupted by SIGINT (SIGTERM), once the calls running
+had --grace to finish. Without --isolate the calls run in a child process
+that clusterpack supervises: when it dies, every record written before is
+complete, a Crash record names each row that was running, with the Python
+traceback of the one that crashed, and the error on standard error says
+which row of which file.
 
 A layered environment (build --layers) runs whole: name its manifest
 (env-<hash>.json) or its base with the manifest beside it, or the base and
@@ -186,6 +188,22 @@ type runFlags struct {
 	timeout, grace                                          time.Duration
 	raw, noLimits, isolate                                  bool
 }
+
+// interruptedError is run's error when a signal stopped it: exit status
+// 128 plus the signal's number.
+type interruptedError struct {
+	cause *signalCause
+	rows  bool
+}
+
+func (e *interruptedError) Error() string {
+	if e.rows {
+		return "interrupted (" + e.cause.Error() + "): the records written are complete; rows without one did not run"
+	}
+	return "interrupted (" + e.cause.Error() + ")"
+}
+
+func (e *interruptedError) ExitCode() int { return e.cause.ExitCode() }
 
 // timeoutError is run's error when calls ran past --timeout: exit status 3.
 type timeoutError struct{ stragglers, unfinished int }
@@ -317,6 +335,8 @@ func newRunCommand() *cobra.Command {
 			stats, err := fl.runFunc()(cmd.Context(), argv[0], c, opts)
 			var se *runner.SetupError
 			switch {
+			case err != nil && interruption(cmd.Context()) != nil:
+				return &interruptedError{interruption(cmd.Context()), fl.input != ""}
 			case errors.As(err, &se):
 				return fmt.Errorf("--exec failed on worker %d: %s", se.Worker, se.Err.Last)
 			case errors.Is(err, runner.ErrFileRows):
