@@ -25,6 +25,10 @@ func main() {
 	if errors.As(err, &status) {
 		os.Exit(int(status)) // a supervised process's status: it printed its own error
 	}
+	if sc := interruption(ctx); sc != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintf(os.Stderr, "clusterpack: interrupted (%v): %v\n", sc, err)
+		os.Exit(sc.ExitCode())
+	}
 	if err != nil {
 		if isUsage(err) {
 			fmt.Fprintf(os.Stderr, "clusterpack: %v\nRun 'clusterpack --help' for usage.\n", err)
