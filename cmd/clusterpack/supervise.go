@@ -277,7 +277,7 @@ func crashReport(j *journal.Journal, crash *os.File, werr error, input string, s
 		msg.WriteString("\n" + tb)
 	}
 	if input != "" {
-		msg.WriteString("\nEvery record written before is complete; rows without one did not finish. --isolate runs each worker in a process of its own, where a crash costs its row only")
+		msg.WriteString("\nEvery record written before is complete and in order; the rows after them have none (a row another worker finished after the crashing one waited for it, and is lost with the process). --isolate runs each worker in a process of its own, where a crash costs its row only")
 	}
 	return &crashError{msg.String()}
 }
