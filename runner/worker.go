@@ -750,6 +750,13 @@ func (w *worker) stop() {
 	defer w.inuse.Unlock()
 	call(f.restoreThread, w.ts)
 	w.flush()
+	// What releaseLater and rowBatch kept.
+	for _, o := range []uintptr{w.later, w.newline} {
+		if o != 0 {
+			call(f.decRef, o)
+		}
+	}
+	w.later, w.newline = 0, 0
 	if w.sub {
 		call(f.saveThread)
 		return
