@@ -242,7 +242,9 @@ func newRunCommand() *cobra.Command {
 				return err
 			}
 			if shouldSupervise(cmd.Context(), &fl) {
-				return supervise(fl.input, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				if err := supervise(fl.input, cmd.OutOrStdout(), cmd.ErrOrStderr()); !errors.Is(err, errUnsupervised) {
+					return err
+				}
 			}
 			jl, err := supervised()
 			if err != nil {

@@ -70,6 +70,11 @@ func shouldSupervise(ctx context.Context, fl *runFlags) bool {
 	return journal.Supported && isMainProcess(ctx) && os.Getenv(supervisedEnv) == "" && !fl.isolate
 }
 
+// errUnsupervised is supervise's error when it could not make the
+// journal: the command runs the calls itself, as on systems without
+// journals.
+var errUnsupervised = errors.New("no journal: unsupervised")
+
 // supervise runs this command again as a child process and supervises it
 // (see above). input is run's --input, named in the crash report.
 func supervise(input string, stdout, stderr io.Writer) error {
@@ -79,7 +84,8 @@ func supervise(input string, stdout, stderr io.Writer) error {
 	}
 	j, err := journal.New("", 0)
 	if err != nil {
-		return err
+		fmt.Fprintf(stderr, "note: the calls run in this process, unsupervised: %v; a crash of the interpreter will not name its row\n", err)
+		return errUnsupervised
 	}
 	defer j.Close()
 	crash, err := os.CreateTemp("", "clusterpack-crash-*.txt")

@@ -77,22 +77,33 @@ type Journal struct {
 	alive  func() bool
 }
 
-// New makes a journal in dir (os.TempDir when empty) with an output ring
-// of ring bytes (DefaultRing when 0). File is the descriptor to hand to
-// the supervised process (an inherited file, for Open); the name is gone
-// already.
+// New makes a journal in dir with an output ring of ring bytes
+// (DefaultRing when 0). When dir is empty it tries /dev/shm first (memory:
+// the kernel never writes the ring's pages back to a disk), then
+// os.TempDir. The file's blocks are reserved as it is made where the
+// system can (fallocate on Linux): a full file system then fails New,
+// not a later write into the mapping, which would be a SIGBUS. File is
+// the descriptor to hand to the supervised process (an inherited file,
+// for Open); the name is gone already.
 func New(dir string, ring int) (*Journal, error) {
 	if ring <= 0 {
 		ring = DefaultRing
 	}
-	f, err := os.CreateTemp(dir, "clusterpack-journal-*")
-	if err != nil {
-		return nil, fmt.Errorf("making the run's journal: %w", err)
+	dirs := []string{dir}
+	if dir == "" {
+		dirs = []string{"/dev/shm", os.TempDir()}
 	}
-	os.Remove(f.Name())
-	if err := f.Truncate(int64(headerSize + ring)); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("making the run's journal %s: %w", f.Name(), err)
+	var f *os.File
+	var errs []error
+	for _, d := range dirs {
+		var err error
+		if f, err = create(d, headerSize+ring); err == nil {
+			break
+		}
+		errs = append(errs, err)
+	}
+	if f == nil {
+		return nil, fmt.Errorf("making the run's journal: %w", errors.Join(errs...))
 	}
 	j, err := mapFile(f, headerSize+ring)
 	if err != nil {
@@ -103,6 +114,24 @@ func New(dir string, ring int) (*Journal, error) {
 	j.hdr.size = uint64(ring)
 	j.ring = j.mem[headerSize:]
 	return j, nil
+}
+
+// create makes the unlinked file of size bytes in dir, its blocks
+// reserved.
+func create(dir string, size int) (*os.File, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%s: not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, "clusterpack-journal-*")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(f.Name())
+	if err := allocate(f, int64(size)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: reserving %d bytes: %w", dir, size, err)
+	}
+	return f, nil
 }
 
 // Open maps the journal file f that New made in the supervising process.
