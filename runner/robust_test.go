@@ -463,12 +463,12 @@ func TestInProcessMapCancel(t *testing.T) {
 	}
 	short := make([]string, 1000)
 	for i := range short {
-		short[i] = "0.01"
+		short[i] = "0.05"
 	}
-	mapUntilCancelled := func(p *Pool, rows io.Reader) []Result {
+	mapUntilCancelled := func(p *Pool, rows io.Reader, after time.Duration) []Result {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		time.AfterFunc(300*time.Millisecond, cancel)
+		time.AfterFunc(after, cancel)
 		var mu sync.Mutex
 		var got []Result
 		p.Map(ctx, Call{Function: "greet:sleep"}, JSONLines(rows), func(r Result) error {
@@ -482,21 +482,22 @@ func TestInProcessMapCancel(t *testing.T) {
 		return slices.Clone(got)
 	}
 
+	// Rows of 50 ms: a batch (128 rows) run to its end would take 6.4 s.
 	p := e.pool(t, env, PoolOptions{Workers: 1, StdoutToStderr: true})
 	start := time.Now()
-	got := mapUntilCancelled(p, sleeps(short...))
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	got := mapUntilCancelled(p, sleeps(short...), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := p.Close(ctx); err != nil {
-		t.Fatalf("closed %v after the cancel: %v (a batch of 128 rows of 10 ms would still run)", time.Since(start), err)
+		t.Fatalf("closed %v after the start: %v (the batch was not stopped)", time.Since(start), err)
 	}
 	if len(got) == 0 || len(got) > 100 {
-		t.Fatalf("%d records before the cancel at 300 ms, of 10 ms rows", len(got))
+		t.Fatalf("%d records before the cancel at 300 ms, of 50 ms rows", len(got))
 	}
 
-	// Row 5 sleeps 2 s: it is running when the pool closes.
+	// Row 5 sleeps 3 s: it is running when the pool closes, 1 s in.
 	p = e.pool(t, env, PoolOptions{Workers: 1, StdoutToStderr: true})
-	got = mapUntilCancelled(p, sleeps(append([]string{"0.01", "0.01", "0.01", "0.01", "0.01", "2"}, short...)...))
+	got = mapUntilCancelled(p, sleeps(append([]string{"0", "0", "0", "0", "0", "3"}, short...)...), time.Second)
 	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	var ue *UnfinishedError
