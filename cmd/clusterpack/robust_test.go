@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,6 +50,9 @@ def hang(x):
 def slow(n):
     time.sleep(0.01)
     return n
+
+def xs(n):
+    return "x" * n
 `
 
 // udfArchive builds a venv archive of a package with the UDFs above.
@@ -251,6 +255,66 @@ func TestRunProcessInterrupted(t *testing.T) {
 		msg := "clusterpack: interrupted (" + c.why + " signal received): the records written are complete"
 		if code != c.code || !strings.Contains(errOut.String(), msg) || strings.Contains(errOut.String(), "unfinished") || n == 0 || n >= 2000 {
 			t.Fatalf("%v: exit %d (want %d), %d records, stderr %q", c.sig, code, c.code, n, errOut.String())
+		}
+	}
+}
+
+// TestRunProcessLargeValue: a value of 300 MiB, from one call and from a
+// row of --input (a record larger than the journal's ring, written
+// straight to standard output once the ring is drained), reaches the
+// output whole, with the peak memory of clusterpack and its supervised
+// child (wait4's maximum resident set, which covers the descendants it
+// waited for) a small multiple of the value, not the several copies it
+// once took.
+func TestRunProcessLargeValue(t *testing.T) {
+	py := pyref.Default(t)
+	archive := udfArchive(t, py.Python)
+	dir := t.TempDir()
+	const size = 300 << 20
+	rows := filepath.Join(dir, "rows.jsonl")
+	if err := os.WriteFile(rows, []byte("1\n"+fmt.Sprint(size)+"\n2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want func([]byte) bool
+	}{
+		{"one call", []string{"--eval", fmt.Sprintf("'x' * %d", size)}, func(b []byte) bool {
+			return len(b) == size+3 && b[0] == '"' && b[size+1] == '"' && b[size+2] == '\n' && bytes.Count(b[1:size+1], []byte("x")) == size
+		}},
+		{"a row", []string{"--call", "udf:xs", "--input", rows}, func(b []byte) bool {
+			lines := bytes.SplitAfter(b, []byte("\n"))
+			return len(lines) == 4 && len(lines[3]) == 0 && len(lines[1]) > size && bytes.Contains(lines[1], bytes.Repeat([]byte("x"), 1<<20)) &&
+				bytes.HasPrefix(lines[0], []byte(`{"index":0,`)) && bytes.HasPrefix(lines[2], []byte(`{"index":2,`))
+		}},
+	} {
+		outPath := filepath.Join(dir, "out.json")
+		out, err := os.Create(outPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(os.Args[0], append([]string{"run", archive, "--python", py.Python}, c.args...)...)
+		cmd.Env = append(os.Environ(), asMainEnv+"=1", "CLUSTERPACK_CACHE_DIR="+filepath.Join(dir, "cache"))
+		var errOut strings.Builder
+		cmd.Stdout, cmd.Stderr = out, &errOut
+		err = cmd.Run()
+		out.Close()
+		if err != nil {
+			t.Fatalf("%s: %v: %s", c.name, err, errOut.String())
+		}
+		b, err := os.ReadFile(outPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.want(b) {
+			t.Fatalf("%s: %d bytes of output, not the value whole: %.200q", c.name, len(b), b)
+		}
+		b = nil
+		rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
+		t.Logf("%s: peak resident set %d MiB for a %d MiB value", c.name, rss>>20, size>>20)
+		if rss > 3*size+(200<<20) {
+			t.Fatalf("%s: peak resident set %d MiB for a %d MiB value", c.name, rss>>20, size>>20)
 		}
 	}
 }
