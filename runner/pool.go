@@ -199,13 +199,17 @@ func (c Call) kind() (string, error) {
 	return kinds[0], nil
 }
 
+// isTarget reports whether fn has the form of a call target,
+// module:function or module.function.
+func isTarget(fn string) bool { return strings.Contains(fn, ":") || strings.Contains(fn, ".") }
+
 // request encodes the call for the bootstrap.
 func (c Call) request() ([]byte, error) {
 	k, err := c.kind()
 	if err != nil {
 		return nil, err
 	}
-	if k == "call" && len(c.Out) == 0 && (strings.Contains(c.Function, ":") || strings.Contains(c.Function, ".")) {
+	if k == "call" && len(c.Out) == 0 && isTarget(c.Function) {
 		// Written by hand: a call a second costs less than json.Marshal
 		// of a map (which compacts Args again).
 		args := bytes.TrimSpace(c.Args)
@@ -222,7 +226,7 @@ func (c Call) request() ([]byte, error) {
 	req := map[string]any{"kind": k}
 	switch k {
 	case "call":
-		if !strings.Contains(c.Function, ":") && !strings.Contains(c.Function, ".") {
+		if !isTarget(c.Function) {
 			return nil, fmt.Errorf("call %q: want module:function", c.Function)
 		}
 		req["function"] = c.Function
@@ -596,16 +600,13 @@ func (p *Pool) Do(ctx context.Context, c Call, mode Mode) ([]Result, error) {
 	if len(c.Arrays) > 0 {
 		return p.doArrays(ctx, c, mode)
 	}
-	if mode == ModeAny && c.Function != "" && c.File == "" && c.Eval == "" && len(c.Exec) == 0 && len(c.Out) == 0 &&
-		(strings.Contains(c.Function, ":") || strings.Contains(c.Function, ".")) {
+	if k, err := c.kind(); mode == ModeAny && err == nil && k == "call" && len(c.Out) == 0 && isTarget(c.Function) {
 		// A function of one plain str run inline needs neither the
 		// request (the arguments are valid JSON by their form) nor a
 		// job a worker would signal.
-		if args := bytes.TrimSpace(c.Args); len(args) > 0 {
-			if _, ok := plainStringArg(args); ok {
-				if res, ok := p.inline(ctx, func() *job { return &job{kind: jobRequest, fn: c.Function, args: args} }); ok {
-					return []Result{res}, nil
-				}
+		if arg, ok := plainStringArg(bytes.TrimSpace(c.Args)); ok {
+			if res, ok := p.inline(ctx, func() *job { return &job{kind: jobRequest, fn: c.Function, str: arg, isStr: true} }); ok {
+				return []Result{res}, nil
 			}
 		}
 	}

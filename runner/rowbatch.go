@@ -14,9 +14,10 @@ type rowBatch struct {
 	fn            uintptr // the callable of each row
 	args, results uintptr // lists: the rows' strs; the results kept to release
 	raw           bool
-	// rows, when the rows' strs are made one by one (rows longer than
-	// splitRow: str.split compares byte by byte, slower than a call).
-	rows [][]byte
+	// texts, when the rows' strs are made one by one (rows longer than
+	// splitRow: str.split compares byte by byte, slower than a call):
+	// each row's text (a plain JSON string's without its quotes).
+	texts [][]byte
 }
 
 const (
@@ -52,9 +53,8 @@ func (w *worker) batch(j *job) *rowBatch {
 			return nil
 		}
 	}
-	split := n <= splitRow*len(j.rows)
-	buf := w.joined[:0]
-	for i, row := range j.rows {
+	texts := w.texts[:0]
+	for _, row := range j.rows {
 		text := row
 		if !m.raw {
 			var ok bool
@@ -62,18 +62,9 @@ func (w *worker) batch(j *job) *rowBatch {
 				return nil
 			}
 		}
-		if !split {
-			continue
-		}
-		if bytes.IndexByte(text, '\n') >= 0 {
-			return nil
-		}
-		if i > 0 {
-			buf = append(buf, '\n')
-		}
-		buf = append(buf, text...)
+		texts = append(texts, text)
 	}
-	w.joined = buf
+	w.texts = texts
 	fn := w.mapFn
 	if !m.raw {
 		var perr *PyError
@@ -81,55 +72,66 @@ func (w *worker) batch(j *job) *rowBatch {
 			return nil
 		}
 	}
-	if !split {
-		args := w.py.hiddenList(len(j.rows))
-		if args == 0 {
+	b := &rowBatch{fn: fn, raw: m.raw}
+	if n > splitRow*len(j.rows) {
+		b.texts = texts // each row's str made by row()
+		if b.args = w.py.hiddenList(len(j.rows)); b.args == 0 {
 			return nil
 		}
-		results := w.py.hiddenList(len(j.rows))
-		if results == 0 {
-			call(f.decRef, args)
-			return nil
-		}
-		return &rowBatch{fn: fn, args: args, results: results, raw: m.raw, rows: j.rows}
+	} else if b.args = w.splitRows(texts); b.args == 0 {
+		return nil
 	}
+	if b.results = w.py.hiddenList(len(j.rows)); b.results == 0 {
+		call(f.decRef, b.args)
+		return nil
+	}
+	return b
+}
+
+// splitRows makes the strs of texts with two calls, the texts joined by
+// newlines and then str.split: a list of them, or 0 when that cannot be
+// done (a text with a newline, or not UTF-8: row() says which row).
+func (w *worker) splitRows(texts [][]byte) uintptr {
+	f := &w.py.f
+	buf := w.joined[:0]
+	for i, text := range texts {
+		if bytes.IndexByte(text, '\n') >= 0 {
+			return 0
+		}
+		if i > 0 {
+			buf = append(buf, '\n')
+		}
+		buf = append(buf, text...)
+	}
+	w.joined = buf
 	if w.newline == 0 {
 		if w.newline = w.unicode([]byte{'\n'}); w.newline == 0 {
 			call(f.errClear)
-			return nil
+			return 0
 		}
 	}
 	s := w.unicode(buf)
 	if s == 0 {
-		call(f.errClear) // not UTF-8: row() says which row
-		return nil
-	}
-	args := call(f.unicodeSplit, s, w.newline, ^uintptr(0))
-	call(f.decRef, s)
-	if args == 0 {
 		call(f.errClear)
-		return nil
+		return 0
 	}
-	if listLen(args) != len(j.rows) {
-		call(f.decRef, args)
-		return nil
+	l := call(f.unicodeSplit, s, w.newline, ^uintptr(0))
+	call(f.decRef, s)
+	if l == 0 {
+		call(f.errClear)
+		return 0
 	}
-	results := w.py.hiddenList(len(j.rows))
-	if results == 0 {
-		call(f.decRef, args)
-		return nil
+	if listLen(l) != len(texts) {
+		call(f.decRef, l)
+		return 0
 	}
-	return &rowBatch{fn: fn, args: args, results: results, raw: m.raw}
+	return l
 }
 
 // row runs row i of the batch, as row() would.
 func (b *rowBatch) row(w *worker, i int) Result {
-	if b.rows != nil {
-		text := b.rows[i]
-		if !b.raw {
-			text, _ = plainString(text) // batch checked it
-		}
-		a := w.unicode(text)
+	if b.texts != nil {
+		a := w.unicode(b.texts[i])
 		if a == 0 {
 			return Result{Error: w.fetchError()}
 		}

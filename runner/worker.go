@@ -54,7 +54,8 @@ type worker struct {
 	mapFn, mapStrFn uintptr
 	mapErr          *PyError
 
-	// rowBatch's scratch: the rows joined, and the str "\n".
+	// rowBatch's scratch: the rows' texts, joined, and the str "\n".
+	texts   [][]byte
 	joined  []byte
 	newline uintptr
 	// releaseLater's list and how many of its slots are taken.
@@ -88,6 +89,8 @@ type job struct {
 	out   bool   // jobRequest: the call reads variables back (Call.Out)
 	fn    string // jobRequest: a function call without Out, made by its prepared callable with args
 	args  []byte
+	str   []byte // jobRequest: fn's one plain-text str argument, when isStr (Do found it)
+	isStr bool
 	rows  [][]byte     // jobRows
 	lines []int        // jobRows: the line of each row, when known
 	each  chan Result  // jobRows: each row's result as soon as it is done (capacity len(rows))
@@ -288,11 +291,7 @@ func (w *worker) exec(j *job) {
 				j.start.Store(time.Now().UnixNano())
 			}
 			if w.p.opts.Tracker != nil {
-				line := 0
-				if i < len(j.lines) {
-					line = j.lines[i]
-				}
-				w.running(j.index+i, line)
+				w.running(j.running())
 			}
 			var r Result
 			if b != nil {
@@ -339,7 +338,11 @@ func (w *worker) request(j *job) Result {
 	var r uintptr
 	var perr *PyError
 	if j.fn != "" {
-		if arg, ok := plainStringArg(j.args); ok {
+		arg, ok := j.str, j.isStr
+		if !ok {
+			arg, ok = plainStringArg(j.args)
+		}
+		if ok {
 			return w.callFunctionStr(j.fn, arg)
 		}
 		r, perr = w.callFunction(j.fn, j.args)
@@ -466,17 +469,15 @@ func (w *worker) strResult(r uintptr) Result {
 	if r == w.failed {
 		return Result{Error: w.takeError()}
 	}
-	if s, ok := w.py.asciiStr(r); ok {
-		if plainText(s) {
-			v := make([]byte, 0, len(s)+2)
-			return Result{Value: append(append(append(v, '"'), s...), '"')}
+	s, ok := w.py.asciiStr(r) // read in place, or through the API:
+	if !ok && w.py.unicodeType != 0 && typeOf(r) == w.py.unicodeType {
+		if s, ok = w.utf8(r); !ok {
+			call(f.errClear) // a str without UTF-8 (lone surrogates): encode() says why
 		}
-	} else if w.py.unicodeType != 0 && typeOf(r) == w.py.unicodeType {
-		if s, ok := w.utf8(r); ok && plainText(s) {
-			v := make([]byte, 0, len(s)+2)
-			return Result{Value: append(append(append(v, '"'), s...), '"')}
-		}
-		call(f.errClear) // a str without UTF-8 (lone surrogates): encode() says why
+	}
+	if ok && plainText(s) {
+		v := make([]byte, 0, len(s)+2)
+		return Result{Value: append(append(append(v, '"'), s...), '"')}
 	}
 	e, perr := w.callObj2(w.mEncode, r)
 	if perr != nil {
@@ -486,11 +487,11 @@ func (w *worker) strResult(r uintptr) Result {
 	if e == w.none() {
 		return Result{Error: w.takeError()}
 	}
-	s, ok := w.goString(e)
+	v, ok := w.goString(e)
 	if !ok {
 		return Result{Error: w.fetchError()}
 	}
-	return Result{Value: s}
+	return Result{Value: v}
 }
 
 // callObj2 calls fn(o) and returns the new reference (GIL held).
