@@ -18,7 +18,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signalContext(os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(stopSignals...)
 	err := newRootCommand().ExecuteContext(context.WithValue(ctx, mainProcessKey{}, true))
 	stop()
 	var status exitStatus
@@ -26,8 +26,7 @@ func main() {
 		os.Exit(int(status)) // a supervised process's status: it printed its own error
 	}
 	if sc := interruption(ctx); sc != nil && errors.Is(err, context.Canceled) {
-		fmt.Fprintf(os.Stderr, "clusterpack: interrupted (%v): %v\n", sc, err)
-		os.Exit(sc.ExitCode())
+		err = &interruptedError{sc, err.Error()}
 	}
 	if err != nil {
 		if isUsage(err) {
@@ -42,6 +41,10 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// stopSignals stop a command: its context is cancelled, and the run
+// command's supervisor passes them on to its child.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
 // signalContext is cancelled by the first of the signals, with a
 // *signalCause as its context.Cause; later ones are ignored (the command
@@ -78,6 +81,23 @@ func (s *signalCause) ExitCode() int {
 	}
 	return 1
 }
+
+// interruptedError is a command's error when a signal stopped it: exit
+// status 128 plus the signal's number. what says what was cut short, or
+// what is left.
+type interruptedError struct {
+	cause *signalCause
+	what  string
+}
+
+func (e *interruptedError) Error() string {
+	if e.what == "" {
+		return "interrupted (" + e.cause.Error() + ")"
+	}
+	return "interrupted (" + e.cause.Error() + "): " + e.what
+}
+
+func (e *interruptedError) ExitCode() int { return e.cause.ExitCode() }
 
 // interruption is the *signalCause of ctx, if a signal cancelled it.
 func interruption(ctx context.Context) *signalCause {

@@ -185,9 +185,9 @@ func TestRunProcessRobust(t *testing.T) {
 	}
 }
 
-// TestRunProcessInterrupted: SIGINT or SIGTERM to run (the supervising
+// TestRunProcessInterrupted: SIGINT, SIGTERM or SIGHUP to run (the supervising
 // process, as a terminal's Ctrl-C or YARN's kill sends it) stops the run
-// with exit status 130 or 143 once the row running finished: the records
+// with exit status 130, 143 or 129 once the row running finished: the records
 // written are a whole prefix of the rows, none is cut, no call is left
 // running, and the error says what happened.
 func TestRunProcessInterrupted(t *testing.T) {
@@ -206,7 +206,7 @@ func TestRunProcessInterrupted(t *testing.T) {
 		sig  syscall.Signal
 		code int
 		why  string
-	}{{syscall.SIGINT, 130, "interrupt"}, {syscall.SIGTERM, 143, "terminated"}} {
+	}{{syscall.SIGINT, 130, "interrupt"}, {syscall.SIGTERM, 143, "terminated"}, {syscall.SIGHUP, 129, "hangup"}} {
 		outPath := filepath.Join(dir, c.why+".jsonl")
 		out, err := os.Create(outPath)
 		if err != nil {
@@ -310,7 +310,6 @@ func TestRunProcessLargeValue(t *testing.T) {
 		if !c.want(b) {
 			t.Fatalf("%s: %d bytes of output, not the value whole: %.200q", c.name, len(b), b)
 		}
-		b = nil
 		rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
 		t.Logf("%s: peak resident set %d MiB for a %d MiB value", c.name, rss>>20, size>>20)
 		if rss > 3*size+(200<<20) {

@@ -165,8 +165,8 @@ Exit status: 0 every call returned; 1 a call raised or crashed (or
 another error); 2 a mistake in the command line; 3 a call ran past
 --timeout (and none raised); 4 the interpreter's process died (without
 --isolate: a segfault in an extension module, os._exit, the out-of-memory
-killer); 130 (143) interrupted by SIGINT (SIGTERM), once the calls running
-had --grace to finish. Without --isolate the calls run in a child process
+killer); 130, 143 or 129 interrupted by SIGINT, SIGTERM or SIGHUP, once the
+calls running had --grace to finish. Without --isolate the calls run in a child process
 that clusterpack supervises: when it dies, every record written before is
 complete, a Crash record names each row that was running, with the Python
 traceback of the one that crashed, and the error on standard error says
@@ -188,22 +188,6 @@ type runFlags struct {
 	timeout, grace                                          time.Duration
 	raw, noLimits, isolate                                  bool
 }
-
-// interruptedError is run's error when a signal stopped it: exit status
-// 128 plus the signal's number.
-type interruptedError struct {
-	cause *signalCause
-	rows  bool
-}
-
-func (e *interruptedError) Error() string {
-	if e.rows {
-		return "interrupted (" + e.cause.Error() + "): the records written are complete; rows without one did not run"
-	}
-	return "interrupted (" + e.cause.Error() + ")"
-}
-
-func (e *interruptedError) ExitCode() int { return e.cause.ExitCode() }
 
 // timeoutError is run's error when calls ran past --timeout: exit status 3.
 type timeoutError struct{ stragglers, unfinished int }
@@ -242,7 +226,7 @@ func newRunCommand() *cobra.Command {
 				return err
 			}
 			if shouldSupervise(cmd.Context(), &fl) {
-				if err := supervise(fl.input, cmd.OutOrStdout(), cmd.ErrOrStderr()); !errors.Is(err, errUnsupervised) {
+				if err := supervise(fl.input, cmd.ErrOrStderr()); !errors.Is(err, errUnsupervised) {
 					return err
 				}
 			}
@@ -338,7 +322,11 @@ func newRunCommand() *cobra.Command {
 			var se *runner.SetupError
 			switch {
 			case err != nil && interruption(cmd.Context()) != nil:
-				return &interruptedError{interruption(cmd.Context()), fl.input != ""}
+				ie := &interruptedError{cause: interruption(cmd.Context())}
+				if fl.input != "" {
+					ie.what = "the records written are complete; rows without one did not run"
+				}
+				return ie
 			case errors.As(err, &se):
 				return fmt.Errorf("--exec failed on worker %d: %s", se.Worker, se.Err.Last)
 			case errors.Is(err, runner.ErrFileRows):

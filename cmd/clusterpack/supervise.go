@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/clusterpack/clusterpack/internal/journal"
@@ -76,28 +75,35 @@ func shouldSupervise(ctx context.Context, fl *runFlags) bool {
 var errUnsupervised = errors.New("no journal: unsupervised")
 
 // supervise runs this command again as a child process and supervises it
-// (see above). input is run's --input, named in the crash report.
-func supervise(input string, stdout, stderr io.Writer) error {
+// (see above). input is run's --input, named in the crash report. The
+// child shares this process's standard output (it writes a record larger
+// than the journal's ring there itself), so the records go to os.Stdout;
+// stderr is where the child's standard error is relayed.
+func supervise(input string, stderr io.Writer) error {
+	stdout := os.Stdout
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("finding this program to start the run's process: %w", err)
 	}
-	j, err := journal.New("", 0)
-	if err != nil {
+	unsupervised := func(err error) error {
 		fmt.Fprintf(stderr, "note: the calls run in this process, unsupervised: %v; a crash of the interpreter will not name its row\n", err)
 		return errUnsupervised
+	}
+	j, err := journal.New("", 0)
+	if err != nil {
+		return unsupervised(err)
 	}
 	defer j.Close()
 	crash, err := os.CreateTemp("", "clusterpack-crash-*.txt")
 	if err != nil {
-		return fmt.Errorf("making the file for a crash's traceback: %w", err)
+		return unsupervised(fmt.Errorf("making the file for a crash's traceback: %w", err))
 	}
 	os.Remove(crash.Name()) // read through the open file only
 	defer crash.Close()
 
 	child := exec.Command(exe, os.Args[1:]...)
 	child.Env = append(os.Environ(), supervisedEnv+"=1")
-	child.Stdin, child.Stdout = os.Stdin, os.Stdout
+	child.Stdin, child.Stdout = os.Stdin, stdout
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("starting the run's process: %w", err)
@@ -107,7 +113,7 @@ func supervise(input string, stdout, stderr io.Writer) error {
 	// Signals reach the child, which stops the run as it would without a
 	// supervisor; this process goes on draining until the child is gone.
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(sigs, stopSignals...)
 	defer signal.Stop(sigs)
 	err = child.Start()
 	errW.Close()
