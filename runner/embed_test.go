@@ -601,13 +601,7 @@ func TestInProcessDoInline(t *testing.T) {
 					return
 				}
 				if want := fmt.Sprintf(`[%q, %q]`, k, strings.ToUpper(k)); res[0].Error != nil || string(res[0].Value) != want {
-					// Not %v of a nil *PyError: with faulthandler on, Go's
-					// nil dereference is a fatal SIGSEGV, not a panic.
-					last := ""
-					if res[0].Error != nil {
-						last = res[0].Error.Last
-					}
-					errs <- fmt.Errorf("%s: %s %s", want, res[0].Value, last)
+					errs <- fmt.Errorf("%s: %s %v", want, res[0].Value, res[0].Error)
 					return
 				}
 			}

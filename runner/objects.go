@@ -118,9 +118,8 @@ func (py *Python) layoutAgrees() bool {
 	f := &py.f
 	var scratch [1]uintptr
 	str := func(s string) uintptr {
-		b := append([]byte(s), 0)
-		o := call(f.unicodeFromStringAndSize, uintptr(unsafe.Pointer(&b[0])), uintptr(len(s)))
-		return o
+		b := append([]byte(s), 0) // a byte to point at, for ""
+		return call(f.unicodeFromStringAndSize, uintptr(unsafe.Pointer(&b[0])), uintptr(len(s)))
 	}
 	utf8 := func(o uintptr) string {
 		scratch[0] = 0
@@ -131,7 +130,6 @@ func (py *Python) layoutAgrees() bool {
 		}
 		return string(unsafe.Slice((*byte)(cPtr(p)), int(scratch[0])))
 	}
-	ok := true
 	texts := []string{"", "a", "clusterpack", "abcdefghij0123456789abcdefghij0123456789abcdefghij0123456789abcdefghij", "é", "naïve text", "→", "😀 emoji"}
 	list := py.hiddenList(len(texts))
 	if list == 0 {
@@ -151,7 +149,7 @@ func (py *Python) layoutAgrees() bool {
 			ascii = ascii && t[j] < 0x80
 		}
 		if fast != ascii || (fast && string(s) != t) || utf8(o) != t {
-			ok = false
+			return false
 		}
 	}
 	if listLen(list) != len(texts) {
@@ -159,8 +157,8 @@ func (py *Python) layoutAgrees() bool {
 	}
 	for i, t := range texts {
 		if utf8(listItem(list, i)) != t {
-			ok = false
+			return false
 		}
 	}
-	return ok
+	return true
 }

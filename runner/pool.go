@@ -279,7 +279,15 @@ type PyError struct {
 	ExitCode *int `json:"exit_code,omitempty"`
 }
 
-func (e *PyError) Error() string { return e.Last }
+// Error is Last. A nil *PyError says "<nil>": in a process where
+// faulthandler is on, a nil dereference is a fatal SIGSEGV, not the panic
+// fmt recovers from when it prints a Result without an error.
+func (e *PyError) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
+	return e.Last
+}
 
 // Result is the outcome of one call on one worker.
 type Result struct {

@@ -511,3 +511,20 @@ func TestInProcessMapCancel(t *testing.T) {
 		t.Fatalf("%d records before row 5", len(got))
 	}
 }
+
+// TestInProcessNilErrorPrints: with faulthandler on (a pool's workers
+// enable it), a Result without an error prints: fmt calls Error on the
+// nil *PyError, which must not dereference it (a fatal SIGSEGV here,
+// where elsewhere fmt recovers the panic).
+func TestInProcessNilErrorPrints(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	p := e.pool(t, e.env(t, writeVenv(t, dir, e.ver, greetWheels(t, dir)), ""), PoolOptions{Workers: 1, StdoutToStderr: true})
+	if got := value(t, do1(t, p, Call{Eval: "__import__('faulthandler').is_enabled()"})); got != "true" {
+		t.Fatalf("faulthandler.is_enabled() = %s", got)
+	}
+	r := Result{Index: 3, Value: json.RawMessage(`"x"`)}
+	if got := fmt.Sprintf("%v|%+v", r.Error, r); !strings.HasPrefix(got, "<nil>|{Index:3 ") || !strings.Contains(got, "Error:<nil>") {
+		t.Fatalf("printed %q", got)
+	}
+}
