@@ -46,7 +46,10 @@ def _cp_setup(config_json):
     if user:
         base.add(user)
     keep = set(sites)
-    _cp_sys.path[:] = [p for p in _cp_sys.path if p not in base or p in keep]
+    base -= keep
+    _cp_sys.path[:] = [p for p in _cp_sys.path if p not in base]
+    if not _cp_sys.flags.no_site:
+        _cp_forget_base(base)
     before = list(_cp_sys.path)
     for d in sites:
         _cp_site.addsitedir(d)
@@ -54,12 +57,54 @@ def _cp_setup(config_json):
     _cp_sys.path[:0] = new
     _cp_sys._clusterpack_added = [p for p in _cp_sys.path if p not in before] + [d for d in sites if d in before]
     _cp_sys._clusterpack_sites = key
+    _cp_site_builtins()
     _cp_stdout(config)
     _cp_faulthandler(config.get("crash_fd"))
     import importlib
 
     importlib.invalidate_caches()
     return ""
+
+
+def _cp_site_builtins():
+    """What site does at start-up after the site directories, for the
+    archive's: the builtins exit, quit, copyright, credits, license and
+    help, and the import of sitecustomize (from the standard library or
+    the archive), unless one was imported already. The runner starts
+    CPython without site, so that no .pth file of the base interpreter
+    runs (siteconfig.go)."""
+    import builtins
+
+    if not hasattr(builtins, "exit"):
+        for name in ("setquit", "setcopyright", "sethelper"):
+            fn = getattr(_cp_site, name, None)
+            if fn is not None:
+                fn()
+    customize = getattr(_cp_site, "execsitecustomize", None)
+    if customize is not None and "sitecustomize" not in _cp_sys.modules:
+        customize()
+
+
+def _cp_forget_base(base):
+    """When site did run at start-up (a CPython whose configuration the
+    runner could not change), the base interpreter's .pth files ran: the
+    modules they imported from its site-packages are forgotten, and the
+    import hooks those modules installed removed, so that the archive
+    cannot import what it does not have."""
+    roots = tuple(_cp_os.path.join(p, "") for p in base)
+    if not roots:
+        return
+    gone = set()
+    for name, mod in list(_cp_sys.modules.items()):
+        f = getattr(mod, "__file__", None) or ""
+        paths = list(getattr(mod, "__path__", None) or [])
+        if f.startswith(roots) or any(str(p).startswith(roots) for p in paths):
+            del _cp_sys.modules[name]
+            gone.add(name)
+    if gone:
+        _cp_sys.meta_path[:] = [h for h in _cp_sys.meta_path if type(h).__module__ not in gone]
+        _cp_sys.path_hooks[:] = [h for h in _cp_sys.path_hooks if getattr(h, "__module__", None) not in gone]
+        _cp_sys.path_importer_cache.clear()
 
 
 def _cp_faulthandler(fd):

@@ -51,13 +51,18 @@
 // keeps its own) and PyConfig_SetBytesArgv with the interpreter's
 // executable as argv[0]: CPython derives its prefix, and so its standard
 // library, from the program name, which works for a pyenv or system
-// interpreter and for the archive's bundled libexec/pythonX.Y alike. No
-// PyConfig field is written by offset (the struct changes every version).
-// sys.path is then set in each interpreter by a bootstrap run with
-// PyRun_StringFlags (bootstrap.py): the base interpreter's site-packages
-// are removed and the archive's site directories added with
-// site.addsitedir (.pth files processed). Modules the base interpreter's
-// own .pth files imported during initialisation stay imported.
+// interpreter and for the archive's bundled libexec/pythonX.Y alike.
+// site is off at start-up (site_import = 0, as python -S), so that no .pth
+// file of the base interpreter's site-packages runs: it is the one PyConfig
+// field written by offset, and only into a configuration whose bytes are
+// the known ones of its version (siteconfig.go). sys.path is then set in
+// each interpreter by a bootstrap run with PyRun_StringFlags
+// (bootstrap.py): the archive's site directories are added with
+// site.addsitedir (.pth files processed), then the builtins site adds and
+// the archive's sitecustomize, as in a virtual environment. On a CPython
+// whose configuration is not a known one, site runs at start-up; the
+// bootstrap then removes the base site-packages from sys.path and forgets
+// the modules its .pth files imported, with the import hooks they added.
 //
 // A C call through purego costs about 100 ns, as much as a short Python
 // call, so the hot paths make few: Map's rows of a function run in

@@ -267,11 +267,17 @@ func load(in Interpreter, real string) (*Python, error) {
 
 func (py *Python) initialize() error {
 	// PyConfig's size and layout differ between versions; the buffer is
-	// larger than any of them (under 600 bytes up to 3.13) and only the
-	// API functions touch it, so no field offset is hard-coded here.
+	// larger than any of them (under 600 bytes up to 3.13) and the API
+	// functions set it up; the one field written directly, site_import,
+	// is written only where the whole layout is the known one
+	// (siteconfig.go).
 	cfg := make([]byte, 16<<10)
+	for i := range cfg {
+		cfg[i] = configFill
+	}
 	p := unsafe.Pointer(&cfg[0])
 	py.f.configInitIsolated(p)
+	turnSiteOff(py.version, cfg) // else the bootstrap cleans up after site
 	// The program name (argv[0]) decides the prefix CPython computes:
 	// the bundled libexec/pythonX.Y finds lib/pythonX.Y one level up; a
 	// local interpreter finds its own installation.
