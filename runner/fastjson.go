@@ -22,13 +22,18 @@ const (
 	highs = 0x8080808080808080
 )
 
-// printable reports whether every byte of b is in 0x20-0x7e, eight bytes
-// at a time: no high bit, no byte below 0x20, no 0x7f.
+// printable reports whether every byte of b is in 0x20-0x7e, 32 bytes
+// at a time (a row of 1000 bytes is scanned three times on its way:
+// read, run, written).
 func printable(b []byte) bool {
+	for len(b) >= 32 {
+		if printables(word8(b))&printables(word8(b[8:]))&printables(word8(b[16:]))&printables(word8(b[24:])) != highs {
+			return false
+		}
+		b = b[32:]
+	}
 	for len(b) >= 8 {
-		x := binary.LittleEndian.Uint64(b)
-		del := x ^ 0x7f7f7f7f7f7f7f7f
-		if x&highs != 0 || (x-0x20*ones)&^x&highs != 0 || (del-ones)&^del&highs != 0 {
+		if printables(word8(b)) != highs {
 			return false
 		}
 		b = b[8:]
@@ -39,6 +44,17 @@ func printable(b []byte) bool {
 		}
 	}
 	return true
+}
+
+func word8(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+
+// printables has the high bit of each byte of x set that is in 0x20-0x7e:
+// with y the low seven bits of each byte, y + 0x60 reaches 0x80 when y is
+// 0x20 or more, y + 1 when y is 0x7f, and neither sum carries into the
+// next byte; a byte with its own high bit set is not printable.
+func printables(x uint64) uint64 {
+	y := x &^ highs
+	return (y + 0x60*ones) &^ (y + ones) &^ x & highs
 }
 
 // appendJSONString appends s as a JSON string, the bytes json.Marshal

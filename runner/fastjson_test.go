@@ -13,14 +13,19 @@ import (
 func TestFastJSON(t *testing.T) {
 	cases := []string{"", "a", `"quoted"`, `"<a href=\"x\">&amp;</a>"\\`, `\\\\"`, "abcdefgh", strings.Repeat("abcdefghij", 100), "<b>", "a&b", `q"q`, `back\slash`, "tab\there",
 		"caf\u00e9", "line\u2028sep", "\x7f", "\xff\xfe", "emoji \U0001F600", " ~ all printable !#$%'()*+,-./:;=?@[]^_`{|}"}
+	// Every byte value at every position of the scans' 32-byte blocks,
+	// their 8-byte words and the tail.
 	for c := 0; c < 256; c++ {
-		for pos := 0; pos < 9; pos++ {
-			b := []byte("abcdefghijk")
+		for pos := 0; pos < 75; pos++ {
+			b := []byte(strings.Repeat("abcdefghijklmnopqrstuvwxyz", 3)[:75])
 			b[pos] = byte(c)
 			cases = append(cases, string(b))
 		}
 	}
 	for _, s := range cases {
+		if got, want := printable([]byte(s)), printableSlow([]byte(s)); got != want {
+			t.Errorf("printable(%q) = %v, want %v", s, got, want)
+		}
 		want, _ := json.Marshal(s)
 		if got := appendJSONString([]byte("x"), []byte(s)); !bytes.Equal(got, append([]byte("x"), want...)) {
 			t.Errorf("appendJSONString(%q) = %q, json.Marshal %q", s, got[1:], want)
@@ -29,6 +34,51 @@ func TestFastJSON(t *testing.T) {
 			if got, want := validJSON(row), json.Valid(row); got != want {
 				t.Errorf("validJSON(%q) = %v, json.Valid %v", row, got, want)
 			}
+		}
+	}
+}
+
+func printableSlow(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzFastJSON: the scans agree with the byte-by-byte rule and with
+// encoding/json on any input.
+func FuzzFastJSON(f *testing.F) {
+	for _, s := range []string{"", `"abc"`, `["x"]`, "caf\u00e9", strings.Repeat("a", 40) + "\x7f", "\x00\x1f \x7e"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := printable(b), printableSlow(b); got != want {
+			t.Fatalf("printable(%q) = %v, want %v", b, got, want)
+		}
+		if got, want := validJSON(b), json.Valid(b); got != want {
+			t.Fatalf("validJSON(%q) = %v, json.Valid %v", b, got, want)
+		}
+		want, _ := json.Marshal(string(b))
+		if got := appendJSONString(nil, b); !bytes.Equal(got, want) {
+			t.Fatalf("appendJSONString(%q) = %q, json.Marshal %q", b, got, want)
+		}
+		if text, ok := plainString(b); ok {
+			var s string
+			if err := json.Unmarshal(b, &s); err != nil || s != string(text) {
+				t.Fatalf("plainString(%q) = %q, json says %q (%v)", b, text, s, err)
+			}
+		}
+	})
+}
+
+func BenchmarkPlainText(b *testing.B) {
+	s := []byte(strings.Repeat("abcdefghij", 100))
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		if !plainText(s) {
+			b.Fatal("not plain")
 		}
 	}
 }

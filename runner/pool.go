@@ -681,10 +681,20 @@ type RowReader interface {
 }
 
 type jsonLines struct {
-	s    *bufio.Scanner
-	line int
-	buf  []byte // rows are copied into it, a block at a time
+	s     *bufio.Scanner
+	line  int
+	buf   []byte // rows are copied into it, a block at a time
+	plain bool   // the last row is a plain JSON string (plainString)
 }
+
+// plainReader is a RowReader that knows whether the row Next returned
+// last is a plain JSON string (plainString): Map's batches then take its
+// text without scanning it again on the worker's thread.
+type plainReader interface {
+	plainRow() bool
+}
+
+func (j *jsonLines) plainRow() bool { return j.plain }
 
 // JSONLines reads one JSON value per non-blank line.
 func JSONLines(r io.Reader) RowReader {
@@ -710,7 +720,8 @@ func (j *jsonLines) Next() ([]byte, error) {
 		if len(b) == 0 {
 			continue
 		}
-		if !validJSON(b) {
+		_, j.plain = plainString(b)
+		if !j.plain && !validJSON(b) {
 			return nil, fmt.Errorf("input line %d is not valid JSON", j.line)
 		}
 		// The row outlives the scanner's buffer: a copy, in a block
@@ -797,10 +808,12 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 			batch = 128
 		}
 		lines, _ := rows.(LineReader)
+		plain, _ := rows.(plainReader)
 		for i := 0; ; {
 			var chunk [][]byte
 			var rerr error
 			var chunkLines []int
+			chunkPlain := plain != nil
 			for len(chunk) < batch {
 				row, err := rows.Next()
 				if err != nil {
@@ -810,6 +823,7 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 				if lines != nil {
 					chunkLines = append(chunkLines, lines.Line())
 				}
+				chunkPlain = chunkPlain && plain.plainRow()
 				chunk = append(chunk, row)
 			}
 			if len(chunk) > 0 {
@@ -820,7 +834,7 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 				if batch == 1 {
 					j.req = chunk[0]
 				} else {
-					j.kind, j.rows, j.lines = jobRows, chunk, chunkLines
+					j.kind, j.rows, j.lines, j.plain = jobRows, chunk, chunkLines, chunkPlain
 				}
 				select {
 				case p.shared <- j:

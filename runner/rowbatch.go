@@ -56,7 +56,11 @@ func (w *worker) batch(j *job) *rowBatch {
 	texts := w.texts[:0]
 	for _, row := range j.rows {
 		text := row
-		if !m.raw {
+		switch {
+		case m.raw:
+		case j.plain: // the reader found it plain
+			text = row[1 : len(row)-1]
+		default:
 			var ok bool
 			if text, ok = plainString(row); !ok {
 				return nil

@@ -93,6 +93,7 @@ type job struct {
 	isStr bool
 	rows  [][]byte     // jobRows
 	lines []int        // jobRows: the line of each row, when known
+	plain bool         // jobRows: every row is a plain JSON string, as the reader found (plainString)
 	each  chan Result  // jobRows: each row's result as soon as it is done (capacity len(rows))
 	start atomic.Int64 // unix nanoseconds when a worker took it (jobRows: its current row); 0 before
 	at    atomic.Int32 // jobRows: the row of the batch running
@@ -570,7 +571,9 @@ func (w *worker) rawResult(r uintptr) Result {
 			return Result{Error: w.fetchError()}
 		}
 	}
-	return Result{Value: appendJSONString(make([]byte, 0, len(s)+2), s)}
+	// Room for a few escapes (a raw JSON row's own quotes come back as
+	// \" each): growing the slice would copy the value once more.
+	return Result{Value: appendJSONString(make([]byte, 0, len(s)+8), s)}
 }
 
 // strFn is the callable of m's rows that are plain JSON strings
