@@ -53,9 +53,12 @@
 // library, from the program name, which works for a pyenv or system
 // interpreter and for the archive's bundled libexec/pythonX.Y alike.
 // site is off at start-up (site_import = 0, as python -S), so that no .pth
-// file of the base interpreter's site-packages runs: it is the one PyConfig
-// field written by offset, and only into a configuration whose bytes are
-// the known ones of its version (siteconfig.go). sys.path is then set in
+// file of the base interpreter's site-packages runs, and the standard
+// streams unbuffered (buffered_stdio = 0, as python -u and a Spark
+// executor's PYTHONUNBUFFERED), so that a call needs no flush after it and
+// a crash loses nothing printed: the two PyConfig fields written by
+// offset, only into a configuration whose bytes are the known ones of its
+// version (pyconfig.go). sys.path is then set in
 // each interpreter by a bootstrap run with PyRun_StringFlags
 // (bootstrap.py): the archive's site directories are added with
 // site.addsitedir (.pth files processed), then the builtins site adds and
@@ -198,7 +201,8 @@
 // Traceback is what faulthandler wrote, and a call past the timeout is
 // stopped for good by killing its process; a fresh process takes the
 // place of either. Python is never finalised (see Python), so Pool.Close
-// flushes sys.stdout/sys.stderr.
+// flushes sys.stdout/sys.stderr (where they are not CPython's own
+// unbuffered streams).
 //
 // # Tests
 //

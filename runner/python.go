@@ -268,16 +268,15 @@ func load(in Interpreter, real string) (*Python, error) {
 func (py *Python) initialize() error {
 	// PyConfig's size and layout differ between versions; the buffer is
 	// larger than any of them (under 600 bytes up to 3.13) and the API
-	// functions set it up; the one field written directly, site_import,
-	// is written only where the whole layout is the known one
-	// (siteconfig.go).
+	// functions set it up; the two fields written directly are written
+	// only where the whole layout is the known one (pyconfig.go).
 	cfg := make([]byte, 16<<10)
 	for i := range cfg {
 		cfg[i] = configFill
 	}
 	p := unsafe.Pointer(&cfg[0])
 	py.f.configInitIsolated(p)
-	turnSiteOff(py.version, cfg) // else the bootstrap cleans up after site
+	configureExecutor(py.version, cfg) // else the bootstrap makes up for it
 	// The program name (argv[0]) decides the prefix CPython computes:
 	// the bundled libexec/pythonX.Y finds lib/pythonX.Y one level up; a
 	// local interpreter finds its own installation.

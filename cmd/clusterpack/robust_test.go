@@ -34,11 +34,13 @@ const udfPy = `import ctypes, os, time
 
 def crash_at(n):
     if n == 500:
+        print("crashing at", n)  # unbuffered: out before the crash
         ctypes.string_at(0)  # SIGSEGV
     return n
 
 def exit_at(n):
     if n == 3:
+        print("exiting at", n)
         os._exit(7)
     return n
 
@@ -151,13 +153,15 @@ func TestRunProcessRobust(t *testing.T) {
 		}
 	}
 	// One call: the report names it.
-	_, errOut, code := runProcess(t, "run", archive, "--python", py.Python, "--call", "udf:crash_at", "--args", "500")
-	if code != 4 || !strings.Contains(errOut, "the interpreter crashed: Segmentation fault while worker 0 ran the call") {
-		t.Fatalf("one call that crashes: exit %d, stderr %.3000s", code, errOut)
+	// What it printed just before is not lost: Python's streams are
+	// unbuffered.
+	callOut, errOut, code := runProcess(t, "run", archive, "--python", py.Python, "--call", "udf:crash_at", "--args", "500")
+	if code != 4 || !strings.Contains(errOut, "the interpreter crashed: Segmentation fault while worker 0 ran the call") || callOut != "crashing at 500\n" {
+		t.Fatalf("one call that crashes: exit %d, stdout %q, stderr %.3000s", code, callOut, errOut)
 	}
 	// os._exit in user code: no signal, no traceback, the row all the same.
 	out, errOut, code := runProcess(t, "run", archive, "--python", py.Python, "--call", "udf:exit_at", "--input", rows)
-	if rs := records(out); code != 4 || len(rs) != 4 || !strings.Contains(errOut, "the interpreter's process died (exit status 7): os._exit() or a library that exited the process while worker 0 ran row 3 (line 4)") {
+	if rs := records(out); code != 4 || len(rs) != 4 || !strings.Contains(errOut, "the interpreter's process died (exit status 7): os._exit() or a library that exited the process while worker 0 ran row 3 (line 4)") || !strings.Contains(errOut, "exiting at 3\n") {
 		t.Fatalf("os._exit: exit %d, %d records, stderr %.3000s", code, len(rs), errOut)
 	}
 	// --isolate: the crash costs row 500 only; exit status 1.

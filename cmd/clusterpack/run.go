@@ -135,8 +135,12 @@ call on every worker (set-up statements).
 
 sys.path is the archive's packages and the standard library only:
 PYTHONPATH and the current directory are not on it (the interpreter runs
-isolated, as on an executor). --path DIR (repeatable) puts a directory of
-your own modules first.
+isolated, as on an executor), and no .pth file of the base interpreter's
+site-packages runs. --path DIR (repeatable) puts a directory of your own
+modules first. Python's stdout and stderr are unbuffered, as a Spark
+executor's Python workers run (PYTHONUNBUFFERED): what the code prints is
+out before the call returns, and a crash loses none of it. With --input,
+prints go to standard error.
 
 Every input row gets exactly one JSON line on standard output, written
 whole as soon as it is in order: a result, or an error record naming the

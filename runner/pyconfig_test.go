@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -102,10 +103,10 @@ func fakeBase(t *testing.T, python, v string) string {
 }
 
 // TestInProcessSite: no module of the base interpreter's site-packages is
-// in sys.modules or importable, site is off where the runner knows the
-// configuration's layout (siteconfig.go), and what site gives a virtual
-// environment is there: the exit and help builtins, and the archive's
-// sitecustomize, imported.
+// in sys.modules or importable, site is off and the streams unbuffered
+// where the runner knows the configuration's layout (pyconfig.go), and
+// what site gives a virtual environment is there: the exit and help
+// builtins, and the archive's sitecustomize, imported.
 func TestInProcessSite(t *testing.T) {
 	e := setup(t)
 	dir := t.TempDir()
@@ -136,6 +137,7 @@ report = {
     "hook_path": [p for p in sys.path if "cp-base-hook" in p],
     "exit": callable(getattr(builtins, "exit", None)) and callable(getattr(builtins, "help", None)),
     "sitecustomize": getattr(builtins, "cp_sitecustomize", ""),
+    "unbuffered": [type(s.buffer).__name__ == "FileIO" and s.write_through for s in (sys.__stdout__, sys.__stderr__)],
 }
 `}}))
 	got := value(t, do1(t, p, Call{Eval: "report"}))
@@ -147,13 +149,14 @@ report = {
 		HookPath      []string `json:"hook_path"`
 		Exit          bool     `json:"exit"`
 		Sitecustomize string   `json:"sitecustomize"`
+		Unbuffered    []bool   `json:"unbuffered"`
 	}
 	if err := json.Unmarshal([]byte(got), &r); err != nil {
 		t.Fatalf("%v: %s", err, got)
 	}
-	_, known := siteConfigs[e.ver]
-	if known && r.NoSite != 1 {
-		t.Errorf("Python %d.%d started with site on: its PyConfig is not the known one (siteconfig.go)", e.ver[0], e.ver[1])
+	_, known := configLayouts[e.ver]
+	if known && (r.NoSite != 1 || !reflect.DeepEqual(r.Unbuffered, []bool{true, true})) {
+		t.Errorf("Python %d.%d started with site on or buffered streams (%s): its PyConfig is not the known one (pyconfig.go)", e.ver[0], e.ver[1], got)
 	}
 	if len(r.BaseModules) > 0 || r.Leak != nil {
 		t.Errorf("modules of the base site-packages: %v; cpbaseleak importable: %s", r.BaseModules, got)
@@ -172,9 +175,9 @@ report = {
 	}
 }
 
-// TestTurnSiteOffRefuses: site_import is written only into a
+// TestConfigureExecutorRefuses: site_import and buffered_stdio are written only into a
 // configuration whose bytes are the known ones of its version.
-func TestTurnSiteOffRefuses(t *testing.T) {
+func TestConfigureExecutorRefuses(t *testing.T) {
 	filled := func(n int) []byte {
 		b := make([]byte, n)
 		for i := range b {
@@ -189,7 +192,7 @@ func TestTurnSiteOffRefuses(t *testing.T) {
 		}
 		return b
 	}
-	sc := siteConfigs[[2]int{3, 11}]
+	sc := configLayouts[[2]int{3, 11}]
 	longer := zeroed(sc.size + 8) // a larger struct than the known one
 	for _, tc := range []struct {
 		name string
@@ -202,7 +205,7 @@ func TestTurnSiteOffRefuses(t *testing.T) {
 		{"a buffer too small", [2]int{3, 11}, filled(int(sc.size))},
 	} {
 		before := append([]byte(nil), tc.cfg...)
-		if turnSiteOff(tc.v, tc.cfg) {
+		if configureExecutor(tc.v, tc.cfg) {
 			t.Errorf("%s: site_import written", tc.name)
 		}
 		if string(before) != string(tc.cfg) {
