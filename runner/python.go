@@ -300,8 +300,11 @@ func (py *Python) initialize() error {
 	return nil
 }
 
-// call is purego.SyscallN returning the first result.
-func call(fn uintptr, args ...uintptr) uintptr {
+// callPurego is purego.SyscallN returning the first result: call, where
+// the runner has no trampoline of its own (ccall_linux_amd64.go).
+//
+//go:uintptrescapes
+func callPurego(fn uintptr, args ...uintptr) uintptr {
 	r, _, _ := purego.SyscallN(fn, args...)
 	return r
 }
