@@ -3,6 +3,8 @@ package runner
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -81,4 +83,36 @@ func BenchmarkPlainText(b *testing.B) {
 			b.Fatal("not plain")
 		}
 	}
+}
+
+// TestAppendMillis: appendMillis writes what strconv.AppendFloat writes
+// for the milliseconds of a duration in microseconds.
+func TestAppendMillis(t *testing.T) {
+	check := func(us int64) {
+		t.Helper()
+		want := strconv.AppendFloat(nil, float64(us)/1000, 'f', -1, 64)
+		if got := appendMillis(nil, us); string(got) != string(want) {
+			t.Fatalf("appendMillis(%d) = %s, AppendFloat %s", us, got, want)
+		}
+	}
+	for us := int64(0); us < 200000; us++ {
+		check(us)
+	}
+	for _, us := range []int64{-1, -1500, 1e12 - 1, 1e12, 1 << 40, 1<<53 - 1, 1 << 53, 1<<53 + 1, 1 << 62, 86400e6 * 365} {
+		check(us)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		check(r.Int64N(1 << 53))
+	}
+}
+
+func FuzzAppendMillis(f *testing.F) {
+	f.Add(int64(1234567))
+	f.Fuzz(func(t *testing.T, us int64) {
+		want := strconv.AppendFloat(nil, float64(us)/1000, 'f', -1, 64)
+		if got := appendMillis(nil, us); string(got) != string(want) {
+			t.Fatalf("appendMillis(%d) = %s, AppendFloat %s", us, got, want)
+		}
+	})
 }

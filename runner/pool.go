@@ -1077,6 +1077,30 @@ func (r Result) appendHead(dst []byte) []byte {
 	return dst
 }
 
+// appendMillis appends us microseconds as milliseconds, the bytes
+// strconv.AppendFloat(dst, float64(us)/1000, 'f', -1, 64) gives (what
+// MarshalJSON writes): the whole milliseconds, then up to three decimals
+// without trailing zeros. float64(us)/1000 is the double nearest to the
+// decimal us/1000, and while doubles are far closer together than 0.001
+// (below 10^9 ms, 11 days, they are 10^-7 apart) no shorter decimal rounds
+// to it, so the shortest form is that decimal.
+func appendMillis(dst []byte, us int64) []byte {
+	if us < 0 || us >= 1e12 {
+		return strconv.AppendFloat(dst, float64(us)/1000, 'f', -1, 64)
+	}
+	dst = strconv.AppendInt(dst, us/1000, 10)
+	frac := us % 1000
+	if frac == 0 {
+		return dst
+	}
+	digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := 3
+	for digits[n-1] == '0' {
+		n--
+	}
+	return append(append(dst, '.'), digits[:n]...)
+}
+
 // appendTail is the record after its value, with the newline.
 func (r Result) appendTail(dst []byte) []byte {
 	if len(r.Vars) > 0 {
@@ -1094,6 +1118,6 @@ func (r Result) appendTail(dst []byte) []byte {
 		dst = append(dst, `,"late":true`...)
 	}
 	dst = append(dst, `,"elapsed_ms":`...)
-	dst = strconv.AppendFloat(dst, float64(r.Elapsed.Microseconds())/1000, 'f', -1, 64)
+	dst = appendMillis(dst, r.Elapsed.Microseconds())
 	return append(dst, "}\n"...)
 }

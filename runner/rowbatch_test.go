@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clusterpack/clusterpack/internal/testing/testindex"
 )
@@ -26,6 +27,10 @@ def echo(s):
         return s
     if s.startswith("nan"):
         return float("nan")
+    if s.startswith("slow"):
+        import time
+        time.sleep(0.02)
+        return s
     if s.startswith("gc"):
         # What a memory profiler does: every list the collector knows,
         # every item (a batch's lists must not be among them half-made).
@@ -64,6 +69,9 @@ func TestInProcessRowBatch(t *testing.T) {
 		if i%100 == 42 {
 			k = "gc%d"
 		}
+		if i == 300 {
+			k = "slow%d" // its elapsed_ms, in a batch of fast rows
+		}
 		s := fmt.Sprintf(k, i)
 		switch {
 		case i/128 == 5 && i%50 == 7:
@@ -81,8 +89,22 @@ func TestInProcessRowBatch(t *testing.T) {
 	run := func(rowByRow, raw bool) []Result {
 		p := e.pool(t, env, PoolOptions{Workers: 1, StdoutToStderr: true, rowByRow: rowByRow})
 		var got []Result
+		var slow, fast time.Duration // row 300's elapsed, the most of the others
 		_, err := p.Map(context.Background(), Call{Function: "echo:echo"}, JSONLines(strings.NewReader(input)),
-			func(r Result) error { r.Elapsed, r.Worker = 0, 0; got = append(got, r); return nil }, MapOptions{Raw: raw})
+			func(r Result) error {
+				if r.Index == 300 {
+					slow = r.Elapsed
+				} else if !strings.Contains(lines[r.Index], "gc") {
+					fast = max(fast, r.Elapsed)
+				}
+				r.Elapsed, r.Worker = 0, 0
+				got = append(got, r)
+				return nil
+			}, MapOptions{Raw: raw})
+		// (A raw row is its JSON, "slow300" with its quotes: not slow.)
+		if !raw && (slow < 20*time.Millisecond || slow > 2*time.Second || fast >= 20*time.Millisecond) {
+			t.Errorf("row by row %v, raw %v: row 300 (a 20 ms sleep) took %v, the others at most %v", rowByRow, raw, slow, fast)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

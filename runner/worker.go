@@ -301,6 +301,7 @@ func (w *worker) exec(j *job) {
 				r = w.row(j.m, row)
 			}
 			w.idle()
+			r.Elapsed = time.Duration(time.Now().UnixNano() - j.start.Load())
 			j.m.seq.put(r.at(j, i, w))
 		}
 		b.release(w)
