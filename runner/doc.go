@@ -56,9 +56,11 @@
 // file of the base interpreter's site-packages runs, and the standard
 // streams unbuffered (buffered_stdio = 0, as python -u and a Spark
 // executor's PYTHONUNBUFFERED), so that a call needs no flush after it and
-// a crash loses nothing printed: the two PyConfig fields written by
-// offset, only into a configuration whose bytes are the known ones of its
-// version (pyconfig.go). sys.path is then set in
+// a crash loses nothing printed, after a pre-initialisation in UTF-8 mode
+// (PyPreConfig.utf8_mode = 1, as python -X utf8: the process has no
+// locale, and an isolated CPython would otherwise be ASCII): the fields
+// written by offset, only into configurations whose bytes are the known
+// ones of their version (pyconfig.go). sys.path is then set in
 // each interpreter by a bootstrap run with PyRun_StringFlags
 // (bootstrap.py): the archive's site directories are added with
 // site.addsitedir (.pth files processed), then the builtins site adds and

@@ -24,14 +24,27 @@ import (
 //     never lost in a crash, and a call needs no flush after it
 //     (bootstrap.py, _cp_flush).
 //
-// PyConfig has no setter for either before CPython 3.14, so the fields
-// are written at their offsets, and only when the isolated configuration
-// CPython made is byte for byte the one of the version the offsets were
-// taken from (C's offsetof and sizeof on the headers of the releases
+// And one field of PyPreConfig, the configuration CPython reads before
+// any other:
+//
+//   - utf8_mode = 1 (python -X utf8): open(), the standard streams and file
+//     names are UTF-8, whatever the locale. The runner's process never
+//     sets a locale (Go does not), so without it CPython's isolated
+//     pre-configuration, which does not configure the locale, leaves
+//     everything ASCII: open() of a UTF-8 file fails, and a print of "é"
+//     writes "\xe9". An executor's Python has UTF-8 from its locale
+//     (C.UTF-8 or en_US.UTF-8), or from UTF-8 mode, which CPython turns on
+//     by itself in the C and POSIX locales (PEP 540).
+//
+// PyConfig and PyPreConfig have no setters for these fields before
+// CPython 3.14, so the fields are written at their offsets, and only when
+// the isolated configuration CPython made is byte for byte the one of the
+// version the offsets were taken from (C's offsetof and sizeof on the headers of the releases
 // below, and the bytes PyConfig_InitIsolatedConfig writes). Another build
 // (free-threaded, a version not listed, a layout or default that changed)
-// keeps both on: the bootstrap then removes what the base's .pth files
-// imported, and flushes the streams after each call.
+// keeps site and buffering on (the bootstrap then removes what the base's
+// .pth files imported, and flushes the streams after each call), and a
+// PyPreConfig not the known one keeps the locale's encoding.
 type configLayout struct {
 	size, siteImport, bufferedStdio uintptr
 	image                           string // sha256 of the initialised isolated config
@@ -75,5 +88,36 @@ func configureExecutor(v [2]int, cfg []byte) bool {
 		return false
 	}
 	*site, *buffered = 0, 0
+	return true
+}
+
+// PyPreConfig is ten ints in CPython 3.8-3.13, the same on every Unix;
+// utf8_mode is the eighth (the Windows-only legacy_windows_fs_encoding
+// comes before it there). preConfigImage is the sha256 of the bytes
+// PyPreConfig_InitIsolatedConfig writes (3.8.18-3.13.0: _config_init 3,
+// isolated 1, every other field 0).
+const (
+	preConfigSize  = 40
+	preConfigUTF8  = 28
+	preConfigImage = "f9ba1ee14878ffaa346269a354e6139df4ad9ca6fb59640560c0f0c247f6d48e"
+)
+
+// utf8Mode sets utf8_mode to 1 in pre, a PyPreConfig that
+// PyPreConfig_InitIsolatedConfig initialised in a buffer filled with
+// configFill, when its layout is the known one; it says whether it did.
+func utf8Mode(pre []byte) bool {
+	if len(pre) < preConfigSize+64 {
+		return false
+	}
+	for _, b := range pre[preConfigSize : preConfigSize+64] {
+		if b != configFill {
+			return false
+		}
+	}
+	sum := sha256.Sum256(pre[:preConfigSize])
+	if hex.EncodeToString(sum[:]) != preConfigImage {
+		return false
+	}
+	*(*int32)(unsafe.Pointer(&pre[preConfigUTF8])) = 1
 	return true
 }

@@ -104,7 +104,8 @@ func fakeBase(t *testing.T, python, v string) string {
 
 // TestInProcessSite: no module of the base interpreter's site-packages is
 // in sys.modules or importable, site is off and the streams unbuffered
-// where the runner knows the configuration's layout (pyconfig.go), and
+// where the runner knows the configuration's layout (pyconfig.go), the
+// interpreter is in UTF-8 mode, and
 // what site gives a virtual environment is there: the exit and help
 // builtins, and the archive's sitecustomize, imported.
 func TestInProcessSite(t *testing.T) {
@@ -138,6 +139,7 @@ report = {
     "exit": callable(getattr(builtins, "exit", None)) and callable(getattr(builtins, "help", None)),
     "sitecustomize": getattr(builtins, "cp_sitecustomize", ""),
     "unbuffered": [type(s.buffer).__name__ == "FileIO" and s.write_through for s in (sys.__stdout__, sys.__stderr__)],
+    "utf8": [sys.flags.utf8_mode, __import__("locale").getpreferredencoding(False).lower(), sys.getfilesystemencoding(), sys.__stdout__.encoding],
 }
 `}}))
 	got := value(t, do1(t, p, Call{Eval: "report"}))
@@ -150,11 +152,15 @@ report = {
 		Exit          bool     `json:"exit"`
 		Sitecustomize string   `json:"sitecustomize"`
 		Unbuffered    []bool   `json:"unbuffered"`
+		UTF8          []any    `json:"utf8"`
 	}
 	if err := json.Unmarshal([]byte(got), &r); err != nil {
 		t.Fatalf("%v: %s", err, got)
 	}
 	_, known := configLayouts[e.ver]
+	if want := []any{float64(1), "utf-8", "utf-8", "utf-8"}; known && !reflect.DeepEqual(r.UTF8, want) {
+		t.Errorf("Python %d.%d: UTF-8 mode, open()'s, file names' and stdout's encodings are %v, want %v (pyconfig.go)", e.ver[0], e.ver[1], r.UTF8, want)
+	}
 	if known && (r.NoSite != 1 || !reflect.DeepEqual(r.Unbuffered, []bool{true, true})) {
 		t.Errorf("Python %d.%d started with site on or buffered streams (%s): its PyConfig is not the known one (pyconfig.go)", e.ver[0], e.ver[1], got)
 	}
@@ -191,6 +197,9 @@ func TestConfigureExecutorRefuses(t *testing.T) {
 			b[i] = 0
 		}
 		return b
+	}
+	if utf8Mode(filled(40)) || utf8Mode(make([]byte, 4<<10)) {
+		t.Error("utf8_mode written into a PyPreConfig that is not the known one")
 	}
 	sc := configLayouts[[2]int{3, 11}]
 	longer := zeroed(sc.size + 8) // a larger struct than the known one

@@ -163,6 +163,8 @@ const (
 type pyFuncs struct {
 	// Called through purego.RegisterLibFunc (rare calls).
 	initializeFromConfig     func(cfg unsafe.Pointer) pyStatus
+	preInitialize            func(pre unsafe.Pointer) pyStatus
+	preConfigInitIsolated    func(pre unsafe.Pointer)
 	configInitIsolated       func(cfg unsafe.Pointer)
 	configSetBytesArgv       func(cfg unsafe.Pointer, argc int, argv unsafe.Pointer) pyStatus
 	configClear              func(cfg unsafe.Pointer)
@@ -202,6 +204,8 @@ func load(in Interpreter, real string) (*Python, error) {
 		}
 	}
 	reg(&f.initializeFromConfig, "Py_InitializeFromConfig")
+	reg(&f.preInitialize, "Py_PreInitialize")
+	reg(&f.preConfigInitIsolated, "PyPreConfig_InitIsolatedConfig")
 	reg(&f.configInitIsolated, "PyConfig_InitIsolatedConfig")
 	reg(&f.configSetBytesArgv, "PyConfig_SetBytesArgv")
 	reg(&f.configClear, "PyConfig_Clear")
@@ -270,6 +274,18 @@ func (py *Python) initialize() error {
 	// larger than any of them (under 600 bytes up to 3.13) and the API
 	// functions set it up; the two fields written directly are written
 	// only where the whole layout is the known one (pyconfig.go).
+	pre := make([]byte, 4<<10)
+	for i := range pre {
+		pre[i] = configFill
+	}
+	py.f.preConfigInitIsolated(unsafe.Pointer(&pre[0]))
+	if utf8Mode(pre) {
+		st := py.f.preInitialize(unsafe.Pointer(&pre[0]))
+		runtime.KeepAlive(pre)
+		if err := st.err("pre-initialising Python " + py.in.Library + " in UTF-8 mode"); err != nil {
+			return err
+		}
+	}
 	cfg := make([]byte, 16<<10)
 	for i := range cfg {
 		cfg[i] = configFill

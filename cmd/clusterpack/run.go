@@ -137,10 +137,12 @@ sys.path is the archive's packages and the standard library only:
 PYTHONPATH and the current directory are not on it (the interpreter runs
 isolated, as on an executor), and no .pth file of the base interpreter's
 site-packages runs. --path DIR (repeatable) puts a directory of your own
-modules first. Python's stdout and stderr are unbuffered, as a Spark
-executor's Python workers run (PYTHONUNBUFFERED): what the code prints is
-out before the call returns, and a crash loses none of it. With --input,
-prints go to standard error.
+modules first. Python runs in UTF-8 mode (open(), file names and the
+standard streams are UTF-8, as on an executor with a UTF-8 or C locale),
+and its stdout and stderr are unbuffered, as a Spark executor's Python
+workers run (PYTHONUNBUFFERED): what the code prints is out before the
+call returns, and a crash loses none of it. With --input, prints go to
+standard error.
 
 Every input row gets exactly one JSON line on standard output, written
 whole as soon as it is in order: a result, or an error record naming the
