@@ -4,11 +4,75 @@
 #
 # Data crosses the Go/Python boundary as JSON strings: Go passes one str,
 # gets one str back. Nothing here prints.
-import json as _cp_json
 import os as _cp_os
 import site as _cp_site
 import sys as _cp_sys
-import traceback as _cp_traceback
+
+
+# JSON without the json module at start-up: json imports re (and re enum,
+# functools, collections), which is a fifth of the runner's start-up, and
+# traceback more of the same (imported when an exception is described).
+# The json module's own C scanner and encoder (_json) do the work, with
+# the settings json.loads and json.JSONEncoder() use; json itself is
+# imported only to raise its errors for text that is not JSON, and when
+# _json is missing.
+def _cp_json():
+    import json
+
+    return json
+
+
+try:
+    import _json as _cp_cjson
+
+    class _CPScanContext:
+        strict = True
+        object_hook = None
+        object_pairs_hook = None
+        parse_float = float
+        parse_int = int
+        parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
+        memo = {}
+
+    _cp_scan = _cp_cjson.make_scanner(_CPScanContext())
+    _cp_cjson.make_encoder({}, None, _cp_cjson.encode_basestring_ascii, None, ": ", ", ", False, False, False)
+except Exception:  # no _json, or not the one of json.decoder and json.encoder
+    _cp_cjson = _cp_scan = None
+
+_CP_WS = " \t\n\r"
+
+
+def _cp_loads(s):
+    """json.loads(s) for a str."""
+    if _cp_scan is not None:
+        n, i = len(s), 0
+        while i < n and s[i] in _CP_WS:
+            i += 1
+        try:
+            v, end = _cp_scan(s, i)
+        except StopIteration:
+            end = -1  # not JSON: json.loads says where
+        while 0 <= end < n and s[end] in _CP_WS:
+            end += 1
+        if end == n:
+            return v
+    return _cp_json().loads(s)
+
+
+def _cp_encoder(default, allow_nan):
+    """json.JSONEncoder(default=default, allow_nan=allow_nan).encode."""
+    if _cp_cjson is None:
+        return _cp_json().JSONEncoder(default=default, allow_nan=allow_nan).encode
+    make, ascii = _cp_cjson.make_encoder, _cp_cjson.encode_basestring_ascii
+
+    def encode(v):
+        if isinstance(v, str):
+            return ascii(v)
+        # A fresh encoder for each value, as JSONEncoder.iterencode makes:
+        # its circular-reference markers are left behind by an error.
+        return "".join(make({}, default, ascii, None, ": ", ", ", False, False, allow_nan)(v, 0))
+
+    return encode
 
 
 def _cp_setup(config_json):
@@ -18,7 +82,7 @@ def _cp_setup(config_json):
     processed, as a virtual environment's would be). In the main
     interpreter, which pools of different archives use one after the
     other, the previous archive's entries and modules are removed first."""
-    config = _cp_json.loads(config_json)
+    config = _cp_loads(config_json)
     sites = config["sites"]
     # The user's own directories (PoolOptions.Path) come first, as a
     # script's directory would; PYTHONPATH and the current directory are
@@ -131,11 +195,13 @@ def _cp_stdout(config):
 def _cp_error(e):
     """A JSON-ready description of an exception, its traceback without the
     runner's own frames."""
-    frames = [f for f in _cp_traceback.extract_tb(e.__traceback__) if f.filename != "<clusterpack>"]
-    only = _cp_traceback.format_exception_only(type(e), e)
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename != "<clusterpack>"]
+    only = traceback.format_exception_only(type(e), e)
     tb = ""
     if frames:
-        tb = "Traceback (most recent call last):\n" + "".join(_cp_traceback.format_list(frames))
+        tb = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
     out = {
         "type": type(e).__name__,
         "message": str(e),
@@ -190,7 +256,8 @@ def _cp_finite(v):
     return _cp_finite(_cp_default(v))
 
 
-_cp_encoder = _cp_json.JSONEncoder(default=_cp_default, allow_nan=False)
+_cp_encode = _cp_encoder(_cp_default, False)
+_cp_dumps_plain = _cp_encoder(None, True)  # json.dumps
 
 
 def _cp_dumps(v):
@@ -198,11 +265,11 @@ def _cp_dumps(v):
     as the strings "NaN", "Infinity" and "-Infinity"."""
     try:
         try:
-            return _cp_encoder.encode(v)
+            return _cp_encode(v)
         except ValueError as e:
             if "Out of range float" not in str(e):
                 raise
-        return _cp_encoder.encode(_cp_finite(v))
+        return _cp_encode(_cp_finite(v))
     except TypeError as e:
         if getattr(e, "_clusterpack_unencodable", False):
             # Without the json module's frames: the value is the news.
@@ -392,7 +459,7 @@ class _CPWorker:
         after it (after every run of calls, and after each inline call)."""
         self.out = None
         try:
-            req = _cp_json.loads(req_json)
+            req = _cp_loads(req_json)
             v = self._run(req)
             if self.out is None:
                 self.out = self._read_out(req)
@@ -404,13 +471,13 @@ class _CPWorker:
     def take_vars(self, _=None):
         """The variables the last run() read back, as a JSON object."""
         out, self.out = self.out, None
-        return "{" + ",".join(_cp_json.dumps(k) + ":" + t for k, t in (out or {}).items()) + "}"
+        return "{" + ",".join(_cp_dumps_plain(k) + ":" + t for k, t in (out or {}).items()) + "}"
 
     def prepare(self, req_json):
         """Returns a callable for one row: row JSON in, result JSON out, or
         None after an exception (then take_error() describes it)."""
-        req = _cp_json.loads(req_json)
-        loads, dumps, ns = _cp_json.loads, _cp_dumps, self.ns
+        req = _cp_loads(req_json)
+        loads, dumps, ns = _cp_loads, _cp_dumps, self.ns
         kind = req["kind"]
         if kind == "call":
             fn = _cp_resolve(req["function"])
@@ -461,7 +528,7 @@ class _CPWorker:
         (then take_error() describes it): run() without decoding a
         request, the function looked up again on every call. The
         streams are flushed after each call."""
-        loads, dumps, flush = _cp_json.loads, _cp_dumps, _cp_flush
+        loads, dumps, flush = _cp_loads, _cp_dumps, _cp_flush
         resolve = _cp_resolver(target)
 
         def one(args):
@@ -515,7 +582,7 @@ class _CPWorker:
         function (looked up once, as prepare() does) called with the str
         itself; the result comes back as it is, or _cp_failed after an
         exception."""
-        fn = _cp_resolve(_cp_json.loads(req_json)["function"])
+        fn = _cp_resolve(_cp_loads(req_json)["function"])
 
         def one(arg):
             try:
@@ -537,11 +604,11 @@ class _CPWorker:
 
     def prepare_raw(self, req_json):
         """The function itself, for calls on plain str rows."""
-        return _cp_resolve(_cp_json.loads(req_json)["function"])
+        return _cp_resolve(_cp_loads(req_json)["function"])
 
     def take_error(self, _=None):
         e, self.pending = self.pending, None
-        return _cp_json.dumps(e)
+        return _cp_dumps_plain(e)
 
     def describe(self, exc):
         """Describes an exception Go fetched after a raw call failed."""
@@ -557,11 +624,11 @@ class _CPWorker:
         import importlib
 
         out = {}
-        for m in _cp_json.loads(modules_json):
+        for m in _cp_loads(modules_json):
             try:
                 importlib.import_module(m)
                 out[m] = None
             except BaseException as e:
                 out[m] = _cp_error(e)
         self.flush()
-        return _cp_json.dumps(out)
+        return _cp_dumps_plain(out)

@@ -146,3 +146,26 @@ func TestRunHelpSaysSysPath(t *testing.T) {
 		}
 	}
 }
+
+// TestRunStartsLean: a fresh run imports neither json nor re nor
+// traceback before the user's code does (the bootstrap's JSON goes through
+// the json module's C parts: json imports re, which is a fifth of the
+// start-up), and a call of a plain str stays that way.
+func TestRunStartsLean(t *testing.T) {
+	py := pyref.Default(t)
+	cache := t.TempDir()
+	t.Setenv("CLUSTERPACK_CACHE_DIR", cache)
+	archive := venvArchive(t, cache, py.Python, "lean", map[string]string{"lean.py": "import sys\n\ndef heavy(s):\n    return sorted(m for m in ('json', 're', 'traceback') if m in sys.modules)\n"})
+	rows := filepath.Join(t.TempDir(), "rows.jsonl")
+	if err := os.WriteFile(rows, []byte("\"a\"\n\"b\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runProcess(t, "run", archive, "--python", py.Python, "--call", "lean:heavy", "--input", rows)
+	if code != 0 || strings.Count(out, `"value":[]`) != 2 {
+		t.Fatalf("exit %d, records %s, stderr %s", code, out, errOut)
+	}
+	out, errOut, code = runProcess(t, "run", archive, "--python", py.Python, "--eval", "sorted(m for m in ('json', 're', 'traceback') if m in __import__('sys').modules)")
+	if code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("exit %d, stdout %s, stderr %s", code, out, errOut)
+	}
+}
