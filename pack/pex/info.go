@@ -187,7 +187,7 @@ func ParseInfo(data []byte) (*Info, error) {
 		}
 	}
 	for _, l := range info.Layers {
-		if !plainName(l.File) || !hashPattern.MatchString(l.PexHash) {
+		if !plainName(l.File) || !hashPattern().MatchString(l.PexHash) {
 			return nil, fmt.Errorf("%w: layer %q (pex_hash %q) is not a plain file name and a content hash", ErrInvalidInfo, l.File, l.PexHash)
 		}
 		for _, name := range l.Distributions {

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/clusterpack/clusterpack/internal/hashpipe"
 	"github.com/clusterpack/clusterpack/internal/reproducible"
@@ -155,10 +156,10 @@ const deflateLevel = 6
 const scriptShebang = "python"
 
 var (
-	hashPattern       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	hashPattern       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`) })
 	identifier        = `[\p{L}_][\p{L}\p{N}_]*`
 	dotted            = identifier + `(?:\.` + identifier + `)*`
-	entryPointPattern = regexp.MustCompile(`^` + dotted + `(?::` + dotted + `)?$`)
+	entryPointPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + dotted + `(?::` + dotted + `)?$`) })
 )
 
 // check validates opts and fills in the defaults.
@@ -172,10 +173,10 @@ func (o Options) check() (Options, error) {
 	if !strings.HasPrefix(o.Shebang, "#!") || strings.ContainsAny(o.Shebang, "\r\n\x00") {
 		return o, fmt.Errorf("pex: shebang %q must start with \"#!\" and hold no newline or NUL", o.Shebang)
 	}
-	if !hashPattern.MatchString(o.ContentHash) {
+	if !hashPattern().MatchString(o.ContentHash) {
 		return o, fmt.Errorf("pex: content hash %q must be 1 to 128 letters, digits, '.', '_' or '-', not starting with a punctuation mark", o.ContentHash)
 	}
-	if o.EntryPoint != "" && !entryPointPattern.MatchString(o.EntryPoint) {
+	if o.EntryPoint != "" && !entryPointPattern().MatchString(o.EntryPoint) {
 		return o, fmt.Errorf("pex: entry point %q is not \"module\" or \"module:function\" (dotted Python identifiers)", o.EntryPoint)
 	}
 	switch o.InheritPath {
@@ -199,7 +200,7 @@ func (o Options) check() (Options, error) {
 			return o, fmt.Errorf("pex: layer file %s given twice", l.File)
 		}
 		files[l.File] = true
-		if !hashPattern.MatchString(l.ContentHash) {
+		if !hashPattern().MatchString(l.ContentHash) {
 			return o, fmt.Errorf("pex: layer %s: content hash %q must be 1 to 128 letters, digits, '.', '_' or '-', not starting with a punctuation mark", l.File, l.ContentHash)
 		}
 		if hashes[l.ContentHash] {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -16,11 +17,13 @@ type launcher struct {
 }
 
 // scriptName is distlib's rule for script names, which pip enforces.
-var scriptName = regexp.MustCompile(`^[\p{L}\p{N}_.+-]+$`)
+var scriptName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{L}\p{N}_.+-]+$`) })
 
 // entryPointValue matches "module:object [extras]" as
 // importlib.metadata's EntryPoint pattern does; extras are ignored.
-var entryPointValue = regexp.MustCompile(`^([\p{L}\p{N}_.]+)\s*(?::\s*([\p{L}\p{N}_.]+)\s*)?(?:\[.*\]\s*)?$`)
+var entryPointValue = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([\p{L}\p{N}_.]+)\s*(?::\s*([\p{L}\p{N}_.]+)\s*)?(?:\[.*\]\s*)?$`)
+})
 
 // parseLaunchers reads the console_scripts and gui_scripts groups of
 // entry_points.txt, an INI file read as importlib.metadata reads it:
@@ -65,10 +68,10 @@ func parseLaunchers(data []byte) ([]launcher, error) {
 
 // parseLauncher checks a script name and its "module:object" reference.
 func parseLauncher(name, value string) (launcher, error) {
-	if name == "." || name == ".." || !scriptName.MatchString(name) {
+	if name == "." || name == ".." || !scriptName().MatchString(name) {
 		return launcher{}, fmt.Errorf("script name %q is not letters, digits and _.+-", name)
 	}
-	m := entryPointValue.FindStringSubmatch(value)
+	m := entryPointValue().FindStringSubmatch(value)
 	if m == nil {
 		return launcher{}, fmt.Errorf("script %s: %q is not \"module:object [extras]\"", name, value)
 	}

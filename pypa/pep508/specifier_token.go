@@ -3,6 +3,7 @@ package pep508
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // specifierToken matches one version specifier clause at the start of the
@@ -12,7 +13,7 @@ import (
 // match both ASCII cases, and in the "~=" clause (where packaging does not
 // restrict case folding to ASCII) "i" also matches "ı"/"İ" and "s" matches
 // "ſ", as Python's re does.
-var specifierToken = regexp.MustCompile(specifierPattern())
+var specifierToken = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(specifierPattern()) })
 
 func specifierPattern() string {
 	const space = `[\t\n\v\f\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]`
@@ -65,7 +66,7 @@ func caseless(word string, folds map[rune]string) string {
 // specifierTokenLen returns the length of the specifier clause at the start
 // of s, or -1.
 func specifierTokenLen(s string) int {
-	loc := specifierToken.FindStringIndex(s)
+	loc := specifierToken().FindStringIndex(s)
 	if loc == nil {
 		return -1
 	}

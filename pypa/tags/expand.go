@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // expandableForms lists, for error messages, the platform tags ExpandPlatform
@@ -14,9 +15,13 @@ const expandableForms = "manylinux_2_<minor>_<arch>, manylinux1_<arch>, manylinu
 	"musllinux_1_<minor>_<arch>, macosx_<major>_<minor>_<arch>, linux_<arch>, win_amd64, win32 or win_arm64"
 
 var (
-	versionedPlatform = regexp.MustCompile(`^(manylinux|musllinux|macosx)_(0|[1-9][0-9]{0,3})_(0|[1-9][0-9]{0,3})_([a-z0-9_]+)$`)
-	legacyPlatform    = regexp.MustCompile(`^(manylinux1|manylinux2010|manylinux2014)_([a-z0-9_]+)$`)
-	linuxPlatform     = regexp.MustCompile(`^linux_([a-z0-9][a-z0-9_]*)$`)
+	versionedPlatform = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(manylinux|musllinux|macosx)_(0|[1-9][0-9]{0,3})_(0|[1-9][0-9]{0,3})_([a-z0-9_]+)$`)
+	})
+	legacyPlatform = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(manylinux1|manylinux2010|manylinux2014)_([a-z0-9_]+)$`)
+	})
+	linuxPlatform = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^linux_([a-z0-9][a-z0-9_]*)$`) })
 )
 
 // legacyGlibc maps the pre-PEP 600 manylinux names to their glibc version.
@@ -49,13 +54,13 @@ func ExpandPlatform(tag string) ([]string, error) {
 	case "win_amd64", "win32", "win_arm64":
 		return []string{p}, nil
 	}
-	if linuxPlatform.MatchString(p) {
+	if linuxPlatform().MatchString(p) {
 		return []string{p}, nil
 	}
-	if m := legacyPlatform.FindStringSubmatch(p); m != nil {
+	if m := legacyPlatform().FindStringSubmatch(p); m != nil {
 		return expandManylinux(tag, legacyGlibc[m[1]], m[2])
 	}
-	m := versionedPlatform.FindStringSubmatch(p)
+	m := versionedPlatform().FindStringSubmatch(p)
 	if m == nil {
 		return nil, fmt.Errorf("platform %q: want one of %s", tag, expandableForms)
 	}
@@ -111,7 +116,7 @@ func DeclaredPlatforms(declared []string) ([]string, error) {
 		family := strings.ToLower(d)
 		portable := strings.HasPrefix(family, "manylinux") || strings.HasPrefix(family, "musllinux")
 		for _, p := range list {
-			if portable && linuxPlatform.MatchString(p) || seen[p] {
+			if portable && linuxPlatform().MatchString(p) || seen[p] {
 				continue
 			}
 			seen[p] = true

@@ -31,6 +31,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 type policyRow struct {
@@ -58,7 +59,7 @@ type Policy struct {
 }
 
 var (
-	manylinuxRE = regexp.MustCompile(`^manylinux_(\d+)_(\d+)_([a-z0-9_]+)$`)
+	manylinuxRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^manylinux_(\d+)_(\d+)_([a-z0-9_]+)$`) })
 	legacy      = map[string]string{"manylinux1": "manylinux_2_5", "manylinux2010": "manylinux_2_12", "manylinux2014": "manylinux_2_17"}
 )
 
@@ -76,7 +77,7 @@ func PolicyFor(platform string) (*Policy, error) {
 			p = name + "_" + rest
 		}
 	}
-	m := manylinuxRE.FindStringSubmatch(p)
+	m := manylinuxRE().FindStringSubmatch(p)
 	if m == nil {
 		return nil, fmt.Errorf("platform %q: %w (want manylinux_2_N_ARCH, manylinux2014_ARCH, ...)", platform, ErrNoPolicy)
 	}
