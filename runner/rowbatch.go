@@ -14,6 +14,7 @@ type rowBatch struct {
 	fn            uintptr // the callable of each row
 	args, results uintptr // lists: the rows' strs; the results kept to release
 	raw           bool
+	reuse         bool // MapOptions.ReuseValues
 	// texts, when the rows' strs are made one by one (rows longer than
 	// splitRow: str.split compares byte by byte, slower than a call):
 	// each row's text (a plain JSON string's without its quotes).
@@ -76,7 +77,7 @@ func (w *worker) batch(j *job) *rowBatch {
 			return nil
 		}
 	}
-	b := &rowBatch{fn: fn, raw: m.raw}
+	b := &rowBatch{fn: fn, raw: m.raw, reuse: m.reuse}
 	if n > splitRow*len(j.rows) {
 		b.texts = texts // each row's str made by row()
 		if b.args = w.py.hiddenList(len(j.rows)); b.args == 0 {
@@ -150,6 +151,8 @@ func (b *rowBatch) row(w *worker, i int) Result {
 	} else {
 		defer call(w.py.f.decRef, r)
 	}
+	w.reuse = b.reuse
+	defer func() { w.reuse = false }()
 	if b.raw {
 		return w.rawResult(r)
 	}

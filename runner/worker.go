@@ -55,8 +55,12 @@ type worker struct {
 	mapErr          *PyError
 
 	// rowBatch's scratch: the rows' texts, joined, and the str "\n".
-	texts   [][]byte
-	joined  []byte
+	texts  [][]byte
+	joined []byte
+	// reuse: the row running may have its Value in scratch (a Map with
+	// ReuseValues, set for each row by its batch) in values.
+	reuse   bool
+	values  []byte
 	newline uintptr
 	// releaseLater's list and how many of its slots are taken.
 	later  uintptr
@@ -478,8 +482,8 @@ func (w *worker) strResult(r uintptr) Result {
 		}
 	}
 	if ok && plainText(s) {
-		v := make([]byte, 0, len(s)+2)
-		return Result{Value: append(append(append(v, '"'), s...), '"')}
+		v := w.valueSpace(len(s) + 2)
+		return Result{Value: append(append(append(v, '"'), s...), '"'), reused: w.reuse}
 	}
 	e, perr := w.callObj2(w.mEncode, r)
 	if perr != nil {
@@ -574,7 +578,25 @@ func (w *worker) rawResult(r uintptr) Result {
 	}
 	// Room for a few escapes (a raw JSON row's own quotes come back as
 	// \" each): growing the slice would copy the value once more.
-	return Result{Value: appendJSONString(make([]byte, 0, len(s)+8), s)}
+	v := appendJSONString(w.valueSpace(len(s)+8), s)
+	if w.reuse {
+		w.values = v[:0] // grown for escapes: kept for the next row
+	}
+	return Result{Value: v, reused: w.reuse}
+}
+
+// valueSpace is an empty slice of capacity n or more for a Result.Value:
+// the worker's values space while it runs rows of a Map with
+// ReuseValues (w.reuse), else new memory.
+func (w *worker) valueSpace(n int) []byte {
+	if !w.reuse || n > keptResult {
+		w.reuse = false // a large value is not kept past its row
+		return make([]byte, 0, n)
+	}
+	if cap(w.values) < n {
+		w.values = make([]byte, 0, max(n, 256))
+	}
+	return w.values[:0]
 }
 
 // strFn is the callable of m's rows that are plain JSON strings

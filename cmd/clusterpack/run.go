@@ -394,9 +394,10 @@ func newRunWorkerCommand() *cobra.Command {
 func (fl *runFlags) request(scriptArgs []string) (runner.Call, runner.RunOptions, error) {
 	c := runner.Call{Function: fl.call, File: fl.file, Eval: fl.eval, Argv: scriptArgs}
 	opts := runner.RunOptions{
-		Find:  runner.FindOptions{Python: fl.python, Getenv: os.Getenv},
-		Pool:  runner.PoolOptions{Workers: fl.workers, MaxWorkers: fl.maxWorkers, Timeout: fl.timeout, StdoutToStderr: fl.input != "", Path: fl.path},
-		Map:   runner.MapOptions{Raw: fl.raw},
+		Find: runner.FindOptions{Python: fl.python, Getenv: os.Getenv},
+		Pool: runner.PoolOptions{Workers: fl.workers, MaxWorkers: fl.maxWorkers, Timeout: fl.timeout, StdoutToStderr: fl.input != "", Path: fl.path},
+		// Each record is written out before OnResult returns.
+		Map:   runner.MapOptions{Raw: fl.raw, ReuseValues: true},
 		Grace: fl.grace,
 	}
 	if err := fl.checkArrow(); err != nil {
