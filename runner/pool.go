@@ -819,9 +819,12 @@ func (p *Pool) Map(ctx context.Context, c Call, rows RowReader, emit func(Result
 		lines, _ := rows.(LineReader)
 		plain, _ := rows.(plainReader)
 		for i := 0; ; {
-			var chunk [][]byte
+			chunk := make([][]byte, 0, batch)
 			var rerr error
 			var chunkLines []int
+			if lines != nil {
+				chunkLines = make([]int, 0, batch)
+			}
 			chunkPlain := plain != nil
 			for len(chunk) < batch {
 				row, err := rows.Next()
