@@ -577,22 +577,6 @@ class _CPWorker:
 
         return one
 
-    def prepare_str(self, req_json):
-        """For rows of a function call that are plain JSON strings: the
-        function (looked up once, as prepare() does) called with the str
-        itself; the result comes back as it is, or _cp_failed after an
-        exception."""
-        fn = _cp_resolve(_cp_loads(req_json)["function"])
-
-        def one(arg):
-            try:
-                return fn(arg)
-            except BaseException as e:  # SystemExit and KeyboardInterrupt too
-                self.pending = _cp_error(e)
-                return _cp_failed
-
-        return one
-
     def encode(self, v):
         """The JSON of a result, or None after an exception (then
         take_error() describes it)."""
@@ -603,7 +587,10 @@ class _CPWorker:
             return None
 
     def prepare_raw(self, req_json):
-        """The function itself, for calls on plain str rows."""
+        """The function itself, for calls on plain str rows (raw rows, and
+        a function's rows that are plain JSON strings): Go calls it, and
+        fetches and describes (describe()) the exception of a call that
+        failed, so that a row runs no Python frame of the runner's."""
         return _cp_resolve(_cp_loads(req_json)["function"])
 
     def take_error(self, _=None):

@@ -28,6 +28,9 @@ func TestFastJSON(t *testing.T) {
 		if got, want := printable([]byte(s)), printableSlow([]byte(s)); got != want {
 			t.Errorf("printable(%q) = %v, want %v", s, got, want)
 		}
+		if got, want := plainText([]byte(s)), plainTextSlow([]byte(s)); got != want {
+			t.Errorf("plainText(%q) = %v, want %v", s, got, want)
+		}
 		want, _ := json.Marshal(s)
 		if got := appendJSONString([]byte("x"), []byte(s)); !bytes.Equal(got, append([]byte("x"), want...)) {
 			t.Errorf("appendJSONString(%q) = %q, json.Marshal %q", s, got[1:], want)
@@ -38,6 +41,11 @@ func TestFastJSON(t *testing.T) {
 			}
 		}
 	}
+}
+
+// plainTextSlow is plainText's rule byte by byte.
+func plainTextSlow(b []byte) bool {
+	return printableSlow(b) && !bytes.ContainsAny(b, `"\`)
 }
 
 func printableSlow(b []byte) bool {
@@ -59,6 +67,9 @@ func FuzzFastJSON(f *testing.F) {
 		if got, want := printable(b), printableSlow(b); got != want {
 			t.Fatalf("printable(%q) = %v, want %v", b, got, want)
 		}
+		if got, want := plainText(b), plainTextSlow(b); got != want {
+			t.Fatalf("plainText(%q) = %v, want %v", b, got, want)
+		}
 		if got, want := validJSON(b), json.Valid(b); got != want {
 			t.Fatalf("validJSON(%q) = %v, json.Valid %v", b, got, want)
 		}
@@ -73,6 +84,15 @@ func FuzzFastJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+func BenchmarkAppendJSONString(b *testing.B) {
+	s := []byte(`"` + strings.Repeat("abcdefghij", 10) + `"`) // a raw row's str
+	b.SetBytes(int64(len(s)))
+	buf := make([]byte, 0, 256)
+	for b.Loop() {
+		buf = appendJSONString(buf[:0], s)
+	}
 }
 
 func BenchmarkPlainText(b *testing.B) {

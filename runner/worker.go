@@ -42,14 +42,15 @@ type worker struct {
 	sub                                                                           bool
 	obj                                                                           uintptr // the _CPWorker
 	mRun, mPrepare, mPrepareRaw, mTakeError, mDescribe, mFlush, mCheck, mTakeVars uintptr
-	mPrepareCall, mPrepareCallStr, mEncode, mPrepareStr                           uintptr
+	mPrepareCall, mPrepareCallStr, mEncode                                        uintptr
 	failed                                                                        uintptr // _cp_failed
 	// The callables of Do calls of a function (prepare_call and
 	// prepare_call_str), by name.
 	calls map[string][2]uintptr
 
 	// The callable Map prepared, for the map it was prepared for, and
-	// the one for its rows that are plain strings (prepare_str).
+	// the one for its rows that are plain strings (the function itself,
+	// prepare_raw).
 	mapFor          *mapRun
 	mapFn, mapStrFn uintptr
 	mapErr          *PyError
@@ -473,9 +474,10 @@ func (w *worker) releaseLater(o uintptr) {
 	}
 }
 
-// strResult is the Result of what a str callable (prepare_call_str,
-// prepare_str) returned: an error after _cp_failed, a plain-text str
-// written here, anything else encoded by encode().
+// strResult is the Result of what a str callable (prepare_call_str, or
+// a Map's function called on a plain str row) returned: an error after
+// _cp_failed, a plain-text str written here, anything else encoded by
+// encode().
 func (w *worker) strResult(r uintptr) Result {
 	f := &w.py.f
 	if r == w.failed {
@@ -605,11 +607,12 @@ func (w *worker) valueSpace(n int) []byte {
 	return w.values[:0]
 }
 
-// strFn is the callable of m's rows that are plain JSON strings
-// (prepare_str), made on first use.
+// strFn is the callable of m's rows that are plain JSON strings, made
+// on first use: the function itself (prepare_raw), called with the row's
+// str; a call that fails returns NULL and fetchError describes it.
 func (w *worker) strFn(m *mapRun) (uintptr, *PyError) {
 	if w.mapStrFn == 0 {
-		fn, perr := w.callObj(w.mPrepareStr, m.req)
+		fn, perr := w.callObj(w.mPrepareRaw, m.req)
 		if perr != nil {
 			return 0, perr
 		}
@@ -753,7 +756,7 @@ func (w *worker) bootstrap() error {
 		name string
 	}{{&w.mRun, "run"}, {&w.mPrepare, "prepare"}, {&w.mPrepareRaw, "prepare_raw"}, {&w.mTakeError, "take_error"},
 		{&w.mDescribe, "describe"}, {&w.mFlush, "flush"}, {&w.mCheck, "check_imports"}, {&w.mTakeVars, "take_vars"},
-		{&w.mPrepareCall, "prepare_call"}, {&w.mPrepareCallStr, "prepare_call_str"}, {&w.mEncode, "encode"}, {&w.mPrepareStr, "prepare_str"}} {
+		{&w.mPrepareCall, "prepare_call"}, {&w.mPrepareCallStr, "prepare_call_str"}, {&w.mEncode, "encode"}} {
 		name := cstr(m.name)
 		*m.p = call(f.objectGetAttrString, obj, ptr(name))
 		runtime.KeepAlive(name)
