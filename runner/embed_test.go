@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -19,24 +18,13 @@ import (
 // pyref, each in a child process of this test binary (a process hosts
 // one libpython).
 func TestCPython(t *testing.T) {
-	if os.Getenv(pythonEnv) != "" {
-		t.Skip("in a child process")
-	}
-	ins := interpreters(t)
-	var versions []string
-	for v := range ins {
-		versions = append(versions, v)
-	}
-	sort.Strings(versions)
-	for _, v := range versions {
-		t.Run(v, func(t *testing.T) {
-			out, err := runChild(t, "^TestInProcess", ins[v])
-			if err != nil || !strings.Contains(out, "--- PASS: TestInProcess") || strings.Contains(out, "--- SKIP: TestInProcess") {
-				t.Fatalf("Python %s: %v\n%s", v, err, out)
-			}
-			t.Logf("Python %s: in-process tests passed", v)
-		})
-	}
+	eachInterpreter(t, func(t *testing.T, v, python string) {
+		out, err := runChild(t, "^TestInProcess", python)
+		if err != nil || !strings.Contains(out, "--- PASS: TestInProcess") || strings.Contains(out, "--- SKIP: TestInProcess") {
+			t.Fatalf("Python %s: %v\n%s", v, err, out)
+		}
+		t.Logf("Python %s: in-process tests passed", v)
+	})
 }
 
 type embedded struct {

@@ -3,10 +3,12 @@ package runner
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +26,20 @@ import (
 // -test.run selecting the in-process tests and CLUSTERPACK_RUNNER_PYTHON
 // naming the interpreter; the in-process tests skip when it is unset.
 const pythonEnv = "CLUSTERPACK_RUNNER_PYTHON"
+
+// eachInterpreter runs test as a subtest per CPython of interpreters(),
+// in version order, with the version ("3.11") and the program; it skips
+// in a child process of this test binary, which hosts one libpython.
+func eachInterpreter(t *testing.T, test func(t *testing.T, version, python string)) {
+	if os.Getenv(pythonEnv) != "" {
+		t.Skip("in a child process")
+	}
+	ins := interpreters(t)
+	versions := slices.Sorted(maps.Keys(ins))
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) { test(t, v, ins[v]) })
+	}
+}
 
 // interpreters returns pyref's interpreters of versions 3.9 and later.
 func interpreters(t testing.TB) map[string]string {

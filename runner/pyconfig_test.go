@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -24,24 +23,12 @@ const fakeBaseEnv = "CLUSTERPACK_TEST_FAKE_BASE"
 // the pyref one's program copied under a prefix of links to its standard
 // library, with a site-packages of its own.
 func TestBaseSitePackagesHidden(t *testing.T) {
-	if os.Getenv(pythonEnv) != "" {
-		t.Skip("in a child process")
-	}
-	ins := interpreters(t)
-	var versions []string
-	for v := range ins {
-		versions = append(versions, v)
-	}
-	sort.Strings(versions)
-	for _, v := range versions {
-		t.Run(v, func(t *testing.T) {
-			python := fakeBase(t, ins[v], v)
-			out, err := runChild(t, "^TestInProcessSite$", python, fakeBaseEnv+"=1")
-			if err != nil || !strings.Contains(out, "--- PASS: TestInProcessSite") {
-				t.Fatalf("Python %s: %v\n%s", v, err, out)
-			}
-		})
-	}
+	eachInterpreter(t, func(t *testing.T, v, python string) {
+		out, err := runChild(t, "^TestInProcessSite$", fakeBase(t, python, v), fakeBaseEnv+"=1")
+		if err != nil || !strings.Contains(out, "--- PASS: TestInProcessSite") {
+			t.Fatalf("Python %s: %v\n%s", v, err, out)
+		}
+	})
 }
 
 // fakeBase makes the prefix: bin/pythonX.Y a copy of the program,
